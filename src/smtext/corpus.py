@@ -1,0 +1,125 @@
+"""Find report files and turn their names into a manifest table.
+
+cninfo-style names carry the stock code, year, firm name and document type::
+
+    000001_2019_平安银行_2019年年度报告.pdf
+    2020-01-21__公司全称__300617__安靠智电__2019年__年度报告.pdf
+    600000_2019_浦发银行_2019年年度报告（更正后）.pdf
+    600000_2019_浦发银行_2019年年度报告摘要.pdf
+    600000_2019_浦发银行_2019年年度报告（英文版）.pdf
+
+Summaries and English versions are excluded by default, and when an amended
+filing (更正/修订) exists the latest revision is kept; every exclusion is
+reported with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+_CODE = r"(?P<stkcd>\d{6})"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+_AMEND = re.compile(r"更正|修订|修正|补充")
+_PATTERNS = [
+    # 2020-01-21__公司全称__300617__安靠智电__2019年__年度报告.pdf
+    re.compile(rf"^(?P<date>\d{{4}}-\d{{2}}-\d{{2}})__(?P<full>[^_]+)__{_CODE}__(?P<name>[^_]+)__{_YEAR}年?__(?P<title>.+)$"),
+    # 000001_2019_平安银行_2019年年度报告.pdf
+    re.compile(rf"^{_CODE}_{_YEAR}_(?P<name>[^_]+)_(?P<title>.+)$"),
+    # 000001_平安银行_2019年年度报告.pdf
+    re.compile(rf"^{_CODE}_(?P<name>[^_]+)_{_YEAR}年?(?P<title>.+)$"),
+    # 平安银行：2019年年度报告.pdf is too ambiguous without a code: left unparsed
+]
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """What a file name says about the document."""
+
+    stkcd: str | None
+    year: int | None
+    firm: str | None
+    doc_type: str
+    revision: int
+
+
+def doc_type_of(title: str) -> str:
+    """Classify a title: annual_report, summary, english, analyst_report, government_report, other."""
+    if "英文" in title or re.search(r"annual\s*report", title, re.I):
+        return "english"
+    if "摘要" in title:
+        return "summary"
+    if "政府工作报告" in title:
+        return "government_report"
+    if "研究报告" in title or "研报" in title or "深度报告" in title:
+        return "analyst_report"
+    if "年度报告" in title or "年报" in title:
+        return "annual_report"
+    return "other"
+
+
+def parse_filename(name: str) -> ParsedName:
+    """Parse one file name (with or without folders and extension).
+
+    Parameters
+    ----------
+    name : str
+        File name such as ``000001_2019_平安银行_2019年年度报告.pdf``.
+
+    Returns
+    -------
+    ParsedName
+        ``revision`` is 1 for an amended filing (更正/修订/修正/补充), else 0.
+        Unparseable names give ``stkcd=None``.
+    """
+    stem = Path(name).stem.replace("（", "(").replace("）", ")")
+    for pattern in _PATTERNS:
+        m = pattern.match(stem)
+        if m:
+            title = m.group("title")
+            return ParsedName(m.group("stkcd"), int(m.group("year")), m.group("name"),
+                              doc_type_of(title), int(bool(_AMEND.search(title))))
+    return ParsedName(None, None, None, doc_type_of(stem), int(bool(_AMEND.search(stem))))
+
+
+def scan(root: str | Path, pattern: str = "*.pdf") -> pd.DataFrame:
+    """Every matching file under ``root`` (recursively) with its parsed name.
+
+    Returns a DataFrame with ``path`` (relative to ``root``), ``stkcd``, ``year``,
+    ``firm``, ``doc_type``, ``revision``, ``bytes``, sorted by path.
+    """
+    root = Path(root)
+    rows = []
+    for path in sorted(root.rglob(pattern)):
+        if path.is_file():
+            p = parse_filename(path.name)
+            rows.append({"path": str(path.relative_to(root)), "stkcd": p.stkcd, "year": p.year, "firm": p.firm,
+                         "doc_type": p.doc_type, "revision": p.revision, "bytes": path.stat().st_size})
+    return pd.DataFrame(rows, columns=["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes"])
+
+
+def select(manifest: pd.DataFrame, doc_types=("annual_report",)) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep one document per firm-year of the wanted types; report what was excluded and why.
+
+    Returns
+    -------
+    kept : DataFrame
+        The manifest rows to process.
+    excluded : DataFrame
+        The other rows with a ``reason`` column: ``unparsed_name``, ``doc_type:<type>`` or
+        ``superseded_by_revision``.
+    """
+    m = manifest.copy()
+    m["reason"] = ""
+    m.loc[m["stkcd"].isna(), "reason"] = "unparsed_name"
+    wrong = (m["reason"] == "") & ~m["doc_type"].isin(doc_types)
+    m.loc[wrong, "reason"] = "doc_type:" + m.loc[wrong, "doc_type"]
+    cand = m[m["reason"] == ""].sort_values(["stkcd", "year", "doc_type", "revision", "path"])
+    latest = cand.groupby(["stkcd", "year", "doc_type"]).tail(1).index
+    m.loc[cand.index.difference(latest), "reason"] = "superseded_by_revision"
+    kept = m[m["reason"] == ""].drop(columns="reason").reset_index(drop=True)
+    excluded = m[m["reason"] != ""].reset_index(drop=True)
+    return kept, excluded

@@ -1,0 +1,137 @@
+"""Firm-year financial statements from a known production function.
+
+Value added follows ``y = b0 + bl*l + bk*k + omega + eps`` (logs). Productivity
+``omega`` is a firm effect plus an AR(1) shock plus the pilot's planted effect.
+Investment, labour and materials respond to ``omega`` (so OLS is biased and the
+Olley-Pakes / Levinsohn-Petrin proxies are invertible), which is the textbook
+setting the TFP estimators are built for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ESG_GRADES = ["C", "CC", "CCC", "B", "BB", "BBB", "A", "AA", "AAA"]
+
+
+def firm_years(rng: np.random.Generator, firms: pd.DataFrame, cfg) -> pd.DataFrame:
+    """Active firm-years: from listing (or the first sample year) to exit, with rare gap years.
+
+    Returns a frame with ``stkcd, year`` and a ``gap`` column marking the years a
+    firm has no report and no statements (so calendar lags must return missing).
+    """
+    rows = []
+    for rec in firms.itertuples():
+        start = max(cfg.first_year, int(rec.listing_year))
+        end = cfg.last_year
+        if rng.random() < 0.05:  # delisting: an unbalanced panel, as in the papers
+            end = int(rng.integers(start + 3, cfg.last_year + 1)) if start + 3 <= cfg.last_year else end
+        for year in range(start, end + 1):
+            rows.append((rec.stkcd, year))
+    fy = pd.DataFrame(rows, columns=["stkcd", "year"])
+    inner = (fy.groupby("stkcd")["year"].transform("min") < fy["year"]) & (
+        fy.groupby("stkcd")["year"].transform("max") > fy["year"])
+    fy["gap"] = inner & (rng.random(len(fy)) < 0.01)
+    return fy
+
+
+def productivity(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, cfg) -> pd.Series:
+    """Productivity without the policy: firm effect + trend + AR(1) shock (index aligned to ``fy``)."""
+    alpha = fy["stkcd"].map(firms.set_index("stkcd")["latent_alpha"]).to_numpy()
+    omega0 = np.empty(len(fy))
+    prev_firm, u = None, 0.0
+    for i, (firm, year) in enumerate(zip(fy["stkcd"], fy["year"])):
+        if firm != prev_firm:
+            u = rng.normal(0.0, cfg.omega_sigma / np.sqrt(1 - cfg.omega_rho ** 2))
+            prev_firm = firm
+        else:
+            u = cfg.omega_rho * u + rng.normal(0.0, cfg.omega_sigma)
+        omega0[i] = alpha[i] + 0.01 * (year - cfg.first_year) + u
+    return pd.Series(omega0, index=fy.index, name="omega0")
+
+
+def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, cfg) -> pd.DataFrame:
+    """Every field the papers' indicators need, for each firm-year in ``fy``.
+
+    ``fy`` must carry ``omega`` (log TFP including the policy effect), ``treated_post``
+    (1 from the firm's selection year on) and ``tfp_effect`` (the planted effect).
+    Money is in yuan; shares are fractions.
+    """
+    f = firms.set_index("stkcd")
+    size = fy["stkcd"].map(f["latent_size"]).to_numpy()
+    tech = fy["stkcd"].map(f["factor_intensity"].eq("technology")).to_numpy().astype(float)
+    soe = fy["stkcd"].map(f["soe"]).to_numpy()
+    exporter = fy["stkcd"].map(f["exporter"]).to_numpy()
+    omega = fy["omega"].to_numpy()
+    d = fy["treated_post"].to_numpy()
+    n = len(fy)
+
+    # capital accumulates from investment; investment rises with productivity
+    k = np.empty(n)
+    inv = np.empty(n)
+    prev = None
+    for i, firm in enumerate(fy["stkcd"]):
+        if firm != prev:
+            k[i] = 20.0 + 0.9 * size[i] + rng.normal(0, 0.3)
+            prev = firm
+        else:
+            k[i] = np.log(0.9 * np.exp(k[i - 1]) + inv[i - 1])
+        inv[i] = np.exp(-2.3 + k[i] + 1.0 * omega[i] + rng.normal(0, 0.05))
+    l = 6.6 + 0.45 * (k - 20.0) + 0.6 * omega + 0.3 * size + rng.normal(0, 0.12, n)
+    m = 7.9 + 0.4 * k + 0.5 * l + 0.9 * omega + rng.normal(0, 0.02, n)
+    y = cfg.beta_0 + cfg.beta_l * l + cfg.beta_k * k + omega + rng.normal(0, cfg.eps_sigma, n)
+    value_added = np.exp(y)
+    materials = np.exp(m)
+    revenue = value_added + materials
+    employees = np.maximum(np.round(np.exp(l)), 20).astype(int)
+
+    firm_draw = lambda lo, hi: fy["stkcd"].map(  # noqa: E731 - per-firm constant
+        dict(zip(f.index, rng.uniform(lo, hi, len(f))))).to_numpy()
+    fixed_share = np.clip(firm_draw(0.15, 0.45) + rng.normal(0, 0.03, n), 0.05, 0.8)
+    fixed_assets = np.exp(k)
+    total_assets = fixed_assets / fixed_share
+    lev = np.clip(firm_draw(0.25, 0.65) + rng.normal(0, 0.04, n), 0.05, 0.95)
+    roa = 0.03 + 0.08 * (omega - omega.mean()) + rng.normal(0, 0.02, n)
+    net_profit = roa * total_assets
+    cash_ratio = np.clip(firm_draw(0.06, 0.20) + rng.normal(0, 0.02, n), 0.01, 0.6)  # no policy effect
+    export_share = np.where(exporter == 1, np.clip(firm_draw(0.05, 0.45), 0.01, 0.9), 0.0)
+    overseas = revenue * export_share * np.exp(cfg.export_effect * d + rng.normal(0, 0.1, n))
+    overseas = np.where(exporter == 1, np.minimum(overseas, 0.95 * revenue), 0.0)
+    master_share = np.clip(0.04 + 0.05 * tech + cfg.master_share_effect * d + rng.normal(0, 0.01, n), 0.0, 0.6)
+    esg_latent = 4.5 + 0.6 * soe + 0.3 * size + cfg.esg_effect * d + rng.normal(0, 0.9, n)
+    esg_idx = np.clip(np.round(esg_latent), 1, 9).astype(int)
+    payout = np.where(rng.random(n) < 0.65, rng.uniform(0.1, 0.4, n), 0.0)
+    tobin_q = np.exp(rng.normal(0.55, 0.35, n))
+
+    out = pd.DataFrame({
+        "stkcd": fy["stkcd"].to_numpy(),
+        "year": fy["year"].to_numpy().astype(int),
+        "revenue": revenue,
+        "value_added": value_added,
+        "employees": employees,
+        "wage_bill": employees * 85_000.0 * np.exp(rng.normal(0, 0.1, n)),
+        "fixed_assets_net": fixed_assets,
+        "investment": inv,
+        "cash_paid_goods": materials,
+        "total_assets": total_assets,
+        "total_liabilities": lev * total_assets,
+        "long_term_debt": lev * total_assets * rng.uniform(0.1, 0.5, n),
+        "cash": cash_ratio * total_assets,
+        "current_assets": total_assets * rng.uniform(0.35, 0.6, n),
+        "current_liabilities": lev * total_assets * rng.uniform(0.5, 0.85, n),
+        "operating_cash_flow": net_profit + total_assets * rng.normal(0.03, 0.02, n),
+        "net_profit": net_profit,
+        "dividends": np.maximum(net_profit, 0) * payout,
+        "rd_expense": revenue * np.clip(0.015 + 0.03 * tech + rng.normal(0, 0.005, n), 0.0, 0.2),
+        "overseas_revenue": overseas,
+        "top5_customer_share": np.clip(rng.beta(2, 5, n), 0.01, 0.99),
+        "top5_supplier_share": np.clip(rng.beta(2, 4, n), 0.01, 0.99),
+        "market_value": tobin_q * total_assets,
+        "inst_holding": np.clip(rng.beta(2, 3, n), 0, 0.95),
+        "employees_master": np.round(employees * master_share).astype(int),
+        "employees_bachelor": np.round(employees * np.clip(0.22 + 0.1 * tech + rng.normal(0, 0.03, n), 0, 0.9)).astype(int),
+        "esg_rating": [ESG_GRADES[i - 1] for i in esg_idx],
+        "is_st": (rng.random(n) < 0.015).astype(int),
+    })
+    return out

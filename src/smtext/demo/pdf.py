@@ -1,0 +1,228 @@
+"""Render demo documents to real PDF files with reportlab.
+
+Chinese text uses reportlab's built-in CID font ``STSong-Light`` (no font file
+needed). Pages carry a running header and a page number, sections start on a
+new page after a table of contents, paragraphs wrap at the line width so
+keywords are split across lines as in real reports, and tables are drawn as
+grids. ``invariant=1`` makes the bytes depend only on the content (same seed ->
+byte-identical files).
+
+Broken variants are made on purpose: encrypted (a user password), truncated
+(bytes cut off), and image-only (pages are pictures with no text layer).
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from .text import DocumentSpec, Paragraph, Table
+
+FONT = "STSong-Light"
+LATIN = "Helvetica"
+SIZE = 10.5
+LEADING = 16.0
+LEFT, RIGHT, TOP, BOTTOM = 60.0, 535.0, 780.0, 70.0
+_registered = False
+
+
+def _font() -> None:
+    global _registered
+    if not _registered:
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        _registered = True
+
+
+def _width(text: str, font: str) -> float:
+    return pdfmetrics.stringWidth(text, font, SIZE)
+
+
+def wrap(text: str, font: str, width: float = RIGHT - LEFT) -> list[str]:
+    """Greedy line breaking by character width (CJK text has no spaces to break at)."""
+    lines, current, used = [], "", 0.0
+    for ch in text:
+        w = _width(ch, font)
+        if used + w > width and current:
+            lines.append(current)
+            current, used = "", 0.0
+        current += ch
+        used += w
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _no_break_after(lines: list[str], terms: list[str]) -> set[int]:
+    """Indices of lines whose end falls inside a planted term (keep the next line on the same page)."""
+    joined = "".join(lines)
+    ends, pos = [], 0
+    for line in lines:
+        pos += len(line)
+        ends.append(pos)
+    spans = []
+    for term in set(terms):
+        start = joined.find(term)
+        while start >= 0:
+            spans.append((start, start + len(term)))
+            start = joined.find(term, start + 1)
+    return {i for i, e in enumerate(ends) for s, t in spans if s < e < t}
+
+
+class _Layout:
+    """A cursor over pages; knows the header text and numbers pages."""
+
+    def __init__(self, c: canvas.Canvas, header: str, font: str):
+        self.c, self.header, self.font = c, header, font
+        self.page, self.y = 0, TOP
+
+    def new_page(self) -> None:
+        if self.page:
+            self.c.showPage()
+        self.page += 1
+        self.y = TOP
+        self.c.setFont(self.font, 9)
+        self.c.drawString(LEFT, 805, self.header)
+        self.c.line(LEFT, 800, RIGHT, 800)
+        self.c.drawCentredString((LEFT + RIGHT) / 2, 40, str(self.page))
+        self.c.setFont(self.font, SIZE)
+
+    def room(self, n_lines: int) -> bool:
+        return self.y - n_lines * LEADING >= BOTTOM
+
+    def line(self, text: str, indent: float = 0.0, size: float = SIZE) -> None:
+        if not self.room(1):
+            self.new_page()
+        self.c.setFont(self.font, size)
+        self.c.drawString(LEFT + indent, self.y, text)
+        self.y -= LEADING
+
+
+def _render_paragraph(lay: _Layout, para: Paragraph) -> None:
+    lines = wrap(para.text, lay.font)
+    keep = _no_break_after(lines, [m.term for m in para.mentions])
+    i = 0
+    while i < len(lines):
+        # a run of lines glued together because a term spans their boundary
+        j = i
+        while j in keep and j + 1 < len(lines):
+            j += 1
+        if not lay.room(j - i + 1):
+            lay.new_page()
+        for k in range(i, j + 1):
+            lay.line(lines[k])
+        i = j + 1
+    lay.y -= LEADING * 0.4
+
+
+def _render_table(lay: _Layout, table: Table) -> None:
+    n_rows, n_cols = len(table.rows), len(table.rows[0])
+    height = n_rows * LEADING + 6
+    if not lay.room(n_rows + 1):
+        lay.new_page()
+    col_w = (RIGHT - LEFT) / n_cols
+    top = lay.y + LEADING - 4
+    for r in range(n_rows + 1):
+        lay.c.line(LEFT, top - r * LEADING, RIGHT, top - r * LEADING)
+    for k in range(n_cols + 1):
+        lay.c.line(LEFT + k * col_w, top, LEFT + k * col_w, top - n_rows * LEADING)
+    lay.c.setFont(lay.font, 9)
+    for r, row in enumerate(table.rows):
+        for k, cell in enumerate(row):
+            lay.c.drawString(LEFT + k * col_w + 4, top - (r + 1) * LEADING + 4, cell)
+    lay.y -= height
+    lay.c.setFont(lay.font, SIZE)
+
+
+def _toc_pages(spec: DocumentSpec, pages_of: dict[int, int], lay: _Layout) -> None:
+    lay.line("目录", indent=200, size=14)
+    lay.y -= LEADING * 0.5
+    for idx, section in enumerate(spec.sections):
+        title = section.heading
+        page = str(pages_of.get(idx, ""))
+        dots = "." * max(4, int((RIGHT - LEFT - _width(title, lay.font) - 30) / _width(".", lay.font)))
+        lay.line(f"{title}{dots}{page}")
+
+
+def _draw(spec: DocumentSpec, out: io.BytesIO, pages_of: dict[int, int], encrypt: str | None) -> dict[int, int]:
+    _font()
+    font = LATIN if spec.english else FONT
+    c = canvas.Canvas(out, pagesize=A4, invariant=1, encrypt=encrypt)
+    c.setTitle(spec.header)
+    lay = _Layout(c, spec.header, font)
+    # cover page
+    lay.new_page()
+    lay.y = 600
+    for text in spec.cover:
+        lay.line(text, indent=80, size=18)
+        lay.y -= 20
+    if spec.with_toc:
+        lay.new_page()
+        _toc_pages(spec, pages_of, lay)
+    found = {}
+    for idx, section in enumerate(spec.sections):
+        lay.new_page()
+        found[idx] = lay.page
+        lay.line(section.heading, size=13)
+        lay.y -= LEADING * 0.3
+        for block in section.blocks:
+            if isinstance(block, Table):
+                _render_table(lay, block)
+            else:
+                _render_paragraph(lay, block)
+    c.showPage()
+    c.save()
+    return found
+
+
+def render_pdf(spec: DocumentSpec, encrypt: str | None = None) -> bytes:
+    """PDF bytes for ``spec``; the table of contents shows the real page numbers.
+
+    Parameters
+    ----------
+    spec : DocumentSpec
+        Content to render.
+    encrypt : str, optional
+        A user password: the file then cannot be opened without it.
+    """
+    # first pass finds where sections start; second pass writes them into the TOC
+    pages_of = _draw(spec, io.BytesIO(), {}, None)
+    buf = io.BytesIO()
+    _draw(spec, buf, pages_of, encrypt)
+    return buf.getvalue()
+
+
+def section_pages(spec: DocumentSpec) -> dict[str, int]:
+    """First page (1-based) of every section, by section key."""
+    pages_of = _draw(spec, io.BytesIO(), {}, None)
+    return {spec.sections[i].key: p for i, p in pages_of.items()}
+
+
+def truncate(data: bytes, keep: float = 0.6) -> bytes:
+    """The first ``keep`` share of the bytes: a download cut off half-way."""
+    return data[: int(len(data) * keep)]
+
+
+def image_only_pdf(rng: np.random.Generator, n_pages: int = 4) -> bytes:
+    """A scanned-looking report: every page is a picture, there is no text layer."""
+    from PIL import Image, ImageDraw
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    for _ in range(n_pages):
+        img = Image.new("L", (595, 842), 255)
+        draw = ImageDraw.Draw(img)
+        y = 80
+        while y < 780:  # grey bars where lines of text would be
+            x_end = int(rng.integers(300, 540))
+            draw.rectangle([60, y, x_end, y + 7], fill=int(rng.integers(60, 120)))
+            y += 16
+        c.drawImage(ImageReader(img), 0, 0, width=595, height=842)
+        c.showPage()
+    c.save()
+    return buf.getvalue()

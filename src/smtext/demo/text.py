@@ -1,0 +1,260 @@
+"""What the demo documents say: planted keyword mentions inside neutral filler.
+
+Every keyword mention is planted by a template sentence and recorded (term,
+kind, section), so the counts a reader of the PDF would find are known exactly.
+Filler sentences contain no lexicon term and no negator next to a term.
+Kinds of mention:
+
+``affirmative``  the firm itself uses the technology ("公司持续推进智能工厂建设");
+``negated``      a negator precedes the term in the clause ("公司目前尚未实施智能制造");
+``third_party``  the subject is a customer or supplier ("公司主要客户正在推进智能工厂").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# term groups the demo plants; each must be in the shipped lexicons (tests check)
+SMART_TERMS = ["智能制造", "智能工厂", "数字化车间", "工业互联网", "工业机器人", "数字孪生",
+               "制造执行系统", "智能化改造", "柔性制造", "工业软件"]
+DIGITAL_TERMS = ["人工智能", "大数据", "云计算", "区块链", "物联网", "移动互联网", "移动互联",
+                 "机器学习", "数字营销", "电子商务"]
+AI_TERMS = ["人工智能", "机器学习", "深度学习", "计算机视觉", "自然语言处理", "智能机器人"]
+NQPF_SEED = "新质生产力"
+# planted Word2Vec neighbours of the seed: in analyst reports AND government work reports
+NQPF_SYNONYMS = ["科技创新", "颠覆性技术", "前沿技术", "未来产业", "战略性新兴产业", "数智化转型",
+                 "高质量发展", "绿色低碳"]
+# similar in analyst reports but absent from government work reports: screening drops them
+NQPF_JARGON = ["新赛道", "硬科技"]
+
+AFFIRMATIVE = ["报告期内，公司持续推进{t}建设，相关投入稳步增加。", "公司围绕{t}开展技术攻关，提升生产效率。",
+               "公司在{t}领域取得积极进展。", "依托{t}，公司优化了生产组织方式。",
+               "公司加大{t}相关投入，推动业务升级。"]
+NEGATED = ["公司目前尚未实施{t}相关项目。", "报告期内公司未开展{t}业务。", "公司没有涉及{t}领域。"]
+THIRD_PARTY = ["公司主要客户正在推进{t}建设。", "部分供应商已启动{t}项目。"]
+
+FILLER = [
+    "报告期内，公司实现营业收入稳步增长，经营业绩保持稳定。",
+    "公司进一步完善内部控制体系，提升规范运作水平。",
+    "公司严格按照相关法律法规的要求，履行信息披露义务。",
+    "报告期内，公司主营业务未发生重大变化。",
+    "公司持续加强成本管理，降低期间费用。",
+    "公司重视投资者关系管理，维护全体股东的合法权益。",
+    "公司坚持稳健经营，合理安排资金使用计划。",
+    "报告期内，公司安全生产形势总体平稳。",
+    "公司注重人才队伍建设，完善薪酬考核机制。",
+    "公司按照年度经营计划有序推进各项工作。",
+    "公司持续优化产品结构，提高产品附加值。",
+    "报告期内，公司应收账款周转情况良好。",
+    "公司积极履行社会责任，热心公益事业。",
+    "公司董事会认真履行职责，科学决策重大事项。",
+    "公司加强原材料采购管理，保障生产供应。",
+    "报告期内，公司销售费用较上年同期有所增加。",
+    "公司将继续聚焦主业，提升核心竞争力。",
+    "公司现金流量状况良好，偿债能力较强。",
+]
+
+SECTION_TITLES = ["重要提示、目录和释义", "公司简介和主要财务指标", "公司业务概要", "{mda}", "重要事项",
+                  "股份变动及股东情况", "优先股相关情况", "董事、监事、高级管理人员和员工情况",
+                  "公司治理", "公司债券相关情况", "财务报告"]
+NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一"]
+
+
+def mda_title(year: int, variant: int) -> str:
+    """Title of the MD&A section as it changed across years (and across firms)."""
+    if year <= 2015:
+        return ["董事会报告", "管理层讨论与分析"][variant % 2] if year >= 2014 else "董事会报告"
+    if year <= 2020:
+        return "经营情况讨论与分析"
+    return "管理层讨论与分析"
+
+
+@dataclass
+class Mention:
+    """One planted keyword mention."""
+
+    term: str
+    kind: str      # affirmative | negated | third_party
+    section: str   # "mda" or the section key
+
+
+@dataclass
+class Paragraph:
+    """A paragraph of text and the mentions planted in it."""
+
+    text: str
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    """A small grid of cells (first row is the header)."""
+
+    rows: list[list[str]]
+
+
+@dataclass
+class Section:
+    """A numbered section: key (``mda`` for the MD&A), heading and blocks."""
+
+    key: str
+    heading: str
+    blocks: list
+
+
+@dataclass
+class DocumentSpec:
+    """Everything needed to render one report."""
+
+    header: str
+    cover: list[str]
+    sections: list[Section]
+    with_toc: bool = True
+    english: bool = False
+
+    def mentions(self) -> list[Mention]:
+        return [m for s in self.sections for b in s.blocks if isinstance(b, Paragraph) for m in b.mentions]
+
+
+def _filler(rng: np.random.Generator, k: int) -> str:
+    return "".join(FILLER[int(i)] for i in rng.integers(0, len(FILLER), size=k))
+
+
+def plant(rng: np.random.Generator, terms_by_kind: list[tuple[str, str]], section: str,
+          filler_between: int = 2) -> list[Paragraph]:
+    """Paragraphs carrying the given (term, kind) mentions, interleaved with filler."""
+    paras: list[Paragraph] = []
+    current, mentions = _filler(rng, 1), []
+    for term, kind in terms_by_kind:
+        pool = {"affirmative": AFFIRMATIVE, "negated": NEGATED, "third_party": THIRD_PARTY}[kind]
+        current += pool[int(rng.integers(len(pool)))].format(t=term)
+        mentions.append(Mention(term, kind, section))
+        current += _filler(rng, int(rng.integers(0, filler_between + 1)))
+        if len(current) > 160:
+            paras.append(Paragraph(current, mentions))
+            current, mentions = _filler(rng, 1), []
+    paras.append(Paragraph(current + _filler(rng, 1), mentions))
+    return paras
+
+
+def draw_mentions(rng: np.random.Generator, terms: list[str], rate: float,
+                  p_negated: float = 0.08, p_third: float = 0.07) -> list[tuple[str, str]]:
+    """Poisson number of mentions at ``rate``, each a random term and kind."""
+    n = int(rng.poisson(rate))
+    out = []
+    for _ in range(n):
+        u = rng.random()
+        kind = "negated" if u < p_negated else "third_party" if u < p_negated + p_third else "affirmative"
+        out.append((terms[int(rng.integers(len(terms)))], kind))
+    return out
+
+
+def annual_report(rng: np.random.Generator, firm: dict, year: int, fin: dict, mentions: list[tuple[str, str]],
+                  mda_variant: int) -> DocumentSpec:
+    """Content of one annual report with ``mentions`` spread over MD&A (70%) and two other sections."""
+    where = rng.choice(["mda", "business", "matters"], size=len(mentions), p=[0.7, 0.2, 0.1])
+    by_section = {key: [m for m, w in zip(mentions, where) if w == key] for key in ("mda", "business", "matters")}
+    mda = mda_title(year, mda_variant)
+    keys = ["notice", "profile", "business", "mda", "matters", "shares", "preferred", "people", "governance",
+            "bonds", "financial"]
+    sections = []
+    for idx, (key, title) in enumerate(zip(keys, SECTION_TITLES)):
+        heading = f"第{NUMERALS[idx]}节 {title.format(mda=mda)}"
+        blocks: list = []
+        if key == "profile":
+            blocks.append(Paragraph(f"公司中文名称：{firm['name']}。公司股票简称：{firm['short_name']}，股票代码：{firm['stkcd']}。"))
+            blocks.append(Table([["项目", f"{year}年", f"{year - 1}年"],
+                                 ["营业收入（元）", f"{fin['revenue']:,.2f}", f"{fin['revenue_prev']:,.2f}"],
+                                 ["净利润（元）", f"{fin['net_profit']:,.2f}", "—"],
+                                 ["总资产（元）", f"{fin['total_assets']:,.2f}", "—"]]))
+        if key in by_section:
+            blocks.extend(plant(rng, by_section[key], key))
+        blocks.append(Paragraph(_filler(rng, int(rng.integers(3, 7)))))
+        if key == "mda":
+            blocks.append(Paragraph(_filler(rng, 6)))
+        sections.append(Section(key, heading, blocks))
+    header = f"{firm['name']} {year}年年度报告"
+    cover = [firm["name"], f"{year}年年度报告", f"股票代码：{firm['stkcd']}  股票简称：{firm['short_name']}"]
+    return DocumentSpec(header=header, cover=cover, sections=sections)
+
+
+def summary_report(rng: np.random.Generator, firm: dict, year: int) -> DocumentSpec:
+    """A 年度报告摘要: short, excluded from indices by default."""
+    body = [Paragraph(_filler(rng, 8)), Paragraph(_filler(rng, 8))]
+    return DocumentSpec(header=f"{firm['name']} {year}年年度报告摘要",
+                        cover=[firm["name"], f"{year}年年度报告摘要"],
+                        sections=[Section("summary", "一、重要提示", body)], with_toc=False)
+
+
+def english_report(firm: dict, year: int) -> DocumentSpec:
+    """An English version of the annual report (excluded by default)."""
+    text = ("During the reporting period the Company promoted smart manufacturing and digital workshops. "
+            "Revenue grew steadily and the Company kept improving its internal control system. ") * 6
+    return DocumentSpec(header=f"{firm['stkcd']} Annual Report {year}", cover=[f"{firm['stkcd']}", f"Annual Report {year}"],
+                        sections=[Section("mda", "Section IV Management Discussion and Analysis", [Paragraph(text)])],
+                        with_toc=False, english=True)
+
+
+NQPF_TEMPLATES = ["公司积极培育{w}，加快形成{v}优势。", "{w}赋能主业，驱动{v}持续突破。",
+                  "公司以{w}为引领，布局{v}。"]
+FINANCE_WORDS = ["营业收入", "毛利率", "净利润", "现金流", "每股收益"]
+FINANCE_TEMPLATES = ["预计公司{w}同比增长，{v}有望提升。", "{w}较上年下降若干百分点，{v}承压。"]
+MARKET_WORDS = ["市场份额", "销售渠道", "品牌影响力", "客户结构", "海外市场"]
+MARKET_TEMPLATES = ["公司持续拓展{w}，优化{v}。", "公司{w}不断扩大，{v}逐步改善。"]
+RISK_TEXT = "风险提示：原材料价格波动，行业竞争加剧，下游需求不及预期，汇率波动。"
+
+
+def analyst_report(rng: np.random.Generator, firm: dict, year: int, broker: str, n_nqpf: int,
+                   seed_share: float) -> tuple[DocumentSpec, dict[str, int]]:
+    """A short analyst report; returns the spec and the planted NQPF word counts.
+
+    ``n_nqpf`` sentences use the NQPF cluster; each slot is the seed word with
+    probability ``seed_share`` (only from 2023, when the term was coined), a
+    jargon word with probability 0.15, else a synonym.
+    """
+    counts: dict[str, int] = {}
+
+    def nqpf_word() -> str:
+        u = rng.random()
+        if u < seed_share:
+            w = NQPF_SEED
+        elif u < seed_share + 0.15:
+            w = NQPF_JARGON[int(rng.integers(len(NQPF_JARGON)))]
+        else:
+            w = NQPF_SYNONYMS[int(rng.integers(len(NQPF_SYNONYMS)))]
+        counts[w] = counts.get(w, 0) + 1
+        return w
+
+    sentences = []
+    for _ in range(n_nqpf):
+        sentences.append(NQPF_TEMPLATES[int(rng.integers(len(NQPF_TEMPLATES)))].format(w=nqpf_word(), v=nqpf_word()))
+    for _ in range(int(rng.integers(4, 8))):
+        pool, tpl = (FINANCE_WORDS, FINANCE_TEMPLATES) if rng.random() < 0.5 else (MARKET_WORDS, MARKET_TEMPLATES)
+        a, b = rng.choice(pool, size=2, replace=False)
+        sentences.append(tpl[int(rng.integers(len(tpl)))].format(w=a, v=b))
+    order = rng.permutation(len(sentences))
+    body = "".join(sentences[i] for i in order)
+    spec = DocumentSpec(
+        header=f"{broker} 公司研究报告",
+        cover=[f"{firm['short_name']}（{firm['stkcd']}）公司深度报告", f"{broker}  {year}年"],
+        sections=[Section("points", "投资要点", [Paragraph(body)]),
+                  Section("risk", "风险提示", [Paragraph(RISK_TEXT)])],
+        with_toc=False)
+    return spec, counts
+
+
+def government_report(rng: np.random.Generator, year: int) -> tuple[DocumentSpec, dict[str, int]]:
+    """A synthetic government work report (政府工作报告) that uses the seed and its synonyms, never the jargon."""
+    counts: dict[str, int] = {}
+    paras = []
+    for _ in range(6):
+        words = [NQPF_SEED] + list(rng.choice(NQPF_SYNONYMS, size=3, replace=False))
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+        paras.append(Paragraph(
+            f"大力推进现代化产业体系建设，加快发展{words[0]}。坚持{words[1]}引领，培育{words[2]}，推动{words[3]}。"
+            + "坚持稳中求进工作总基调，完整准确全面贯彻新发展理念。"))
+    return DocumentSpec(header=f"{year}年政府工作报告", cover=["政府工作报告", f"{year}年"],
+                        sections=[Section("body", "一、工作回顾与总体部署", paras)], with_toc=False), counts

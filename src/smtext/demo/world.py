@@ -1,0 +1,344 @@
+"""Generate the demo world: tables, PDFs and ``truth.json``.
+
+Layout of a world folder::
+
+    truth.json                  every planted parameter and effect, file list, summary counts
+    truth/                      per-document and per-firm-year truth tables (CSV / Parquet)
+    data/                       firms, subsidiaries, financials, pilot list, city data, patents ...
+    reports/annual/<year>/      annual reports (and summaries, English versions, broken files)
+    reports/analyst/<year>/     analyst reports
+    reports/gov/                government work reports 2023-2024
+
+Every random draw derives from ``WorldConfig.seed`` through named streams, so
+the same seed gives byte-identical files and a different seed a different world.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import context, financials, pilots, text
+from .config import WorldConfig
+from .firms import make_firms
+from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
+from ..manifest import build_manifest, file_sha256, write_manifest
+from .pdf import image_only_pdf, render_pdf, section_pages, truncate
+
+BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
+TRUTH_VERSION = 1
+
+
+def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
+    """A random stream named by ``key`` (stable across runs and independent of call order)."""
+    words = [cfg.seed] + [zlib.crc32(str(k).encode()) for k in key]
+    return np.random.default_rng(words)
+
+
+def _annual_name(rng: np.random.Generator, firm: dict, year: int, suffix: str = "") -> str:
+    if rng.random() < 0.8:
+        return f"{firm['stkcd']}_{year}_{firm['short_name']}_{year}年年度报告{suffix}.pdf"
+    day = int(rng.integers(10, 29))
+    return f"{year + 1}-04-{day:02d}__{firm['name']}__{firm['stkcd']}__{firm['short_name']}__{year}年__年度报告{suffix}.pdf"
+
+
+def _render_job(job: tuple) -> tuple[str, bytes, dict]:
+    """Render one document (runs in a worker process)."""
+    path, spec, mode, seed = job
+    pages = section_pages(spec) if spec is not None else {}
+    if mode == "image_only":
+        return path, image_only_pdf(np.random.default_rng(seed)), pages
+    data = render_pdf(spec, encrypt="smtext-demo" if mode == "encrypted" else None)
+    if mode == "truncated":
+        data = truncate(data)
+    return path, data, pages
+
+
+def build_economy(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
+    """Firms, pilot selection, productivity and statements (no documents)."""
+    firms, subs = make_firms(_rng(cfg, "firms"), cfg)
+    fy = financials.firm_years(_rng(cfg, "firm_years"), firms, cfg)
+    fy["omega0"] = financials.productivity(_rng(cfg, "omega"), firms, fy, cfg)
+    pre = fy[fy["year"].between(2012, 2014)].groupby("stkcd")["omega0"].mean().rename("omega0_pre").reset_index()
+    gname = pilots.select_pilots(_rng(cfg, "pilots"), firms, pre, cfg)
+    firms["gname"] = firms["stkcd"].map(gname).astype(int)
+    fy["gname"] = fy["stkcd"].map(gname).astype(int)
+    since = fy["year"] - fy["gname"]
+    fy["treated_post"] = ((fy["gname"] > 0) & (since >= 0)).astype(int)
+    fy["tfp_effect"] = [cfg.tfp_effect(int(s)) if g > 0 else 0.0 for s, g in zip(since, fy["gname"])]
+    fy["omega"] = fy["omega0"] + fy["tfp_effect"]
+    listing, pilot_truth = pilots.pilot_list(_rng(cfg, "pilot_list"), firms, subs, gname, cfg)
+    first = pilots.city_first_pilot(listing)
+    fin = financials.statements(_rng(cfg, "statements"), firms, fy, cfg)
+    fin = fin.join(fy[["gap", "gname", "treated_post", "tfp_effect", "omega"]])
+    fin["city"] = fin["stkcd"].map(firms.set_index("stkcd")["city"])
+    fin["city_first_pilot"] = fin["city"].map(first).fillna(0).astype(int)
+    fin["spill_post"] = ((fin["city_first_pilot"] > 0) & (fin["year"] > fin["city_first_pilot"])
+                         & (fin["gname"] == 0)).astype(int)
+    return {"firms": firms, "subsidiaries": subs, "fin": fin, "pilot_list": listing, "pilot_truth": pilot_truth}
+
+
+def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
+    """Specs and truth rows of every document, plus the render jobs."""
+    f = firms.set_index("stkcd")
+    clean_rng = _rng(cfg, "clean")
+    never = firms.loc[firms["gname"] == 0, "stkcd"].to_numpy()
+    clean = set(clean_rng.choice(never, size=int(cfg.clean_control_share * len(never)), replace=False))
+    obs = fin[~fin["gap"]].reset_index(drop=True)
+    broken_rng = _rng(cfg, "broken")
+    picks = broken_rng.choice(len(obs), size=3 * cfg.n_broken_each + 12, replace=False)
+    k = cfg.n_broken_each
+    broken = {**{int(i): "encrypted" for i in picks[:k]}, **{int(i): "truncated" for i in picks[k:2 * k]},
+              **{int(i): "image_only" for i in picks[2 * k:3 * k]}}
+    amended = {int(i) for i in picks[3 * k:3 * k + 4]}
+    summaries = {int(i) for i in picks[3 * k + 4:3 * k + 8]}
+    english = {int(i) for i in picks[3 * k + 8:3 * k + 12]}
+
+    jobs, docs, mentions = [], [], []
+
+    def add(path: str, spec, mode: str, meta: dict, planted: list | None, job_seed: int = 0) -> None:
+        jobs.append((path, spec, mode, job_seed))
+        docs.append({"file": path, **meta, "status": "ok" if mode == "ok" else mode})
+        for m in planted or []:
+            mentions.append({"file": path, "term": m.term, "kind": m.kind, "section": m.section})
+
+    for i, rec in enumerate(obs.itertuples()):
+        firm = {"stkcd": rec.stkcd, "name": f.at[rec.stkcd, "name"], "short_name": f.at[rec.stkcd, "short_name"]}
+        rng = _rng(cfg, "annual", rec.stkcd, rec.year)
+        t = rec.year - cfg.first_year
+        d = rec.treated_post
+        planted = []
+        if rec.stkcd not in clean:
+            rate = np.exp(-0.6 + f.at[rec.stkcd, "latent_smart"] + 0.08 * t + cfg.smart_text_effect * d)
+            planted += text.draw_mentions(rng, text.SMART_TERMS, rate)
+        planted += text.draw_mentions(rng, text.DIGITAL_TERMS,
+                                      np.exp(0.0 + f.at[rec.stkcd, "latent_digital"] + 0.1 * t + cfg.digital_text_effect * d))
+        planted += text.draw_mentions(rng, text.AI_TERMS, np.exp(-1.2 + f.at[rec.stkcd, "latent_ai"] + 0.12 * t))
+        if rec.year >= 2023:
+            planted += text.draw_mentions(rng, [text.NQPF_SEED], np.exp(-0.5 + 0.5 * f.at[rec.stkcd, "latent_nqpf"]))
+        prev = fin[(fin["stkcd"] == rec.stkcd) & (fin["year"] == rec.year - 1)]["revenue"]
+        fin_d = {"revenue": rec.revenue, "net_profit": rec.net_profit, "total_assets": rec.total_assets,
+                 "revenue_prev": float(prev.iloc[0]) if len(prev) else float("nan")}
+        spec = text.annual_report(rng, firm, rec.year, fin_d, planted, mda_variant=int(rec.stkcd) % 2)
+        meta = {"stkcd": rec.stkcd, "year": rec.year, "doc_type": "annual_report", "mda_title": text.mda_title(rec.year, int(rec.stkcd) % 2)}
+        folder = f"reports/annual/{rec.year}"
+        name = _annual_name(rng, firm, rec.year)
+        if i in amended:
+            # the first filing lacks the last MD&A paragraph; the amended filing is complete
+            first = text.DocumentSpec(spec.header, spec.cover, [
+                text.Section(s.key, s.heading, s.blocks[:-2] + s.blocks[-1:] if s.key == "mda" and len(s.blocks) > 2 else s.blocks)
+                for s in spec.sections])
+            add(f"{folder}/{name}", first, "ok", {**meta, "canonical": False, "superseded": True}, first.mentions())
+            add(f"{folder}/{name[:-4]}（更正后）.pdf", spec, "ok", {**meta, "canonical": True, "amended": True}, spec.mentions())
+        else:
+            mode = broken.get(i, "ok")
+            add(f"{folder}/{name}", spec if mode != "image_only" else None, mode,
+                {**meta, "canonical": True}, spec.mentions(), job_seed=i)
+        if i in summaries:
+            add(f"{folder}/{rec.stkcd}_{rec.year}_{firm['short_name']}_{rec.year}年年度报告摘要.pdf",
+                text.summary_report(rng, firm, rec.year), "ok",
+                {"stkcd": rec.stkcd, "year": rec.year, "doc_type": "summary", "canonical": False}, [])
+        if i in english:
+            add(f"{folder}/{rec.stkcd}_{rec.year}_{firm['short_name']}_{rec.year}年年度报告（英文版）.pdf",
+                text.english_report(firm, rec.year), "ok",
+                {"stkcd": rec.stkcd, "year": rec.year, "doc_type": "english", "canonical": False}, [])
+
+    # analyst reports: coverage rises with size; NQPF language follows the latent trait
+    nqpf_rows = []
+    for rec in obs.itertuples():
+        rng = _rng(cfg, "analyst", rec.stkcd, rec.year)
+        size = f.at[rec.stkcd, "latent_size"]
+        if rng.random() > min(0.95, cfg.analyst_coverage * np.exp(0.3 * size)):
+            continue
+        firm = {"stkcd": rec.stkcd, "short_name": f.at[rec.stkcd, "short_name"]}
+        for j in range(int(rng.integers(1, 4))):
+            broker = str(rng.choice(BROKERS))
+            rate = np.exp(0.2 + 0.6 * f.at[rec.stkcd, "latent_nqpf"] + 0.3 * rec.treated_post + 0.04 * (rec.year - cfg.first_year))
+            spec, counts = text.analyst_report(rng, firm, rec.year, broker, int(rng.poisson(rate)),
+                                               seed_share=0.4 if rec.year >= 2023 else 0.0)
+            path = f"reports/analyst/{rec.year}/{rec.stkcd}_{rec.year}_{firm['short_name']}_研究报告_{broker}_{j + 1}.pdf"
+            jobs.append((path, spec, "ok", 0))
+            docs.append({"file": path, "stkcd": rec.stkcd, "year": rec.year, "doc_type": "analyst_report",
+                         "status": "ok", "canonical": True})
+            nqpf_rows += [{"file": path, "stkcd": rec.stkcd, "year": rec.year, "term": w, "n": n} for w, n in counts.items()]
+    for year in (2023, 2024):
+        spec, counts = text.government_report(_rng(cfg, "gov", year), year)
+        path = f"reports/gov/{year}年政府工作报告.pdf"
+        jobs.append((path, spec, "ok", 0))
+        docs.append({"file": path, "stkcd": "", "year": year, "doc_type": "government_report", "status": "ok",
+                     "canonical": True})
+        nqpf_rows += [{"file": path, "stkcd": "", "year": year, "term": w, "n": n} for w, n in counts.items()]
+    return jobs, docs, mentions, nqpf_rows, clean
+
+
+def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 2,
+                   progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write a complete demo world to ``out`` and return the path of ``truth.json``.
+
+    Parameters
+    ----------
+    out : path
+        Target folder (created; existing files of a previous world are overwritten).
+    cfg : WorldConfig, optional
+        Size, seed and planted effects; defaults to :class:`WorldConfig`.
+    jobs : int
+        Worker processes used to render the PDFs (output does not depend on it).
+    progress : callable, optional
+        Called as ``progress(done, total)`` while PDFs are written.
+    """
+    cfg = cfg or WorldConfig()
+    out = Path(out)
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    eco = build_economy(cfg)
+    firms, subs, fin = eco["firms"], eco["subsidiaries"], eco["fin"]
+
+    # tables users get (truth-only columns are kept out of data/)
+    latent = [c for c in firms.columns if c.startswith("latent_")] + ["gname"]
+    firms.drop(columns=latent).to_parquet(out / "data" / "firms.parquet", index=False)
+    subs.to_parquet(out / "data" / "subsidiaries.parquet", index=False)
+    obs = fin[~fin["gap"]]
+    hidden = ["gap", "gname", "treated_post", "tfp_effect", "omega", "city", "city_first_pilot", "spill_post"]
+    statements = obs.drop(columns=hidden)
+    dup_rng = _rng(cfg, "duplicates")
+    dups = statements.iloc[np.sort(dup_rng.choice(len(statements), size=2, replace=False))]
+    pd.concat([statements, dups]).sort_values(["stkcd", "year"], kind="stable").to_parquet(
+        out / "data" / "financials.parquet", index=False)
+    eco["pilot_list"].to_csv(out / "data" / "pilot_list.csv", index=False, encoding="utf-8-sig")
+    city_panel, instruments = context.city_year(_rng(cfg, "city"), cfg)
+    city_panel.to_parquet(out / "data" / "city_year.parquet", index=False)
+    instruments.to_parquet(out / "data" / "city_instruments.parquet", index=False)
+    context.industry_robots(_rng(cfg, "robots"), cfg).to_parquet(out / "data" / "industry_robots.parquet", index=False)
+    context.trade_records(_rng(cfg, "trade"), obs).to_parquet(out / "data" / "trade.parquet", index=False)
+    subsidy = context.subsidies(_rng(cfg, "subsidies"), obs)
+    subsidy.drop(columns="truth_is_rd").to_parquet(out / "data" / "subsidies.parquet", index=False)
+    subsidy[["item", "truth_is_rd"]].drop_duplicates().sort_values("item").to_csv(
+        out / "truth" / "subsidy_items.csv", index=False)
+    obs_p = obs.assign(name_on_patent=obs["stkcd"].map(firms.set_index("stkcd")["name"])).reset_index(drop=True)
+    records, patent_truth = make_patents(_rng(cfg, "patents"), firms, subs, obs_p, obs_p["spill_post"], cfg)
+    records.to_parquet(out / "data" / "patents.parquet", index=False)
+
+    # documents
+    jobs_list, docs, mentions, nqpf_rows, clean = _document_plan(cfg, firms, fin)
+    total = len(jobs_list)
+    pages_rows = []
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for done, (path, data, pages) in enumerate(pool.map(_render_job, jobs_list, chunksize=16), start=1):
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            for key, page in pages.items():
+                pages_rows.append({"file": path, "section": key, "first_page": page})
+            if progress:
+                progress(done, total)
+
+    documents = pd.DataFrame(docs)
+    documents.to_csv(out / "truth" / "documents.csv", index=False)
+    planted = pd.DataFrame(mentions, columns=["file", "term", "kind", "section"])
+    planted = planted.groupby(["file", "term", "kind", "section"], as_index=False).size().rename(columns={"size": "n"})
+    planted.to_csv(out / "truth" / "planted_mentions.csv", index=False)
+    pd.DataFrame(nqpf_rows, columns=["file", "stkcd", "year", "term", "n"]).to_csv(out / "truth" / "nqpf_mentions.csv", index=False)
+    pd.DataFrame(pages_rows).to_csv(out / "truth" / "section_pages.csv", index=False)
+    patent_truth.to_csv(out / "truth" / "patents_firm_year.csv", index=False)
+    eco["pilot_truth"].to_csv(out / "truth" / "pilot_applicants.csv", index=False)
+    truth_panel = fin[["stkcd", "year", "gap", "gname", "treated_post", "tfp_effect", "omega",
+                       "city_first_pilot", "spill_post"]]
+    truth_panel.to_parquet(out / "truth" / "firm_year.parquet", index=False)
+    firms[["stkcd"] + latent].to_parquet(out / "truth" / "firm_latent.parquet", index=False)
+
+    truth = _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_truth)
+    path = out / "truth.json"
+    path.write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_manifest(out / "manifest.json", build_manifest(
+        "demo generate", parameters=cfg.to_dict(), seeds={"master": cfg.seed},
+        extra={"outputs_sha256": world_fingerprint(out)}))
+    return path
+
+
+def world_fingerprint(out: str | Path) -> str:
+    """sha256 over every data, report and truth file of a world (not the manifest itself)."""
+    import hashlib
+
+    out = Path(out)
+    h = hashlib.sha256()
+    for sub in ("data", "reports", "truth"):
+        for p in sorted((out / sub).rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(out)).encode())
+                h.update(file_sha256(p).encode())
+    h.update(file_sha256(out / "truth.json").encode())
+    return h.hexdigest()
+
+
+def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_truth) -> dict:
+    obs = fin[~fin["gap"]]
+    post = obs[obs["treated_post"] == 1]
+    smart = planted[planted["term"].isin(text.SMART_TERMS)]
+    ann = documents[documents["doc_type"] == "annual_report"]
+    mentioned = set(ann.loc[ann["file"].isin(smart["file"]), "stkcd"])
+    att_gt = (post.assign(e=post["year"] - post["gname"]).groupby(["gname", "year"])["tfp_effect"].mean())
+    return {
+        "truth_version": TRUTH_VERSION,
+        "config": cfg.to_dict(),
+        "production_function": {"form": "value added Cobb-Douglas: ln VA = b0 + bl ln L + bk ln K + omega + eps",
+                                "beta_0": cfg.beta_0, "beta_l": cfg.beta_l, "beta_k": cfg.beta_k,
+                                "omega": "alpha_i + 0.01*(year-first_year) + AR(1)(rho, sigma) + pilot effect",
+                                "omega_rho": cfg.omega_rho, "omega_sigma": cfg.omega_sigma,
+                                "output": "value_added", "labor": "employees", "capital": "fixed_assets_net",
+                                "proxy_lp": "cash_paid_goods", "proxy_op": "investment"},
+        "effects": {
+            "tfp": {"outcome": "log TFP (omega)", "rule": "base + slope*min(year-gname, cap) from the selection year",
+                    "base": cfg.tfp_effect_base, "slope": cfg.tfp_effect_slope, "cap": cfg.tfp_effect_cap,
+                    "att_treated_post": float(post["tfp_effect"].mean()),
+                    "att_by_event_time": {str(int(k)): cfg.tfp_effect(int(k)) for k in range(0, cfg.last_year - 2015 + 1)},
+                    "att_gt": [{"gname": int(g), "year": int(y), "att": float(v)} for (g, y), v in att_gt.items()]},
+            "exports_log_overseas_revenue": cfg.export_effect,
+            "master_share": cfg.master_share_effect,
+            "esg_latent_steps": cfg.esg_effect,
+            "log_invention_rate": cfg.patent_effect,
+            "spillover_log_keytech_rate": {"value": cfg.spillover_keytech_effect,
+                                           "rule": "non-pilot firms in a city from the year after its first pilot announcement"},
+            "smart_text_log_rate": cfg.smart_text_effect,
+            "digital_text_log_rate": cfg.digital_text_effect,
+            "zero_effect_outcomes": {"cash_ratio": "cash / total_assets has no policy effect"},
+        },
+        "pilots": {
+            "batch_sizes": {str(y): s for y, s in cfg.batch_sizes},
+            "projects": int(len(eco["pilot_list"])),
+            "listed_pilot_firms": int((firms["gname"] > 0).sum()),
+            "listed_by_cohort": {str(int(g)): int(n) for g, n in firms.loc[firms["gname"] > 0, "gname"].value_counts().sort_index().items()},
+            "applicant_name_forms": eco["pilot_truth"]["name_form"].value_counts().to_dict(),
+            "selection": "Gumbel top-k on 0.9*latent_size + 3*mean omega0 over 2012-2014 among manufacturing firms listed by 2014",
+        },
+        "panel": {"firms": int(len(firms)), "firm_years": int(len(obs)), "gap_firm_years": int(fin["gap"].sum()),
+                  "financials_duplicates": dups[["stkcd", "year"]].astype({"year": int}).to_dict("records")},
+        "documents": {
+            "annual_reports": int((documents["doc_type"] == "annual_report").sum()),
+            "analyst_reports": int((documents["doc_type"] == "analyst_report").sum()),
+            "government_reports": int((documents["doc_type"] == "government_report").sum()),
+            "status_counts": documents["status"].value_counts().to_dict(),
+            "broken": documents.loc[documents["status"] != "ok", ["file", "status"]].to_dict("records"),
+            "summaries": documents.loc[documents["doc_type"] == "summary", "file"].tolist(),
+            "english": documents.loc[documents["doc_type"] == "english", "file"].tolist(),
+            "superseded": documents.loc[documents.get("superseded", pd.Series(False, index=documents.index)).fillna(False).astype(bool), "file"].tolist(),
+        },
+        "text": {
+            "smart_terms": text.SMART_TERMS, "digital_terms": text.DIGITAL_TERMS, "ai_terms": text.AI_TERMS,
+            "nqpf_seed": text.NQPF_SEED, "nqpf_synonyms": text.NQPF_SYNONYMS, "nqpf_jargon_screened_out": text.NQPF_JARGON,
+            "clean_control_firms_planted": sorted(clean),
+            "firms_never_mentioning_smart": sorted(set(firms["stkcd"]) - mentioned),
+            "mention_kinds": planted.groupby("kind")["n"].sum().to_dict(),
+        },
+        "patents": {"keytech_codes": KEYTECH_CODES, "nonkey_codes": NONKEY_CODES,
+                    "total_keytech": int(patent_truth["n_keytech"].sum()),
+                    "total_invention": int(patent_truth["n_invention"].sum())},
+        "files": {"truth_tables": ["truth/documents.csv", "truth/planted_mentions.csv", "truth/nqpf_mentions.csv",
+                                   "truth/section_pages.csv", "truth/patents_firm_year.csv", "truth/pilot_applicants.csv",
+                                   "truth/firm_year.parquet", "truth/firm_latent.parquet", "truth/subsidy_items.csv"]},
+    }

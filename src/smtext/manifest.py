@@ -1,0 +1,101 @@
+"""Run manifests: what ran, with which versions, parameters, seeds and inputs.
+
+Every command writes one (AEA replication guidance asks for exactly this), so
+that a table can be traced back to the code and data that made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+# Packages whose versions change results; recorded when installed.
+TRACKED_PACKAGES = (
+    "smtext", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "statsmodels",
+    "pyfixest", "pypdfium2", "pdfplumber", "reportlab", "pyahocorasick", "jieba",
+    "rjieba", "gensim", "matplotlib", "csdid", "linearmodels",
+)
+
+
+def package_versions(names=TRACKED_PACKAGES) -> dict[str, str]:
+    """Installed versions of ``names``; absent packages are left out."""
+    out = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks so memory stays bounded."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def tree_sha256(root: str | Path, pattern: str = "*") -> str:
+    """One sha256 over every file under ``root`` matching ``pattern``.
+
+    The hash covers relative paths and contents in sorted order, so it is
+    independent of the order the file system lists them in.
+    """
+    root = Path(root)
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(file_sha256(path).encode())
+    return h.hexdigest()
+
+
+def stable_hash(obj: Any) -> str:
+    """sha256 of a JSON-serialisable object with sorted keys (parameters, options)."""
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def build_manifest(command: str, parameters: dict, seeds: dict | None = None,
+                   inputs: dict[str, str] | None = None, extra: dict | None = None) -> dict:
+    """Assemble a manifest dictionary.
+
+    Parameters
+    ----------
+    command : str
+        The command or API call that ran (``"demo run"``).
+    parameters : dict
+        Every option that changes the result.
+    seeds : dict, optional
+        Random seeds by purpose.
+    inputs : dict, optional
+        Input name -> sha256 (use :func:`file_sha256` or :func:`tree_sha256`).
+    extra : dict, optional
+        Anything else worth keeping (stage timings, counts).
+    """
+    return {
+        "command": command,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "parameters": parameters,
+        "seeds": seeds or {},
+        "inputs": inputs or {},
+        **(extra or {}),
+    }
+
+
+def write_manifest(path: str | Path, manifest: dict) -> Path:
+    """Write ``manifest`` as pretty UTF-8 JSON and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    return path

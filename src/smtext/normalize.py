@@ -1,0 +1,101 @@
+"""Pure text steps ``str -> str`` (and page-list steps) composed into a pipeline.
+
+Each step does one thing and is safe to run twice. ``normalize_pages`` applies
+the default chain used before counting: line endings, full-width ASCII, running
+headers/footers, then joining line breaks between CJK characters so that a
+keyword wrapped across two lines is counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
+_PAGE_NO = re.compile(r"^\s*(?:第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|[-—]?\s*\d{1,4}\s*[-—]?|\d+\s*/\s*\d+)\s*$")
+
+
+def unify_newlines(text: str) -> str:
+    """CRLF and CR -> LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def fullwidth_to_halfwidth(text: str) -> str:
+    """Full-width ASCII (Ａ-Ｚ, ０-９, ／ ...) and the ideographic space -> half-width.
+
+    CJK punctuation (，。；) is left alone: clause boundaries depend on it.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFF01 <= code <= 0xFF5E and ch not in "，；：！？（）":
+            out.append(chr(code - 0xFEE0))
+        elif code == 0x3000:
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def join_cjk_linebreaks(text: str) -> str:
+    """Remove a line break (and spaces around it) that sits between two CJK characters."""
+    return _CJK_BREAK.sub("", text)
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of spaces/tabs -> one space; trailing spaces on lines removed."""
+    return re.sub(r"[ \t]+\n", "\n", re.sub(r"[ \t]{2,}", " ", text))
+
+
+def repeated_lines(pages: Sequence[str], min_share: float = 0.5, edge: int = 2) -> set[str]:
+    """Lines in the first/last ``edge`` lines of a page that repeat on at least ``min_share`` of pages.
+
+    Digits are masked before comparing, so "2019年年度报告 12" and "... 13" count as one.
+    """
+    if len(pages) < 3:
+        return set()
+    counts: Counter = Counter()
+    for page in pages:
+        lines = [ln.strip() for ln in page.split("\n") if ln.strip()]
+        for ln in set(lines[:edge] + lines[-edge:]):
+            counts[re.sub(r"\d+", "#", ln)] += 1
+    return {ln for ln, n in counts.items() if n >= max(3, min_share * len(pages))}
+
+
+def strip_headers_footers(pages: Sequence[str], min_share: float = 0.5, edge: int = 2) -> list[str]:
+    """Drop running headers/footers (found by repetition across pages) and bare page numbers."""
+    rep = repeated_lines(pages, min_share, edge)
+    out = []
+    for page in pages:
+        lines = page.split("\n")
+        idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        drop = set()
+        for i in idx[:edge] + idx[-edge:]:
+            s = lines[i].strip()
+            if re.sub(r"\d+", "#", s) in rep or _PAGE_NO.match(s):
+                drop.add(i)
+        out.append("\n".join(ln for i, ln in enumerate(lines) if i not in drop))
+    return out
+
+
+PageStep = Callable[[list[str]], list[str]]
+TextStep = Callable[[str], str]
+DEFAULT_TEXT_STEPS: tuple[TextStep, ...] = (unify_newlines, fullwidth_to_halfwidth, collapse_spaces, join_cjk_linebreaks)
+
+
+def normalize_text(text: str, steps: Sequence[TextStep] = DEFAULT_TEXT_STEPS) -> str:
+    """Apply ``steps`` in order."""
+    for step in steps:
+        text = step(text)
+    return text
+
+
+def normalize_pages(pages: Sequence[str], strip_running: bool = True,
+                    steps: Sequence[TextStep] = DEFAULT_TEXT_STEPS) -> list[str]:
+    """Normalise every page; running headers/footers are removed first (they need line structure)."""
+    pages = [unify_newlines(p) for p in pages]
+    if strip_running:
+        pages = strip_headers_footers(pages)
+    return [normalize_text(p, steps) for p in pages]

@@ -1,0 +1,37 @@
+"""Progress bars that switch themselves off when nobody is watching.
+
+A bar is shown only on an interactive terminal and when ``quiet`` is false, so
+logs of batch jobs and CI stay clean.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+_QUIET = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """Turn every progress bar of this process off (the CLI's ``--quiet``)."""
+    global _QUIET
+    _QUIET = quiet
+
+
+def enabled() -> bool:
+    """True when a bar would be visible: an interactive terminal and not quiet."""
+    return not _QUIET and sys.stderr.isatty()
+
+
+@contextmanager
+def bar(description: str, total: int | None):
+    """A context manager yielding ``advance(n=1)``; a no-op when bars are off."""
+    if not enabled():
+        yield lambda n=1: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True) as prog:
+        task = prog.add_task(description, total=total)
+        yield lambda n=1: prog.advance(task, n)

@@ -1,0 +1,105 @@
+"""Named, cached pipeline stages.
+
+A stage is a function that writes its outputs into its own folder. Its cache
+key hashes the stage name, its version, its parameters and the keys of the
+stages it depends on, so changing one measurement re-runs that stage and
+everything downstream of it, and nothing else. Each key gets its own folder
+(``stages/<name>/<key>``): a stage killed half-way resumes inside that folder,
+and outputs made with other parameters are never mixed in.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .manifest import stable_hash
+
+
+@dataclass
+class StageContext:
+    """What a stage function gets: its folder, its parameters and its inputs' folders."""
+
+    name: str
+    dir: Path
+    params: dict
+    inputs: dict[str, Path]
+    info: dict = field(default_factory=dict)  # the stage may record counts here (goes into the manifest)
+
+
+@dataclass
+class StageRecord:
+    name: str
+    key: str
+    dir: Path
+    cached: bool
+    seconds: float
+    info: dict
+
+
+class StageRunner:
+    """Runs stages in order, skipping those whose key matches a finished run.
+
+    Parameters
+    ----------
+    root : Path
+        Output folder; stages live under ``root / "stages"``.
+    force : bool
+        Re-run every stage even when cached.
+    """
+
+    def __init__(self, root: str | Path, force: bool = False):
+        self.root = Path(root)
+        self.force = force
+        self.records: dict[str, StageRecord] = {}
+
+    def run(self, name: str, func: Callable[[StageContext], None], params: dict | None = None,
+            deps: tuple[str, ...] = (), version: str = "1", extra_key: dict | None = None) -> Path:
+        """Run (or reuse) stage ``name`` and return its folder.
+
+        Parameters
+        ----------
+        func : callable
+            ``func(ctx)`` writes the stage's files into ``ctx.dir``.
+        params : dict
+            Options that change the stage's output (part of the key, passed as ``ctx.params``).
+        deps : tuple of str
+            Names of stages already run whose outputs this stage reads.
+        version : str
+            Bump when the stage's code changes its output.
+        extra_key : dict, optional
+            Anything else the output depends on (input file hashes).
+        """
+        params = params or {}
+        key = stable_hash({"name": name, "version": version, "params": params, "extra": extra_key or {},
+                           "deps": {d: self.records[d].key for d in deps}})[:16]
+        folder = self.root / "stages" / name / key
+        done = folder / "_stage.json"
+        start = time.perf_counter()
+        if done.exists() and not self.force:
+            info = json.loads(done.read_text(encoding="utf-8")).get("info", {})
+            self.records[name] = StageRecord(name, key, folder, True, 0.0, info)
+            return folder
+        if self.force and folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        ctx = StageContext(name, folder, params, {d: self.records[d].dir for d in deps})
+        func(ctx)
+        seconds = time.perf_counter() - start
+        done.write_text(json.dumps({"name": name, "key": key, "params": params, "seconds": round(seconds, 3),
+                                    "info": ctx.info}, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        self.records[name] = StageRecord(name, key, folder, False, seconds, ctx.info)
+        return folder
+
+    def path(self, name: str) -> Path:
+        """Folder of a stage that has run."""
+        return self.records[name].dir
+
+    def timings(self) -> list[dict]:
+        """One row per stage: name, key, cached, seconds and the stage's info."""
+        return [{"stage": r.name, "key": r.key, "cached": r.cached, "seconds": round(r.seconds, 2), **r.info}
+                for r in self.records.values()]

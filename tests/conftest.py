@@ -1,0 +1,34 @@
+"""Shared fixtures.
+
+``reference_dir`` points at ``../shared/reference`` (public reference data that CI
+has beside the checkout); tests that use it skip cleanly when it is absent, as on
+a user's fresh clone.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _reference_root() -> Path:
+    env = os.environ.get("SMTEXT_REFERENCE")
+    return Path(env) if env else ROOT.parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """Folder of public reference data; skips the test when it is not there."""
+    path = _reference_root()
+    if not path.is_dir():
+        pytest.skip(f"reference data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
