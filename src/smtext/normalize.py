@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
+_CJK_CHAR = re.compile(rf"[{CJK}]")
 _PAGE_NO = re.compile(r"^\s*(?:第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|[-—]?\s*\d{1,4}\s*[-—]?|\d+\s*/\s*\d+)\s*$")
 
 
@@ -39,9 +39,38 @@ def fullwidth_to_halfwidth(text: str) -> str:
     return "".join(out)
 
 
-def join_cjk_linebreaks(text: str) -> str:
-    """Remove a line break (and spaces around it) that sits between two CJK characters."""
-    return _CJK_BREAK.sub("", text)
+def display_width(line: str) -> int:
+    """Width of a line in half-width cells: CJK characters and full-width forms count 2."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in line)
+
+
+def join_cjk_linebreaks(text: str, full_share: float = 0.8) -> str:
+    """Remove a line break between two CJK characters when it is a wrap, not a real break.
+
+    A break is a wrap when the line before it is "full": at least ``full_share``
+    of the widest line of the text. Headings, short last lines of paragraphs and
+    table rows stay on their own lines, so section detection still sees them,
+    while a keyword wrapped at the end of a full line (智能\n制造) is joined.
+    Set ``full_share=0`` to join every CJK-CJK break.
+    """
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return text
+    widest = max(display_width(ln.rstrip()) for ln in lines)
+    out = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1].rstrip(" \t")
+        nxt = line.lstrip(" \t")
+        if (prev and nxt and _is_cjk(prev[-1]) and _is_cjk(nxt[0])
+                and display_width(prev) >= full_share * widest):
+            out[-1] = prev + nxt
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(_CJK_CHAR.match(ch))
 
 
 def collapse_spaces(text: str) -> str:

@@ -1,0 +1,158 @@
+"""Extraction, normalisation, quality flags, resumable batches and engines."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smtext.demo.pdf import image_only_pdf, render_pdf, truncate
+from smtext.demo.text import DocumentSpec, Paragraph, Section
+from smtext.engine import parallel_map, run_batches
+from smtext.errors import SMError
+from smtext.extract import extract_pdf, extract_record
+from smtext.normalize import fullwidth_to_halfwidth, join_cjk_linebreaks, strip_headers_footers
+
+import numpy as np
+
+# a line holds 45 CJK characters at the demo's font size: the first term is wrapped as 智能|制造
+LONG = "本" * 43 + "智能制造。" + "报告期内，公司持续推进智能制造建设，相关投入稳步增加。" * 11
+
+
+def _spec(text: str = LONG) -> DocumentSpec:
+    return DocumentSpec(header="示例科技股份有限公司 2019年年度报告", cover=["示例科技股份有限公司", "2019年年度报告"],
+                        sections=[Section("mda", "第四节 经营情况讨论与分析", [Paragraph(text)]),
+                                  Section("matters", "第五节 重要事项", [Paragraph(text)])])
+
+
+@pytest.fixture()
+def good_pdf(tmp_path) -> Path:
+    path = tmp_path / "000001_2019_示例科技_2019年年度报告.pdf"
+    path.write_bytes(render_pdf(_spec()))
+    return path
+
+
+def test_join_cjk_linebreaks_joins_wraps_but_keeps_headings():
+    body = "报告期内公司围绕主业开展经营活动并持续推进智能"
+    text = f"第四节 经营情况讨论与分析\n{body}\n制造建设，各项工作取得积极进展，经营业绩稳步提升。\n短行"
+    out = join_cjk_linebreaks(text)
+    assert "智能制造" in out
+    assert out.startswith("第四节 经营情况讨论与分析\n")   # a short heading line is not glued to the next
+    assert join_cjk_linebreaks("ABC\n智能") == "ABC\n智能"     # only CJK-CJK breaks
+
+
+def test_fullwidth_and_headers():
+    assert fullwidth_to_halfwidth("Ｈ０４Ｌ２７／２６，") == "H04L27/26，"
+    bodies = ["公司营业收入增长。\n毛利率提升。", "研发投入增加。\n专利数量上升。", "现金流量良好。\n负债率下降。",
+              "客户结构优化。\n渠道拓展。", "分红方案通过。\n治理完善。"]
+    pages = [f"示例公司 2019年年度报告\n{b}\n{i}" for i, b in enumerate(bodies, 1)]
+    out = strip_headers_footers(pages)
+    assert [p.strip() for p in out] == bodies
+
+
+def test_extract_keeps_pages_and_counts_wrapped_keywords(good_pdf):
+    doc = extract_pdf(good_pdf)
+    assert doc.n_pages >= 4 and len(doc.pages) == len(doc.raw_pages)
+    # 24 planted mentions; some are wrapped across lines in the raw text
+    assert doc.text.count("智能制造") == 24
+    assert "\n".join(doc.raw_pages).count("智能制造") < 24
+    assert "年度报告" not in "".join(doc.pages[2:])           # running header stripped
+
+
+def test_pdfplumber_backend_agrees(good_pdf):
+    a = extract_pdf(good_pdf, backend="pdfium").text
+    b = extract_pdf(good_pdf, backend="pdfplumber").text
+    strip = lambda s: "".join(s.split())  # noqa: E731 - whitespace differs between backends
+    assert strip(a) == strip(b)
+
+
+@pytest.mark.parametrize("kind, code", [("encrypted", "SM101"), ("truncated", "SM102"), ("image", "SM103"),
+                                        ("empty", "SM105"), ("missing", "SM106"), ("garbage", "SM102")])
+def test_every_failure_reason_has_a_code(tmp_path, kind, code):
+    path = tmp_path / f"{kind}.pdf"
+    if kind == "encrypted":
+        path.write_bytes(render_pdf(_spec(), encrypt="secret"))
+    elif kind == "truncated":
+        path.write_bytes(truncate(render_pdf(_spec())))
+    elif kind == "image":
+        path.write_bytes(image_only_pdf(np.random.default_rng(0), 2))
+    elif kind == "empty":
+        from reportlab.pdfgen import canvas
+        c = canvas.Canvas(str(path))
+        c.showPage()
+        c.save()
+    elif kind == "garbage":
+        path.write_bytes(b"%PDF-1.4\nthis is not a pdf")
+    for backend in ("pdfium", "pdfplumber"):
+        with pytest.raises(SMError) as err:
+            extract_pdf(path, backend=backend)
+        assert err.value.code == code, backend
+    rec = extract_record(path)
+    assert rec["code"] == code and rec["pages"] == [] and rec["status"] != "ok"
+
+
+def test_garbled_cid_text_is_flagged(tmp_path, monkeypatch):
+    import smtext.extract as ex
+    monkeypatch.setattr(ex, "_pdfium_pages", lambda p, m: (["(cid:12)(cid:34)(cid:56) 年报"], []))
+    path = tmp_path / "x.pdf"
+    path.write_bytes(b"%PDF")
+    with pytest.raises(SMError) as err:
+        extract_pdf(path)
+    assert err.value.code == "SM104"
+
+
+def test_bad_backend_names_the_allowed_values(good_pdf):
+    with pytest.raises(SMError, match="pdfium"):
+        extract_pdf(good_pdf, backend="tesseract")
+
+
+def _square(x):
+    return {"x": x, "y": x * x}
+
+
+def test_serial_pool_and_dask_give_identical_results(tmp_path):
+    items = list(range(40))
+    serial = parallel_map(_square, items, jobs=1)
+    pool = parallel_map(_square, items, jobs=2)
+    assert serial == pool
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = parallel_map(_square, items, scheduler=cluster.scheduler_address)
+        batches = run_batches(_square, items, tmp_path / "dask", batch_size=7, scheduler=cluster.scheduler_address)
+    assert dask == serial
+    assert batches.to_dict("records") == serial
+
+
+KILL_SCRIPT = """
+import sys, time
+from smtext.engine import run_batches
+def slow(x):
+    time.sleep(0.05)
+    return {"x": x}
+if __name__ == "__main__":
+    run_batches(slow, list(range(60)), sys.argv[1], batch_size=5, jobs=1)
+"""
+
+
+def test_killed_batch_job_resumes_without_loss_or_duplicates(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(KILL_SCRIPT)
+    out = tmp_path / "parts"
+    proc = subprocess.Popen([sys.executable, str(script), str(out)])
+    # wait until some parts exist, then SIGKILL mid-batch
+    for _ in range(200):
+        if len(list(out.glob("part-*.parquet"))) >= 3:
+            break
+        subprocess.run(["sleep", "0.05"])
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(out.glob("part-*.parquet")))
+    assert 0 < done_before < 12
+    result = run_batches(lambda x: {"x": x}, list(range(60)), out, batch_size=5, jobs=1)
+    assert result["x"].tolist() == list(range(60))
