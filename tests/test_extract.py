@@ -156,3 +156,22 @@ def test_killed_batch_job_resumes_without_loss_or_duplicates(tmp_path):
     assert 0 < done_before < 12
     result = run_batches(lambda x: {"x": x}, list(range(60)), out, batch_size=5, jobs=1)
     assert result["x"].tolist() == list(range(60))
+
+
+def test_slow_document_times_out(good_pdf, monkeypatch):
+    import time
+
+    import smtext.extract as ex
+
+    def slow(path, max_pages):
+        time.sleep(2)
+        return ["x"], []
+
+    monkeypatch.setattr(ex, "_pdfium_pages", slow)
+    with pytest.raises(SMError) as err:
+        extract_pdf(good_pdf, timeout=0.2)
+    assert err.value.code == "SM108"
+
+
+def test_page_limit(good_pdf):
+    assert extract_pdf(good_pdf, max_pages=2).n_pages == 2

@@ -73,7 +73,8 @@ def _map(func: Callable, items: list, jobs: int | None, scheduler: str | None, a
 
 
 def run_batches(func: Callable[[object], dict], items: Sequence, out_dir: str | Path, batch_size: int = 64,
-                jobs: int | None = None, scheduler: str | None = None, description: str = "working") -> pd.DataFrame:
+                jobs: int | None = None, scheduler: str | None = None, description: str = "working",
+                collect: bool = True) -> pd.DataFrame | list[Path]:
     """Apply ``func`` (item -> record dict) to ``items`` in resumable batches.
 
     Parts ``part-00000.parquet`` ... are written to ``out_dir``; parts already
@@ -81,10 +82,14 @@ def run_batches(func: Callable[[object], dict], items: Sequence, out_dir: str | 
     pass ``items`` in a stable order and a fresh ``out_dir`` whenever the items
     or options change (the stage cache does this by keying the folder).
 
+    Only one batch of records is in memory at a time; pass ``collect=False`` to
+    get the part paths instead of one concatenated frame (for corpora larger
+    than memory, read them with :func:`iter_parts`).
+
     Returns
     -------
-    DataFrame
-        All records in input order.
+    DataFrame or list of Path
+        All records in input order, or the part files in order.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -108,8 +113,16 @@ def run_batches(func: Callable[[object], dict], items: Sequence, out_dir: str | 
     finally:
         if pool is not None:
             pool.shutdown()
-    parts = [pd.read_parquet(out_dir / f"part-{k:05d}.parquet") for k in range(len(batches))]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    paths = [out_dir / f"part-{k:05d}.parquet" for k in range(len(batches))]
+    if not collect:
+        return paths
+    return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True) if paths else pd.DataFrame()
+
+
+def iter_parts(paths: Sequence[Path], columns: list[str] | None = None):
+    """Yield the part files one DataFrame at a time (bounded memory)."""
+    for path in paths:
+        yield pd.read_parquet(path, columns=columns)
 
 
 def iter_chunks(items: Iterable, size: int):

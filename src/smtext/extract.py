@@ -13,11 +13,15 @@ SM103 image_only    no page has a text layer (a scan: run OCR first)
 SM104 garbled       text is mostly ``(cid:NN)`` codes or unmapped glyphs
 SM105 empty         the document has no pages or no text at all
 SM106 not_found     the path does not exist
+SM108 timeout       extraction took longer than the per-document limit
 """
 
 from __future__ import annotations
 
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +31,7 @@ from .normalize import normalize_pages
 EXTRACTOR_VERSION = "1"
 BACKENDS = ("pdfium", "pdfplumber")
 REASONS = {"SM101": "encrypted", "SM102": "corrupt", "SM103": "image_only", "SM104": "garbled",
-           "SM105": "empty", "SM106": "not_found"}
+           "SM105": "empty", "SM106": "not_found", "SM108": "timeout"}
 _FIX = {
     "SM101": "ask the source for an unprotected copy or remove the password (qpdf --decrypt).",
     "SM102": "download the file again; it is damaged or cut off.",
@@ -35,6 +39,7 @@ _FIX = {
     "SM104": "the PDF's fonts lack a Unicode map; try the other backend or OCR.",
     "SM105": "check the source file.",
     "SM106": "check the path or the corpus manifest.",
+    "SM108": "raise the timeout, or set max_pages, or inspect the file: it may be hostile or huge.",
 }
 _CID = re.compile(r"\(cid:\d+\)")
 
@@ -127,8 +132,35 @@ def _pdfplumber_pages(path: Path, max_pages: int | None) -> tuple[list[str], lis
         raise _fail("SM102", path, f"{type(exc).__name__}: {exc}") from None
 
 
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def _deadline(seconds: float | None):
+    """Raise _Timeout after ``seconds`` (between Python bytecodes, so between pages).
+
+    Works in the main thread of a process (the CLI, local pool workers); in
+    threads (e.g. Dask thread workers) the limit is not enforced.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None = None,
-                strip_running: bool = True) -> ExtractedDocument:
+                strip_running: bool = True, timeout: float | None = None) -> ExtractedDocument:
     """Extract and normalise the text of one PDF.
 
     Parameters
@@ -139,6 +171,8 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
         Extraction library.
     max_pages : int, optional
         Read at most this many pages (a guard against hostile files).
+    timeout : float, optional
+        Seconds allowed for this document (SM108 when exceeded).
     strip_running : bool
         Remove running headers/footers and page numbers found by repetition.
 
@@ -150,14 +184,18 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
     ------
     SMError
         SM101 encrypted, SM102 corrupt/truncated, SM103 image-only, SM104 garbled,
-        SM105 empty, SM106 not found.
+        SM105 empty, SM106 not found, SM108 timeout.
     """
     check_option("backend", backend, BACKENDS)
     path = Path(path)
     if not path.is_file():
         raise _fail("SM106", path)
     reader = _pdfium_pages if backend == "pdfium" else _pdfplumber_pages
-    raw, image_pages = reader(path, max_pages)
+    try:
+        with _deadline(timeout):
+            raw, image_pages = reader(path, max_pages)
+    except _Timeout:
+        raise _fail("SM108", path, f"over {timeout} s") from None
     if not raw:
         raise _fail("SM105", path, "no pages")
     if len(image_pages) == len(raw):
@@ -172,7 +210,8 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
     return ExtractedDocument(str(path), pages, raw, tuple(image_pages), backend)
 
 
-def extract_record(path: str | Path, backend: str = "pdfium", max_pages: int | None = None) -> dict:
+def extract_record(path: str | Path, backend: str = "pdfium", max_pages: int | None = None,
+                   timeout: float | None = 120.0) -> dict:
     """Batch form of :func:`extract_pdf`: a record that is either ok or flagged with a reason code.
 
     Returns
@@ -182,7 +221,7 @@ def extract_record(path: str | Path, backend: str = "pdfium", max_pages: int | N
         ``n_pages``, ``image_pages``, ``n_chars`` and ``pages`` (list of str; empty when flagged).
     """
     try:
-        doc = extract_pdf(path, backend=backend, max_pages=max_pages)
+        doc = extract_pdf(path, backend=backend, max_pages=max_pages, timeout=timeout)
     except SMError as err:
         return {"status": REASONS.get(err.code, "error"), "code": err.code, "message": str(err), "n_pages": 0,
                 "image_pages": "", "n_chars": 0, "pages": []}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import corpus
-from .engine import run_batches
+from .engine import iter_parts, run_batches
 from .errors import SMError
 from .extract import EXTRACTOR_VERSION, extract_record
 from .manifest import build_manifest, file_sha256, write_manifest
@@ -31,24 +31,31 @@ def _extract_one(args: tuple[str, str, str]) -> dict:
 
 
 def extract_documents(root: str | Path, manifest: pd.DataFrame, work_dir: str | Path, backend: str = "pdfium",
-                      jobs: int = 2, scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Extract every document of ``manifest`` (resumable) and split pages from document records.
+                      jobs: int = 2, scheduler: str | None = None) -> pd.DataFrame:
+    """Extract every document of ``manifest`` (resumable) into ``work_dir``.
 
-    Returns
-    -------
-    documents : DataFrame
-        One row per document: manifest columns + ``status, code, message, n_pages, image_pages, n_chars``.
-    pages : DataFrame
-        ``path, page, text`` for documents that were extracted.
+    Writes ``work_dir/pages.parquet`` (``path, page, text``; streamed part by
+    part so memory stays bounded) and returns the document table: manifest
+    columns + ``status, code, message, n_pages, image_pages, n_chars``.
     """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    work_dir = Path(work_dir)
     items = [(str(root), rel, backend) for rel in manifest["path"]]
-    records = run_batches(_extract_one, items, Path(work_dir) / "parts", jobs=jobs, scheduler=scheduler,
-                          description="extracting")
-    pages = records[["path", "pages"]].explode("pages").dropna(subset=["pages"])
-    pages["page"] = pages.groupby("path").cumcount() + 1
-    pages = pages.rename(columns={"pages": "text"})[["path", "page", "text"]].reset_index(drop=True)
-    documents = manifest.merge(records.drop(columns="pages"), on="path", how="left", validate="one_to_one")
-    return documents, pages
+    parts = run_batches(_extract_one, items, work_dir / "parts", jobs=jobs, scheduler=scheduler,
+                        description="extracting", collect=False)
+    schema = pa.schema([("path", pa.string()), ("page", pa.int32()), ("text", pa.string())])
+    records = []
+    with pq.ParquetWriter(work_dir / "pages.parquet", schema) as writer:
+        for part in iter_parts(parts):
+            pages = part[["path", "pages"]].explode("pages").dropna(subset=["pages"])
+            pages["page"] = pages.groupby("path").cumcount() + 1
+            pages = pages.rename(columns={"pages": "text"})[["path", "page", "text"]]
+            writer.write_table(pa.Table.from_pandas(pages, schema=schema, preserve_index=False))
+            records.append(part.drop(columns="pages"))
+    records = pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=["path"])
+    return manifest.merge(records, on="path", how="left", validate="one_to_one")
 
 
 def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium", doc_types=("annual_report",),
@@ -61,9 +68,10 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
         raise SMError("SM107", f"no PDF files under {folder}.", "check the folder; files must end in .pdf.")
     kept, excluded = corpus.select(found, doc_types)
     excluded.to_csv(out / "excluded.csv", index=False)
-    documents, pages = extract_documents(folder, kept, out / "work" / backend, backend, jobs, scheduler)
+    work = out / "work" / backend
+    documents = extract_documents(folder, kept, work, backend, jobs, scheduler)
     documents.to_parquet(out / "documents.parquet", index=False)
-    pages.to_parquet(out / "pages.parquet", index=False)
+    (work / "pages.parquet").replace(out / "pages.parquet")
     failures = documents[documents["status"] != "ok"]
     failures.to_csv(out / "failures.csv", index=False)
     write_manifest(out / "manifest.json", build_manifest(
@@ -105,13 +113,12 @@ def _stage_corpus(world: Path):
 def _stage_extract(world: Path, jobs: int, scheduler: str | None):
     def run(ctx: StageContext) -> None:
         manifest = pd.read_parquet(ctx.inputs["corpus"] / "manifest.parquet")
-        documents, pages = extract_documents(world / "reports" / "annual", manifest, ctx.dir,
-                                             ctx.params["backend"], jobs, scheduler)
+        documents = extract_documents(world / "reports" / "annual", manifest, ctx.dir,
+                                      ctx.params["backend"], jobs, scheduler)
         documents.to_parquet(ctx.dir / "documents.parquet", index=False)
-        pages.to_parquet(ctx.dir / "pages.parquet", index=False)
         failures = documents[documents["status"] != "ok"]
-        failures.drop(columns=[]).to_csv(ctx.dir / "failures.csv", index=False)
-        ctx.info.update(documents=len(documents), pages=len(pages), failed=len(failures),
+        failures.to_csv(ctx.dir / "failures.csv", index=False)
+        ctx.info.update(documents=len(documents), pages=int(documents["n_pages"].sum()), failed=len(failures),
                         failure_reasons=failures["status"].value_counts().to_dict())
     return run
 

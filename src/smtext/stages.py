@@ -58,7 +58,8 @@ class StageRunner:
         self.records: dict[str, StageRecord] = {}
 
     def run(self, name: str, func: Callable[[StageContext], None], params: dict | None = None,
-            deps: tuple[str, ...] = (), version: str = "1", extra_key: dict | None = None) -> Path:
+            deps: tuple[str, ...] = (), version: str = "1", extra_key: dict | None = None,
+            cache: bool = True) -> Path:
         """Run (or reuse) stage ``name`` and return its folder.
 
         Parameters
@@ -73,6 +74,8 @@ class StageRunner:
             Bump when the stage's code changes its output.
         extra_key : dict, optional
             Anything else the output depends on (input file hashes).
+        cache : bool
+            False for stages that must always run (cheap ones writing outside their folder).
         """
         params = params or {}
         key = stable_hash({"name": name, "version": version, "params": params, "extra": extra_key or {},
@@ -80,11 +83,11 @@ class StageRunner:
         folder = self.root / "stages" / name / key
         done = folder / "_stage.json"
         start = time.perf_counter()
-        if done.exists() and not self.force:
+        if done.exists() and not self.force and cache:
             info = json.loads(done.read_text(encoding="utf-8")).get("info", {})
             self.records[name] = StageRecord(name, key, folder, True, 0.0, info)
             return folder
-        if self.force and folder.exists():
+        if (self.force or not cache) and folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True, exist_ok=True)
         ctx = StageContext(name, folder, params, {d: self.records[d].dir for d in deps})
