@@ -79,7 +79,9 @@ def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, 
             k[i] = np.log(0.9 * np.exp(k[i - 1]) + inv[i - 1])
         inv[i] = np.exp(-2.3 + k[i] + 1.0 * omega[i] + rng.normal(0, 0.05))
     l = 6.6 + 0.45 * (k - 20.0) + 0.6 * omega + 0.3 * size + rng.normal(0, 0.12, n)
-    m = 7.9 + 0.4 * k + 0.5 * l + 0.9 * omega + rng.normal(0, 0.02, n)
+    # materials depend on (k, omega) only: with labour in the demand, LP's labour
+    # elasticity would not be identified (Ackerberg, Caves and Frazer 2015)
+    m = 11.4 + 0.4 * k + 0.9 * omega + rng.normal(0, 0.02, n)
     y = cfg.beta_0 + cfg.beta_l * l + cfg.beta_k * k + omega + rng.normal(0, cfg.eps_sigma, n)
     value_added = np.exp(y)
     materials = np.exp(m)

@@ -1,0 +1,128 @@
+"""Financing-constraint indices: SA, WW and KZ (formulas and sources in each docstring).
+
+All functions take a firm-year panel and column names and return a Series aligned to
+the input index. Growth rates and lagged denominators use calendar lags
+(:func:`smtext.panel.lag`), so a gap year gives a missing value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SMError, check_option, require_columns, warn
+from ..panel import lag
+
+__all__ = ["sa_index", "ww_index", "kz_index", "KZ_LAMONT_2001"]
+
+_UNIT_TO_MILLION = {"yuan": 1e-6, "10k_yuan": 1e-2, "million_yuan": 1.0}
+
+
+def sa_index(data: pd.DataFrame, *, assets: str = "total_assets", age: str = "age",
+             unit: str = "yuan", absolute: bool = False, cap: bool = False) -> pd.Series:
+    """SA index of Hadlock & Pierce (2010, RFS 23(5), Table 6).
+
+    ``SA = -0.737*Size + 0.043*Size^2 - 0.040*Age``, with ``Size = ln(total assets in
+    millions)`` and ``Age`` in years. Chinese studies (e.g. Ju Xiaosheng et al. 2013) use
+    million yuan and report ``|SA|`` (larger = more constrained) with ``absolute=True``.
+
+    Parameters
+    ----------
+    assets : str
+        Total assets column.
+    age : str
+        Firm age in years (e.g. ``year - founding_year`` or years since listing).
+    unit : {"yuan", "10k_yuan", "million_yuan"}
+        Unit of ``assets``; converted to millions before the log (a panel in yuan fed to
+        the formula unconverted shifts Size by ln(1e6) = 13.8 and flips the ranking).
+    absolute : bool
+        Return ``|SA|``.
+    cap : bool
+        Hadlock-Pierce winsorization: Size at ln(4,500) and Age at 37.
+    """
+    check_option("unit", unit, tuple(_UNIT_TO_MILLION))
+    require_columns(data, [assets, age], "panel")
+    a = pd.to_numeric(data[assets], errors="coerce") * _UNIT_TO_MILLION[unit]
+    size = np.log(a.where(a > 0))
+    ag = pd.to_numeric(data[age], errors="coerce").astype(float)
+    if size.dropna().median() > np.log(1e6):
+        warn("SM420", f"median total assets exceed 1e12 million after unit={unit!r}; the unit is probably wrong.",
+             "pass unit='yuan' for statements in yuan.")
+    if cap:
+        size, ag = size.clip(upper=np.log(4500)), ag.clip(upper=37)
+    sa = -0.737 * size + 0.043 * size ** 2 - 0.040 * ag
+    return (sa.abs() if absolute else sa).rename("SA")
+
+
+def ww_index(data: pd.DataFrame, *, cash_flow: str = "operating_cash_flow", assets: str = "total_assets",
+             dividends: str = "dividends", long_term_debt: str = "long_term_debt",
+             sales: str = "revenue", industry: str = "industry", idname: str = "stkcd",
+             tname: str = "year") -> pd.Series:
+    """WW index of Whited & Wu (2006, RFS 19(2), Table 6 column 1 coefficients).
+
+    ``WW = -0.091*CF - 0.062*DIVPOS + 0.021*TLTD - 0.044*LNTA + 0.102*ISG - 0.035*SG``,
+    CF = cash flow / total assets, DIVPOS = 1 if dividends > 0, TLTD = long-term debt /
+    total assets, LNTA = ln(total assets), SG = firm sales growth (calendar lag), ISG =
+    mean SG of the industry-year. The original is quarterly; annual use follows the
+    Chinese literature. Larger = more constrained.
+    """
+    require_columns(data, [cash_flow, assets, dividends, long_term_debt, sales, industry, idname, tname], "panel")
+    ta = pd.to_numeric(data[assets], errors="coerce")
+    sg = data[sales] / lag(data, sales, idname=idname, tname=tname) - 1
+    isg = sg.groupby([data[industry], data[tname]]).transform("mean")
+    ww = (-0.091 * data[cash_flow] / ta - 0.062 * (data[dividends] > 0).astype(float)
+          + 0.021 * data[long_term_debt] / ta - 0.044 * np.log(ta.where(ta > 0))
+          + 0.102 * isg - 0.035 * sg)
+    return ww.rename("WW")
+
+
+#: Lamont, Polk & Saa-Requejo (2001) KZ coefficients on CF/K, Q, Debt/Capital, Div/K, Cash/K.
+KZ_LAMONT_2001 = {"cf": -1.001909, "q": 0.2826389, "lev": 3.139193, "div": -39.3678, "cash": -1.314759}
+
+
+def kz_index(data: pd.DataFrame, *, cash_flow: str = "operating_cash_flow", dividends: str = "dividends",
+             cash: str = "cash", assets: str = "total_assets", leverage: str = "leverage",
+             q: str = "tobin_q", idname: str = "stkcd", tname: str = "year",
+             coefficients: dict | None = None):
+    """KZ index, by the Chinese procedure of Wei Zhihua et al. (2014, 金融研究) or given coefficients.
+
+    Procedure: CF, Div and Cash are scaled by lagged total assets (calendar lag). Each
+    year, kz1 = 1 if CF/A is below the year median, kz2 = Div/A below median, kz3 =
+    Cash/A below median, kz4 = leverage above median, kz5 = Q above median; KZ score =
+    kz1 + ... + kz5. An ordered logit of the score on (CF/A, Div/A, Cash/A, Lev, Q) gives
+    the coefficients; the index is the fitted linear predictor. Larger = more constrained.
+
+    Parameters
+    ----------
+    coefficients : dict, optional
+        Keys ``cf, div, cash, lev, q``: skip the logit and return ``sum(coef * x)``
+        (e.g. :data:`KZ_LAMONT_2001`, with the scalings the user intends).
+
+    Returns
+    -------
+    (pandas.Series, dict)
+        The index and the coefficients used (estimated or given).
+    """
+    require_columns(data, [cash_flow, dividends, cash, assets, leverage, q, idname, tname], "panel")
+    lta = lag(data, assets, idname=idname, tname=tname)
+    X = pd.DataFrame({"cf": data[cash_flow] / lta, "div": data[dividends] / lta, "cash": data[cash] / lta,
+                      "lev": data[leverage].astype(float), "q": data[q].astype(float)}, index=data.index)
+    if coefficients is not None:
+        missing = set(X) - set(coefficients)
+        if missing:
+            raise SMError("SM421", f"coefficients lack {sorted(missing)}.", "give cf, div, cash, lev and q.")
+        return (X @ pd.Series(coefficients)[X.columns]).rename("KZ"), dict(coefficients)
+    ok = X.notna().all(axis=1)
+    Xo, yr = X[ok], data.loc[ok, tname]
+    med = Xo.groupby(yr).transform("median")
+    score = ((Xo["cf"] < med["cf"]).astype(int) + (Xo["div"] < med["div"]).astype(int)
+             + (Xo["cash"] < med["cash"]).astype(int) + (Xo["lev"] > med["lev"]).astype(int)
+             + (Xo["q"] > med["q"]).astype(int))
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    try:
+        res = OrderedModel(score.to_numpy(), Xo.to_numpy(), distr="logit").fit(method="bfgs", disp=False, maxiter=500)
+    except Exception as e:  # statsmodels raises several types on singular designs
+        raise SMError("SM421", f"the KZ ordered logit failed: {e}.",
+                      "check the five inputs vary, or pass coefficients=.") from e
+    coef = dict(zip(X.columns, res.params[: X.shape[1]]))
+    return (X @ pd.Series(coef)).rename("KZ"), coef
