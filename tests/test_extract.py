@@ -175,3 +175,14 @@ def test_slow_document_times_out(good_pdf, monkeypatch):
 
 def test_page_limit(good_pdf):
     assert extract_pdf(good_pdf, max_pages=2).n_pages == 2
+
+
+def test_keyword_wrapped_across_a_page_break_is_joined():
+    from smtext.normalize import join_pages
+
+    full = "公司持续推进各项业务发展并不断加强内部管理水平，报告期内推进智能"
+    pages = [f"{full}\n{full}", "制造建设。\n其他内容。", "第五节 重要事项\n内容"]
+    text, starts = join_pages(pages)
+    assert text.count("智能制造") == 1
+    assert "\n第五节 重要事项" in text               # a heading is never glued to the previous page
+    assert [text[s:s + 2] for s in starts] == ["公司", "制造", "第五"]

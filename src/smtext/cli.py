@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from . import __version__
+from .commands import register as register_groups
 from .errors import SMError
 from .progress import set_quiet
 
@@ -123,6 +124,9 @@ def extract_cmd(
     except SMError as err:
         _fail(err)
     typer.echo(summary)
+
+
+register_groups(app)
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m smtext`

@@ -39,8 +39,10 @@ def _count_document(args: tuple[str, list[str], tuple[str, ...]]) -> dict:
     """Counts per lexicon for one extracted document (runs in a worker)."""
     from .count import count_text
 
+    from .normalize import join_pages
+
     path, pages, names = args
-    text = "\n\n".join(pages)
+    text = join_pages(pages)[0]
     rec = {"path": path, "n_chars": len(text)}
     for key, name in TEXT_LEXICONS.items():
         if key not in names:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SMError, check_option
-from .normalize import normalize_pages
+from .normalize import join_pages, normalize_pages
 
 EXTRACTOR_VERSION = "1"
 BACKENDS = ("pdfium", "pdfplumber")
@@ -67,8 +67,8 @@ class ExtractedDocument:
 
     @property
     def text(self) -> str:
-        """All pages joined by blank lines (page breaks never join words)."""
-        return "\n\n".join(self.pages)
+        """All pages in one text; a keyword wrapped across a page break is joined (see ``join_pages``)."""
+        return join_pages(self.pages)[0]
 
     @property
     def n_pages(self) -> int:

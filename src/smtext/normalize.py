@@ -69,6 +69,37 @@ def join_cjk_linebreaks(text: str, full_share: float = 0.8) -> str:
     return "\n".join(out)
 
 
+_HEADING_START = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+[节章]")
+
+
+def join_pages(pages: Sequence[str], full_share: float = 0.8) -> tuple[str, list[int]]:
+    """Join page texts into one document text, and return where each page starts.
+
+    Pages are separated by a newline; a keyword wrapped from a full last line of
+    one page to the first line of the next (智能 | 制造) is joined, as within a
+    page, unless the next page opens with a section heading.
+
+    Returns
+    -------
+    text : str
+    starts : list of int
+        Offset of each page's first character in ``text``.
+    """
+    text, starts = "", []
+    for page in pages:
+        if starts:
+            lines = text.rstrip().split("\n")
+            last, nxt = lines[-1].rstrip(), page.lstrip(" \t")
+            widest = max(display_width(ln.rstrip()) for ln in lines[-60:])
+            wrapped = (last and nxt and _is_cjk(last[-1]) and _is_cjk(nxt[0])
+                       and not _HEADING_START.match(nxt) and display_width(last) >= full_share * widest)
+            text = text.rstrip() if wrapped else text + "\n"
+            page = nxt if wrapped else page
+        starts.append(len(text))
+        text += page
+    return text, starts
+
+
 def _is_cjk(ch: str) -> bool:
     return bool(_CJK_CHAR.match(ch))
 

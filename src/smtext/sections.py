@@ -133,11 +133,10 @@ def find_mda(text: str, titles: Sequence[str] = MDA_TITLES) -> Section:
 
 def find_mda_in_pages(pages: Sequence[str], titles: Sequence[str] = MDA_TITLES) -> Section:
     """:func:`find_mda` on a list of page texts, adding the page span of the section."""
-    starts, pos = [], 0
-    for page in pages:
-        starts.append(pos)
-        pos += len(page) + 2
-    sec = find_mda("\n\n".join(pages), titles)
+    from .normalize import join_pages
+
+    text, starts = join_pages(pages)
+    sec = find_mda(text, titles)
     first = bisect_right(starts, sec.start)
     last = bisect_right(starts, max(sec.start, sec.end - 1))
     return Section(sec.number, sec.title, sec.text, sec.start, sec.end, first, last)

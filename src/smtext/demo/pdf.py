@@ -89,7 +89,9 @@ class _Layout:
         self.c.setFont(self.font, 9)
         self.c.drawString(LEFT, 805, self.header)
         self.c.line(LEFT, 800, RIGHT, 800)
-        self.c.drawCentredString((LEFT + RIGHT) / 2, 40, str(self.page))
+        # "第 N 页": PDFium drops a lone half-width character drawn in a non-embedded
+        # CID font (a bare "1"), so the footer is written the way many reports do
+        self.c.drawCentredString((LEFT + RIGHT) / 2, 40, f"第 {self.page} 页")
         self.c.setFont(self.font, SIZE)
 
     def room(self, n_lines: int) -> bool:

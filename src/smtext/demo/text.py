@@ -167,8 +167,8 @@ def annual_report(rng: np.random.Generator, firm: dict, year: int, fin: dict, me
             blocks.append(Paragraph(f"公司中文名称：{firm['name']}。公司股票简称：{firm['short_name']}，股票代码：{firm['stkcd']}。"))
             blocks.append(Table([["项目", f"{year}年", f"{year - 1}年"],
                                  ["营业收入（元）", f"{fin['revenue']:,.2f}", f"{fin['revenue_prev']:,.2f}"],
-                                 ["净利润（元）", f"{fin['net_profit']:,.2f}", "—"],
-                                 ["总资产（元）", f"{fin['total_assets']:,.2f}", "—"]]))
+                                 ["净利润（元）", f"{fin['net_profit']:,.2f}", "不适用"],
+                                 ["总资产（元）", f"{fin['total_assets']:,.2f}", "不适用"]]))
         if key in by_section:
             blocks.extend(plant(rng, by_section[key], key))
         blocks.append(Paragraph(_filler(rng, int(rng.integers(3, 7)))))
