@@ -42,6 +42,24 @@ def main(
 ) -> None:
     """smtext: text measures, firm indicators and DID estimates for Chinese listed firms."""
     set_quiet(quiet)
+    _short_warnings()
+
+
+def _short_warnings() -> None:
+    """Print coded warnings as one line (``warning SM503: ...``) instead of with source lines."""
+    import warnings
+
+    from .errors import SMWarning
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, SMWarning):
+            print(f"warning {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
 
 
 def _years(text: str) -> tuple[int, int]:

@@ -77,14 +77,15 @@ def stage_text_index(jobs: int):
 def _controls(fin: pd.DataFrame) -> pd.DataFrame:
     from .panel import lag
 
-    d = lag(fin, ["total_assets", "revenue"], 1, idname="stkcd", tname="year")
-    avg_assets = d[["total_assets", "L1_total_assets"]].mean(axis=1)
+    d = fin.copy()
+    prev = lag(fin, ["total_assets", "revenue"], 1, idname="stkcd", tname="year")
+    avg_assets = pd.concat([d["total_assets"], prev["total_assets"]], axis=1).mean(axis=1)
     d["ROA"] = d["net_profit"] / avg_assets
     d["Lev"] = d["total_liabilities"] / d["total_assets"]
     d["Cashflow"] = d["operating_cash_flow"] / d["total_assets"]
     d["FIXED"] = d["fixed_assets_net"] / d["total_assets"]
     d["TobinQ"] = d["market_value"] / d["total_assets"]
-    d["Growth"] = d["revenue"] / d["L1_revenue"] - 1.0      # calendar lag: missing after a gap year
+    d["Growth"] = d["revenue"] / prev["revenue"] - 1.0      # calendar lag: missing after a gap year
     d["INST"] = d["inst_holding"]
     d["cash_ratio"] = d["cash"] / d["total_assets"]
     d["Humcap"] = d["employees_master"] / d["employees"]

@@ -7,12 +7,14 @@ over the Python API.
 
 from importlib import import_module
 
-# module name -> command name
-GROUPS: dict[str, str] = {}
+# module (under smtext.commands, or a full dotted path) -> command name
+GROUPS: dict[str, str] = {
+    "smtext.w2v.cli": "w2v",
+}
 
 
 def register(app) -> None:
     """Add every command group in :data:`GROUPS` to ``app``."""
     for module, name in GROUPS.items():
-        sub = import_module(f"smtext.commands.{module}")
+        sub = import_module(module if module.startswith("smtext.") else f"smtext.commands.{module}")
         app.add_typer(sub.app, name=name)

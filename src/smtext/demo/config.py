@@ -34,13 +34,13 @@ class WorldConfig:
     beta_k: float = 0.30
     beta_0: float = 8.5
     omega_rho: float = 0.70        # AR(1) persistence of productivity
-    omega_sigma: float = 0.12      # innovation s.d.
+    omega_sigma: float = 0.10      # innovation s.d.
     eps_sigma: float = 0.08        # measurement error in output
 
     # the pilot's effect on log TFP: base + slope * min(years since selection, cap)
-    tfp_effect_base: float = 0.06
+    tfp_effect_base: float = 0.10
     tfp_effect_slope: float = 0.02
-    tfp_effect_cap: int = 4
+    tfp_effect_cap: int = 3
 
     # other planted effects of the pilot (on the treated, from the selection year)
     export_effect: float = 0.25            # log overseas revenue

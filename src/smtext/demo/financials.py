@@ -94,7 +94,10 @@ def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, 
     fixed_assets = np.exp(k)
     total_assets = fixed_assets / fixed_share
     lev = np.clip(firm_draw(0.25, 0.65) + rng.normal(0, 0.04, n), 0.05, 0.95)
-    roa = 0.03 + 0.08 * (omega - omega.mean()) + rng.normal(0, 0.02, n)
+    # profitability follows the permanent productivity level, not this year's omega:
+    # the controls of paper 000 (ROA, Cashflow) then are not outcomes of the pilot
+    alpha = fy["stkcd"].map(f["latent_alpha"]).to_numpy()
+    roa = 0.03 + 0.08 * (alpha - alpha.mean()) + rng.normal(0, 0.02, n)
     net_profit = roa * total_assets
     cash_ratio = np.clip(firm_draw(0.06, 0.20) + rng.normal(0, 0.02, n), 0.01, 0.6)  # no policy effect
     export_share = np.where(exporter == 1, np.clip(firm_draw(0.05, 0.45), 0.01, 0.9), 0.0)

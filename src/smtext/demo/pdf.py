@@ -185,6 +185,8 @@ def _draw(spec: DocumentSpec, out: io.BytesIO, pages_of: dict[int, int], encrypt
 def render_pdf(spec: DocumentSpec, encrypt: str | None = None) -> bytes:
     """PDF bytes for ``spec``; the table of contents shows the real page numbers.
 
+    See :func:`render_pdf_with_pages` for the section start pages as well.
+
     Parameters
     ----------
     spec : DocumentSpec
@@ -192,17 +194,16 @@ def render_pdf(spec: DocumentSpec, encrypt: str | None = None) -> bytes:
     encrypt : str, optional
         A user password: the file then cannot be opened without it.
     """
+    return render_pdf_with_pages(spec, encrypt)[0]
+
+
+def render_pdf_with_pages(spec: DocumentSpec, encrypt: str | None = None) -> tuple[bytes, dict[str, int]]:
+    """PDF bytes and the first page (1-based) of every section, by section key."""
     # first pass finds where sections start; second pass writes them into the TOC
     pages_of = _draw(spec, io.BytesIO(), {}, None)
     buf = io.BytesIO()
     _draw(spec, buf, pages_of, encrypt)
-    return buf.getvalue()
-
-
-def section_pages(spec: DocumentSpec) -> dict[str, int]:
-    """First page (1-based) of every section, by section key."""
-    pages_of = _draw(spec, io.BytesIO(), {}, None)
-    return {spec.sections[i].key: p for i, p in pages_of.items()}
+    return buf.getvalue(), {spec.sections[i].key: p for i, p in pages_of.items()}
 
 
 def truncate(data: bytes, keep: float = 0.6) -> bytes:

@@ -21,17 +21,17 @@ BATCH_LABEL = {2015: "第一批", 2016: "第二批", 2017: "第三批", 2018: "�
 PILOT_COLUMNS = ["年份", "批次", "序号", "项目名称", "申报单位", "所在省份", "所在城市"]
 
 
-def select_pilots(rng: np.random.Generator, firms: pd.DataFrame, pre: pd.DataFrame, cfg) -> pd.Series:
+def select_pilots(rng: np.random.Generator, firms: pd.DataFrame, cfg) -> pd.Series:
     """First selection year per listed firm (0 = never selected).
 
-    Parameters
-    ----------
-    pre : DataFrame
-        ``stkcd`` and ``omega0_pre`` (mean pre-programme productivity, 2012-2014).
+    Selection favours large and productive firms: the score is
+    ``0.9 * latent_size + 3 * latent_alpha`` (alpha = the permanent productivity
+    level). It does not use transitory productivity shocks, so firm fixed effects
+    absorb the selection and the planted effect is identified by TWFE, while
+    treated and control firms differ in levels (PSM has something to balance).
     """
     eligible = firms[(firms["is_manufacturing"] == 1) & (firms["listing_year"] <= 2014)].copy()
-    eligible = eligible.merge(pre, on="stkcd", how="left")
-    score = 0.9 * eligible["latent_size"] + 3.0 * eligible["omega0_pre"].fillna(0.0)
+    score = 0.9 * eligible["latent_size"] + 3.0 * eligible["latent_alpha"]
     total_projects = sum(s for _, s in cfg.batch_sizes)
     # listed firms hold a minority of the projects, as in the real lists
     n_pilot = min(int(round(cfg.listed_pilot_share * len(firms))), int(0.6 * total_projects), len(eligible))

@@ -29,7 +29,7 @@ from .config import WorldConfig
 from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
 from ..manifest import build_manifest, file_sha256, write_manifest
-from .pdf import image_only_pdf, render_pdf, section_pages, truncate
+from .pdf import image_only_pdf, render_pdf_with_pages, truncate
 
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
@@ -51,10 +51,9 @@ def _annual_name(rng: np.random.Generator, firm: dict, year: int, suffix: str = 
 def _render_job(job: tuple) -> tuple[str, bytes, dict]:
     """Render one document (runs in a worker process)."""
     path, spec, mode, seed = job
-    pages = section_pages(spec) if spec is not None else {}
     if mode == "image_only":
-        return path, image_only_pdf(np.random.default_rng(seed)), pages
-    data = render_pdf(spec, encrypt="smtext-demo" if mode == "encrypted" else None)
+        return path, image_only_pdf(np.random.default_rng(seed)), {}
+    data, pages = render_pdf_with_pages(spec, encrypt="smtext-demo" if mode == "encrypted" else None)
     if mode == "truncated":
         data = truncate(data)
     return path, data, pages
@@ -65,8 +64,7 @@ def build_economy(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
     firms, subs = make_firms(_rng(cfg, "firms"), cfg)
     fy = financials.firm_years(_rng(cfg, "firm_years"), firms, cfg)
     fy["omega0"] = financials.productivity(_rng(cfg, "omega"), firms, fy, cfg)
-    pre = fy[fy["year"].between(2012, 2014)].groupby("stkcd")["omega0"].mean().rename("omega0_pre").reset_index()
-    gname = pilots.select_pilots(_rng(cfg, "pilots"), firms, pre, cfg)
+    gname = pilots.select_pilots(_rng(cfg, "pilots"), firms, cfg)
     firms["gname"] = firms["stkcd"].map(gname).astype(int)
     fy["gname"] = fy["stkcd"].map(gname).astype(int)
     since = fy["year"] - fy["gname"]
@@ -108,6 +106,7 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
         for m in planted or []:
             mentions.append({"file": path, "term": m.term, "kind": m.kind, "section": m.section})
 
+    revenue_of = dict(zip(zip(fin["stkcd"], fin["year"]), fin["revenue"]))
     for i, rec in enumerate(obs.itertuples()):
         firm = {"stkcd": rec.stkcd, "name": f.at[rec.stkcd, "name"], "short_name": f.at[rec.stkcd, "short_name"]}
         rng = _rng(cfg, "annual", rec.stkcd, rec.year)
@@ -122,9 +121,8 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
         planted += text.draw_mentions(rng, text.AI_TERMS, np.exp(-1.2 + f.at[rec.stkcd, "latent_ai"] + 0.12 * t))
         if rec.year >= 2023:
             planted += text.draw_mentions(rng, [text.NQPF_SEED], np.exp(-0.5 + 0.5 * f.at[rec.stkcd, "latent_nqpf"]))
-        prev = fin[(fin["stkcd"] == rec.stkcd) & (fin["year"] == rec.year - 1)]["revenue"]
         fin_d = {"revenue": rec.revenue, "net_profit": rec.net_profit, "total_assets": rec.total_assets,
-                 "revenue_prev": float(prev.iloc[0]) if len(prev) else float("nan")}
+                 "revenue_prev": float(revenue_of.get((rec.stkcd, rec.year - 1), float("nan")))}
         spec = text.annual_report(rng, firm, rec.year, fin_d, planted, mda_variant=int(rec.stkcd) % 2)
         meta = {"stkcd": rec.stkcd, "year": rec.year, "doc_type": "annual_report", "mda_title": text.mda_title(rec.year, int(rec.stkcd) % 2)}
         folder = f"reports/annual/{rec.year}"
@@ -314,7 +312,7 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
             "listed_pilot_firms": int((firms["gname"] > 0).sum()),
             "listed_by_cohort": {str(int(g)): int(n) for g, n in firms.loc[firms["gname"] > 0, "gname"].value_counts().sort_index().items()},
             "applicant_name_forms": eco["pilot_truth"]["name_form"].value_counts().to_dict(),
-            "selection": "Gumbel top-k on 0.9*latent_size + 3*mean omega0 over 2012-2014 among manufacturing firms listed by 2014",
+            "selection": "Gumbel top-k on 0.9*latent_size + 3*latent_alpha (permanent productivity) among manufacturing firms listed by 2014",
         },
         "panel": {"firms": int(len(firms)), "firm_years": int(len(obs)), "gap_firm_years": int(fin["gap"].sum()),
                   "financials_duplicates": dups[["stkcd", "year"]].astype({"year": int}).to_dict("records")},

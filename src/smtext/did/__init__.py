@@ -12,12 +12,54 @@ from importlib import import_module
 _API = {
     # part 1 (issue 8)
     "twfe": "twfe",
+    "twfe_progressive": "twfe",
+    "firm_treatment": "timing",
+    "city_spillover": "timing",
+    "relative_time": "timing",
+    "clean_controls": "timing",
+    "event_study": "event",
+    "wald_test": "event",
+    "placebo_test": "placebo",
+    "psm": "matching",
+    "psm_did": "matching",
+    "balance_table": "matching",
+    "entropy_balance": "matching",
+    "iv_2sls": "iv",
+    "lag_treatment": "variants",
+    "drop_years": "variants",
+    "fepois_did": "variants",
+    "logit_did": "variants",
+    "negbin_did": "variants",
+    "competing_policies": "variants",
+    "split_sample": "hetero",
+    "median_split": "hetero",
+    "permutation_diff_test": "hetero",
+    "interaction_test": "hetero",
+    "mechanism_two_step": "mechanism",
+    "mediation_sobel": "mechanism",
+    # part 2 (issue 9): heterogeneity-robust staggered DID and sensitivity
+    "bacon": "bacon",
+    "twfe_weights": "dcdh",
+    "callaway_santanna": "cs",
+    "sunab": "sunab",
+    "did_imputation": "imputation",
+    "did2s": "did2s",
+    "honest": "honest",
+    "honest_identified_set": "honest",
+    "event_inputs": "honest",
+    "heckman": "heckman",
+    "dml_plr": "dml",
+    "ife": "ife",
+    "robust_comparison": "_part2_compare",
 }
 
 
 def __getattr__(name):
     if name in _API:
-        return getattr(import_module(f"smtext.did.{_API[name]}"), name)
+        obj = getattr(import_module(f"smtext.did.{_API[name]}"), name)
+        # bind the function: importing submodule ``twfe`` would otherwise shadow function ``twfe``
+        globals()[name] = obj
+        return obj
     raise AttributeError(f"module 'smtext.did' has no attribute {name!r}")
 
 

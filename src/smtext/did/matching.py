@@ -1,0 +1,436 @@
+"""Propensity-score matching (PSM-DID) and entropy balancing.
+
+* :func:`psm` -- logit propensity score, pooled or year-by-year (``by``),
+  1:k nearest-neighbour matching with or without replacement and a caliper;
+  the algorithm follows R MatchIt ``method = "nearest"`` (greedy, treated units
+  in descending order of the score, first matches for all treated before
+  second matches) so matched sets can be checked against MatchIt.
+* :func:`balance_table` -- a Stata ``pstest``-style balance table.
+* :func:`psm_did` -- TWFE DID on the matched sample (weights or common support).
+* :func:`entropy_balance` -- Hainmueller (2012) entropy balancing weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from smtext.errors import SMError, check_option, require_columns, warn
+
+from ._part1_prep import as_tuple
+from .twfe import twfe
+
+__all__ = ["PSMResult", "psm", "balance_table", "psm_did", "EBResult", "entropy_balance"]
+
+
+@dataclass(frozen=True)
+class PSMResult:
+    """Matched sample and diagnostics.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Input rows (complete cases on treatment and covariates) with columns
+        ``pscore``, ``matched`` (bool), ``weight`` (matching weight: 1 for
+        matched treated, sum of 1/k over the treated a control serves, 0 for
+        unmatched) and ``subclass`` (id of the treated row's matched set; for
+        matching with replacement a control may serve several sets, the
+        first is shown).
+    pairs : pandas.DataFrame
+        One row per (treated index, control index, match round).
+    balance : pandas.DataFrame
+        :func:`balance_table` before and after matching.
+    pscore : pandas.DataFrame
+        Columns ``pscore, treated, matched`` (for the density figures).
+    extra : dict
+        Table rows: matching scheme, caliper, numbers matched / unmatched.
+    """
+
+    data: pd.DataFrame
+    pairs: pd.DataFrame
+    balance: pd.DataFrame
+    pscore: pd.DataFrame
+    extra: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """Matching scheme and balance table."""
+        head = ", ".join(f"{k}: {v}" for k, v in self.extra.items())
+        return head + "\n" + self.balance.to_string(index=False, float_format=lambda x: f"{x:.4g}")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _logit_pscore(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    Xc = sm.add_constant(X, has_constant="add")
+    try:
+        fit = sm.Logit(y, Xc).fit(disp=0, method="newton", maxiter=200, tol=1e-12)
+    except np.linalg.LinAlgError as e:  # perfect separation or collinear covariates
+        raise SMError("SM531", f"the propensity-score logit failed: {e}.",
+                      "drop collinear covariates or those that perfectly predict treatment.") from e
+    return fit.predict(Xc)
+
+
+def _match_group(ps: np.ndarray, treated: np.ndarray, k: int, replace: bool, caliper: float | None,
+                 order: str, rng: np.random.Generator) -> list[tuple[int, int, int]]:
+    """Greedy nearest-neighbour matching within one group; returns (t, c, round) positions."""
+    t_idx = np.flatnonzero(treated)
+    c_idx = np.flatnonzero(~treated)
+    if order == "largest":
+        t_idx = t_idx[np.argsort(-ps[t_idx], kind="stable")]
+    elif order == "smallest":
+        t_idx = t_idx[np.argsort(ps[t_idx], kind="stable")]
+    elif order == "random":
+        t_idx = rng.permutation(t_idx)
+    pairs = []
+    if replace:
+        for t in t_idx:
+            dist = np.abs(ps[c_idx] - ps[t])
+            nn = np.argsort(dist, kind="stable")[:k]
+            if caliper is not None:
+                nn = nn[dist[nn] <= caliper]
+            pairs += [(t, c_idx[j], r + 1) for r, j in enumerate(nn)]
+        return pairs
+    available = np.ones(c_idx.size, dtype=bool)
+    active = list(t_idx)
+    for r in range(1, k + 1):
+        still = []
+        for t in active:
+            if not available.any():
+                break
+            dist = np.where(available, np.abs(ps[c_idx] - ps[t]), np.inf)
+            j = int(np.argmin(dist))
+            if caliper is not None and dist[j] > caliper:
+                continue  # no control within the caliper: this treated unit gets no more matches
+            available[j] = False
+            pairs.append((t, c_idx[j], r))
+            still.append(t)
+        # MatchIt: a treated unit unmatched in a round is not offered later rounds
+        active = still
+    return pairs
+
+
+def balance_table(data: pd.DataFrame, treat: str, covariates: Sequence[str],
+                  weights: str | None = None) -> pd.DataFrame:
+    """Stata ``pstest``-style balance table, before and after matching.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        All rows (the unmatched sample).
+    treat : str
+        0/1 treatment-group column.
+    covariates : sequence of str
+        Variables to compare.
+    weights : str, optional
+        Matching weight column (0 = not matched); when given, "matched" rows
+        are added.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``variable, sample, mean_treated, mean_control, pct_bias, t, p``
+        and ``pct_bias_reduction`` (matched rows).
+
+    Notes
+    -----
+    As in ``pstest``: %bias = 100 (mean_T - mean_C) / sqrt((V_T + V_C) / 2) with
+    the variances of the *unmatched* sample in both rows; the unmatched t test
+    is the two-sample t test with pooled variance; the matched t test is the
+    weighted regression of the variable on the treatment dummy with the
+    matching weights treated as frequency weights (Stata ``iweight``), so its
+    residual degrees of freedom are ``sum(weights) - 2``.
+    """
+    require_columns(data, [treat, *covariates] + ([weights] if weights else []))
+    tr = data[treat].to_numpy() == 1
+    rows = []
+    for v in covariates:
+        x = data[v].to_numpy(dtype=float)
+        vt, vc = x[tr].var(ddof=1), x[~tr].var(ddof=1)
+        sd = np.sqrt((vt + vc) / 2)
+        mt, mc = x[tr].mean(), x[~tr].mean()
+        tt = stats.ttest_ind(x[tr], x[~tr], equal_var=True)
+        b0 = 100 * (mt - mc) / sd
+        rows.append((v, "unmatched", mt, mc, b0, float(tt.statistic), float(tt.pvalue), np.nan))
+        if weights:
+            w = data[weights].to_numpy(dtype=float)
+            m = w > 0
+            xm, wm, tm = x[m], w[m], tr[m]
+            mt1 = np.average(xm[tm], weights=wm[tm])
+            mc1 = np.average(xm[~tm], weights=wm[~tm])
+            resid = np.where(tm, xm - mt1, xm - mc1)
+            s2 = (wm * resid**2).sum() / (wm.sum() - 2)
+            se = np.sqrt(s2 * (1 / wm[tm].sum() + 1 / wm[~tm].sum()))
+            t1 = (mt1 - mc1) / se
+            p1 = 2 * stats.t.sf(abs(t1), wm.sum() - 2)
+            b1 = 100 * (mt1 - mc1) / sd
+            red = 100 * (abs(b0) - abs(b1)) / abs(b0) if b0 != 0 else np.nan
+            rows.append((v, "matched", mt1, mc1, b1, t1, p1, red))
+    return pd.DataFrame(rows, columns=["variable", "sample", "mean_treated", "mean_control", "pct_bias",
+                                       "t", "p", "pct_bias_reduction"])
+
+
+ORDERS = ("largest", "smallest", "data", "random")
+
+
+def psm(data: pd.DataFrame, treat: str, covariates: Sequence[str], *, by: str | None = None,
+        k: int = 1, replace: bool = False, caliper: float | None = None,
+        caliper_scale: str = "raw", order: str = "largest", seed: int | None = 0) -> PSMResult:
+    """Propensity-score matching (logit score, greedy nearest neighbour).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Rows to match (firm-years, or one row per firm for a pre-period match).
+    treat : str
+        0/1 treatment-group column (for PSM-DID: ever-treated firm).
+    covariates : sequence of str
+        Logit covariates (a constant is added).
+    by : str, optional
+        Match within groups of this column (e.g. ``"year"`` for the papers'
+        year-by-year matching); the logit is fitted within each group too.
+    k : int
+        Controls per treated row (1:1, 1:4 ...).
+    replace : bool
+        Match with replacement (a control may serve several treated rows).
+    caliper : float, optional
+        Largest allowed score distance.
+    caliper_scale : {"raw", "sd"}
+        ``raw``: in score units (Stata ``psmatch2``); ``sd``: in standard
+        deviations of the score (R MatchIt's default ``std.caliper = TRUE``).
+    order : {"largest", "smallest", "data", "random"}
+        Order in which treated rows pick controls (MatchIt ``m.order``;
+        ``largest`` is MatchIt's default for a logit score).
+    seed : int
+        Only used when ``order="random"``.
+
+    Returns
+    -------
+    PSMResult
+    """
+    check_option("order", order, ORDERS)
+    check_option("caliper_scale", caliper_scale, ("raw", "sd"))
+    covariates = list(as_tuple(covariates))
+    if k < 1:
+        raise SMError("SM530", f"k={k} must be at least 1.")
+    cols = [treat, *covariates] + ([by] if by else [])
+    require_columns(data, cols)
+    d = data.dropna(subset=cols)
+    if len(d) < len(data):
+        warn("SM503", f"PSM: dropped {len(data) - len(d)} rows with missing treatment or covariates.")
+    d = d.copy()
+    tvals = set(pd.unique(d[treat]).tolist())
+    if not tvals <= {0, 1} or len(tvals) < 2:
+        raise SMError("SM530", f"{treat!r} must contain both 0 and 1; found {sorted(tvals)}.")
+    groups = [(None, np.arange(len(d)))] if by is None else \
+        [(g, np.flatnonzero(d[by].to_numpy() == g)) for g in sorted(pd.unique(d[by]))]
+    ps = np.full(len(d), np.nan)
+    tr = d[treat].to_numpy() == 1
+    X = d[covariates].to_numpy(dtype=float)
+    for _, pos in groups:
+        if tr[pos].all() or not tr[pos].any():
+            continue  # nothing to match in this group; reported below as unmatched
+        ps[pos] = _logit_pscore(X[pos], tr[pos].astype(float))
+    cal = caliper
+    if caliper is not None and caliper_scale == "sd":
+        cal = caliper * np.nanstd(ps, ddof=1)
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for _, pos in groups:
+        ok = pos[~np.isnan(ps[pos])]
+        if ok.size == 0:
+            continue
+        local = _match_group(ps[ok], tr[ok], k, replace, cal, order, rng)
+        pairs += [(ok[t], ok[c], r) for t, c, r in local]
+    P = pd.DataFrame(pairs, columns=["t", "c", "round"])
+    n = len(d)
+    weight = np.zeros(n)
+    subclass = np.full(n, -1)
+    if len(P):
+        per_t = P.groupby("t")["c"].transform("size").to_numpy()
+        np.add.at(weight, P["c"].to_numpy(), 1.0 / per_t)
+        weight[P["t"].unique()] = 1.0
+        subclass[P["t"].to_numpy()] = P["t"].to_numpy()
+        first = P.drop_duplicates("c")
+        subclass[first["c"].to_numpy()] = first["t"].to_numpy()
+    d["pscore"] = ps
+    d["matched"] = weight > 0
+    d["weight"] = weight
+    d["subclass"] = np.where(subclass >= 0, subclass, -1)
+    n_t_unmatched = int((tr & (weight == 0)).sum())
+    if n_t_unmatched:
+        warn("SM532", f"{n_t_unmatched} of {int(tr.sum())} treated rows found no control "
+                      "(caliper, empty group or no controls left).",
+             "widen the caliper or match with replacement if too many are lost.", stacklevel=2)
+    pairs_out = pd.DataFrame({"treated_index": d.index[P["t"]] if len(P) else [],
+                              "control_index": d.index[P["c"]] if len(P) else [],
+                              "round": P["round"] if len(P) else []})
+    bal = balance_table(d, treat, covariates, weights="weight")
+    extra = {
+        "matching": f"1:{k} nearest neighbour{' with replacement' if replace else ''}"
+                    + (f", caliper {caliper} ({caliper_scale})" if caliper is not None else "")
+                    + (f", within {by}" if by else ""),
+        "treated matched": int((tr & (weight > 0)).sum()),
+        "treated unmatched": n_t_unmatched,
+        "controls used": int((~tr & (weight > 0)).sum()),
+    }
+    pscore = pd.DataFrame({"pscore": ps, "treated": tr.astype(int), "matched": weight > 0}, index=d.index)
+    return PSMResult(d, pairs_out, bal, pscore, extra)
+
+
+def psm_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: str, treat: str,
+            covariates: Sequence[str], *, controls: Sequence[str] = (), fe: Sequence[str] = (),
+            cluster=None, sample: str = "weights", psm_kwargs: dict | None = None):
+    """DID on a propensity-score matched sample (PSM-DID).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Firm-year panel.
+    yname, dname, idname, tname : str
+        As in :func:`smtext.did.twfe`.
+    treat : str
+        Treatment-group column used for matching (e.g. ever-pilot firm).
+    covariates : sequence of str
+        Propensity-score covariates.
+    controls, fe, cluster
+        Passed to :func:`smtext.did.twfe`.
+    sample : {"weights", "support"}
+        ``weights``: regression weighted by the matching weights (unmatched
+        rows get weight 0 and are dropped); ``support``: unweighted regression
+        on the matched rows (the papers' "keep if _weight != ." variant).
+    psm_kwargs : dict
+        Passed to :func:`psm` (``by``, ``k``, ``replace``, ``caliper`` ...).
+
+    Returns
+    -------
+    (RegResult, PSMResult)
+        The DID estimate (its ``extra`` names the matching) and the matching.
+    """
+    check_option("sample", sample, ("weights", "support"))
+    m = psm(data, treat, covariates, **(psm_kwargs or {}))
+    d = m.data.loc[m.data["matched"]]
+    r = twfe(d, yname, dname, idname, tname, controls=controls, fe=fe, cluster=cluster,
+             weights="weight" if sample == "weights" else None)
+    # the result is frozen: rebuild it with the matching rows for the table
+    extra = dict(r.extra)
+    extra.update({"matching": m.extra["matching"], "PSM sample": sample})
+    return dataclasses.replace(r, extra=extra), m
+
+
+@dataclass(frozen=True)
+class EBResult:
+    """Entropy-balancing weights.
+
+    Attributes
+    ----------
+    weights : pandas.Series
+        1 for treated rows; balancing weights for controls, summing to the
+        number of treated rows.
+    lambdas : numpy.ndarray
+        Dual coefficients.
+    max_moment_diff : float
+        Largest absolute difference between treated and weighted control
+        moments after balancing (convergence check).
+    balance : pandas.DataFrame
+        Treated and control means before and after.
+    """
+
+    weights: pd.Series
+    lambdas: np.ndarray
+    max_moment_diff: float
+    balance: pd.DataFrame
+    converged: bool = True
+
+
+def entropy_balance(data: pd.DataFrame, treat: str, covariates: Sequence[str], *, moments: int = 1,
+                    base_weights: str | None = None, tol: float = 1e-8, max_iter: int = 200) -> EBResult:
+    """Entropy balancing (Hainmueller 2012): control weights matching treated moments.
+
+    Minimises the Kullback-Leibler divergence of the control weights from the
+    base weights subject to the weighted control moments (means, and for
+    ``moments >= 2`` the uncentred second moments, ``3`` third) equalling
+    the treated sample's. Solved in the dual by Newton's method with a
+    line search on standardised moment columns.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    treat : str
+        0/1 treatment-group column.
+    covariates : sequence of str
+    moments : {1, 2, 3}
+    base_weights : str, optional
+        Base (design) weights of the controls; uniform by default.
+    tol : float
+        Convergence tolerance on the largest moment difference (in units of
+        each moment's standard deviation).
+
+    Returns
+    -------
+    EBResult
+        Raises SM535 when the constraints cannot be met (treated moments
+        outside the controls' convex hull).
+    """
+    check_option("moments", moments, (1, 2, 3))
+    covariates = list(as_tuple(covariates))
+    require_columns(data, [treat, *covariates] + ([base_weights] if base_weights else []))
+    d = data.dropna(subset=[treat, *covariates])
+    tr = d[treat].to_numpy() == 1
+    X = d[covariates].to_numpy(dtype=float)
+    M = np.hstack([X**p for p in range(1, moments + 1)])
+    Mt, Mc = M[tr], M[~tr]
+    target = Mt.mean(axis=0)
+    scale = M.std(axis=0)
+    scale[scale == 0] = 1.0
+    C = (Mc - target) / scale
+    q = d.loc[~tr, base_weights].to_numpy(float) if base_weights else np.ones(len(Mc))
+    q = q / q.sum()
+
+    def f(lam):
+        z = C @ lam
+        zmax = z.max()
+        return np.log(q @ np.exp(z - zmax)) + zmax
+
+    def grad_hess(lam):
+        z = C @ lam
+        w = q * np.exp(z - z.max())
+        w /= w.sum()
+        g = w @ C
+        H = (C * w[:, None]).T @ C - np.outer(g, g)
+        return g, H, w
+
+    lam = np.zeros(C.shape[1])
+    converged = False
+    for _ in range(max_iter):
+        g, H, w = grad_hess(lam)
+        if np.abs(g).max() < tol:
+            converged = True
+            break
+        step = np.linalg.lstsq(H, -g, rcond=None)[0]
+        s, f0 = 1.0, f(lam)
+        while f(lam + s * step) > f0 + 1e-4 * s * (g @ step) and s > 1e-10:
+            s /= 2
+        lam = lam + s * step
+    g, H, w = grad_hess(lam)
+    maxdiff = float(np.abs(g * scale).max())
+    if not converged and np.abs(g).max() >= tol:
+        raise SMError("SM535", f"entropy balancing did not converge (largest standardised moment gap "
+                               f"{np.abs(g).max():.2e}).",
+                      "use fewer moments or covariates; the treated moments may lie outside the "
+                      "range the controls can reach.")
+    weights = pd.Series(1.0, index=d.index, name="eb_weight")
+    weights[~tr] = w * tr.sum()
+    bal = pd.DataFrame({
+        "variable": covariates,
+        "mean_treated": X[tr].mean(axis=0),
+        "mean_control_before": X[~tr].mean(axis=0),
+        "mean_control_after": np.average(X[~tr], axis=0, weights=w),
+    })
+    return EBResult(weights, lam, maxdiff, bal, converged)

@@ -1,0 +1,45 @@
+"""Word2Vec measurement: streaming token corpora, training, seed-word expansion, text indices.
+
+The pipeline of paper 002's N_ML index, usable for any seed-word indicator
+(digital, green, AI, ESG ...)::
+
+    from smtext import w2v
+    docs = w2v.read_documents("world/reports/analyst")              # path, stkcd, year, text
+    gov = w2v.read_documents("world/reports/gov", "government_report")["text"]
+    res = w2v.build_nml(docs, gov, seeds=("新质生产力",), work_dir="work/nml", panel=firm_years)
+    res.expansion.table      # word, category, similarity, frequency, screen_count, kept, reason
+    res.index.table          # stkcd, year, n_docs, N_ML_count, N_ML
+
+or step by step: :func:`tokenize_corpus` -> :func:`train_word2vec` ->
+:func:`expand_seeds` -> :func:`text_index`.
+
+Validation on demo worlds (CBOW, 100 dims, window 5, min_count 5, 10 epochs, seed 42,
+deterministic, default threshold 0.9, screen = 2023-2024 government work reports):
+
+=========================================  =========  ======  ==========================  =========
+world                                      reports    P / R   top cluster vs next word    r(N_ML,
+                                                              similarity                  latent)
+=========================================  =========  ======  ==========================  =========
+300 firms 2011-2023, seed 20240501         3,979      1 / 1   >= 0.993 vs 0.32            0.61
+60 firms 2011-2023, seed 7                 813        1 / 1   >= 0.974 vs 0.64            0.55
+60 firms 2016-2023, seed 7 (the test)      544        1 / 1   >= 0.981 vs 0.89            > 0.4
+=========================================  =========  ======  ==========================  =========
+
+P / R: precision and recall of the kept words against the 8 planted synonyms; the two
+planted jargon words (新赛道, 硬科技) are as similar as the synonyms and are dropped only
+by the government-report screen. N_ML counts equal the planted counts exactly. On a
+small corpus frame words of the templates (加快, 引领) rise towards the cluster (0.85-0.92
+with 300 reports), which is why the default threshold is 0.9 and not lower.
+"""
+
+from .expand import Expansion, expand_seeds, read_review_csv
+from .index import TextIndex, text_index
+from .nml import DEFAULT_THRESHOLD, NMLResult, build_nml, read_documents
+from .tokens import JiebaTokenizer, TokenCorpus, TokenizerConfig, docs_from_pages, split_sentences, tokenize_corpus
+from .train import W2VModel, W2VParams, load_vectors, train_word2vec
+
+__all__ = [
+    "DEFAULT_THRESHOLD", "Expansion", "JiebaTokenizer", "NMLResult", "TextIndex", "TokenCorpus", "TokenizerConfig",
+    "W2VModel", "W2VParams", "build_nml", "docs_from_pages", "expand_seeds", "load_vectors", "read_documents",
+    "read_review_csv", "split_sentences", "text_index", "tokenize_corpus", "train_word2vec",
+]

@@ -1,0 +1,127 @@
+"""``smtext w2v train|expand|index``: a thin command layer over :mod:`smtext.w2v`.
+
+The main CLI mounts this app with ``app.add_typer(w2v.cli.app, name="w2v")``.
+DOCS arguments take either a folder of PDFs (scanned with
+:func:`smtext.corpus.scan`, filtered by ``--doc-type``) or a Parquet table with
+``path, stkcd, year, text`` columns (extraction output).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from ..errors import SMError
+from ..manifest import build_manifest, write_manifest
+
+app = typer.Typer(help="Word2Vec: train vectors, expand seed words into a lexicon, build a text index (N_ML).",
+                  no_args_is_help=True)
+
+
+def _fail(err: SMError) -> None:
+    typer.echo(f"error {err}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _docs(source: Path, doc_type: str, jobs: int) -> pd.DataFrame:
+    from .nml import read_documents
+
+    if source.is_dir():
+        return read_documents(source, doc_type, jobs=jobs)
+    return pd.read_parquet(source)
+
+
+@app.command("train")
+def train_cmd(
+    docs: Path = typer.Argument(..., exists=True, help="Folder of PDFs, or Parquet with path, text columns."),
+    out: Path = typer.Option(Path("smtext_w2v"), "--out", "-o", help="Output folder (model/, tokens/)."),
+    doc_type: str = typer.Option("analyst_report", "--doc-type", help="Document type to read from a folder."),
+    arch: str = typer.Option("cbow", "--arch", help="cbow or skipgram."),
+    dim: int = typer.Option(100, "--dim", min=1, help="Vector size."),
+    window: int = typer.Option(5, "--window", min=1, help="Context window."),
+    min_count: int = typer.Option(5, "--min-count", min=1, help="Minimum word count."),
+    epochs: int = typer.Option(10, "--epochs", min=1, help="Training epochs."),
+    seed: int = typer.Option(42, "--seed", help="Random seed."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Training threads (needs --fast to exceed 1)."),
+    fast: bool = typer.Option(False, "--fast", help="Allow several threads: faster, but vectors vary between runs."),
+    word: list[str] = typer.Option([], "--word", help="Extra word to keep whole (repeatable), e.g. the seeds."),
+    userdict: list[Path] = typer.Option([], "--userdict", help="Extra jieba user dictionary (repeatable)."),
+    jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Processes for extraction and tokenizing."),
+) -> None:
+    """Tokenize documents (cached) and train Word2Vec; writes OUT/model with a manifest."""
+    from .tokens import TokenizerConfig, default_userdicts, tokenize_corpus
+    from .train import W2VParams, train_word2vec
+
+    try:
+        frame = _docs(docs, doc_type, jobs)
+        cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word))
+        corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs)
+        params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count, epochs=epochs,
+                           seed=seed, workers=workers, deterministic=not fast)
+        model = train_word2vec(corpus, params)
+        model.save(out / "model")
+    except SMError as err:
+        _fail(err)
+    m = model.manifest
+    typer.echo(f"trained on {len(corpus)} documents: vocabulary {m['vocab_size']}, "
+               f"{m['words_per_second']} words/s; model in {out / 'model'}")
+
+
+@app.command("expand")
+def expand_cmd(
+    model: Path = typer.Argument(..., exists=True, help="Model folder (from `w2v train`) or word2vec vector file."),
+    seed: list[str] = typer.Option(..., "--seed", "-s", help="Seed word (repeatable)."),
+    out: Path = typer.Option(Path("expansion_review.csv"), "--out", "-o", help="Review CSV to write."),
+    category: str = typer.Option("seed", "--category", help="Category name of the seeds."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Minimum cosine similarity to the seeds' mean."),
+    topn: int = typer.Option(None, "--topn", min=1, help="Keep at most N words (after the threshold)."),
+    min_freq: int = typer.Option(5, "--min-freq", min=0, help="Minimum corpus frequency."),
+    screen: Path = typer.Option(None, "--screen", exists=True, help="Folder of screening PDFs (government work reports) or Parquet with text."),
+) -> None:
+    """Expand seed words; write a review CSV (edit its `kept` column, then use it with `w2v index`)."""
+    from .expand import expand_seeds
+    from .train import load_vectors
+
+    try:
+        vectors = load_vectors(model)
+        texts = None if screen is None else _docs(screen, "government_report", 1)["text"].dropna().tolist()
+        res = expand_seeds(vectors, list(seed), threshold=threshold, topn=topn, min_freq=min_freq,
+                           screen_texts=texts, category=category)
+        res.to_review_csv(out)
+    except SMError as err:
+        _fail(err)
+    write_manifest(out.with_suffix(".manifest.json"), build_manifest("w2v expand", res.params | {"model": str(model)}))
+    typer.echo(res.summary() + f"\nreview table: {out}")
+
+
+@app.command("index")
+def index_cmd(
+    docs: Path = typer.Argument(..., exists=True, help="Folder of PDFs, or Parquet with path, stkcd, year, text."),
+    lexicon: Path = typer.Option(..., "--lexicon", "-l", exists=True, help="Review CSV (word, category, kept) or lexicon CSV (category, term)."),
+    out: Path = typer.Option(Path("nml.parquet"), "--out", "-o", help="Firm-year Parquet to write."),
+    name: str = typer.Option("N_ML", "--name", help="Index column name."),
+    doc_type: str = typer.Option("analyst_report", "--doc-type", help="Document type to read from a folder."),
+    panel: Path = typer.Option(None, "--panel", exists=True, help="Parquet of firm-years (stkcd, year): missing where no documents."),
+    jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Processes."),
+) -> None:
+    """Count the lexicon's words per firm-year: NAME = ln(1 + count); missing where no documents."""
+    from ..lexicon import load_lexicon
+    from .expand import read_review_csv
+    from .index import text_index
+
+    try:
+        head = pd.read_csv(lexicon, nrows=0, encoding="utf-8-sig", comment=None).columns
+        words = read_review_csv(lexicon) if "kept" in head else load_lexicon(lexicon).terms
+        frame = _docs(docs, doc_type, jobs)
+        res = text_index(frame, words, name=name, jobs=jobs,
+                         panel=None if panel is None else pd.read_parquet(panel))
+    except SMError as err:
+        _fail(err)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    res.table.to_parquet(out, index=False)
+    write_manifest(out.with_suffix(".manifest.json"),
+                   build_manifest("w2v index", {"lexicon": str(lexicon), "name": name, "docs": str(docs)},
+                                  extra={"words": res.words, "dropped": res.dropped}))
+    typer.echo(res.summary() + f"\nwritten: {out}")
