@@ -1,0 +1,111 @@
+"""``smtext patents``: a thin command layer over :mod:`smtext.patents`.
+
+Registered by the command-group registry (``smtext.commands.GROUPS``) as
+``smtext patents``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import typer
+
+from ..errors import SMError, SMWarning
+
+app = typer.Typer(help="Patents: IPC parsing, key-technology classification, firm-year measures, similarity.",
+                  no_args_is_help=True)
+
+
+def _fail(err: SMError) -> None:
+    typer.echo(f"error {err}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _read(path: Path):
+    import pandas as pd
+
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path, dtype={"stkcd": str, "appno": str}, keep_default_na=False, encoding="utf-8-sig")
+    return pd.read_parquet(path)
+
+
+@app.command("classify")
+def classify_cmd(
+    codes: list[str] = typer.Argument(..., help="IPC codes in any format, e.g. 'H04L 27/26' H04L0027260000."),
+    scheme: str = typer.Option("sei_ipc_2021", "--scheme", help="sei_ipc_2021 or cnipa_kdt_2023."),
+) -> None:
+    """Show which branches of a scheme each IPC code falls in (and which 不含 clauses removed it)."""
+    from . import load_concordance, normalize_code
+
+    try:
+        conc = load_concordance(scheme)
+    except SMError as err:
+        _fail(err)
+    for raw in codes:
+        code, reason = normalize_code(raw)
+        if code is None:
+            typer.echo(f"{raw}\tmalformed: {reason}")
+            continue
+        r = conc.classify([code]).iloc[0]
+        status = f"key-technology: branches {r['branches']} (rules {r['rule_ids']})" if r["keytech"] else "not listed"
+        excl = f"; excluded by {r['excluded_by']}" if r["excluded_by"] else ""
+        typer.echo(f"{raw}\t{code}\t{status}{excl}")
+
+
+@app.command("measure")
+def measure_cmd(
+    patents: Path = typer.Argument(..., exists=True, dir_okay=False, help="Patent records (.parquet or .csv)."),
+    firms: Path = typer.Argument(..., exists=True, dir_okay=False, help="Listed firms: stkcd, name, city."),
+    subsidiaries: Path = typer.Option(None, "--subsidiaries", "-s", exists=True, dir_okay=False,
+                                      help="stkcd, subsidiary_name (patents of subsidiaries count for the parent)."),
+    out: Path = typer.Option(Path("smtext_patents"), "--out", "-o", help="Output folder."),
+    scheme: str = typer.Option("sei_ipc_2021", "--scheme", help="sei_ipc_2021 or cnipa_kdt_2023."),
+    match_on: str = typer.Option("any", "--match-on", help="any: any IPC code matches; main: the first code only."),
+    level: str = typer.Option("industry", "--level", help="Sub-field for width1/width3: industry or branch."),
+    joint: str = typer.Option("any", "--joint", help="Joint = 2+ applicants (any) or a partner outside the firm "
+                                                     "(external)."),
+    years: str = typer.Option(None, "--years", help="FIRST-LAST years of the panel (default: the data's)."),
+    inn: bool = typer.Option(True, "--inn/--no-inn", help="Compute Inn with the 产业基础创新发展目录 keywords."),
+    similarity: bool = typer.Option(True, "--similarity/--no-similarity",
+                                    help="Also write IPC3/IPC4 technology similarity by firm and city."),
+) -> None:
+    """Firm-year key-technology patent measures, applicant match report and IPC report."""
+    from ..manifest import build_manifest, file_sha256, write_manifest
+    from . import patent_measures, tech_similarity
+
+    span = None
+    if years:
+        try:
+            a, b = (int(x) for x in years.split("-"))
+        except ValueError:
+            raise typer.BadParameter("use FIRST-LAST, for example 2010-2019") from None
+        span = (a, b)
+    try:
+        subs = _read(subsidiaries) if subsidiaries else None
+        f = _read(firms)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SMWarning)
+            res = patent_measures(_read(patents), f, subs, span, scheme=scheme, match_on=match_on, level=level,
+                                  joint=joint, inn_keywords="industrial_foundation_keywords" if inn else None)
+        for w in caught:  # coded warnings as plain lines, not Python warning tracebacks
+            typer.echo(f"warning {w.message}", err=True)
+        out.mkdir(parents=True, exist_ok=True)
+        res.table.to_parquet(out / "patent_measures.parquet", index=False)
+        res.match.table.to_csv(out / "applicant_match.csv", index=False, encoding="utf-8-sig")
+        res.match.write_review(out / "applicant_review.csv")
+        res.ipc_report.to_csv(out / "ipc_malformed.csv", index=False, encoding="utf-8-sig")
+        res.dropped.to_csv(out / "dropped.csv", index=False, encoding="utf-8-sig")
+        if similarity and "city" in f.columns:
+            sim = tech_similarity(res.codes, f)
+            sim.firm.to_parquet(out / "tech_similarity_firm.parquet", index=False)
+            sim.city.to_parquet(out / "tech_similarity_city.parquet", index=False)
+    except SMError as err:
+        _fail(err)
+    inputs = {"patents": file_sha256(patents), "firms": file_sha256(firms)}
+    if subsidiaries:
+        inputs["subsidiaries"] = file_sha256(subsidiaries)
+    write_manifest(out / "manifest.json", build_manifest("patents measure", {**res.options, "years": years},
+                                                         inputs=inputs))
+    typer.echo(res.summary())
+    typer.echo(f"written to {out}")
