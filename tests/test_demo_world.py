@@ -72,14 +72,16 @@ def test_pilot_list_batches_match_the_real_notices(world, truth):
     assert forms.get("subsidiary", 0) > 0 and forms.get("unlisted", 0) > 0
 
 
-def test_pilot_selection_depends_on_size_and_productivity(world):
+def test_pilot_selection_depends_on_size_and_profitability(world):
     latent = pd.read_parquet(world / "truth" / "firm_latent.parquet")
-    fy = pd.read_parquet(world / "truth" / "firm_year.parquet")
-    pre = fy[fy["year"].between(2012, 2014)].groupby("stkcd")["omega"].mean()
-    latent["pre"] = latent["stkcd"].map(pre)
+    fin = pd.read_parquet(world / "data" / "financials.parquet")
+    pre = fin[fin["year"] <= 2014].assign(roa=lambda d: d["net_profit"] / d["total_assets"],
+                                          size=lambda d: np.log(d["total_assets"]))
+    pre = pre.groupby("stkcd")[["roa", "size"]].mean()
+    latent = latent.join(pre, on="stkcd")
     treated = latent["gname"] > 0
-    assert latent.loc[treated, "latent_size"].mean() > latent.loc[~treated, "latent_size"].mean()
-    assert latent.loc[treated, "pre"].mean() > latent.loc[~treated, "pre"].mean()
+    for col in ("latent_size", "latent_alpha", "roa", "size"):
+        assert latent.loc[treated, col].mean() > latent.loc[~treated, col].mean(), col
 
 
 def test_planted_tfp_effect_is_in_omega(world, truth):

@@ -213,3 +213,41 @@ def test_missing_inputs_warned_and_omega_missing(sim):
         r = smtext.tfp.estimate(d, "ols", **KW)
     assert r.omega.iloc[:5].isna().all() and r.omega.iloc[5:].notna().all()
     assert r.info["n_dropped_missing_inputs"] == 5
+
+
+def simulate_exit(n_firms=800, T=10, seed=5, burn=5):
+    """The proxy DGP above plus Olley-Pakes selection: a firm exits for good when its
+    productivity falls below a threshold that falls with capital (1.55 - 0.2 k), so
+    survivors with low capital have high omega and E[omega | k, survived] slopes down in k."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for f in range(n_firms):
+        om, k = rng.normal(0.67, 0.28), rng.normal(4.5, 0.5)
+        for t in range(burn + T):
+            om = 0.2 + 0.7 * om + rng.normal(0, 0.2)
+            if t >= burn and om < 1.55 - 0.2 * k:
+                break
+            inv = -1 + 0.8 * k + 1.5 * om
+            l = 0.5 * k + 0.8 * om + rng.normal(0, 0.3)
+            y = 1 + BL * l + BK * k + om + rng.normal(0, 0.1)
+            if t >= burn:
+                rows.append((f, 2000 + t - burn, y, l, k, inv))
+            k = np.log((1 - rng.uniform(0.05, 0.25)) * np.exp(k) + np.exp(inv))
+    return pd.DataFrame(rows, columns=["id", "year", "y", "l", "k", "i"])
+
+
+def test_op_attrition_corrects_selection_bias(sim):
+    d = simulate_exit()
+    assert d.groupby("id").size().lt(10).mean() > 0.3      # plenty of exits
+    plain = smtext.tfp.estimate(d, "op", proxy="i", bootstrap=20, seed=2, **KW)
+    corr = smtext.tfp.estimate(d, "op", proxy="i", attrition=True, bootstrap=20, seed=2, **KW)
+    # selection on omega given k biases b_k down (OP 1996): here 0.244 (se 0.021) without the
+    # survival probability, 0.278 (se 0.042) with it; labour comes from stage 1 either way
+    assert BK - plain.coef["k"] > 2 * plain.se["k"]
+    assert abs(corr.coef["k"] - BK) < 2 * corr.se["k"]
+    assert abs(corr.coef["k"] - BK) < abs(plain.coef["k"] - BK)
+    assert corr.coef["l"] == pytest.approx(plain.coef["l"], abs=1e-12)
+    with pytest.raises(SMError, match="SM415"):   # balanced panel: nobody exits
+        smtext.tfp.estimate(sim, "op", proxy="i", attrition=True, **KW)
+    with pytest.raises(SMError, match="SM002"):
+        smtext.tfp.estimate(sim, "lp", proxy="m", attrition=True, **KW)

@@ -43,6 +43,9 @@ def main(
     """smtext: text measures, firm indicators and DID estimates for Chinese listed firms."""
     set_quiet(quiet)
     _short_warnings()
+    import logging
+
+    logging.getLogger("gensim").setLevel(logging.WARNING)  # gensim logs every epoch at INFO
 
 
 def _short_warnings() -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .stages import StageContext, StageRunner
 
+PLACEBO_DRAWS = 500
 PAPER000_CONTROLS = ("ROA", "INST", "Lev", "Cashflow", "FIXED", "TobinQ", "Growth")
 TEXT_LEXICONS = {"smart": "smart_manufacturing", "digital": "wufei2021_digital", "ai": "ai"}
 LABELS = {"DID": "DID", "ROA": "ROA", "INST": "INST", "Lev": "Lev", "Cashflow": "Cashflow", "FIXED": "FIXED",
@@ -206,6 +207,107 @@ def stage_did():
     return run
 
 
+# ---------------------------------------------------------------- paper 000 battery
+PSM_COVARIATES = ("ROA", "Lev", "Cashflow", "FIXED", "TobinQ", "INST", "size")
+
+
+def stage_battery(placebo_draws: int):
+    """Event study, placebo and PSM-DID of paper 000 (figures and tables into the stage folder)."""
+    def run(ctx: StageContext) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .did import event_study, placebo_test, psm_did
+        from .report import balance_table, event_study_plot, placebo_plot, pscore_density_plot, regression_table
+
+        d = pd.read_parquet(ctx.inputs["did"] / "estimation_sample.parquet")
+        d["size"] = np.log(d["total_assets"])
+        d = d.dropna(subset=["TFP_LP", *PAPER000_CONTROLS])
+        figs = ctx.dir / "figures"
+        figs.mkdir(exist_ok=True)
+        ev = event_study(d, "TFP_LP", "stkcd", "year", "gname", window=(-4, 4), controls=PAPER000_CONTROLS)
+        ev.tidy().to_csv(ctx.dir / "event_study.csv", index=False)
+        event_study_plot(ev, title="图1 平行趋势检验（TFP_LP）").savefig(figs / "event_study.png", dpi=150)
+        pl = placebo_test(d, "TFP_LP", "DID", "stkcd", "year", "gname", controls=PAPER000_CONTROLS,
+                          draws=placebo_draws, seed=20240501)
+        placebo_plot(pl).savefig(figs / "placebo.png", dpi=150)
+        firm = d.groupby("stkcd").first().reset_index()
+        # pooled matching on pre-programme firm characteristics (first observed year)
+        d["treat"] = (d["gname"] > 0).astype(int)
+        reg, match = psm_did(d, "TFP_LP", "DID", "stkcd", "year", "treat", list(PSM_COVARIATES),
+                             controls=PAPER000_CONTROLS, psm_kwargs={"k": 1, "replace": True, "by": "year"})
+        pscore_density_plot(match).savefig(figs / "pscore.png", dpi=150)
+        save_table(balance_table(match.balance, title="表4 平衡性检验"), ctx.dir, "table4_balance")
+        save_table(regression_table([reg], labels=LABELS, keep=["DID"], controls=PAPER000_CONTROLS,
+                                    column_titles=["PSM-DID"], title="表5 PSM-DID"), ctx.dir, "table5_psm_did")
+        summary = {"pretrend_p": float(ev.pretrend_p), "placebo_p": float(pl.p_value),
+                   "placebo_true": float(pl.true_estimate), "placebo_draws": int(placebo_draws),
+                   "psm_did": float(reg.coef()["DID"]), "psm_did_se": float(reg.se()["DID"]),
+                   "n_firms": int(firm.shape[0])}
+        (ctx.dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        ctx.info.update(summary)
+    return run
+
+
+# ---------------------------------------------------------------- N_ML (paper 002)
+def stage_nml(world: Path, jobs: int):
+    def run(ctx: StageContext) -> None:
+        from .w2v import build_nml, read_documents
+
+        docs = read_documents(world / "reports" / "analyst", jobs=jobs)
+        gov = read_documents(world / "reports" / "gov", doc_type="government_report", jobs=1)
+        panel = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet")[["stkcd", "year"]]
+        res = build_nml(docs, gov["text"].dropna().tolist(), work_dir=ctx.dir / "w2v", panel=panel, jobs=jobs)
+        res.expansion.table.to_csv(ctx.dir / "expansion.csv", index=False, encoding="utf-8-sig")
+        res.index.table.to_parquet(ctx.dir / "nml.parquet", index=False)
+        kept = res.expansion.table
+        ctx.info.update(analyst_reports=len(docs), kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),
+                        nml_firm_years=int(res.index.table["N_ML"].notna().sum()))
+    return run
+
+
+# ---------------------------------------------------------------- patents + spillover (paper 004)
+def stage_patents(world: Path):
+    def run(ctx: StageContext) -> None:
+        from .did import city_spillover, fepois_did, twfe
+        from .patents import patent_measures
+        from .report import regression_table
+
+        data = world / "data"
+        firms = pd.read_parquet(data / "firms.parquet")
+        subs = pd.read_parquet(data / "subsidiaries.parquet")
+        pm = patent_measures(pd.read_parquet(data / "patents.parquet"), firms, subs)
+        pm.table.to_parquet(ctx.dir / "patent_measures.parquet", index=False)
+        pm.match.table.to_csv(ctx.dir / "applicant_matches.csv", index=False, encoding="utf-8-sig")
+        panel = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet")
+        d = panel.merge(pm.table, on=["stkcd", "year"], how="left")
+        for col in ("n_keytech", "n_invention"):
+            d[col] = d[col].fillna(0)        # a listed firm with no application has zero patents, not missing
+        d["ln_keytech"] = np.log1p(d["n_keytech"])
+        pilots = pd.read_csv(data / "pilot_list.csv", encoding="utf-8-sig")
+        matches = pd.read_csv(ctx.inputs["panel"] / "pilot_matches.csv", dtype={"stkcd": str}, encoding="utf-8-sig")
+        pilots = pilots.merge(matches[["name", "stkcd"]], left_on="申报单位", right_on="name", how="left")
+        pilots = pilots.rename(columns={"年份": "year", "所在城市": "pilot_city"})[["stkcd", "year", "pilot_city"]]
+        timing = city_spillover(d.drop(columns=["gname", "rel_time"], errors="ignore"), pilots, "stkcd", "year", "city",
+                                pilot_city="pilot_city", delay=1, drop_pilot_firms=True, dname="Policy")
+        s = timing.data
+        s.to_parquet(ctx.dir / "spillover_sample.parquet", index=False)
+        models = [twfe(s, "ln_keytech", "Policy", "stkcd", "year", cluster="city"),
+                  twfe(s, "ln_keytech", "Policy", "stkcd", "year", fe=("industry^year",), cluster="city"),
+                  fepois_did(s, "n_keytech", "Policy", "stkcd", "year", cluster="city")]
+        save_table(regression_table(models, keep=["Policy"], column_titles=["OLS", "OLS", "Poisson"],
+                                    title="论文004 基准：城市试点对非试点企业关键核心技术创新的溢出"), ctx.dir,
+                   "paper004_spillover")
+        pois = models[-1]
+        ctx.info.update(patents=int(len(pm.patents)), keytech=int(d["n_keytech"].sum()),
+                        spill_poisson=float(pois.coef()["Policy"]), spill_poisson_se=float(pois.se()["Policy"]),
+                        match=pm.match.counts().to_dict(), spill_rows=int(len(s)))
+        summary = {"poisson": float(pois.coef()["Policy"]), "ci_low": float(pois.tidy().loc["Policy", "ci_low"]),
+                   "ci_high": float(pois.tidy().loc["Policy", "ci_high"])}
+        (ctx.dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return run
+
+
 def run_measure_and_estimate(runner: StageRunner, world: Path, out: Path, cfg, jobs: int) -> Path:
     """Run the stages after extraction and return the report path."""
     from .report_stage import stage_report
@@ -216,9 +318,15 @@ def run_measure_and_estimate(runner: StageRunner, world: Path, out: Path, cfg, j
                extra_key={"world": runner.records["world"].info.get("world_sha256", "")})
     runner.run("tfp", stage_tfp(), {"methods": list(TFP_METHODS)}, deps=("panel",))
     runner.run("did", stage_did(), {"controls": list(PAPER000_CONTROLS)}, deps=("panel", "tfp"))
+    runner.run("battery", stage_battery(PLACEBO_DRAWS), {"draws": PLACEBO_DRAWS, "psm": list(PSM_COVARIATES)},
+               deps=("did",))
+    runner.run("patents", stage_patents(world), {"scheme": "sei_ipc_2021"}, deps=("world", "panel"),
+               extra_key={"world": runner.records["world"].info.get("world_sha256", "")})
+    runner.run("nml", stage_nml(world, jobs), {"seeds": ["新质生产力"], "threshold": 0.9}, deps=("world", "panel"),
+               extra_key={"world": runner.records["world"].info.get("world_sha256", "")})
     # the report is cheap and lives outside the stage folders: always rebuilt
     runner.run("report", stage_report(world, out, runner), {}, deps=("world", "corpus", "extract", "text_index",
-                                                                    "panel", "tfp", "did"), cache=False)
+                                                                    "panel", "tfp", "did", "battery", "patents", "nml"), cache=False)
     return out / "report.html"
 
 
@@ -226,4 +334,4 @@ def truth_of(world: Path) -> dict:
     return json.loads((world / "truth.json").read_text(encoding="utf-8"))
 
 
-__all__ = ["run_measure_and_estimate", "truth_of", "np"]
+__all__ = ["run_measure_and_estimate", "truth_of"]

@@ -88,10 +88,11 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
 def _stage_world(world: Path, cfg, jobs: int):
     def run(ctx: StageContext) -> None:
         from .demo import generate_world
+        from .demo.world import GENERATOR_VERSION
 
         truth = world / "truth.json"
-        current = json.loads(truth.read_text(encoding="utf-8")).get("config") if truth.exists() else None
-        if current != cfg.to_dict():
+        current = json.loads(truth.read_text(encoding="utf-8")) if truth.exists() else {}
+        if current.get("config") != cfg.to_dict() or current.get("generator_version") != GENERATOR_VERSION:
             generate_world(world, cfg, jobs=jobs)
             ctx.info["generated"] = True
         manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
@@ -149,7 +150,10 @@ def run_demo(world: str | Path, out: str | Path, cfg=None, jobs: int = 2, schedu
     runner = StageRunner(out, force=force)
     started = time.perf_counter()
     # the world stage is cheap to key: its output is a pure function of the config
-    runner.run("world", _stage_world(world, cfg, jobs), {"config": cfg.to_dict(), "world": str(world.resolve())})
+    from .demo.world import GENERATOR_VERSION
+
+    runner.run("world", _stage_world(world, cfg, jobs), {"config": cfg.to_dict(), "world": str(world.resolve()),
+                                                         "generator": GENERATOR_VERSION})
     world_hash = runner.records["world"].info.get("world_sha256", "")
     runner.run("corpus", _stage_corpus(world), {}, deps=("world",), extra_key={"world": world_hash})
     runner.run("extract", _stage_extract(world, jobs, scheduler), {"backend": "pdfium", "version": EXTRACTOR_VERSION},

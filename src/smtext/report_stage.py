@@ -38,6 +38,23 @@ def recovery_table(estimates: pd.DataFrame, truth: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def spillover_row(summary: dict, truth: dict) -> dict:
+    """Paper 004's spillover (Poisson, log rate) beside the planted value."""
+    planted = truth["effects"]["spillover_log_keytech_rate"]["value"]
+    return {"result": "key-tech patents, city spillover (Poisson)", "planted": planted,
+            "estimate": summary["poisson"], "ci_low": summary["ci_low"], "ci_high": summary["ci_high"],
+            "covered": bool(summary["ci_low"] <= planted <= summary["ci_high"]),
+            "note": "non-pilot firms in a city from the year after its first pilot announcement"}
+
+
+def nml_recovery(expansion: pd.DataFrame, truth: dict) -> dict:
+    """Precision and recall of the kept expansion words against the planted synonyms."""
+    kept = set(expansion.loc[expansion["kept"].astype(bool) & (expansion["kind"] != "seed"), "word"])
+    planted = set(truth["text"]["nqpf_synonyms"])
+    tp = len(kept & planted)
+    return {"precision": tp / len(kept) if kept else float("nan"), "recall": tp / len(planted)}
+
+
 def _text_trend_figure(panel: pd.DataFrame):
     import matplotlib.pyplot as plt
 
@@ -69,11 +86,19 @@ def stage_report(world: Path, out: Path, runner: StageRunner):
         figures_dir = out / "figures"
         for d in (tables_dir, figures_dir):
             d.mkdir(parents=True, exist_ok=True)
-        for f in (inp["did"] / "tables").glob("*"):
-            shutil.copy2(f, tables_dir / f.name)
+        for stage in ("did", "battery", "patents"):
+            for f in (inp[stage] / "tables").glob("*"):
+                shutil.copy2(f, tables_dir / f.name)
+        for f in (inp["battery"] / "figures").glob("*.png"):
+            shutil.copy2(f, figures_dir / f.name)
+        battery = json.loads((inp["battery"] / "summary.json").read_text(encoding="utf-8"))
+        expansion = pd.read_csv(inp["nml"] / "expansion.csv", encoding="utf-8-sig")
+        nml = pd.read_parquet(inp["nml"] / "nml.parquet")
 
         estimates = pd.read_csv(inp["did"] / "estimates.csv")
         rec = recovery_table(estimates, truth)
+        spill = json.loads((inp["patents"] / "summary.json").read_text(encoding="utf-8"))
+        rec = pd.concat([rec, pd.DataFrame([spillover_row(spill, truth)])], ignore_index=True)
         rec.to_csv(tables_dir / "recovery.csv", index=False)
         panel = pd.read_parquet(inp["panel"] / "panel.parquet")
         sample = pd.read_parquet(inp["did"] / "estimation_sample.parquet")
@@ -102,6 +127,8 @@ def stage_report(world: Path, out: Path, runner: StageRunner):
                 f"pilot firms among {truth['pilots']['projects']} pilot projects (seed {truth['config']['seed']}).",
                 "Each headline estimate beside the effect planted in truth.json:",
                 rec,
+                "Word2Vec expansion of 新质生产力 against the planted synonyms: precision {precision:.2f}, "
+                "recall {recall:.2f}.".format(**nml_recovery(expansion, truth)),
             ]),
             Section("文本：抽取与质量 Corpus and extraction", [
                 f"{info['corpus'].info.get('found')} PDF files found; {info['corpus'].info.get('kept')} annual reports kept; "
@@ -125,6 +152,26 @@ def stage_report(world: Path, out: Path, runner: StageRunner):
             Section("稳健性：TFP测算方法", [html_of("table6_tfp_methods")]),
             Section("文本指标与零效应结果", [html_of("text_and_placebo_outcomes"),
                                       Figure(_did_coef_figure(did_est), "DID estimates by outcome and column")]),
+            Section("图1 事件研究 Event study", [
+                f"Leads and lags of the pilot (base period -1, end points binned). Joint pre-trend test p = "
+                f"{battery['pretrend_p']:.3f}.", figures_dir / "event_study.png"]),
+            Section("图2 安慰剂检验 Placebo", [
+                f"{battery['placebo_draws']} random pseudo-treated firms and adoption years; true estimate "
+                f"{battery['placebo_true']:.3f}, empirical p = {battery['placebo_p']:.3f}.", figures_dir / "placebo.png"]),
+            Section("表4-5 PSM-DID", [html_of("table4_balance"), figures_dir / "pscore.png", html_of("table5_psm_did")]),
+            Section("关键核心技术专利：城市溢出（论文004）", [
+                "Invention applications whose IPC codes fall in the SEI-IPC 2021 concordance, matched to listed firms "
+                "and subsidiaries; Policy = 1 for non-pilot firms from the year after their city's first pilot.",
+                html_of("paper004_spillover")]),
+            Section("新质生产力 N_ML（论文002）", [
+                "Word2Vec on the analyst reports (jieba with the economics user dictionary, deterministic training), "
+                "seed 新质生产力, neighbours above the similarity threshold, screened against the 2023-2024 government "
+                "work reports. Planted synonyms: " + "、".join(truth["text"]["nqpf_synonyms"]) + "; planted jargon "
+                "(must be screened out): " + "、".join(truth["text"]["nqpf_jargon_screened_out"]) + ".",
+                expansion.head(30),
+                f"N_ML defined for {int(nml['N_ML'].notna().sum())} firm-years (missing where a firm-year has no "
+                "analyst report).",
+            ]),
             Section("运行阶段 Stages", [stages]),
         ]
         manifest = build_manifest("demo run (report)", {"world": str(world), "out": str(out)},

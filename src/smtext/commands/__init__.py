@@ -10,6 +10,7 @@ from importlib import import_module
 # module (under smtext.commands, or a full dotted path) -> command name
 GROUPS: dict[str, str] = {
     "smtext.w2v.cli": "w2v",
+    "indicators": "indicators",
 }
 
 

@@ -37,8 +37,13 @@ def firm_years(rng: np.random.Generator, firms: pd.DataFrame, cfg) -> pd.DataFra
 
 
 def productivity(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, cfg) -> pd.Series:
-    """Productivity without the policy: firm effect + trend + AR(1) shock (index aligned to ``fy``)."""
-    alpha = fy["stkcd"].map(firms.set_index("stkcd")["latent_alpha"]).to_numpy()
+    """Productivity without the policy: trend + AR(1) shock (index aligned to ``fy``).
+
+    No firm-specific mean: with one, omega is not first-order Markov and the
+    Olley-Pakes / Levinsohn-Petrin / ACF moments are biased (capital above truth).
+    Firm heterogeneity enters through size and the permanent trait ``latent_alpha``
+    (profitability), which selection into the pilot uses.
+    """
     omega0 = np.empty(len(fy))
     prev_firm, u = None, 0.0
     for i, (firm, year) in enumerate(zip(fy["stkcd"], fy["year"])):
@@ -47,7 +52,7 @@ def productivity(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame
             prev_firm = firm
         else:
             u = cfg.omega_rho * u + rng.normal(0.0, cfg.omega_sigma)
-        omega0[i] = alpha[i] + 0.01 * (year - cfg.first_year) + u
+        omega0[i] = 0.01 * (year - cfg.first_year) + u
     return pd.Series(omega0, index=fy.index, name="omega0")
 
 
@@ -76,12 +81,15 @@ def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, 
             k[i] = 20.0 + 0.9 * size[i] + rng.normal(0, 0.3)
             prev = firm
         else:
-            k[i] = np.log(0.9 * np.exp(k[i - 1]) + inv[i - 1])
-        inv[i] = np.exp(-2.3 + k[i] + 1.0 * omega[i] + rng.normal(0, 0.05))
+            # random depreciation: with a fixed rate, k_t - k_{t-1} is almost a function of
+            # omega_{t-1} and the ACF moments get a second root (capital elasticity ~ -1)
+            k[i] = np.log((1 - rng.uniform(0.05, 0.15)) * np.exp(k[i - 1]) + inv[i - 1])
+        # investment is an exact function of (k, omega): the Olley-Pakes scalar-unobservable assumption
+        inv[i] = np.exp(-2.3 + k[i] + 1.0 * omega[i])
     l = 6.6 + 0.45 * (k - 20.0) + 0.6 * omega + 0.3 * size + rng.normal(0, 0.12, n)
     # materials depend on (k, omega) only: with labour in the demand, LP's labour
     # elasticity would not be identified (Ackerberg, Caves and Frazer 2015)
-    m = 11.4 + 0.4 * k + 0.9 * omega + rng.normal(0, 0.02, n)
+    m = 11.4 + 0.4 * k + 0.9 * omega   # exact proxy (Levinsohn-Petrin)
     y = cfg.beta_0 + cfg.beta_l * l + cfg.beta_k * k + omega + rng.normal(0, cfg.eps_sigma, n)
     value_added = np.exp(y)
     materials = np.exp(m)

@@ -25,10 +25,11 @@ def select_pilots(rng: np.random.Generator, firms: pd.DataFrame, cfg) -> pd.Seri
     """First selection year per listed firm (0 = never selected).
 
     Selection favours large and productive firms: the score is
-    ``0.9 * latent_size + 3 * latent_alpha`` (alpha = the permanent productivity
-    level). It does not use transitory productivity shocks, so firm fixed effects
-    absorb the selection and the planted effect is identified by TWFE, while
-    treated and control firms differ in levels (PSM has something to balance).
+    ``0.9 * latent_size + 3 * latent_alpha`` (alpha = permanent profitability,
+    which drives ROA). It does not use transitory productivity shocks, so firm
+    fixed effects absorb the selection and the planted effect is identified by
+    TWFE, while treated and control firms differ in size, capital and
+    profitability (PSM has something to balance).
     """
     eligible = firms[(firms["is_manufacturing"] == 1) & (firms["listing_year"] <= 2014)].copy()
     score = 0.9 * eligible["latent_size"] + 3.0 * eligible["latent_alpha"]
@@ -70,6 +71,10 @@ def pilot_list(rng: np.random.Generator, firms: pd.DataFrame, subsidiaries: pd.D
         later = [y for y, _ in cfg.batch_sizes if y > gname[stkcd]]
         listed_by_year[int(rng.choice(later))].append(stkcd)
 
+    # projects of unlisted applicants cluster in some cities, so that other cities
+    # never receive a pilot (paper 004 needs never-treated cities)
+    city_list = list(cities)
+    hosts = [str(c) for c in rng.choice(city_list, size=max(1, int(0.55 * len(city_list))), replace=False)]
     rows, truth = [], []
     for year, size in cfg.batch_sizes:
         first = [s for s in listed_by_year[year] if gname[s] == year]
@@ -92,7 +97,7 @@ def pilot_list(rng: np.random.Generator, firms: pd.DataFrame, subsidiaries: pd.D
                 city = rec["city"] if form != "subsidiary" else next(
                     (c for c in cities if applicant.startswith(c)), rec["city"])
             else:
-                city = str(rng.choice(list(cities)))
+                city = str(rng.choice(hosts))
                 applicant, form = unlisted_name(rng, city, year * 1000 + seq), "unlisted"
             project = f"{rng.choice(_PRODUCTS)}{rng.choice(modes)}试点示范"
             rows.append((year, BATCH_LABEL[year], seq, project, applicant, cities[city], city))

@@ -33,6 +33,8 @@ from .pdf import image_only_pdf, render_pdf_with_pages, truncate
 
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
+# bump when the generator's output changes for the same config (invalidates cached worlds)
+GENERATOR_VERSION = 5
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -283,10 +285,11 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
     att_gt = (post.assign(e=post["year"] - post["gname"]).groupby(["gname", "year"])["tfp_effect"].mean())
     return {
         "truth_version": TRUTH_VERSION,
+        "generator_version": GENERATOR_VERSION,
         "config": cfg.to_dict(),
         "production_function": {"form": "value added Cobb-Douglas: ln VA = b0 + bl ln L + bk ln K + omega + eps",
                                 "beta_0": cfg.beta_0, "beta_l": cfg.beta_l, "beta_k": cfg.beta_k,
-                                "omega": "alpha_i + 0.01*(year-first_year) + AR(1)(rho, sigma) + pilot effect",
+                                "omega": "0.01*(year-first_year) + AR(1)(rho, sigma) + pilot effect (first-order Markov)",
                                 "omega_rho": cfg.omega_rho, "omega_sigma": cfg.omega_sigma,
                                 "output": "value_added", "labor": "employees", "capital": "fixed_assets_net",
                                 "proxy_lp": "cash_paid_goods", "proxy_op": "investment"},
@@ -312,7 +315,7 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
             "listed_pilot_firms": int((firms["gname"] > 0).sum()),
             "listed_by_cohort": {str(int(g)): int(n) for g, n in firms.loc[firms["gname"] > 0, "gname"].value_counts().sort_index().items()},
             "applicant_name_forms": eco["pilot_truth"]["name_form"].value_counts().to_dict(),
-            "selection": "Gumbel top-k on 0.9*latent_size + 3*latent_alpha (permanent productivity) among manufacturing firms listed by 2014",
+            "selection": "Gumbel top-k on 0.9*latent_size + 3*latent_alpha (permanent profitability) among manufacturing firms listed by 2014",
         },
         "panel": {"firms": int(len(firms)), "firm_years": int(len(obs)), "gap_firm_years": int(fin["gap"].sum()),
                   "financials_duplicates": dups[["stkcd", "year"]].astype({"year": int}).to_dict("records")},

@@ -200,7 +200,9 @@ def city_spillover(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stk
     panel : pandas.DataFrame
         Firm-year panel with a city column.
     pilots : pandas.DataFrame
-        Pilot list: firm key, announcement year and (optionally) city.
+        Pilot list: firm key, announcement year and (optionally) city. With
+        ``pilot_city`` given, rows without a firm key (applicants that are not
+        listed firms) still set their city's first announcement year.
     idname, tname, city : str
         Panel columns.
     pilot_key : str, optional
@@ -223,9 +225,11 @@ def city_spillover(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stk
     pilot_key = pilot_key or idname
     require_columns(panel, [idname, tname, city], "panel")
     require_columns(pilots, [pilot_key, pilot_year] + ([pilot_city] if pilot_city else []), "pilot list")
-    p = pilots.dropna(subset=[pilot_key, pilot_year]).copy()
+    # with a city column every project counts for its city's announcement year, also
+    # projects of applicants that are not listed firms (they have no key)
+    p = pilots.dropna(subset=[pilot_year] + ([pilot_city] if pilot_city else [pilot_key])).copy()
     if p.empty:
-        raise SMError("SM510", "the pilot list has no rows with both a key and a year.")
+        raise SMError("SM510", "the pilot list has no rows with both a key (or city) and a year.")
     if pilot_city:
         p["_city"] = p[pilot_city]
         unmatched = p.loc[p["_city"].isna(), pilots.columns]
@@ -241,7 +245,7 @@ def city_spillover(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stk
     out = panel
     dropped = pd.DataFrame(columns=[idname, tname, "reason"])
     if drop_pilot_firms:
-        is_pilot = panel[idname].isin(p[pilot_key])
+        is_pilot = panel[idname].isin(p[pilot_key].dropna())
         dropped = panel.loc[is_pilot, [idname, tname]].assign(reason="pilot firm")
         out = panel.loc[~is_pilot]
         if len(dropped):
