@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -12,11 +11,11 @@ from smtext.cli import app
 runner = CliRunner()
 
 
-def _commands(group: click.Group, prefix=()):
+def _commands(group, prefix=()):
     for name, cmd in group.commands.items():
         path = prefix + (name,)
         yield path, cmd
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):  # typer vendors click: test the duck type, not click.Group
             yield from _commands(cmd, path)
 
 
@@ -38,7 +37,7 @@ def test_every_command_has_documented_help(path):
     cmd = dict(ALL)[path]
     assert cmd.help and len(cmd.help.strip()) > 20, f"{path} needs a help text"
     for param in cmd.params:
-        if isinstance(param, click.Option) and param.name not in ("help",):
+        if param.param_type_name == "option" and param.name not in ("help",):
             assert param.help, f"option {param.name} of {' '.join(path)} has no help"
 
 

@@ -14,8 +14,11 @@ import typer
 
 from . import __version__
 from .commands import register as register_groups
+from .demo.config import WorldConfig as _WorldConfig
 from .errors import SMError
 from .progress import set_quiet
+
+DEFAULT_SEED = _WorldConfig().seed
 
 app = typer.Typer(
     name="smtext",
@@ -85,7 +88,7 @@ def demo_generate(
     out: Path = typer.Option(Path("demo_world"), "--out", "-o", help="Folder to write the world into."),
     firms: int = typer.Option(300, "--firms", min=20, help="Number of listed firms (4000 matches the papers)."),
     years: str = typer.Option("2011-2023", "--years", help="Fiscal years FIRST-LAST, inclusive."),
-    seed: int = typer.Option(20240501, "--seed", help="Master seed: same seed -> byte-identical world."),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Master seed: same seed -> byte-identical world."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Worker processes for rendering PDFs."),
 ) -> None:
     """Generate the synthetic A-share world: tables, PDF reports, patents and truth.json."""
@@ -106,7 +109,7 @@ def demo_run(
     out: Path = typer.Option(Path("demo_out"), "--out", "-o", help="Output folder: report.html, tables, stages."),
     firms: int = typer.Option(300, "--firms", min=20, help="Firms, when the world has to be generated."),
     years: str = typer.Option("2011-2023", "--years", help="Years FIRST-LAST, when the world has to be generated."),
-    seed: int = typer.Option(20240501, "--seed", help="Seed, when the world has to be generated."),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Seed, when the world has to be generated."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Local worker processes."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for corpus stages."),
     force: bool = typer.Option(False, "--force", help="Re-run every stage even when cached."),

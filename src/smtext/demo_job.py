@@ -266,6 +266,74 @@ def stage_nml(world: Path, jobs: int):
     return run
 
 
+# ---------------------------------------------------------------- robust staggered DID (paper 002 referees)
+def balanced(data: pd.DataFrame, idname: str, tname: str, years: tuple[int, int]) -> tuple[pd.DataFrame, int]:
+    """Firms observed in every year of ``years`` (inclusive); returns the panel and firms dropped."""
+    span = data[data[tname].between(*years)]
+    n_years = years[1] - years[0] + 1
+    counts = span.groupby(idname)[tname].nunique()
+    keep = counts.index[counts == n_years]
+    return span[span[idname].isin(keep)].copy(), int(len(counts) - len(keep))
+
+
+def _multi_event_figure(events: dict):
+    import matplotlib.pyplot as plt
+
+    from .report.fonts import setup_cjk_font
+
+    setup_cjk_font()
+    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    width = 0.8 / max(1, len(events))
+    for k, (name, ev) in enumerate(events.items()):
+        t = ev.tidy().sort_values("rel_time")
+        x = t["rel_time"].to_numpy() - 0.4 + width * (k + 0.5)
+        err = [t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]]
+        ax.errorbar(x, t["estimate"], yerr=err, fmt="o", ms=3, capsize=2, label=name)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.axvline(-0.5, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("相对政策时点")
+    ax.set_ylabel("估计系数（95% CI）")
+    ax.legend(frameon=False, ncol=5, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def stage_robust():
+    def run(ctx: StageContext) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .did import bacon, event_inputs, honest, robust_comparison, twfe_weights
+        from .report import honest_did_plot, regression_table
+
+        d = pd.read_parquet(ctx.inputs["did"] / "estimation_sample.parquet")
+        d = d.dropna(subset=["TFP_LP"])
+        years = (int(d["year"].min()), int(d["year"].max()))
+        bal, n_dropped = balanced(d, "stkcd", "year", years)
+        figs = ctx.dir / "figures"
+        figs.mkdir(exist_ok=True)
+        static, events = robust_comparison(bal, "TFP_LP", "year", "stkcd", "gname", window=(-4, 4))
+        save_table(regression_table(list(static.values()), column_titles=list(static), keep=["ATT"],
+                                    title="稳健性：异质性稳健的交错DID估计量（平衡面板）"), ctx.dir, "robust_estimators")
+        _multi_event_figure(events).savefig(figs / "robust_event_studies.png", dpi=150)
+        bac = bacon(bal, "TFP_LP", "stkcd", "year", "DID")
+        bac.summary.to_csv(ctx.dir / "bacon_summary.csv")
+        weights = twfe_weights(bal, "stkcd", "year", "DID", yname="TFP_LP")
+        betahat, sigma, n_pre, n_post = event_inputs(events["did2s"])
+        sens = honest(betahat, sigma, n_pre, n_post, method="RM", grid=[0.0, 0.5, 1.0, 1.5, 2.0])
+        sens.to_csv(ctx.dir / "honest_rm.csv", index=False)
+        honest_did_plot(sens).savefig(figs / "honest_rm.png", dpi=150)
+        summary = {name: {"att": float(r.coef()["ATT"]), "se": float(r.se()["ATT"])} for name, r in static.items()}
+        summary["balanced_firms_dropped"] = n_dropped
+        summary["balanced_rows"] = int(len(bal))
+        summary["dcdh_weights"] = {"n_positive": weights.n_positive, "n_negative": weights.n_negative,
+                                   "sum_negative": weights.sum_negative, "text": weights.summary()}
+        (ctx.dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str),
+                                              encoding="utf-8")
+        ctx.info.update({k: v for k, v in summary.items() if k in static})
+    return run
+
+
 # ---------------------------------------------------------------- patents + spillover (paper 004)
 def stage_patents(world: Path):
     def run(ctx: StageContext) -> None:
@@ -320,13 +388,14 @@ def run_measure_and_estimate(runner: StageRunner, world: Path, out: Path, cfg, j
     runner.run("did", stage_did(), {"controls": list(PAPER000_CONTROLS)}, deps=("panel", "tfp"))
     runner.run("battery", stage_battery(PLACEBO_DRAWS), {"draws": PLACEBO_DRAWS, "psm": list(PSM_COVARIATES)},
                deps=("did",))
+    runner.run("robust", stage_robust(), {"window": [-4, 4], "honest": "RM"}, deps=("did",))
     runner.run("patents", stage_patents(world), {"scheme": "sei_ipc_2021"}, deps=("world", "panel"),
                extra_key={"world": runner.records["world"].info.get("world_sha256", "")})
     runner.run("nml", stage_nml(world, jobs), {"seeds": ["新质生产力"], "threshold": 0.9}, deps=("world", "panel"),
                extra_key={"world": runner.records["world"].info.get("world_sha256", "")})
     # the report is cheap and lives outside the stage folders: always rebuilt
     runner.run("report", stage_report(world, out, runner), {}, deps=("world", "corpus", "extract", "text_index",
-                                                                    "panel", "tfp", "did", "battery", "patents", "nml"), cache=False)
+                                                                    "panel", "tfp", "did", "battery", "robust", "patents", "nml"), cache=False)
     return out / "report.html"
 
 

@@ -11,6 +11,7 @@ from importlib import import_module
 GROUPS: dict[str, str] = {
     "smtext.w2v.cli": "w2v",
     "indicators": "indicators",
+    "smtext.patents.cli": "patents",
 }
 
 

@@ -27,7 +27,7 @@ class WorldConfig:
     n_firms: int = 300
     first_year: int = 2011
     last_year: int = 2023
-    seed: int = 20240501
+    seed: int = 20241
 
     # production function (value added, Cobb-Douglas in logs)
     beta_l: float = 0.60

@@ -56,10 +56,14 @@ _API = {
 
 def __getattr__(name):
     if name in _API:
-        obj = getattr(import_module(f"smtext.did.{_API[name]}"), name)
-        # bind the function: importing submodule ``twfe`` would otherwise shadow function ``twfe``
-        globals()[name] = obj
-        return obj
+        module = import_module(f"smtext.did.{_API[name]}")
+        # Importing submodule ``honest`` sets the package attribute ``honest`` to the
+        # module, shadowing the function of the same name; bind every public name of
+        # the module that was just imported, so the functions win.
+        for public, mod in _API.items():
+            if mod == _API[name]:
+                globals()[public] = getattr(module, public)
+        return globals()[name]
     raise AttributeError(f"module 'smtext.did' has no attribute {name!r}")
 
 
