@@ -86,7 +86,7 @@ def stage_report(world: Path, out: Path, runner: StageRunner):
         figures_dir = out / "figures"
         for d in (tables_dir, figures_dir):
             d.mkdir(parents=True, exist_ok=True)
-        for stage in ("did", "battery", "robust", "patents"):
+        for stage in ("did", "battery", "robust", "patents", "paper000_tables"):
             for f in (inp[stage] / "tables").glob("*"):
                 shutil.copy2(f, tables_dir / f.name)
         for stage in ("battery", "robust"):
@@ -153,7 +153,12 @@ def stage_report(world: Path, out: Path, runner: StageRunner):
             ]),
             Section("表2 描述性统计", [html_of("table2_descriptives")]),
             Section("表3 基准回归", [html_of("table3_baseline")]),
-            Section("稳健性：TFP测算方法", [html_of("table6_tfp_methods")]),
+            Section("表5 内生性检验", [
+                "Instrument: pilot projects announced in the firm's city up to year t, the firm's own excluded "
+                "(most projects go to unlisted applicants).", html_of("table5_endogeneity")]),
+            Section("表6 稳健性检验", [html_of("table6_robustness"), html_of("table6_tfp_methods")]),
+            Section("表7 异质性检验", [html_of("table7_heterogeneity")]),
+            Section("表8 中介效应检验", [html_of("table8_mechanisms")]),
             Section("文本指标与零效应结果", [html_of("text_and_placebo_outcomes"),
                                       Figure(_did_coef_figure(did_est), "DID estimates by outcome and column")]),
             Section("图1 事件研究 Event study", [
