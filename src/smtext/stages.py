@@ -17,7 +17,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
 from .manifest import stable_hash
+
+
+def code_fingerprint(func) -> str:
+    """Hash of a stage function's bytecode and constants (an edited stage body re-runs).
+
+    Functions it calls are not covered: bump the stage ``version`` when they change
+    its output.
+    """
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return ""
+    parts = [code.co_code.hex(), repr([c for c in code.co_consts if not hasattr(c, "co_code")])]
+    parts += [code_fingerprint(type("f", (), {"__code__": c})) for c in code.co_consts if hasattr(c, "co_code")]
+    return stable_hash(parts)
 
 
 @dataclass
@@ -79,6 +94,7 @@ class StageRunner:
         """
         params = params or {}
         key = stable_hash({"name": name, "version": version, "params": params, "extra": extra_key or {},
+                           "code": code_fingerprint(func), "smtext": __version__,
                            "deps": {d: self.records[d].key for d in deps}})[:16]
         folder = self.root / "stages" / name / key
         done = folder / "_stage.json"

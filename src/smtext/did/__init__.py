@@ -54,6 +54,19 @@ _API = {
 }
 
 
+# Functions that share their module's name are bound eagerly: importing submodule
+# ``smtext.did.honest`` anywhere sets the package attribute ``honest`` to the module,
+# and a lazy lookup would then never run. Binding them here, after their modules are
+# imported, keeps ``smtext.did.honest`` the function for good.
+from .bacon import bacon  # noqa: E402
+from .did2s import did2s  # noqa: E402
+from .heckman import heckman  # noqa: E402
+from .honest import honest  # noqa: E402
+from .ife import ife  # noqa: E402
+from .sunab import sunab  # noqa: E402
+from .twfe import twfe  # noqa: E402
+
+
 def __getattr__(name):
     if name in _API:
         module = import_module(f"smtext.did.{_API[name]}")
