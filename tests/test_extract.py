@@ -186,3 +186,13 @@ def test_keyword_wrapped_across_a_page_break_is_joined():
     assert text.count("智能制造") == 1
     assert "\n第五节 重要事项" in text               # a heading is never glued to the previous page
     assert [text[s:s + 2] for s in starts] == ["公司", "制造", "第五"]
+
+
+def test_optional_table_removal_and_simplification():
+    from smtext.normalize import normalize_pages, remove_table_lines, to_simplified
+
+    text = "营业收入（元） 1,234,567.89 1,100,000.00\n报告期内营业收入增长12.5%，公司推进智能制造。\n2019 2018 2017"
+    assert remove_table_lines(text) == "报告期内营业收入增长12.5%，公司推进智能制造。"
+    pytest.importorskip("opencc")
+    assert to_simplified("智慧製造與數位轉型") == "智慧制造与数位转型"
+    assert normalize_pages(["公司推進智能製造。"], strip_running=False, simplified=True) == ["公司推进智能制造。"]

@@ -139,12 +139,17 @@ def extract_cmd(
     doc_type: list[str] = typer.Option(["annual_report"], "--doc-type", help="Document types to keep (repeatable)."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Local worker processes."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port)."),
+    max_pages: int = typer.Option(None, "--max-pages", min=1, help="Read at most this many pages per document."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per document (SM108 when exceeded)."),
+    drop_tables: bool = typer.Option(False, "--drop-tables", help="Drop table-like lines from the text."),
+    simplified: bool = typer.Option(False, "--simplified", help="Convert traditional to simplified Chinese (needs opencc)."),
 ) -> None:
     """Extract clean per-page text from a folder of PDFs, with failures.csv and a manifest."""
     from .pipeline import extract_folder
 
     try:
-        summary = extract_folder(folder, out, backend=backend, doc_types=tuple(doc_type), jobs=jobs, scheduler=scheduler)
+        summary = extract_folder(folder, out, backend=backend, doc_types=tuple(doc_type), jobs=jobs, scheduler=scheduler,
+                                 max_pages=max_pages, timeout=timeout, drop_tables=drop_tables, simplified=simplified)
     except SMError as err:
         _fail(err)
     typer.echo(summary)

@@ -160,7 +160,8 @@ def _deadline(seconds: float | None):
 
 
 def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None = None,
-                strip_running: bool = True, timeout: float | None = None) -> ExtractedDocument:
+                strip_running: bool = True, timeout: float | None = None, drop_tables: bool = False,
+                simplified: bool = False) -> ExtractedDocument:
     """Extract and normalise the text of one PDF.
 
     Parameters
@@ -173,6 +174,8 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
         Read at most this many pages (a guard against hostile files).
     timeout : float, optional
         Seconds allowed for this document (SM108 when exceeded).
+    drop_tables, simplified : bool
+        Optional normalisation: drop table-like lines; traditional -> simplified.
     strip_running : bool
         Remove running headers/footers and page numbers found by repetition.
 
@@ -206,12 +209,12 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
     cid_chars = sum(len(m) for m in _CID.findall(joined)) + joined.count("\ufffd")
     if cid_chars > 0.3 * len(joined.strip()):
         raise _fail("SM104", path, f"{cid_chars} of {len(joined)} characters unmapped")
-    pages = normalize_pages(raw, strip_running=strip_running)
+    pages = normalize_pages(raw, strip_running=strip_running, drop_tables=drop_tables, simplified=simplified)
     return ExtractedDocument(str(path), pages, raw, tuple(image_pages), backend)
 
 
 def extract_record(path: str | Path, backend: str = "pdfium", max_pages: int | None = None,
-                   timeout: float | None = 120.0) -> dict:
+                   timeout: float | None = 120.0, **normalize) -> dict:
     """Batch form of :func:`extract_pdf`: a record that is either ok or flagged with a reason code.
 
     Returns
@@ -221,7 +224,7 @@ def extract_record(path: str | Path, backend: str = "pdfium", max_pages: int | N
         ``n_pages``, ``image_pages``, ``n_chars`` and ``pages`` (list of str; empty when flagged).
     """
     try:
-        doc = extract_pdf(path, backend=backend, max_pages=max_pages, timeout=timeout)
+        doc = extract_pdf(path, backend=backend, max_pages=max_pages, timeout=timeout, **normalize)
     except SMError as err:
         return {"status": REASONS.get(err.code, "error"), "code": err.code, "message": str(err), "n_pages": 0,
                 "image_pages": "", "n_chars": 0, "pages": []}

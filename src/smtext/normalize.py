@@ -140,6 +140,54 @@ def strip_headers_footers(pages: Sequence[str], min_share: float = 0.5, edge: in
     return out
 
 
+_NUMBER = re.compile(r"[-+(（]?\d[\d,，.]*%?[)）]?")
+
+
+def remove_table_lines(text: str, min_numbers: int = 2, min_share: float = 0.5) -> str:
+    """Drop lines that look like table rows: at least ``min_numbers`` numbers that make up
+    at least ``min_share`` of the line's non-space characters (optional step).
+
+    Row labels such as ``营业收入（元） 1,234,567.89 1,100,000.00`` go; prose that quotes a
+    number (``营业收入增长12.5%``) stays.
+    """
+    kept = []
+    for line in text.split("\n"):
+        numbers = _NUMBER.findall(line)
+        chars = len("".join(line.split()))
+        if len(numbers) >= min_numbers and chars and sum(map(len, numbers)) / chars >= min_share:
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified Chinese with OpenCC's ``t2s`` dictionaries (optional step).
+
+    Raises
+    ------
+    SMError
+        SM003 when the ``opencc`` package is not installed (``pip install smtext[zh]``).
+    """
+    return _opencc().convert(text)
+
+
+_CONVERTER = None
+
+
+def _opencc():
+    global _CONVERTER
+    if _CONVERTER is None:
+        try:
+            import opencc
+        except ImportError as exc:
+            from .errors import SMError
+
+            raise SMError("SM003", "traditional -> simplified conversion needs the opencc package.",
+                          'pip install "opencc>=1.1" (or smtext[zh])') from exc
+        _CONVERTER = opencc.OpenCC("t2s")
+    return _CONVERTER
+
+
 PageStep = Callable[[list[str]], list[str]]
 TextStep = Callable[[str], str]
 DEFAULT_TEXT_STEPS: tuple[TextStep, ...] = (unify_newlines, fullwidth_to_halfwidth, collapse_spaces, join_cjk_linebreaks)
@@ -153,9 +201,27 @@ def normalize_text(text: str, steps: Sequence[TextStep] = DEFAULT_TEXT_STEPS) ->
 
 
 def normalize_pages(pages: Sequence[str], strip_running: bool = True,
-                    steps: Sequence[TextStep] = DEFAULT_TEXT_STEPS) -> list[str]:
-    """Normalise every page; running headers/footers are removed first (they need line structure)."""
+                    steps: Sequence[TextStep] = DEFAULT_TEXT_STEPS, drop_tables: bool = False,
+                    simplified: bool = False) -> list[str]:
+    """Normalise every page; running headers/footers are removed first (they need line structure).
+
+    Parameters
+    ----------
+    pages : sequence of str
+    strip_running : bool
+        Remove running headers/footers and page numbers found by repetition.
+    steps : sequence of callables
+        Text steps applied to each page (default: newlines, full width, spaces, CJK wraps).
+    drop_tables : bool
+        Also drop table-like lines (:func:`remove_table_lines`), before wraps are joined.
+    simplified : bool
+        Convert traditional to simplified characters (:func:`to_simplified`).
+    """
     pages = [unify_newlines(p) for p in pages]
     if strip_running:
         pages = strip_headers_footers(pages)
+    if drop_tables:
+        pages = [remove_table_lines(p) for p in pages]
+    if simplified:
+        pages = [to_simplified(p) for p in pages]
     return [normalize_text(p, steps) for p in pages]

@@ -23,15 +23,15 @@ from .stages import StageContext, StageRunner
 
 
 # ---------------------------------------------------------------- corpus + extract
-def _extract_one(args: tuple[str, str, str]) -> dict:
-    root, rel, backend = args
-    rec = extract_record(Path(root) / rel, backend=backend)
+def _extract_one(args: tuple) -> dict:
+    root, rel, backend, options = args
+    rec = extract_record(Path(root) / rel, backend=backend, **options)
     rec["path"] = rel
     return rec
 
 
 def extract_documents(root: str | Path, manifest: pd.DataFrame, work_dir: str | Path, backend: str = "pdfium",
-                      jobs: int = 2, scheduler: str | None = None) -> pd.DataFrame:
+                      jobs: int = 2, scheduler: str | None = None, **options) -> pd.DataFrame:
     """Extract every document of ``manifest`` (resumable) into ``work_dir``.
 
     Writes ``work_dir/pages.parquet`` (``path, page, text``; streamed part by
@@ -42,7 +42,7 @@ def extract_documents(root: str | Path, manifest: pd.DataFrame, work_dir: str | 
     import pyarrow.parquet as pq
 
     work_dir = Path(work_dir)
-    items = [(str(root), rel, backend) for rel in manifest["path"]]
+    items = [(str(root), rel, backend, options) for rel in manifest["path"]]
     parts = run_batches(_extract_one, items, work_dir / "parts", jobs=jobs, scheduler=scheduler,
                         description="extracting", collect=False)
     schema = pa.schema([("path", pa.string()), ("page", pa.int32()), ("text", pa.string())])
@@ -59,7 +59,8 @@ def extract_documents(root: str | Path, manifest: pd.DataFrame, work_dir: str | 
 
 
 def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium", doc_types=("annual_report",),
-                   jobs: int = 2, scheduler: str | None = None) -> str:
+                   jobs: int = 2, scheduler: str | None = None, max_pages: int | None = None,
+                   timeout: float | None = 120.0, drop_tables: bool = False, simplified: bool = False) -> str:
     """CLI ``smtext extract``: scan, select, extract; write documents/pages Parquet, failures.csv, manifest."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -69,14 +70,15 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
     kept, excluded = corpus.select(found, doc_types)
     excluded.to_csv(out / "excluded.csv", index=False)
     work = out / "work" / backend
-    documents = extract_documents(folder, kept, work, backend, jobs, scheduler)
+    options = {"max_pages": max_pages, "timeout": timeout, "drop_tables": drop_tables, "simplified": simplified}
+    documents = extract_documents(folder, kept, work, backend, jobs, scheduler, **options)
     documents.to_parquet(out / "documents.parquet", index=False)
     (work / "pages.parquet").replace(out / "pages.parquet")
     failures = documents[documents["status"] != "ok"]
     failures.to_csv(out / "failures.csv", index=False)
     write_manifest(out / "manifest.json", build_manifest(
         "extract", {"folder": str(folder), "backend": backend, "doc_types": list(doc_types), "jobs": jobs,
-                    "scheduler": scheduler, "extractor_version": EXTRACTOR_VERSION},
+                    "scheduler": scheduler, "extractor_version": EXTRACTOR_VERSION, **options},
         extra={"counts": {"found": len(found), "kept": len(kept), "excluded": len(excluded),
                           "failed": len(failures)}}))
     reasons = failures["status"].value_counts().to_dict()

@@ -16,6 +16,7 @@ the same seed gives byte-identical files and a different seed a different world.
 from __future__ import annotations
 
 import json
+import shutil
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -184,7 +185,7 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     Parameters
     ----------
     out : path
-        Target folder (created; existing files of a previous world are overwritten).
+        Target folder (created; the data/, truth/ and reports/ folders of a previous world are replaced).
     cfg : WorldConfig, optional
         Size, seed and planted effects; defaults to :class:`WorldConfig`.
     jobs : int
@@ -194,6 +195,10 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     """
     cfg = cfg or WorldConfig()
     out = Path(out)
+    # a previous world's files would otherwise linger beside the new ones
+    for sub in ("data", "truth", "reports"):
+        if (out / sub).is_dir():
+            shutil.rmtree(out / sub)
     (out / "data").mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     eco = build_economy(cfg)
