@@ -280,9 +280,8 @@ def test_same_seed_is_byte_identical_and_another_seed_differs(tmp_path, world):
 
 
 def test_regenerating_into_a_folder_replaces_the_old_world(tmp_path):
-    small = WorldConfig(n_firms=20, first_year=2015, last_year=2016, seed=1)
-    generate_world(tmp_path, small, jobs=1)
-    generate_world(tmp_path, WorldConfig(n_firms=20, first_year=2015, last_year=2016, seed=2), jobs=1)
+    generate_world(tmp_path, WorldConfig(n_firms=20, first_year=2014, last_year=2018, seed=1), jobs=1)
+    generate_world(tmp_path, WorldConfig(n_firms=20, first_year=2014, last_year=2018, seed=2), jobs=1)
     docs = pd.read_csv(tmp_path / "truth" / "documents.csv")
     on_disk = {str(p.relative_to(tmp_path)) for p in (tmp_path / "reports").rglob("*.pdf")}
     assert on_disk == set(docs["file"])

@@ -51,7 +51,7 @@ def make_firms(rng: np.random.Generator, cfg) -> tuple[pd.DataFrame, pd.DataFram
     # most firms listed before the sample; some list during it (IPO-year filter matters)
     listing_year = np.where(rng.random(n) < 0.75,
                             rng.integers(1993, cfg.first_year, size=n),
-                            rng.integers(cfg.first_year, cfg.last_year - 2, size=n))
+                            rng.integers(cfg.first_year, max(cfg.first_year + 1, cfg.last_year - 2), size=n))
     firms = pd.DataFrame({
         "stkcd": _stock_codes(rng, n),
         "name": [a for a, _ in names],
