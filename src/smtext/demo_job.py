@@ -182,8 +182,7 @@ def stage_did():
                   twfe(d, "smart_ln", "DID", "stkcd", "year", cluster="stkcd"),
                   twfe(d, "digital_ln", "DID", "stkcd", "year", cluster="stkcd")]
         tables = {
-            "table3_baseline": regression_table(base, labels=LABELS, title="表3 基准回归：智能制造试点与出口企业TFP（LP）",
-                                                notes=["括号内为按企业聚类的标准误。"]),
+            "table3_baseline": regression_table(base, labels=LABELS, title="表3 基准回归：智能制造试点与出口企业TFP（LP）"),
             "table6_tfp_methods": regression_table(robust, labels=LABELS, column_titles=["OP", "ACF", "OLS", "FE"],
                                                    title="稳健性：其他TFP测算方法", keep=["DID"], controls=PAPER000_CONTROLS),
             "text_and_placebo_outcomes": regression_table(others, labels=LABELS, keep=["DID"],

@@ -139,7 +139,10 @@ def stage_report(world: Path, out: Path, runner: StageRunner):
                 f"excluded: {info['corpus'].info.get('excluded_reasons')}. Extraction flagged "
                 f"{len(failures)} documents (never counted as zero; their firm-years are missing in the text index):",
                 failures.reset_index(drop=True),
-                excluded[["path", "reason"]].reset_index(drop=True),
+                "Files left out by the corpus rules (summaries, English versions, superseded filings), by reason, "
+                "and the first 15 (all of them in stages/corpus/*/excluded.csv):",
+                excluded["reason"].value_counts().rename_axis("reason").reset_index(name="files"),
+                excluded[["path", "reason"]].head(15).reset_index(drop=True),
             ]),
             Section("文本指标 Text indices", [
                 "Keyword indices from the annual reports (Aho-Corasick, leftmost-longest, negated mentions removed), "
