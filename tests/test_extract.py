@@ -196,3 +196,15 @@ def test_optional_table_removal_and_simplification():
     pytest.importorskip("opencc")
     assert to_simplified("智慧製造與數位轉型") == "智慧制造与数位转型"
     assert normalize_pages(["公司推進智能製造。"], strip_running=False, simplified=True) == ["公司推进智能制造。"]
+
+
+def test_csv_manifest_fills_fields_from_file_names(tmp_path, good_pdf):
+    from smtext.corpus import read_manifest
+
+    (tmp_path / "m.csv").write_text(f"path,year\n{good_pdf.name},\n", encoding="utf-8")
+    m = read_manifest(tmp_path / "m.csv")
+    assert m.loc[0, ["stkcd", "year", "doc_type"]].tolist() == ["000001", 2019, "annual_report"]
+    (tmp_path / "bad.csv").write_text("path\nmissing.pdf\n", encoding="utf-8")
+    with pytest.raises(SMError) as err:
+        read_manifest(tmp_path / "bad.csv")
+    assert err.value.code == "SM106"

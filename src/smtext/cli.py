@@ -143,13 +143,16 @@ def extract_cmd(
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per document (SM108 when exceeded)."),
     drop_tables: bool = typer.Option(False, "--drop-tables", help="Drop table-like lines from the text."),
     simplified: bool = typer.Option(False, "--simplified", help="Convert traditional to simplified Chinese (needs opencc)."),
+    manifest_csv: Path = typer.Option(None, "--manifest", exists=True, dir_okay=False,
+                                      help="CSV with a path column (relative to FOLDER) instead of scanning FOLDER."),
 ) -> None:
     """Extract clean per-page text from a folder of PDFs, with failures.csv and a manifest."""
     from .pipeline import extract_folder
 
     try:
         summary = extract_folder(folder, out, backend=backend, doc_types=tuple(doc_type), jobs=jobs, scheduler=scheduler,
-                                 max_pages=max_pages, timeout=timeout, drop_tables=drop_tables, simplified=simplified)
+                                 max_pages=max_pages, timeout=timeout, drop_tables=drop_tables, simplified=simplified,
+                                 manifest_csv=manifest_csv)
     except SMError as err:
         _fail(err)
     typer.echo(summary)

@@ -101,6 +101,43 @@ def scan(root: str | Path, pattern: str = "*.pdf") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes"])
 
 
+def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFrame:
+    """A user's CSV manifest in the layout :func:`scan` returns.
+
+    The CSV needs a ``path`` column (relative to ``root``, default the CSV's folder);
+    ``stkcd``, ``year``, ``firm`` and ``doc_type`` are optional and filled from the
+    file name where missing. Rows whose file does not exist raise SM106 (listed).
+    """
+    from .errors import SMError, require_columns
+
+    path = Path(path)
+    root = Path(root) if root is not None else path.parent
+    given = pd.read_csv(path, dtype={"stkcd": str}, encoding="utf-8-sig")
+    require_columns(given, ["path"], f"manifest {path.name}")
+    missing = [p for p in given["path"] if not (root / p).is_file()]
+    if missing:
+        raise SMError("SM106", f"{len(missing)} files of the manifest do not exist under {root}, e.g. {missing[:3]}.",
+                      "fix the paths (relative to the manifest's folder or --root).")
+    rows = []
+    for rec in given.to_dict("records"):
+        parsed = parse_filename(rec["path"])
+        rows.append({
+            "path": rec["path"],
+            "stkcd": _given(rec, "stkcd", parsed.stkcd),
+            "year": int(_given(rec, "year", parsed.year)) if _given(rec, "year", parsed.year) is not None else None,
+            "firm": _given(rec, "firm", parsed.firm),
+            "doc_type": _given(rec, "doc_type", parsed.doc_type),
+            "revision": int(_given(rec, "revision", parsed.revision)),
+            "bytes": (root / rec["path"]).stat().st_size,
+        })
+    return pd.DataFrame(rows, columns=["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes"])
+
+
+def _given(rec: dict, key: str, default):
+    value = rec.get(key)
+    return default if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
 def select(manifest: pd.DataFrame, doc_types=("annual_report",)) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep one document per firm-year of the wanted types; report what was excluded and why.
 

@@ -60,11 +60,13 @@ def extract_documents(root: str | Path, manifest: pd.DataFrame, work_dir: str | 
 
 def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium", doc_types=("annual_report",),
                    jobs: int = 2, scheduler: str | None = None, max_pages: int | None = None,
-                   timeout: float | None = 120.0, drop_tables: bool = False, simplified: bool = False) -> str:
-    """CLI ``smtext extract``: scan, select, extract; write documents/pages Parquet, failures.csv, manifest."""
+                   timeout: float | None = 120.0, drop_tables: bool = False, simplified: bool = False,
+                   manifest_csv: str | Path | None = None) -> str:
+    """CLI ``smtext extract``: scan (or read a CSV manifest), select, extract; write documents/pages
+    Parquet, failures.csv and a run manifest."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    found = corpus.scan(folder)
+    found = corpus.read_manifest(manifest_csv, folder) if manifest_csv else corpus.scan(folder)
     if found.empty:
         raise SMError("SM107", f"no PDF files under {folder}.", "check the folder; files must end in .pdf.")
     kept, excluded = corpus.select(found, doc_types)
