@@ -10,9 +10,11 @@ counts are integers.
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -230,3 +232,76 @@ def test_real_report_counts_equal_independent_counter(reference_dir, fname, lexi
     if "601658" in fname:
         # a bank's report mentions digital finance: the test is not vacuous
         assert len(expected) > 20
+
+
+# ---------------------------------------------------------------- automaton backends and sentence statistics
+# ahocorasick-rs is optional: without it only the pyahocorasick path is tested
+BACKENDS = ["pyahocorasick"] + (["ahocorasick_rs"] if importlib.util.find_spec("ahocorasick_rs") else [])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("seed", range(40))
+def test_backends_equal_regex_with_latin_and_filters(seed, backend):
+    # independent: regex_counter above (leftmost-longest, word boundaries, case-insensitive)
+    rng = random.Random(1000 + seed)
+    alphabet = "智能制造网MESmes ab2，。不未\n"
+    terms = sorted({"".join(rng.choice("智能制造网MESab2") for _ in range(rng.randint(1, 4))).strip()
+                    for _ in range(rng.randint(1, 8))} - {""}, key=str.lower)
+    terms = list({t.lower(): t for t in terms}.values())     # the lexicon rejects case-duplicates
+    text = "".join(rng.choice(alphabet) for _ in range(120))
+    res = count_text(text, lex_of(terms), filters=(), backend=backend)
+    assert [(s, text[s:e]) for s, e, *_ in res.hits] == regex_counter(text, terms)
+    assert count_text(text, lex_of(terms), filters=(), mode="overlapping", backend=backend).total == \
+        overlapping_counter(text.lower(), [t.lower() for t in terms]) - _boundary_misses(text, terms)
+
+
+def _boundary_misses(text: str, terms) -> int:
+    """Overlapping occurrences that the word-boundary rule rejects (computed by regex)."""
+    low, n = text.lower(), 0
+    for t in {x.lower() for x in terms}:
+        for m in re.finditer("(?=" + re.escape(t) + ")", low):
+            s, e = m.start(), m.start() + len(t)
+            left = re.match(r"[a-z0-9]", t[0]) and s > 0 and re.match(r"[a-z0-9]", low[s - 1])
+            right = re.match(r"[a-z0-9]", t[-1]) and e < len(low) and re.match(r"[a-z0-9]", low[e])
+            n += bool(left or right)
+    return n
+
+
+def test_backends_give_identical_hits_on_demo_text():
+    rng = np.random.default_rng(3)
+    mentions = demo_text.draw_mentions(rng, demo_text.SMART_TERMS + demo_text.DIGITAL_TERMS, 300)
+    text = "\n".join(p.text for p in demo_text.plant(rng, mentions, "mda"))
+    for lexicon in ("smart_manufacturing", "wufei2021_digital", "ai"):
+        results = [count_text(text, lexicon, filters=("negation", "third_party"), backend=b) for b in BACKENDS]
+        assert results[0].total > 0
+        assert all(r.hits == results[0].hits and r.n_sentences_hit == results[0].n_sentences_hit for r in results)
+
+
+def _sentences_independent(text: str, starts) -> tuple[int, int]:
+    # split into sentences with re.split and walk them; shares no code with smtext.count
+    if not text.strip():
+        return 0, 0
+    pieces = re.split(r"([。！？!?\n]+)", text)
+    spans, pos = [], 0
+    for i in range(0, len(pieces), 2):
+        body = pieces[i]
+        delim = pieces[i + 1] if i + 1 < len(pieces) else ""
+        if body or delim:
+            spans.append((pos, pos + len(body) + len(delim)))
+        pos += len(body) + len(delim)
+    # a leading delimiter run forms a sentence of its own; a text ending in a delimiter has no empty tail
+    hit = {next(k for k, (a, b) in enumerate(spans) if a <= s < b) for s in starts}
+    return len(spans), len(hit)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_sentence_statistics_equal_independent_split(seed):
+    rng = random.Random(seed)
+    text = "".join(rng.choice(["智能制造", "公司", "。", "！", "\n", "?", "，", " ", "数字化"]) for _ in range(rng.randint(0, 40)))
+    res = count_text(text, lex_of(["智能制造", "数字化"]), filters=())
+    assert (res.n_sentences, res.n_sentences_hit) == _sentences_independent(text, [h[0] for h in res.hits])
+
+
+def test_unknown_backend_is_rejected():
+    with pytest.raises(SMError, match="SM002"):
+        count_text("智能制造", "smart_manufacturing", backend="regex")

@@ -168,3 +168,20 @@ def test_scope_and_options(docs):
         count_documents(d, {"smart": "smart_manufacturing"}, scope="abstract")
     with pytest.raises(SMError, match="SM001"):
         count_documents(d.drop(columns="text"), {"smart": "smart_manufacturing"})
+
+
+def test_parallel_and_dask_counts_equal_serial(docs):
+    # the same documents counted serially, on a 2-process pool and on a Dask LocalCluster
+    serial = count_documents(docs, LEXICONS, filters=("negation", "third_party"))
+    pool = count_documents(docs, LEXICONS, filters=("negation", "third_party"), jobs=2, batch_size=7)
+    pd.testing.assert_frame_equal(pool.documents, serial.documents)
+    pd.testing.assert_frame_equal(pool.terms, serial.terms)
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        dask = count_documents(docs, LEXICONS, filters=("negation", "third_party"), scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(dask.documents, serial.documents)
+    pd.testing.assert_frame_equal(dask.terms, serial.terms)
+    assert serial.documents["smart_count"].notna().sum() > 50
+    with pytest.raises(SMError, match="SM002"):
+        count_documents(docs, LEXICONS, jobs=0)

@@ -1,7 +1,8 @@
 """Keyword indices per document and per firm-year, and clean-control screening.
 
 ``count_documents`` counts several lexicons in a table of document texts (whole
-report or one section, e.g. the MD&A cut by :mod:`smtext.sections`);
+report or one section, e.g. the MD&A cut by :mod:`smtext.sections`), serially,
+on a local process pool (``jobs``) or on Dask (``scheduler``) with identical results;
 ``firm_year_index`` turns per-document counts into the firm-year measures the
 papers use: the count, ln(1 + count) (吴非等 2021; papers 000/001), count per
 10,000 characters and the share of sentences with a hit, optionally a TF-IDF
@@ -70,9 +71,28 @@ def _is_ok(frame: pd.DataFrame, status_col: str | None, text_col: str | None = N
     return ok
 
 
+def _count_batch(args: tuple) -> list[tuple[int, dict, list[dict]]]:
+    """Count every lexicon in a batch of (position, text); runs in a worker (top level: picklable)."""
+    batch, lexicons, options = args
+    matchers = {k: compile_lexicon(v) for k, v in lexicons.items()}   # cached per process
+    out = []
+    for pos, text in batch:
+        row: dict = {}
+        term_rows = []
+        for key, m in matchers.items():
+            res = count_text(text, m, **options)
+            row.update(res.as_row(key))
+            row["n_chars"], row["n_sentences"] = res.n_chars, res.n_sentences
+            for rec in res.term_rows():
+                term_rows.append({"lexicon": key, **rec})
+        out.append((pos, row, term_rows))
+    return out
+
+
 def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col: str | None = None,
                     id_col: str = "path", status_col: str | None = "status", filters=("negation",),
-                    mode: str = "leftmost_longest", window: int = 6, subject_window: int = 10) -> DocumentCounts:
+                    mode: str = "leftmost_longest", window: int = 6, subject_window: int = 10,
+                    jobs: int = 1, scheduler: str | None = None, batch_size: int | None = None) -> DocumentCounts:
     """Count every lexicon in every document of ``docs``.
 
     Parameters
@@ -94,34 +114,50 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
         missing counts, never zeros.
     filters, mode, window, subject_window
         Passed to :func:`smtext.count.count_text`.
+    jobs : int
+        Local worker processes (1 = in this process). The result does not depend on it.
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:8786``); the batches then run on that
+        cluster (see :func:`smtext.engine.parallel_map`), with the same result.
+    batch_size : int, optional
+        Documents per task; default spreads the documents over about four tasks
+        per worker (at most 64 documents per task).
 
     Returns
     -------
     DocumentCounts
     """
+    from .engine import parallel_map
+
     check_option("scope", scope, SCOPES)
     check_option("mode", mode, MODES)
     for f in filters:
         check_option("filters", f, FILTERS)
+    if int(jobs) < 1:
+        raise SMError("SM002", f"jobs={jobs} is not allowed; use 1 (serial) or more worker processes.")
     text_col = text_col or _SCOPE_COL[scope]
     require_columns(docs, [id_col, text_col], "document table")
     if isinstance(lexicons, dict):
         lex = {k: load_lexicon(v) for k, v in lexicons.items()}
     else:
         lex = {load_lexicon(v).name: load_lexicon(v) for v in lexicons}
-    matchers = {k: compile_lexicon(v) for k, v in lex.items()}
     ok = _is_ok(docs, status_col, text_col)
-    rows, term_rows = [], []
-    for i, (doc_id, text, good) in enumerate(zip(docs[id_col], docs[text_col], ok)):
-        row: dict = {}
-        if good:
-            for key, m in matchers.items():
-                res = count_text(text, m, filters=filters, mode=mode, window=window, subject_window=subject_window)
-                row.update(res.as_row(key))
-                row["n_chars"], row["n_sentences"] = res.n_chars, res.n_sentences
-                for rec in res.term_rows():
-                    term_rows.append({id_col: doc_id, "lexicon": key, **rec})
-        rows.append(row)
+    good = [(pos, text) for pos, (text, g) in enumerate(zip(docs[text_col], ok)) if g]
+    workers = max(int(jobs), 1)
+    size = int(batch_size) if batch_size else max(1, min(64, -(-len(good) // (4 * workers))))
+    options = {"filters": tuple(filters), "mode": mode, "window": window, "subject_window": subject_window}
+    # lexicons travel as objects (a user CSV need not exist on a Dask worker); workers compile and cache them
+    tasks = [(good[i:i + size], lex, options) for i in range(0, len(good), size)]
+    results = parallel_map(_count_batch, tasks, jobs=int(jobs), scheduler=scheduler, description="counting",
+                           chunksize=1)
+    rows: list[dict] = [{} for _ in range(len(docs))]
+    term_rows = []
+    ids = docs[id_col].tolist()
+    # results come back in task order, so the output does not depend on jobs/scheduler
+    for batch in results:
+        for pos, row, trows in batch:
+            rows[pos] = row
+            term_rows.extend({id_col: ids[pos], **rec} for rec in trows)
     counts = pd.DataFrame(rows, index=docs.index)
     out = docs.drop(columns=[c for c in docs.columns if c in (text_col,) or c in counts.columns]).join(counts)
     int_cols = [c for c in counts.columns if c != "n_chars"]

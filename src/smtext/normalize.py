@@ -85,19 +85,29 @@ def join_pages(pages: Sequence[str], full_share: float = 0.8) -> tuple[str, list
     starts : list of int
         Offset of each page's first character in ``text``.
     """
-    text, starts = "", []
+    parts: list[str] = []
+    starts: list[int] = []
+    length = 0
+    prev_lines: list[str] = []
     for page in pages:
-        if starts:
-            lines = text.rstrip().split("\n")
-            last, nxt = lines[-1].rstrip(), page.lstrip(" \t")
-            widest = max(display_width(ln.rstrip()) for ln in lines[-60:])
-            wrapped = (last and nxt and _is_cjk(last[-1]) and _is_cjk(nxt[0])
-                       and not _HEADING_START.match(nxt) and display_width(last) >= full_share * widest)
-            text = text.rstrip() if wrapped else text + "\n"
-            page = nxt if wrapped else page
-        starts.append(len(text))
-        text += page
-    return text, starts
+        if parts:
+            last, nxt = (prev_lines[-1].rstrip() if prev_lines else ""), page.lstrip(" \t")
+            widest = max((display_width(ln.rstrip()) for ln in prev_lines[-60:]), default=0)
+            wrapped = bool(last and nxt and _is_cjk(last[-1]) and _is_cjk(nxt[0])
+                           and not _HEADING_START.match(nxt) and display_width(last) >= full_share * widest)
+            if wrapped:
+                stripped = parts[-1].rstrip()     # glue to the previous page's last character
+                length -= len(parts[-1]) - len(stripped)
+                parts[-1] = stripped
+                page = nxt
+            else:
+                parts.append("\n")
+                length += 1
+        starts.append(length)
+        parts.append(page)
+        length += len(page)
+        prev_lines = page.rstrip().split("\n")
+    return "".join(parts), starts
 
 
 def _is_cjk(ch: str) -> bool:

@@ -12,6 +12,8 @@ GROUPS: dict[str, str] = {
     "smtext.w2v.cli": "w2v",
     "indicators": "indicators",
     "smtext.patents.cli": "patents",
+    "index": "index",
+    "run": "run",
 }
 
 

@@ -1,0 +1,281 @@
+"""Keyword indices from the output of ``smtext extract`` (the ``smtext index count`` job).
+
+``index_extract(extract_dir, lexicons, out)`` reads ``documents.parquet`` and
+``pages.parquet`` written by :func:`smtext.pipeline.extract_folder`, joins each
+document's pages (:func:`smtext.normalize.join_pages`, so a keyword wrapped across
+a page break is counted), optionally cuts the MD&A section
+(:func:`smtext.sections.find_mda_in_pages`), counts the lexicons
+(:func:`smtext.indices.count_documents`) and writes
+
+``document_counts.parquet``
+    One row per document: manifest columns, extraction ``status`` (and its
+    ``n_chars_extracted``), ``scope_status``
+    (``ok``, the extraction failure, or SM110/SM111 when the MD&A was not found),
+    and the counts (missing, never zero, when ``scope_status`` is not ``ok``).
+``term_counts.parquet``
+    Long table ``path, lexicon, term, category, n, removed_<filter>``.
+``firm_year_index.parquet``
+    :func:`smtext.indices.firm_year_index` keyed by ``stkcd, year``.
+``clean_controls.csv``
+    :func:`smtext.indices.clean_controls` on the smart-manufacturing lexicon (when counted).
+``manifest.json``
+    Options, input hashes, lexicon provenance, and what was dropped and why.
+
+Pages are streamed document by document and counted in chunks, so memory is
+bounded by the chunk, not the corpus.
+
+Error/warning codes
+-------------------
+SM213  the extract folder lacks documents.parquet / pages.parquet, or pages are not grouped by document
+SM214  (warning) documents whose MD&A section was not found: their MD&A counts are missing
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import SMError, check_option, warn
+from .indices import FILTERS, SCOPES, WEIGHTINGS, add_tfidf, clean_controls, count_documents, firm_year_index
+from .lexicon import load_lexicon
+
+CLEAN_LEXICON = "smart_manufacturing"
+
+
+@dataclass(frozen=True)
+class IndexRun:
+    """What :func:`index_extract` wrote.
+
+    Attributes
+    ----------
+    out : Path
+        Output folder.
+    documents, terms, firm_years : DataFrame
+        Per-document counts, per-term counts, firm-year index.
+    clean : DataFrame or None
+        Clean-control screening (None when the smart-manufacturing lexicon was not counted).
+    dropped : dict
+        Documents without counts, by reason (extraction status or SM110/SM111).
+    """
+
+    out: Path
+    documents: pd.DataFrame = field(repr=False)
+    terms: pd.DataFrame = field(repr=False)
+    firm_years: pd.DataFrame = field(repr=False)
+    clean: pd.DataFrame | None = field(repr=False, default=None)
+    dropped: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One paragraph for the terminal."""
+        n = len(self.documents)
+        bad = sum(self.dropped.values())
+        text = (f"{n} documents counted ({n - bad} with counts, {bad} missing: {self.dropped}); "
+                f"{len(self.firm_years)} firm-years")
+        if self.clean is not None:
+            text += f"; {int(self.clean['clean'].sum())} clean-control firms"
+        return text + f"; output in {self.out}"
+
+
+def _prepare(args: tuple) -> dict:
+    """Join one document's pages and cut its scope (runs in a worker)."""
+    path, pages, scope = args
+    from .normalize import join_pages
+
+    if scope == "full":
+        text, _ = join_pages(pages)
+        return {"path": path, "text": text, "scope_status": "ok", "scope_pages": f"1-{len(pages)}"}
+    from .sections import find_mda_in_pages
+
+    try:
+        sec = find_mda_in_pages(pages)
+    except SMError as err:
+        # a report without a findable MD&A is missing for the MD&A measure, not zero
+        return {"path": path, "text": None, "scope_status": err.code, "scope_pages": ""}
+    return {"path": path, "text": sec.text, "scope_status": "ok", "scope_pages": f"{sec.first_page}-{sec.last_page}"}
+
+
+def iter_document_pages(pages_path: str | Path, batch_rows: int = 20_000):
+    """Yield ``(path, [page texts in page order])`` from a ``pages.parquet``, one document at a time.
+
+    Raises
+    ------
+    SMError
+        SM213 when a document's pages are not contiguous in the file (the file
+        was not written by ``smtext extract``).
+    """
+    import pyarrow.parquet as pq
+
+    current, rows, seen = None, [], set()
+    for batch in pq.ParquetFile(pages_path).iter_batches(batch_size=batch_rows, columns=["path", "page", "text"]):
+        cols = batch.to_pydict()
+        for path, page, text in zip(cols["path"], cols["page"], cols["text"]):
+            if path != current:
+                if current is not None:
+                    yield current, [t for _, t in sorted(rows, key=lambda r: r[0])]
+                if path in seen:
+                    raise SMError("SM213", f"{pages_path}: the pages of {path} are not contiguous.",
+                                  "use the pages.parquet written by `smtext extract`, or sort it by path, page.")
+                seen.add(path)
+                current, rows = path, []
+            rows.append((page, text if isinstance(text, str) else ""))
+    if current is not None:
+        yield current, [t for _, t in sorted(rows, key=lambda r: r[0])]
+
+
+def _chunks(documents: pd.DataFrame, pages_path: Path, chunk_docs: int):
+    """Yield lists of (path, pages) for the documents in ``documents`` (bounded memory)."""
+    wanted = set(documents["path"])
+    chunk = []
+    for path, pages in iter_document_pages(pages_path):
+        if path in wanted:
+            chunk.append((path, pages))
+            if len(chunk) >= chunk_docs:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str = "full",
+                  filters=("negation",), mode: str = "leftmost_longest", window: int = 6,
+                  subject_window: int = 10, weighting: str = "count", years: tuple[int, int] | None = None,
+                  clean_lexicon: str | None = CLEAN_LEXICON, jobs: int = 1, scheduler: str | None = None,
+                  chunk_docs: int = 512) -> IndexRun:
+    """Count lexicons in the documents of an ``smtext extract`` folder and write the index tables.
+
+    Parameters
+    ----------
+    extract_dir : path
+        Folder with ``documents.parquet`` and ``pages.parquet``.
+    lexicons : list of str or dict
+        Shipped names or CSV paths (the column prefix is the lexicon name), or
+        ``{prefix: name or path}``.
+    out : path
+        Output folder (created).
+    scope : {"full", "mda"}
+        Whole report, or the MD&A section only.
+    filters : sequence of {"negation", "third_party"}
+    mode, window, subject_window
+        See :func:`smtext.count.count_text`.
+    weighting : {"count", "tfidf"}
+        ``"tfidf"`` adds ``<key>_tfidf`` and ``<key>_tfidf_ln`` firm-year columns.
+    years : (first, last), optional
+        Window of the clean-control screening (default: every year).
+    clean_lexicon : str or None
+        Prefix of the lexicon screened for clean controls; skipped when it was not counted.
+    jobs : int
+        Worker processes for page joining, section search and counting (same results for any value).
+    scheduler : str, optional
+        Dask scheduler address; the work runs on that cluster (same results).
+    chunk_docs : int
+        Documents held in memory at once.
+
+    Returns
+    -------
+    IndexRun
+
+    Raises
+    ------
+    SMError
+        SM213 (inputs missing), SM002 (bad option), SM201-SM203 (lexicons).
+    """
+    from .engine import parallel_map
+    from .manifest import build_manifest, file_sha256, write_manifest
+
+    check_option("scope", scope, SCOPES)
+    check_option("weighting", weighting, WEIGHTINGS)
+    filters = tuple(filters or ())
+    for f in filters:
+        check_option("filters", f, FILTERS)
+    extract_dir, out = Path(extract_dir), Path(out)
+    docs_path, pages_path = extract_dir / "documents.parquet", extract_dir / "pages.parquet"
+    for p in (docs_path, pages_path):
+        if not p.is_file():
+            raise SMError("SM213", f"{p} does not exist.", "point EXTRACT_DIR at the --out folder of `smtext extract`.")
+    if isinstance(lexicons, dict):
+        lex = {k: load_lexicon(v) for k, v in lexicons.items()}
+    else:
+        lex = {load_lexicon(v).name: load_lexicon(v) for v in lexicons}
+    if not lex:
+        raise SMError("SM002", "no lexicon given.", "pass --lexicon NAME (see `smtext index lexicons`).")
+    started = time.perf_counter()
+    documents = pd.read_parquet(docs_path)
+    documents["status"] = documents["status"].fillna("missing").astype(str)
+    # n_chars below is the length of the counted text (scope); keep extraction's under another name
+    documents = documents.rename(columns={"n_chars": "n_chars_extracted"})
+    good = documents[documents["status"] == "ok"]
+
+    doc_parts, term_parts, prepared = [], [], []
+    for chunk in _chunks(good, pages_path, chunk_docs):
+        texts = parallel_map(_prepare, [(p, pages, scope) for p, pages in chunk], jobs=jobs, scheduler=scheduler,
+                             description="joining pages")
+        frame = pd.DataFrame(texts)
+        prepared.append(frame[["path", "scope_status", "scope_pages"]])
+        counted = count_documents(frame.assign(status=frame["scope_status"]), lex, text_col="text", id_col="path",
+                                  status_col="status", filters=filters, mode=mode, window=window,
+                                  subject_window=subject_window, jobs=jobs, scheduler=scheduler)
+        doc_parts.append(counted.documents.drop(columns=["status", "scope_status", "scope_pages"]))
+        term_parts.append(counted.terms)
+    scope_info = (pd.concat(prepared, ignore_index=True) if prepared
+                  else pd.DataFrame(columns=["path", "scope_status", "scope_pages"]))
+    table = documents.merge(scope_info, on="path", how="left", validate="one_to_one")
+    # documents without pages (or not ok) keep the extraction status as the reason
+    no_text = table["scope_status"].isna()
+    table.loc[no_text, "scope_status"] = table.loc[no_text, "status"].where(table.loc[no_text, "status"] != "ok",
+                                                                             "no_pages")
+    table["scope_pages"] = table["scope_pages"].fillna("")
+    if doc_parts:
+        counts = pd.concat(doc_parts, ignore_index=True)
+        table = table.merge(counts, on="path", how="left", validate="one_to_one")
+    terms = pd.concat(term_parts, ignore_index=True) if term_parts else pd.DataFrame(
+        columns=["path", "lexicon", "term", "category", "n"] + [f"removed_{f}" for f in filters])
+    # every count column exists (missing when no document could be counted)
+    count_cols = [c for c in counts.columns if c != "path"] if doc_parts else \
+        [f"{k}_{s}" for k in lex for s in ("count", "raw", "sent")] + ["n_chars", "n_sentences"]
+    for c in count_cols:
+        if c not in table:
+            table[c] = pd.NA
+        table[c] = table[c].astype("Float64")
+    dropped = table.loc[table["scope_status"] != "ok", "scope_status"].value_counts().sort_index().to_dict()
+    n_mda = int(table["scope_status"].isin(["SM110", "SM111"]).sum())
+    if n_mda:
+        warn("SM214", f"{n_mda} report(s) have no MD&A section that could be found (SM110/SM111); their MD&A "
+                      "counts are missing, not zero (see scope_status in document_counts.parquet).",
+             "check those reports' headings, or count the full report (--scope full).")
+
+    if weighting == "tfidf":
+        from .indices import DocumentCounts
+
+        table = add_tfidf(DocumentCounts(table, terms, {k: v.provenance() for k, v in lex.items()}),
+                          id_col="path", status_col="scope_status").documents
+    firm_years = firm_year_index(table, count_cols=[f"{k}_count" for k in lex], status_col="scope_status",
+                                 weighting=weighting)
+    clean = None
+    if clean_lexicon and clean_lexicon in lex:
+        clean = clean_controls(table, terms, count_col=f"{clean_lexicon}_raw", lexicon=clean_lexicon, years=years,
+                               id_col="path", status_col="scope_status")
+
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(out / "document_counts.parquet", index=False)
+    terms.to_parquet(out / "term_counts.parquet", index=False)
+    firm_years.to_parquet(out / "firm_year_index.parquet", index=False)
+    if clean is not None:
+        clean.assign(years_with_mentions=clean["years_with_mentions"].map(
+            lambda ys: " ".join(str(y) for y in ys))).to_csv(out / "clean_controls.csv", index=False)
+    params = {"extract_dir": str(extract_dir), "lexicons": {k: v.path or v.name for k, v in lex.items()},
+              "scope": scope, "filters": list(filters), "mode": mode, "window": window,
+              "subject_window": subject_window, "weighting": weighting, "years": list(years) if years else None,
+              "clean_lexicon": clean_lexicon if clean is not None else None, "jobs": jobs, "scheduler": scheduler}
+    write_manifest(out / "manifest.json", build_manifest(
+        "index count", params, inputs={str(docs_path): file_sha256(docs_path), str(pages_path): file_sha256(pages_path)},
+        extra={"lexicons": {k: {**v.provenance(), "meta": v.meta} for k, v in lex.items()},
+               "counts": {"documents": len(table), "with_counts": int((table["scope_status"] == "ok").sum()),
+                          "missing_by_reason": dropped, "firm_years": len(firm_years),
+                          "firm_years_missing": firm_years.attrs.get("dropped", {}),
+                          "clean_firms": int(clean["clean"].sum()) if clean is not None else None},
+               "outputs": sorted(p.name for p in out.iterdir() if p.name != "manifest.json"),
+               "seconds": round(time.perf_counter() - started, 2)}))
+    return IndexRun(out=out, documents=table, terms=terms, firm_years=firm_years, clean=clean, dropped=dropped)
