@@ -21,8 +21,12 @@ from smtext.normalize import fullwidth_to_halfwidth, join_cjk_linebreaks, strip_
 
 import numpy as np
 
-# a line holds 45 CJK characters at the demo's font size: the first term is wrapped as 智能|制造
-LONG = "本" * 43 + "智能制造。" + "报告期内，公司持续推进智能制造建设，相关投入稳步增加。" * 11
+# a line holds 45 CJK characters at the demo's font size: the first term is wrapped as 智能|制造.
+# The sentences differ: PDFium drops a text line identical to one a few lines above it on the same
+# page (its fake-bold de-duplication), so a paragraph of one sentence repeated loses lines.
+OBJECTS = ["生产线", "研发中心", "供应链体系", "仓储物流", "质量检测", "设备运维", "能源管理", "销售服务",
+           "信息系统", "人才队伍", "海外工厂"]
+LONG = "本" * 43 + "智能制造。" + "".join(f"报告期内，公司围绕{o}持续推进智能制造建设，相关投入稳步增加。" for o in OBJECTS)
 
 
 def _spec(text: str = LONG) -> DocumentSpec:

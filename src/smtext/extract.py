@@ -5,6 +5,15 @@ the demo corpus) and ``pdfplumber``. Problems raise :class:`~smtext.errors.SMErr
 with a reason code, or, in batch use (:func:`extract_record`), become a
 flagged record that downstream indices turn into missing values, never zeros.
 
+Known difference between the backends: PDFium suppresses a text object that
+repeats the previous few objects' text at (nearly) the same x position within
+about an eighth of the object's width vertically (it treats it as fake-bold
+overprinting). A whole body line identical to one a few lines above it on the
+same page is therefore read once by ``pdfium`` and twice by ``pdfplumber``.
+Real reports almost never repeat a full line that way; overprinted bold titles,
+which pdfplumber reads twice, are common. Use ``backend="pdfplumber"`` when a
+corpus is known to repeat lines verbatim.
+
 Reason codes
 ------------
 SM101 encrypted     the file needs a password
