@@ -65,8 +65,21 @@ def baseline_classify(codes: list[str], rules: pd.DataFrame) -> list[bool]:
             return code.split("/")[0] == stem
         return code.startswith(stem) if pat.endswith("*") else code == stem
 
-    return [any(any(hit(c, p) for p in inc) and not any(hit(c, p) for p in exc) for inc, exc in grouped)
-            for c in codes]
+    def key(pat):  # prefix of the 14-character fixed-width form, to compare pattern breadth
+        stem = pat.rstrip("*")
+        if len(stem) <= 4:
+            return stem
+        if "/" not in stem:
+            return stem[:4] + stem[4:].zfill(4)
+        g, sg = stem[4:].split("/")
+        return stem[:4] + g.zfill(4) + (sg if pat.endswith("*") else sg.ljust(6, "0"))
+
+    def inside(e, p):  # exclusion e strictly narrower than include pattern p
+        return key(e).startswith(key(p)) and key(e) != key(p)
+
+    # a 不含 clause cuts only into strictly broader patterns of its own rule
+    return [any(any(hit(c, p) and not any(hit(c, e) and inside(e, p) for e in exc) for p in inc)
+                for inc, exc in grouped) for c in codes]
 
 
 _CPU: dict = {}

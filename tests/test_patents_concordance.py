@@ -40,17 +40,40 @@ def _brute_hit(code: str, pat: str) -> bool:
     return subgroup.rstrip("0").ljust(2, "0") == sub_stem.rstrip("0").ljust(2, "0")
 
 
+def _fixed_prefix(pat: str) -> str:
+    """Pattern -> prefix of the 14-character fixed-width code form (H04L0027260000)."""
+    stem = pat.rstrip("*")
+    if len(stem) <= 4:
+        return stem
+    if "/" not in stem:
+        return stem[:4] + stem[4:].zfill(4)
+    group, sub = stem[4:].split("/")
+    if pat.endswith("*"):
+        return stem[:4] + group.zfill(4) + sub
+    return stem[:4] + group.zfill(4) + sub.rstrip("0").ljust(2, "0").ljust(6, "0")
+
+
+def _strictly_inside(excl: str, pat: str) -> bool:
+    """Every code ``excl`` covers is covered by ``pat``, and ``pat`` covers more."""
+    e, p = _fixed_prefix(excl), _fixed_prefix(pat)
+    return e.startswith(p) and e != p
+
+
 _GROUPED: dict[int, list] = {}
 
 
 def _brute_classify(code: str, rules: pd.DataFrame) -> set[str]:
+    """A rule matches when one of its include patterns covers the code and none of the
+    rule's exclusions that are strictly narrower than that pattern does (an explicit
+    listing at the exclusion's level or finer stays in)."""
     if id(rules) not in _GROUPED:
         _GROUPED[id(rules)] = [(rid, r.loc[r["kind"] == "include", "pattern"].tolist(),
                                 r.loc[r["kind"] == "exclude", "pattern"].tolist())
                                for rid, r in rules.groupby("rule_id")]
     hits = set()
     for rid, inc, exc in _GROUPED[id(rules)]:
-        if any(_brute_hit(code, p) for p in inc) and not any(_brute_hit(code, p) for p in exc):
+        if any(_brute_hit(code, p) and not any(_brute_hit(code, e) and _strictly_inside(e, p) for e in exc)
+               for p in inc):
             hits.add(rid)
     return hits
 
@@ -90,6 +113,27 @@ def test_pattern_semantics_on_a_toy_scheme(code, rules):
     assert out["rule_ids"].iloc[0] == rules
     assert bool(out["keytech"].iloc[0]) == bool(rules)
     assert rules == ";".join(sorted(_brute_classify(code, TOY)))
+
+
+LISTED_AND_EXCLUDED = _rules([
+    ("toy", "1", "信息", "1.1", "网络", "R1", "include", "G06F*"),
+    ("toy", "1", "信息", "1.1", "网络", "R1", "include", "G06F16/182"),  # listed explicitly ...
+    ("toy", "1", "信息", "1.1", "网络", "R1", "exclude", "G06F16*"),     # ... inside an excluded group
+    ("toy", "1", "信息", "1.1", "网络", "R1", "exclude", "G06F3/01"),    # listed and excluded at one level
+    ("toy", "1", "信息", "1.1", "网络", "R1", "include", "G06F3/01"),
+])
+
+
+@pytest.mark.parametrize("code, rules", [
+    ("G06F16/182", "R1"),    # explicit subgroup beats the broader 不含 G06F16*
+    ("G06F16/20", ""),       # the rest of G06F16 stays excluded
+    ("G06F3/01", "R1"),      # the same code listed and excluded: the listing wins
+    ("G06F3/02", "R1"),
+])
+def test_an_explicit_listing_is_not_removed_by_a_same_or_broader_exclusion(code, rules):
+    out = Concordance.from_frame(LISTED_AND_EXCLUDED).classify([code])
+    assert out["rule_ids"].iloc[0] == rules
+    assert rules == ";".join(sorted(_brute_classify(code, LISTED_AND_EXCLUDED)))
 
 
 def test_exclusion_from_another_branch_is_reported():
@@ -143,6 +187,21 @@ def test_paper_004_examples_on_the_shipped_sei_lexicon():
     assert "1.1-02" in out.loc["B41J2/01", "excluded_by"].split(";")
     assert out.loc["B41J2/01", "keytech"] and "2.1" in out.loc["B41J2/01", "branches"].split(";")
     assert not out.loc["A47J27/00", "keytech"]
+
+
+def test_codes_listed_and_excluded_in_one_sei_rule_are_key_technology():
+    # The transcription merges the product rows of branch 1.1 into rule 1.1-03, which lists
+    # these 15 subgroups and also names them in a 不含 clause. Paper 004 matches listed
+    # subgroups one to one, so each is key-technology through 1.1-03.
+    both = ["G01S1/02", "H04B3/54", "H04B7/14", "H04B7/15", "H04B7/155", "H04B7/204", "H04B7/212", "H04B7/216",
+            "H04B7/26", "H04J3/06", "H04J14/02", "H04L12/02", "H04L12/24", "H04L12/46", "H04Q11/00"]
+    out = classify_codes(both)
+    assert out["keytech"].all()
+    assert all("1.1-03" in r.split(";") for r in out["rule_ids"])
+    # an excluded subgroup that 1.1-03 does not list stays out of 1.1-03
+    other = classify_codes(["H04B7/185"])
+    assert "1.1-03" not in other["rule_ids"].iloc[0].split(";")
+    assert "1.1-03" in other["excluded_by"].iloc[0].split(";")
 
 
 def test_classify_codes_can_normalize_raw_codes():
@@ -207,13 +266,18 @@ def test_shipped_sei_lexicon_is_a_faithful_rekeying(reference_dir, project_root)
     lex = pd.read_csv(project_root / "lexicons" / "sei_ipc_2021.csv", dtype=str, keep_default_na=False)
     assert lex["rule_id"].nunique() == len(ref) == 303
     assert lex["branch_no"].nunique() == 40 and lex["industry_code"].nunique() == 9
+    assert (lex["kind"] == "include").sum() == 1689 and (lex["kind"] == "exclude").sum() == 983
     for r in ref.itertuples():
         rid = f"{r.branch_no}-{int(r.rule_no):02d}"
         mine = lex[lex["rule_id"] == rid]
-        assert sorted(mine.loc[mine["kind"] == "include", "pattern"]) == sorted(
-            p for p in r.ipc_patterns.split(";") if p), rid
-        assert sorted(mine.loc[mine["kind"] == "exclude", "pattern"]) == sorted(
-            p for p in r.ipc_exclusions.split(";") if p), rid
+        # patterns and exclusions in the table's own order, nothing added or lost
+        assert mine.loc[mine["kind"] == "include", "pattern"].tolist() == [
+            p for p in r.ipc_patterns.split(";") if p], rid
+        assert mine.loc[mine["kind"] == "exclude", "pattern"].tolist() == [
+            p for p in r.ipc_exclusions.split(";") if p], rid
+        labels = mine[["industry_code", "industry_name", "branch_no", "branch_name", "source_page"]].drop_duplicates()
+        assert labels.values.tolist() == [[r.industry_code, r.industry_name, r.branch_no, r.branch_name,
+                                           r.source_pdf_page]], rid
 
 
 @pytest.mark.reference

@@ -15,6 +15,12 @@ semantics (from the concordance's own notation):
 An exclusion removes codes only from the rule it belongs to, so a code that one
 rule excludes can still be key-technology through another rule or branch (paper
 004: "检查'不含'是否是因为该分类被分到了参照表内的其他关键技术子领域上").
+Within a rule, an exclusion only cuts into include patterns that are strictly
+broader than it (``B41J*`` 不含 ``B41J2*``); a code the rule lists explicitly at
+the same or a finer level stays in. The transcribed SEI table merges the product
+rows of a branch into one block, so 15 subgroups of rule 1.1-03 (``H04B7/26``,
+``H04L12/24``, ``G01S1/02`` ...) are both listed and excluded there; paper 004
+matches listed subgroups one to one ("与之一一匹配"), so they are key-technology.
 
 Matching is vectorized: each code becomes an integer key (subclass, group,
 subgroup as a 6-digit decimal fraction), all pattern ranges cut the key line
@@ -185,12 +191,9 @@ class Concordance:
         lo_i = np.searchsorted(bounds, ranges[:, 0])
         hi_i = np.searchsorted(bounds, ranges[:, 1] + 1)
         n_seg, n_rule = len(bounds), len(rule_table)
-        inc = np.zeros((n_seg, n_rule), dtype=bool)
-        exc = np.zeros((n_seg, n_rule), dtype=bool)
-        for a, b, r, is_i in zip(lo_i, hi_i, ridx, is_inc):
-            (inc if is_i else exc)[a:b, r] = True
-        seg_match, match_sets = _set_ids(inc & ~exc)
-        seg_excl, excl_sets = _set_ids(inc & exc)
+        inc, match = _rule_matrices(ranges, lo_i, hi_i, ridx, is_inc, n_seg, n_rule)
+        seg_match, match_sets = _set_ids(match)
+        seg_excl, excl_sets = _set_ids(inc & ~match)
         conc = cls(rules=rules, rule_table=rule_table, meta=dict(meta or {}), _bounds=bounds,
                    _seg_match=seg_match, _seg_excl=seg_excl, _match_sets=match_sets, _excl_sets=excl_sets)
         conc._labels.update(_make_labels(conc))
@@ -270,6 +273,31 @@ class Concordance:
         check_option("level", level, ["branch", "industry"])
         cols = ["branch_no", "branch_name"] if level == "branch" else ["industry_code", "industry_name"]
         return self.rule_table[cols].drop_duplicates().reset_index(drop=True)
+
+
+def _rule_matrices(ranges, lo_i, hi_i, ridx, is_inc, n_seg: int, n_rule: int) -> tuple[np.ndarray, np.ndarray]:
+    """Segment x rule matrices: covered by an include pattern, and matched after 不含.
+
+    An exclusion removes a segment from an include pattern only when the exclusion's
+    range lies strictly inside the pattern's range (IPC ranges are nested or disjoint),
+    so an explicit listing at the exclusion's own level or finer is kept.
+    """
+    inc = np.zeros((n_seg, n_rule), dtype=bool)
+    match = np.zeros((n_seg, n_rule), dtype=bool)
+    excl_by_rule: dict[int, list[int]] = {}
+    for j in np.flatnonzero(~is_inc):
+        excl_by_rule.setdefault(int(ridx[j]), []).append(int(j))
+    for i in np.flatnonzero(is_inc):
+        a, b, r = lo_i[i], hi_i[i], ridx[i]
+        inc[a:b, r] = True
+        keep = np.ones(b - a, dtype=bool)
+        lo, hi = ranges[i]
+        for j in excl_by_rule.get(int(r), ()):
+            elo, ehi = ranges[j]
+            if lo <= elo and ehi <= hi and (elo, ehi) != (lo, hi):
+                keep[max(lo_i[j], a) - a:min(hi_i[j], b) - a] = False
+        match[a:b, r] |= keep
+    return inc, match
 
 
 def _make_labels(conc: Concordance) -> dict:
