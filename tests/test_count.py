@@ -108,6 +108,21 @@ def test_negation_window_and_exceptions(text, kept):
     assert count_text(text, "smart_manufacturing").total == kept
 
 
+@pytest.mark.parametrize("text, subject", [
+    ("公司主要客户正在推进智能工厂建设。", "客户"),          # customer
+    ("部分上游供应商已启动数字孪生项目。", "上游供应商"),    # supplier
+    ("公司独立董事曾主持智能制造项目。", "独立董事"),        # director
+    ("公司董事在其他企业推动工业互联网。", "董事"),          # director
+    ("同行业公司纷纷布局工业机器人。", "同行业公司"),        # peer
+])
+def test_third_party_filter_each_subject_kind(text, subject):
+    plain = count_text(text, "smart_manufacturing")
+    assert (plain.total, plain.removed) == (1, {"negation": 0})            # the filter is off by default
+    r = count_text(text, "smart_manufacturing", filters=("negation", "third_party"))
+    assert (r.total, r.removed) == (0, {"negation": 0, "third_party": 1})
+    assert r.matches.loc[0, "cue"] == subject
+
+
 def test_third_party_object_is_not_a_subject():
     r = count_text("公司为客户提供智能工厂整体解决方案。", "smart_manufacturing", filters=("negation", "third_party"))
     assert r.total == 1

@@ -8,6 +8,7 @@ Counts are integers: tolerance 0. Derived measures (ln, per 10k) are checked to 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import shutil
@@ -84,6 +85,17 @@ def test_full_report_counts_equal_planted(world, planted):
     np.testing.assert_allclose(mg["smart_manufacturing_per10k"],
                                mg["smart_manufacturing_count"] / mg["n_chars"].astype(float) * 1e4, rtol=1e-12)
     assert m.loc[m["status"] != "ok", ["smart_manufacturing_ln", "wufei2021_digital_ln"]].isna().all().all()
+    # per-category firm-year counts: planted affirmative mentions of the category's terms
+    lex = load_lexicon("smart_manufacturing")
+    cat_of = lex.category_of()
+    aff = planted[planted["kind"].eq("affirmative") & planted["term"].isin(cat_of)]
+    aff = aff.assign(category=aff["term"].map(cat_of)).merge(d.reset_index()[["path", "stkcd", "year"]], on="path")
+    fyg = fy.merge(good.reset_index()[["stkcd", "year"]], on=["stkcd", "year"]).set_index(["stkcd", "year"])
+    for cat in lex.categories:
+        exp = aff[aff["category"] == cat].groupby(["stkcd", "year"])["n"].sum().reindex(fyg.index, fill_value=0)
+        np.testing.assert_array_equal(fyg[f"smart_manufacturing__{cat}_count"], exp.astype(float))
+    assert (fyg["smart_manufacturing__policy_count"] > 0).any()
+    assert m.loc[m["status"] != "ok", "smart_manufacturing__policy_ln"].isna().all()
 
     # clean controls: the firms the generator never let mention smart manufacturing
     truth = json.loads((world / "world" / "truth.json").read_text(encoding="utf-8"))
@@ -143,6 +155,31 @@ def test_parallel_run_equals_serial(world):
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(pd.read_parquet(world / "j1" / "term_counts.parquet"),
                                   pd.read_parquet(world / "j2" / "term_counts.parquet"))
+
+
+def test_user_lexicon_file_and_token_mode_with_rjieba(world, planted, tmp_path):
+    # a user's own lexicon (path instead of a name), counted in token mode with both segmenters
+    mine = tmp_path / "mine.csv"
+    mine.write_text("# my smart-factory words\ncategory,term\nfactory,智能工厂\nfactory,数字化车间\ntwin,数字孪生\n",
+                    encoding="utf-8")
+    (tmp_path / "mine.meta.json").write_text(json.dumps({"publication": "test", "version": "1"}), encoding="utf-8")
+    base = ["--lexicon", str(mine), "--filters", "negation"]
+    d = _count(world, tmp_path / "aho", *base)
+    good = d[d["status"] == "ok"]
+    sel = planted[planted["term"].isin(["智能工厂", "数字化车间", "数字孪生"]) & planted["kind"].isin(["affirmative", "third_party"])]
+    exp = sel.groupby("path")["n"].sum().reindex(good.index, fill_value=0).astype(int)
+    pd.testing.assert_series_equal(good["mine_count"].astype(int), exp, check_names=False)
+    assert exp.sum() > 10
+    tok = _count(world, tmp_path / "tok", *base, "--mode", "token")
+    pd.testing.assert_frame_equal(tok.filter(like="mine_"), d.filter(like="mine_"))
+    if importlib.util.find_spec("rjieba"):
+        rj = _count(world, tmp_path / "rj", *base, "--mode", "token", "--tokenizer", "rjieba")
+        pd.testing.assert_frame_equal(rj.filter(like="mine_"), d.filter(like="mine_"))
+        man = json.loads((tmp_path / "rj" / "manifest.json").read_text(encoding="utf-8"))
+        assert man["parameters"]["tokenizer"] == "rjieba" and man["lexicons"]["mine"]["path"] == str(mine)
+    res = runner.invoke(app, ["--quiet", "index", "count", str(world / "extract"), "--out", str(tmp_path / "x"),
+                              "--mode", "token", "--tokenizer", "thulac"])
+    assert res.exit_code == 2 and "SM002" in res.output
 
 
 def test_lexicons_command_lists_provenance():

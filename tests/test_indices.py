@@ -79,8 +79,21 @@ def test_demo_counts_equal_planted(docs, planted, filters):
 def test_token_mode_equals_default_on_demo_corpus(docs):
     a = count_documents(docs, LEXICONS, filters=("negation",))
     b = count_documents(docs, LEXICONS, filters=("negation",), mode="token")
-    cols = [c for c in a.documents.columns if c.endswith("_count") or c.endswith("_raw")]
+    cols = [c for c in a.documents.columns if c.endswith("_count") or c.endswith("_raw") or "__" in c]
+    assert a.documents["smart_count"].sum() > 50                     # not vacuous
     pd.testing.assert_frame_equal(a.documents[cols], b.documents[cols])
+    pd.testing.assert_frame_equal(a.terms, b.terms)                    # term by term, removals included
+    with pytest.raises(SMError, match="SM002"):
+        count_documents(docs, LEXICONS, mode="token", tokenizer="thulac")
+
+
+def test_rjieba_token_mode_equals_jieba_on_demo_corpus(docs):
+    pytest.importorskip("rjieba")
+    a = count_documents(docs, LEXICONS, filters=("negation", "third_party"), mode="token")
+    b = count_documents(docs, LEXICONS, filters=("negation", "third_party"), mode="token", tokenizer="rjieba")
+    assert b.options["tokenizer"] == "rjieba" and a.documents["digital_count"].sum() > 50
+    pd.testing.assert_frame_equal(a.documents, b.documents)
+    pd.testing.assert_frame_equal(a.terms, b.terms)
 
 
 def test_firm_year_index_by_hand(docs):
@@ -101,6 +114,31 @@ def test_firm_year_index_by_hand(docs):
     merged = bad.merge(fy, on=["stkcd", "year"])
     assert len(merged) == len(bad) and merged["smart_count_y"].isna().all() and merged["digital_ln"].isna().all()
     assert fy.attrs["dropped"]["firm_years_missing_all_documents_bad"] == len(bad)
+
+
+def test_firm_year_category_counts(docs, planted):
+    # per-category firm-year counts against the planted mentions mapped to the lexicon's categories
+    dc = count_documents(docs, {"digital": "wufei2021_digital"}, filters=("negation",))
+    with pytest.warns(SMWarning, match="SM208"):
+        fy = firm_year_index(dc.documents, category_cols="auto")
+    cats = load_lexicon("wufei2021_digital").categories
+    assert [f"digital__{c}_count" for c in cats] == [c for c in fy.columns if c.startswith("digital__") and c.endswith("_count")]
+    good = fy["digital_count"].notna()
+    total = sum(fy[f"digital__{c}_count"] for c in cats)
+    np.testing.assert_array_equal(total[good], fy.loc[good, "digital_count"])
+    assert fy.loc[~good, [f"digital__{c}_ln" for c in cats]].isna().all().all()      # missing, not zero
+    cat_of = load_lexicon("wufei2021_digital").category_of()
+    p = planted[planted["term"].isin(cat_of) & planted["kind"].isin({"affirmative", "third_party"})]
+    p = p.assign(category=p["term"].map(cat_of)).merge(docs[["path", "stkcd", "year", "status"]],
+                                                       left_on="file", right_on="path")
+    p = p[p["status"] == "ok"]
+    expected = p.groupby(["stkcd", "year", "category"])["n"].sum()
+    fyi = fy[good].set_index(["stkcd", "year"])
+    for c in cats:
+        exp_c = expected.xs(c, level="category").reindex(fyi.index, fill_value=0).astype(float)
+        np.testing.assert_array_equal(fyi[f"digital__{c}_count"].to_numpy(), exp_c.to_numpy())
+        np.testing.assert_allclose(fyi[f"digital__{c}_ln"], np.log1p(exp_c), rtol=0, atol=1e-12)
+    assert (fyi["digital__ai_count"] > 0).any() and (fyi["digital__big_data_count"] > 0).any()
 
 
 def test_firm_year_index_with_lead_column_names():
@@ -150,6 +188,23 @@ def test_clean_controls_match_truth(world, docs):
     assert (ment["evidence"].str.len() > 0).all() and (ment["mentions"] > 0).all()
     # a negated mention is still a mention (raw counts are used)
     assert screen["evidence"].str.contains("×").any()
+
+
+def test_clean_controls_evidence_and_window_by_hand():
+    doc = pd.DataFrame({"path": ["a15", "a16", "b15", "b16", "c15", "c16"],
+                        "stkcd": ["A", "A", "B", "B", "C", "C"], "year": [2015, 2016] * 3,
+                        "status": ["ok", "ok", "ok", "ok", "ok", "encrypted"],
+                        "smart_raw": [0, 3, 0, 0, 0, np.nan]})
+    terms = pd.DataFrame({"path": ["a16", "a16"], "lexicon": ["smart", "smart"], "term": ["智能制造", "数字孪生"],
+                          "n": [1, 0], "removed_negation": [1, 1]})
+    with pytest.warns(SMWarning, match="SM210"):
+        s = clean_controls(doc, terms, count_col="smart_raw").set_index("stkcd")
+    assert s["status"].to_dict() == {"A": "mentions", "B": "clean", "C": "incomplete"}
+    # negated mentions are still mentions: evidence counts kept + removed hits
+    assert s.loc["A", "evidence"] == "2016: 数字孪生×1, 智能制造×2" and s.loc["A", "years_with_mentions"] == [2016]
+    assert s.loc["A", "mentions"] == 3 and s.loc["C", "n_bad_reports"] == 1 and not s.loc["C", "clean"]
+    w = clean_controls(doc, terms, count_col="smart_raw", years=(2015, 2015)).set_index("stkcd")
+    assert w["clean"].all() and (w["evidence"] == "").all()      # the 2016 mention is outside the window
 
 
 class _nullcontext:

@@ -15,7 +15,9 @@ a page break is counted), optionally cuts the MD&A section
 ``term_counts.parquet``
     Long table ``path, lexicon, term, category, n, removed_<filter>``.
 ``firm_year_index.parquet``
-    :func:`smtext.indices.firm_year_index` keyed by ``stkcd, year``.
+    :func:`smtext.indices.firm_year_index` keyed by ``stkcd, year``: per lexicon the
+    total (``<key>_count, _ln, _per10k, _sent_share``) and per category
+    (``<key>__<category>_count, _ln, _per10k``); missing where every document was flagged.
 ``clean_controls.csv``
     :func:`smtext.indices.clean_controls` on the smart-manufacturing lexicon (when counted).
 ``manifest.json``
@@ -38,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .count import TOKENIZERS
 from .errors import SMError, check_option, warn
 from .indices import FILTERS, SCOPES, WEIGHTINGS, add_tfidf, clean_controls, count_documents, firm_year_index
 from .lexicon import load_lexicon
@@ -143,7 +146,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
                   filters=("negation",), mode: str = "leftmost_longest", window: int = 6,
                   subject_window: int = 10, weighting: str = "count", years: tuple[int, int] | None = None,
                   clean_lexicon: str | None = CLEAN_LEXICON, jobs: int = 1, scheduler: str | None = None,
-                  chunk_docs: int = 512) -> IndexRun:
+                  chunk_docs: int = 512, tokenizer: str = "jieba") -> IndexRun:
     """Count lexicons in the documents of an ``smtext extract`` folder and write the index tables.
 
     Parameters
@@ -158,8 +161,8 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
     scope : {"full", "mda"}
         Whole report, or the MD&A section only.
     filters : sequence of {"negation", "third_party"}
-    mode, window, subject_window
-        See :func:`smtext.count.count_text`.
+    mode, window, subject_window, tokenizer
+        See :func:`smtext.count.count_text` (``tokenizer`` matters only for ``mode="token"``).
     weighting : {"count", "tfidf"}
         ``"tfidf"`` adds ``<key>_tfidf`` and ``<key>_tfidf_ln`` firm-year columns.
     years : (first, last), optional
@@ -187,6 +190,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
 
     check_option("scope", scope, SCOPES)
     check_option("weighting", weighting, WEIGHTINGS)
+    check_option("tokenizer", tokenizer, TOKENIZERS)
     filters = tuple(filters or ())
     for f in filters:
         check_option("filters", f, FILTERS)
@@ -216,7 +220,8 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         prepared.append(frame[["path", "scope_status", "scope_pages"]])
         counted = count_documents(frame.assign(status=frame["scope_status"]), lex, text_col="text", id_col="path",
                                   status_col="status", filters=filters, mode=mode, window=window,
-                                  subject_window=subject_window, jobs=jobs, scheduler=scheduler)
+                                  subject_window=subject_window, jobs=jobs, scheduler=scheduler,
+                                  tokenizer=tokenizer)
         doc_parts.append(counted.documents.drop(columns=["status", "scope_status", "scope_pages"]))
         term_parts.append(counted.terms)
     scope_info = (pd.concat(prepared, ignore_index=True) if prepared
@@ -252,7 +257,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         table = add_tfidf(DocumentCounts(table, terms, {k: v.provenance() for k, v in lex.items()}),
                           id_col="path", status_col="scope_status").documents
     firm_years = firm_year_index(table, count_cols=[f"{k}_count" for k in lex], status_col="scope_status",
-                                 weighting=weighting)
+                                 weighting=weighting, category_cols="auto")
     clean = None
     if clean_lexicon and clean_lexicon in lex:
         clean = clean_controls(table, terms, count_col=f"{clean_lexicon}_raw", lexicon=clean_lexicon, years=years,
@@ -267,7 +272,8 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
             lambda ys: " ".join(str(y) for y in ys))).to_csv(out / "clean_controls.csv", index=False)
     params = {"extract_dir": str(extract_dir), "lexicons": {k: v.path or v.name for k, v in lex.items()},
               "scope": scope, "filters": list(filters), "mode": mode, "window": window,
-              "subject_window": subject_window, "weighting": weighting, "years": list(years) if years else None,
+              "subject_window": subject_window, "tokenizer": tokenizer if mode == "token" else None,
+              "weighting": weighting, "years": list(years) if years else None,
               "clean_lexicon": clean_lexicon if clean is not None else None, "jobs": jobs, "scheduler": scheduler}
     write_manifest(out / "manifest.json", build_manifest(
         "index count", params, inputs={str(docs_path): file_sha256(docs_path), str(pages_path): file_sha256(pages_path)},

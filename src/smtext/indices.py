@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .count import FILTERS, MODES, count_text, compile_lexicon
+from .count import FILTERS, MODES, TOKENIZERS, compile_lexicon, count_text
 from .errors import SMError, check_option, require_columns, warn
 from .lexicon import load_lexicon
 
@@ -92,7 +92,8 @@ def _count_batch(args: tuple) -> list[tuple[int, dict, list[dict]]]:
 def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col: str | None = None,
                     id_col: str = "path", status_col: str | None = "status", filters=("negation",),
                     mode: str = "leftmost_longest", window: int = 6, subject_window: int = 10,
-                    jobs: int = 1, scheduler: str | None = None, batch_size: int | None = None) -> DocumentCounts:
+                    jobs: int = 1, scheduler: str | None = None, batch_size: int | None = None,
+                    tokenizer: str = "jieba") -> DocumentCounts:
     """Count every lexicon in every document of ``docs``.
 
     Parameters
@@ -114,6 +115,9 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
         missing counts, never zeros.
     filters, mode, window, subject_window
         Passed to :func:`smtext.count.count_text`.
+    tokenizer : {"jieba", "rjieba"}
+        Segmenter of ``mode="token"`` (ignored otherwise); each worker builds its own
+        instance with the lexicon terms as user words.
     jobs : int
         Local worker processes (1 = in this process). The result does not depend on it.
     scheduler : str, optional
@@ -131,6 +135,7 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
 
     check_option("scope", scope, SCOPES)
     check_option("mode", mode, MODES)
+    check_option("tokenizer", tokenizer, TOKENIZERS)
     for f in filters:
         check_option("filters", f, FILTERS)
     if int(jobs) < 1:
@@ -145,7 +150,8 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
     good = [(pos, text) for pos, (text, g) in enumerate(zip(docs[text_col], ok)) if g]
     workers = max(int(jobs), 1)
     size = int(batch_size) if batch_size else max(1, min(64, -(-len(good) // (4 * workers))))
-    options = {"filters": tuple(filters), "mode": mode, "window": window, "subject_window": subject_window}
+    options = {"filters": tuple(filters), "mode": mode, "window": window, "subject_window": subject_window,
+               "tokenizer": tokenizer}
     # lexicons travel as objects (a user CSV need not exist on a Dask worker); workers compile and cache them
     tasks = [(good[i:i + size], lex, options) for i in range(0, len(good), size)]
     results = parallel_map(_count_batch, tasks, jobs=int(jobs), scheduler=scheduler, description="counting",
@@ -170,6 +176,7 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
     return DocumentCounts(documents=out.reset_index(drop=True), terms=terms,
                           lexicons={k: v.provenance() for k, v in lex.items()},
                           options={"scope": scope, "text_col": text_col, "filters": list(filters), "mode": mode,
+                                   "tokenizer": tokenizer if mode == "token" else None,
                                    "window": window, "subject_window": subject_window,
                                    "bad_documents": int((~ok).sum())})
 
@@ -218,14 +225,15 @@ def add_tfidf(counts: DocumentCounts, id_col: str = "path", status_col: str | No
 
 def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "year"), status_col: str | None = "status",
                     chars_col: str = "n_chars", sentences_col: str = "n_sentences", per: int = 10_000,
-                    weighting: str = "count") -> pd.DataFrame:
+                    weighting: str = "count", category_cols=None) -> pd.DataFrame:
     """Firm-year keyword measures from per-document counts.
 
     For every count column ``<base>_count`` the output has ``<base>_count`` (sum over
     the firm-year's good documents), ``<base>_ln`` = ln(1 + count), ``<base>_per10k``
     = count per ``per`` characters, and when the inputs are there ``<base>_sent_share``
     (share of sentences with a hit, from ``<base>_sent``) and ``<base>_tfidf`` /
-    ``<base>_tfidf_ln`` (``weighting="tfidf"``, from :func:`add_tfidf`).
+    ``<base>_tfidf_ln`` (``weighting="tfidf"``, from :func:`add_tfidf`). Per-category
+    counts (``category_cols``) get the count, ln(1 + count) and per-10k columns.
 
     Parameters
     ----------
@@ -244,6 +252,11 @@ def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "y
     per : int
         Denominator of the density measure (10,000 characters).
     weighting : {"count", "tfidf"}
+    category_cols : list of str or "auto", optional
+        Per-category count columns (``<key>__<category>`` from :func:`count_documents`);
+        each gives ``<col>_count``, ``<col>_ln`` and ``<col>_per10k`` (no sentence
+        share or TF-IDF). ``"auto"``: every ``<key>__<category>`` column of the
+        lexicons in ``count_cols``. Default: none.
 
     Returns
     -------
@@ -257,7 +270,11 @@ def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "y
     if not count_cols:
         raise SMError("SM209", "no count columns found (expected names ending in _count).",
                       "pass count_cols=[...] or use smtext.indices.count_documents.")
-    require_columns(doc_counts, keys + list(count_cols) + [chars_col], "document counts")
+    if isinstance(category_cols, str) and category_cols == "auto":
+        prefixes = tuple(c[: -len("_count")] + "__" for c in count_cols if c.endswith("_count"))
+        category_cols = [c for c in doc_counts.columns if prefixes and c.startswith(prefixes)]
+    category_cols = [c for c in (category_cols or []) if c not in count_cols]
+    require_columns(doc_counts, keys + list(count_cols) + category_cols + [chars_col], "document counts")
     d = doc_counts.copy()
     good = _is_ok(d, status_col) & d[count_cols].notna().all(axis=1) & d[chars_col].notna()
     d["_good"] = good
@@ -267,7 +284,7 @@ def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "y
         for suffix in ("_sent", "_tfidf"):
             if b + suffix in d.columns:
                 extra.append(b + suffix)
-    value_cols = list(dict.fromkeys(list(count_cols) + extra + [chars_col]
+    value_cols = list(dict.fromkeys(list(count_cols) + category_cols + extra + [chars_col]
                                     + ([sentences_col] if sentences_col in d.columns else [])))
     g = d[good].groupby(keys, sort=True)[value_cols].sum()
     meta = d.groupby(keys, sort=True).agg(n_docs=("_good", "size"), n_good=("_good", "sum"))
@@ -289,6 +306,12 @@ def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "y
                               "run smtext.indices.add_tfidf on the document counts first.")
             res[f"{b}_tfidf"] = out[b + "_tfidf"].astype(float)
             res[f"{b}_tfidf_ln"] = np.log1p(res[f"{b}_tfidf"])
+    chars = out[chars_col].astype(float)
+    for col in category_cols:
+        cnt = out[col].astype(float)
+        res[f"{col}_count"] = cnt
+        res[f"{col}_ln"] = np.log1p(cnt)
+        res[f"{col}_per10k"] = np.where(chars > 0, cnt / chars.where(chars > 0) * per, np.nan)
     res = res.reset_index()
     missing = int((out["n_good"] == 0).sum())
     res.attrs["dropped"] = {"firm_years_missing_all_documents_bad": missing,
