@@ -133,6 +133,48 @@ def test_firm_year_measures_warns_with_the_match_summary_and_checks_options():
         patent_measures(PATENTS, FIRMS, SUBS, width2_lag=0)
 
 
+def test_repeated_application_rows_count_once_with_pooled_applicants(res):
+    # a per-firm export lists joint application p8 once under each firm, and p1 twice
+    split = PATENTS[PATENTS["appno"] != "p8"]
+    p8 = PATENTS[PATENTS["appno"] == "p8"]
+    rows = pd.concat([split, p8.assign(applicants=A), p8.assign(applicants=B), PATENTS[PATENTS["appno"] == "p1"]],
+                     ignore_index=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = patent_measures(rows, FIRMS, SUBS, years=(2015, 2018), level="branch",
+                                concordance=Concordance.from_frame(TOY), inn_keywords=["存储"])
+    assert any("SM309: 2 rows repeat an application number" in str(w.message) for w in caught)
+    assert again.dropped.set_index("reason")["n"]["duplicate application number (rows merged, applicants pooled)"] == 2
+    # same counts as the de-duplicated input, incl. p8 joint for both firms
+    pd.testing.assert_frame_equal(res.table, again.table)
+
+
+def test_malformed_codes_are_reported_and_the_patent_still_counts():
+    pat = pd.DataFrame({"appno": ["q1", "q2"], "applicants": [A, A], "app_date": ["2016-01-01", "2016-02-01"],
+                        "grant_date": ["", ""], "patent_type": ["发明", "发明"],
+                        "ipc": ["H04L; G06F17", "Z99Q1/00, G06F17/30"]})
+    with pytest.warns(SMWarning, match="SM302: 3 IPC tokens in 2 patents are malformed; 1 patents have no valid"):
+        r = patent_measures(pat, FIRMS, SUBS, concordance=Concordance.from_frame(TOY))
+    assert r.ipc_report["reason"].tolist() == ["subclass only (no main group / subgroup)",
+                                               "main group without subgroup", "section 'Z' is not A-H"]
+    row = _row(r, "000001", 2016)
+    # q1 has no valid code: an invention application that is not key-technology (visible, not dropped)
+    assert (row["n_invention"], row["n_keytech"], row["n_nonkey"]) == (2, 1, 1)
+
+
+def test_grant_truncation_warning_and_empty_inn_keywords():
+    kw = dict(years=(2015, 2018), concordance=Concordance.from_frame(TOY))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SMWarning)
+        warnings.filterwarnings("ignore", message="SM30[27]")
+        # grants lag applications by 3 years (p1, p4); observed to 2021, so 2018 applications had time
+        patent_measures(PATENTS, FIRMS, SUBS, data_end=2021, **kw)
+    with pytest.warns(SMWarning, match="SM306: grant counts are truncated: grants are observed up to 2019"):
+        patent_measures(PATENTS, FIRMS, SUBS, data_end=2019, **kw)
+    with pytest.raises(SMError, match="SM305"):
+        patent_measures(PATENTS, FIRMS, SUBS, inn_keywords=[" "], **kw)
+
+
 def test_same_input_same_output(res):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SMWarning)

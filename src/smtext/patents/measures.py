@@ -3,7 +3,9 @@
 Definitions (paper 004, 皮建才等; paper 002 for Inn). Only applications of the
 types in ``patent_types`` (default 发明, invention) count; a patent is dated by
 its application year and counts once for every listed firm among its applicants
-(a parent and its subsidiary on one patent count once).
+(a parent and its subsidiary on one patent count once). Rows that repeat an
+application number are merged into one patent with the applicants of all the rows
+(warning SM309), as per-firm exports list a joint application once per firm.
 
 * ``n_invention``, ``n_keytech``, ``n_nonkey`` - applications, key-technology
   (any code, or by option only the main code, in the concordance), the rest.
@@ -208,7 +210,8 @@ def patent_measures(patents: pd.DataFrame, firms: pd.DataFrame, subsidiaries: pd
     require_columns(patents, [appno_col, ipc_col, applicants_col, app_date_col, type_col], "patents table")
     conc = concordance or load_concordance(scheme)
     dropped = []
-    p = patents.reset_index(drop=True)
+    p, n_dup = _merge_duplicate_applications(patents.reset_index(drop=True), appno_col, applicants_col)
+    dropped.append(("duplicate application number (rows merged, applicants pooled)", n_dup))
     p["_year"] = _years_of(p[app_date_col])
     bad_date = p["_year"].isna()
     dropped.append(("application date missing or unreadable", int(bad_date.sum())))
@@ -328,6 +331,31 @@ def patent_measures(patents: pd.DataFrame, firms: pd.DataFrame, subsidiaries: pd
                           options={"scheme": conc.name, "match_on": match_on, "level": level, "joint": joint,
                                    "width2_lag": width2_lag, "patent_types": list(patent_types),
                                    "inn_rule": inn_rule if inn_keywords is not None else None})
+
+
+def _merge_duplicate_applications(p: pd.DataFrame, appno_col: str, applicants_col: str) -> tuple[pd.DataFrame, int]:
+    """One row per application number; the applicants of repeated rows are pooled.
+
+    Patent exports listed by firm repeat a joint application once per listed
+    applicant. Counting each row would count the patent twice for a firm named on
+    both rows, so the first row is kept with the union of all rows' applicants and
+    the number of merged rows is reported (SM309).
+    """
+    dup = p[appno_col].duplicated(keep=False) & p[appno_col].notna()
+    n_extra = int((p[appno_col].duplicated(keep="first") & p[appno_col].notna()).sum())
+    if not n_extra:
+        return p, 0
+    pooled = p.loc[dup].groupby(appno_col, sort=False)[applicants_col].agg(
+        lambda s: ";".join(dict.fromkeys(n for v in s for n in split_applicants(v))))
+    keep = ~(p[appno_col].duplicated(keep="first") & p[appno_col].notna())
+    out = p[keep].reset_index(drop=True)
+    has = out[appno_col].isin(pooled.index)
+    out.loc[has, applicants_col] = out.loc[has, appno_col].map(pooled)
+    warn("SM309", f"{n_extra} rows repeat an application number already seen; each application is counted "
+                  "once, with the applicants of all its rows.",
+         "de-duplicate the patent table by application number if the repeats are different patents.",
+         stacklevel=3)
+    return out, n_extra
 
 
 def _keyword_list(inn_keywords) -> list[str]:
