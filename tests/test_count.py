@@ -230,6 +230,11 @@ def _negated_independent(text: str, start: int, negators, exceptions, window: in
     ("04_annual_report_300617/300617_安靠智电_2019_年度报告_fulltext.txt", "smart_manufacturing"),
     ("04_annual_report_300617/300617_安靠智电_2019_年度报告_MDA.txt", "ai"),
     ("04_annual_report_601658/601658_邮储银行_2019_年度报告_fulltext.txt", "wufei2021_digital"),
+    # rd_subsidy has nested terms (技术 terms inside longer ones), digit terms (863) inside longer numbers and
+    # negated hits (非专利技术, 无内部研发) in these reports: naive substring counting differs, and the
+    # negation check below is not vacuous on real text (the other lexicons have no negated hit here)
+    ("04_annual_report_300617/300617_安靠智电_2019_年度报告_fulltext.txt", "rd_subsidy"),
+    ("04_annual_report_601658/601658_邮储银行_2019_年度报告_fulltext.txt", "rd_subsidy"),
 ])
 def test_real_report_counts_equal_independent_counter(reference_dir, fname, lexicon):
     from smtext.normalize import normalize_text
@@ -247,6 +252,9 @@ def test_real_report_counts_equal_independent_counter(reference_dir, fname, lexi
     if "601658" in fname:
         # a bank's report mentions digital finance: the test is not vacuous
         assert len(expected) > 20
+    if lexicon == "rd_subsidy":
+        assert overlapping_counter(text.lower(), [t.lower() for t in terms]) > len(expected) > 200   # naive overcounts
+        assert 0 < len(expected) - exp_kept < 10                                                    # negated hits
 
 
 # ---------------------------------------------------------------- automaton backends and sentence statistics
