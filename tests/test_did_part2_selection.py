@@ -75,7 +75,7 @@ def test_dml_recovers_effect_and_linear_fe_is_biased():
     df = _dml_panel()
     naive = smf.ols("y ~ d + x1 + x2 + C(id) + C(t)", data=df).fit().params["d"]
     assert abs(naive - 0.5) > 0.3  # misses the x2^2 confounding
-    for learner in ("lasso", "ridge", "rf"):
+    for learner in ("lasso", "ridge", "rf", "svm"):
         r = dml_plr(df, "y", "d", ["x1", "x2"], "id", "t", learner=learner, random_state=1)
         assert abs(r.coef()["d"] - 0.5) < 3 * r.se()["d"], learner
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,3 +79,31 @@ def test_export_panel_dispatch(tmp_path, panel):
     assert export_panel(panel, tmp_path / "a.parquet").exists()
     with pytest.raises(SMError, match="SM002"):
         export_panel(panel, tmp_path / "a.xls")
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not installed")
+def test_stata_file_reads_in_r_haven(tmp_path, panel):
+    """Independent reader: R haven (ReadStat) sees the labels, strings and missing values."""
+    path = to_stata(panel, tmp_path / "p.dta", labels=LABELS, data_label="示例面板")
+    script = f"""
+        if (!requireNamespace("haven", quietly = TRUE)) quit(status = 3)
+        d <- haven::read_dta("{path}")
+        lab <- function(x) {{ l <- attr(x, "label"); if (is.null(l)) "" else l }}
+        for (v in names(d)) cat("L", v, lab(d[[v]]), "\\n", sep = "\\t")
+        cat("D", attr(d, "label"), "\\n", sep = "\\t")
+        for (v in c("stkcd", "name", "TFP_LP", "DID", "n_pat")) cat("V", v, paste(d[[v]], collapse = "|"), "\\n", sep = "\\t")
+    """
+    res = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    if res.returncode == 3:
+        pytest.skip("R package haven not installed")
+    assert res.returncode == 0, res.stderr
+    lines = [line.split("\t") for line in res.stdout.splitlines()]
+    labels = {p[1]: p[2] for p in lines if p[0] == "L"}
+    values = {p[1]: p[2].split("|") for p in lines if p[0] == "V"}
+    assert labels["TFP_LP"] == LABELS["TFP_LP"] and labels["DID"] == LABELS["DID"]
+    assert labels["stkcd"] == LABELS["stkcd"] and labels["name"] == ""
+    assert next(p[1] for p in lines if p[0] == "D") == "示例面板"
+    assert values["stkcd"] == ["000001", "600519", "300617"]
+    assert values["name"] == ["平安银行", "贵州茅台", "安靠智电"]
+    assert values["TFP_LP"] == ["8.1", "NA", "7.7"] and values["DID"] == ["1", "0", "1"]
+    assert values["n_pat"] == ["3", "NA", "1"]

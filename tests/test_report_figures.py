@@ -191,3 +191,34 @@ def test_coef_plot_from_tidy_frame():
     # first row of the frame on top
     assert [(t.get_text(), t.get_position()[1]) for t in ax.get_yticklabels()] == [("基准", 1), ("PSM-DID", 0)]
     np.testing.assert_allclose(ax.lines[0].get_xdata(), [0.1, 0.5])
+
+
+@needs_cjk
+def test_event_study_compare_plot_draws_every_estimator():
+    """TWFE beside the robust estimators in one figure (issue 9): every estimator's points
+    and CIs are drawn where its event study puts them, shifted apart, with Chinese labels."""
+    from smtext.report import event_study_compare_plot
+
+    def ev(shift):
+        t = pd.DataFrame({"rel_time": [-3, -2, -1, 0, 1, 2], "estimate": [0.0, 0.01, 0.0, 0.2, 0.3, 0.4]})
+        t["estimate"] += shift
+        t["ci_low"], t["ci_high"] = t["estimate"] - 0.05, t["estimate"] + 0.05
+        t.loc[t.rel_time == -1, ["ci_low", "ci_high"]] = np.nan   # reference period, no CI
+        return t
+
+    events = {"TWFE": ev(-0.1), "did2s": ev(0.0), "CS": ev(0.01)}
+    fig = event_study_compare_plot(events)
+    ax = fig.axes[0]
+    assert [c.get_label() for c in ax.containers] == ["TWFE", "did2s", "CS"]
+    xs = []
+    for c, (name, frame) in zip(ax.containers, events.items()):
+        line = c.lines[0]
+        np.testing.assert_allclose(line.get_ydata(), frame["estimate"])
+        xs.append(np.asarray(line.get_xdata()))
+        # the bar of period 0 spans exactly the CI
+        seg = c.lines[2][0].get_segments()[3]
+        np.testing.assert_allclose([seg[0][1], seg[1][1]], frame.loc[3, ["ci_low", "ci_high"]].to_numpy(float))
+    assert (xs[0] < xs[1]).all() and (xs[1] < xs[2]).all()            # shifted apart
+    np.testing.assert_allclose(xs[1], [-3, -2, -1, 0, 1, 2])           # centred estimator on its period
+    assert ax.get_xlabel() == "相对政策时点"
+    assert _render_all_formats(fig) == []

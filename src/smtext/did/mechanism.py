@@ -20,10 +20,11 @@ def mechanism_two_step(data, mediators: str | Sequence[str], dname: str, idname:
                        **kwargs) -> dict:
     """Two-step mechanism regressions: the treatment's effect on each mediator.
 
-    Jiang Ting (2022, 《中国工业经济》, "经济学中介效应与调节效应分析") recommends
-    showing that the policy moves a channel variable whose effect on the
-    outcome is established by theory or prior work, instead of the three-step
-    mediation test: the DID of the mediator is the evidence. Each mediator is
+    Jiang Ting (2022, "因果推断经验研究中的中介效应与调节效应", 《中国工业经济》
+    2022(5): 100-120) recommends showing that the policy moves a channel
+    variable whose effect on the outcome is established by theory or prior
+    work, instead of the three-step mediation test: the DID of the mediator
+    is the evidence. Each mediator is
     regressed on the treatment with the same fixed effects, controls and
     clustering as the baseline.
 
