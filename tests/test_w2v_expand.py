@@ -130,3 +130,20 @@ def test_expansion_is_deterministic(kv):
     a = expand_seeds(kv, "新质生产力", threshold=0.5, frequencies=FREQ, min_freq=0).table
     b = expand_seeds(kv, "新质生产力", threshold=0.5, frequencies=FREQ, min_freq=0).table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_latin_seeds_and_screen_are_case_insensitive():
+    # the default tokenizer lower-cases Latin letters: the seed "AI" is the vocabulary word "ai",
+    # and a government report writing "AI" or "5G" screens the lower-case words in
+    k = KeyedVectors(vector_size=3)
+    words = {"ai": [1.0, 0.0, 0.0], "人工智能": [0.98, 0.05, 0.0], "5g": [0.97, 0.1, 0.0], "大模型": [0.96, 0.1, 0.05],
+             "毛利率": [0.0, 0.0, 1.0]}
+    k.add_vectors(list(words), np.array(list(words.values()), dtype=np.float32))
+    freq = {w: 50 for w in words}
+    res = expand_seeds(k, ["AI"], threshold=0.9, frequencies=freq, min_freq=0, exclude_digits=False,
+                       screen_texts=["发展AI与人工智能，推进5G建设。"])
+    t = res.table.set_index("word")
+    assert t.loc["ai", "kind"] == "seed" and t.loc["ai", "screen_count"] == 1
+    assert t.loc["5g", "kept"] and t.loc["5g", "screen_count"] == 1
+    assert t.loc["大模型", "reason"] == "not_in_screen"
+    assert res.words() == ["ai", "人工智能", "5g"]

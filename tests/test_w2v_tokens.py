@@ -113,3 +113,52 @@ def test_rjieba_backend_keeps_user_words(tmp_path):
     tok = JiebaTokenizer(TokenizerConfig(userdicts=(_userdict(tmp_path),), backend="rjieba"))
     toks = [t for s in tok.sentences(TEXT) for t in s]
     assert "新质生产力" in toks and "颠覆性技术" in toks and "5g" in toks
+
+
+def test_corpus_streams_from_disk_not_memory(tmp_path):
+    # the corpus holds file paths, not tokens: a change on disk shows up in the next pass
+    docs = pd.DataFrame({"path": ["a", "b"], "text": [TEXT, "公司推进未来产业。"]})
+    corpus = tokenize_corpus(docs, tmp_path / "cache", TokenizerConfig(userdicts=(_userdict(tmp_path),)))
+    assert not any(isinstance(v, list) and v and isinstance(v[0], list) for v in vars(corpus).values())
+    first = list(corpus)
+    corpus.paths[1].write_text("改写 的 句子", encoding="utf-8")
+    assert list(corpus) == first[:-1] + [["改写", "的", "句子"]]
+    assert sum(1 for _ in corpus) == len(first)           # every pass re-reads the files
+
+
+def test_dask_gives_the_same_tokens(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    texts = [f"公司{i}积极培育新质生产力，布局未来产业。第{i}季度营业收入增长。" for i in range(12)]
+    docs = pd.DataFrame({"path": [f"d{i}" for i in range(12)], "text": texts})
+    cfg = TokenizerConfig(userdicts=(_userdict(tmp_path),))
+    serial = tokenize_corpus(docs, tmp_path / "s", cfg, jobs=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        dask = tokenize_corpus(docs, tmp_path / "d", cfg, scheduler=cluster.scheduler_address, batch_docs=4)
+    assert list(dask) == list(serial) and dask.stats["tokenized"] == 12
+    assert dask.corpus_hash() == serial.corpus_hash()
+
+
+_HASHSEED_SCRIPT = """
+import hashlib, sys
+from smtext.w2v.tokens import JiebaTokenizer, TokenizerConfig
+tok = JiebaTokenizer(TokenizerConfig())
+text = sys.argv[1]
+print(hashlib.sha256(repr(tok.sentences(text)).encode()).hexdigest())
+"""
+
+
+def test_tokens_do_not_depend_on_pythonhashseed():
+    # two fresh interpreters with different hash salts (as pool or Dask workers may have) give the same tokens
+    import os
+    import subprocess
+    import sys
+
+    text = TEXT + "中信证券认为，公司数智化转型与颠覆性技术布局领先，绿色低碳发展与硬科技协同。AI芯片出货量提升。"
+    digests = []
+    for salt in ("1", "987"):
+        env = {**os.environ, "PYTHONHASHSEED": salt}
+        out = subprocess.run([sys.executable, "-c", _HASHSEED_SCRIPT, text], env=env, capture_output=True,
+                             text=True, check=True)
+        digests.append(out.stdout.strip().splitlines()[-1])
+    assert digests[0] == digests[1]

@@ -48,25 +48,36 @@ def train_cmd(
     fast: bool = typer.Option(False, "--fast", help="Allow several threads: faster, but vectors vary between runs."),
     word: list[str] = typer.Option([], "--word", help="Extra word to keep whole (repeatable), e.g. the seeds."),
     userdict: list[Path] = typer.Option([], "--userdict", help="Extra jieba user dictionary (repeatable)."),
+    tokenizer: str = typer.Option("jieba", "--tokenizer", help="Segmenter: jieba, or rjieba (optional, faster)."),
+    continue_from: Path = typer.Option(None, "--continue-from", exists=True, file_okay=False,
+                                       help="Model folder saved by an earlier `w2v train`: continue training it on "
+                                            "DOCS (new words are added) instead of starting from scratch; the "
+                                            "architecture and sizes are the saved model's."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Processes for extraction and tokenizing."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for "
+                                                            "tokenizing; same tokens as the local pool."),
 ) -> None:
     """Tokenize documents (cached) and train Word2Vec; writes OUT/model with a manifest."""
     from .tokens import TokenizerConfig, default_userdicts, tokenize_corpus
-    from .train import W2VParams, train_word2vec
+    from .train import W2VModel, W2VParams, train_word2vec
 
     try:
         frame = _docs(docs, doc_type, jobs)
-        cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word))
-        corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs)
-        params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count, epochs=epochs,
-                           seed=seed, workers=workers, deterministic=not fast)
-        model = train_word2vec(corpus, params)
+        cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word),
+                              backend=tokenizer)
+        corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs, scheduler=scheduler)
+        if continue_from is not None:
+            model = W2VModel.load(continue_from, with_model=True).continue_training(corpus, epochs=epochs)
+        else:
+            params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count,
+                               epochs=epochs, seed=seed, workers=workers, deterministic=not fast)
+            model = train_word2vec(corpus, params)
         model.save(out / "model")
     except SMError as err:
         _fail(err)
     m = model.manifest
-    typer.echo(f"trained on {len(corpus)} documents: vocabulary {m['vocab_size']}, "
-               f"{m['words_per_second']} words/s; model in {out / 'model'}")
+    speed = "continued training" if continue_from is not None else f"{m['words_per_second']} words/s"
+    typer.echo(f"trained on {len(corpus)} documents: vocabulary {m['vocab_size']}, {speed}; model in {out / 'model'}")
 
 
 @app.command("expand")
@@ -105,6 +116,7 @@ def index_cmd(
     doc_type: str = typer.Option("analyst_report", "--doc-type", help="Document type to read from a folder."),
     panel: Path = typer.Option(None, "--panel", exists=True, help="Parquet of firm-years (stkcd, year): missing where no documents."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Processes."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for counting."),
 ) -> None:
     """Count the lexicon's words per firm-year: NAME = ln(1 + count); missing where no documents."""
     from ..lexicon import load_lexicon
@@ -115,7 +127,7 @@ def index_cmd(
         head = pd.read_csv(lexicon, nrows=0, encoding="utf-8-sig", comment=None).columns
         words = read_review_csv(lexicon) if "kept" in head else load_lexicon(lexicon).terms
         frame = _docs(docs, doc_type, jobs)
-        res = text_index(frame, words, name=name, jobs=jobs,
+        res = text_index(frame, words, name=name, jobs=jobs, scheduler=scheduler,
                          panel=None if panel is None else pd.read_parquet(panel))
     except SMError as err:
         _fail(err)

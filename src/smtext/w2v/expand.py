@@ -12,7 +12,8 @@ when it passes, in this order (the first failure is its ``reason``):
 ``min_freq``         corpus frequency < ``min_freq``
 ``assigned_to:<c>``  also a candidate of category ``c`` with a higher similarity
 ``not_in_screen``    absent from every screening text (paper 002 keeps words that
-                     appear in the 2023-2024 government work reports)
+                     appear in the 2023-2024 government work reports; Latin letters
+                     compared case-insensitively)
 ``beyond_topn``      kept words past the ``topn`` most similar of the category
 
 The table lists every candidate at or above the threshold plus the next
@@ -43,6 +44,13 @@ def _as_categories(seeds, category: str) -> dict[str, list[str]]:
     if isinstance(seeds, Mapping):
         return {str(k): [seeds[k]] if isinstance(seeds[k], str) else list(seeds[k]) for k in seeds}
     return {category: list(seeds)}
+
+
+def _in_vocab(seed: str, wv) -> str:
+    """The vocabulary form of a seed: itself, else its lower-case form when only that is a word."""
+    if seed not in wv.key_to_index and seed.lower() in wv.key_to_index:
+        return seed.lower()
+    return seed
 
 
 def _keyed_vectors(vectors):
@@ -122,7 +130,9 @@ def expand_seeds(vectors, seeds, *, threshold: float = 0.6, topn: int | None = N
     vectors : W2VModel or gensim KeyedVectors
     seeds : str, sequence of str, or mapping category -> seeds
         One category (named ``category``) or several; a word found near several
-        categories goes to the one it is most similar to.
+        categories goes to the one it is most similar to. A seed that is not a
+        vocabulary word but whose lower-case form is (``AI`` -> ``ai``, as the
+        default tokenizer writes it) is used in that form.
     threshold : float
         Minimum cosine similarity to the seeds' mean vector.
     topn : int, optional
@@ -160,11 +170,13 @@ def expand_seeds(vectors, seeds, *, threshold: float = 0.6, topn: int | None = N
         warn("SM232", "the vectors carry no corpus counts; the min_freq filter is skipped.",
              "pass frequencies=TokenCorpus.word_counts() of your corpus.")
     stop = frozenset(stopwords)
+    # the tokenizer lower-cases Latin letters by default: a seed "AI" is the vocabulary word "ai"
+    cats = {c: [_in_vocab(s, wv) for s in ss] for c, ss in cats.items()}
     all_seeds = {s for ss in cats.values() for s in ss}
 
     rows = []
     for cat, cat_seeds in cats.items():
-        present = [s for s in cat_seeds if s in wv.key_to_index]
+        present = list(dict.fromkeys(s for s in cat_seeds if s in wv.key_to_index))
         missing = [s for s in cat_seeds if s not in wv.key_to_index]
         if not present:
             raise SMError("SM231", f"no seed of category {cat!r} is in the vocabulary: {missing}.",
@@ -214,8 +226,9 @@ def expand_seeds(vectors, seeds, *, threshold: float = 0.6, topn: int | None = N
     drop(other.notna() & (other != t["category"]), "assigned_to:" + other.fillna(""))
     t["screen_count"] = pd.NA
     if screen_texts is not None:
-        texts = list(screen_texts)
-        counts = {w: sum(txt.count(w) for txt in texts) for w in t["word"].unique()}
+        # Latin letters compared case-insensitively, like the counting engine (AI = ai)
+        texts = [str(txt).lower() for txt in screen_texts]
+        counts = {w: sum(txt.count(w.lower()) for txt in texts) for w in t["word"].unique()}
         t["screen_count"] = t["word"].map(counts).astype(int)
         drop(t["screen_count"] == 0, "not_in_screen")
         if (t.loc[t["kind"] == "seed", "screen_count"] == 0).any():
