@@ -35,6 +35,17 @@ def test_every_promised_lexicon_ships_with_provenance():
     assert (lexicon_dir() / "econ_userdict.txt").is_file()
 
 
+def test_every_sidecar_names_publication_year_and_version():
+    # user dictionaries and IPC tables included, not only the keyword lexicons
+    sidecars = sorted(lexicon_dir().glob("*.meta.json"))
+    assert len(sidecars) >= len(SHIPPED) + 2
+    for path in sidecars:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        assert [k for k in META_FIELDS if not meta.get(k)] == [], path.name
+        data = [p for p in lexicon_dir().glob(path.name.replace(".meta.json", ".*")) if not p.name.endswith(".meta.json")]
+        assert len(data) == 1, path.name                                  # a sidecar describes one data file
+
+
 def test_wufei_has_76_terms_in_5_dimensions():
     lex = load_lexicon("wufei2021_digital")
     sizes = lex.terms.groupby("category", sort=False).size().to_dict()
