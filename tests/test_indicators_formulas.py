@@ -50,10 +50,72 @@ def test_kz_given_coefficients_and_ordered_logit():
     assert kz2.notna().sum() == n // 2
 
 
+def _ordered_logit_mle(y, X):
+    """Independent ordered-logit MLE (scipy BFGS): slopes and increasing cut points."""
+    from scipy import optimize
+    from scipy.special import expit
+
+    cats = np.unique(y)
+    yi = np.searchsorted(cats, y)
+    k, J = X.shape[1], len(cats)
+
+    def nll(th):
+        b, cuts = th[:k], np.cumsum(np.concatenate([th[k:k + 1], np.exp(th[k + 1:])]))
+        c = np.concatenate([[-np.inf], cuts, [np.inf]])
+        xb = X @ b
+        p = expit(c[yi + 1] - xb) - expit(c[yi] - xb)
+        return -np.sum(np.log(np.clip(p, 1e-300, None)))
+
+    th0 = np.concatenate([np.zeros(k), [-1.0], np.zeros(J - 2)])
+    return optimize.minimize(nll, th0, method="BFGS", options={"gtol": 1e-8}).x[:k]
+
+
+def test_kz_ordered_logit_equals_hand_procedure():
+    """Wei Zhihua et al. (2014): yearly median splits -> score 0-5 -> ordered logit -> fitted index."""
+    rng = np.random.default_rng(3)
+    n_f = 300
+    d = pd.DataFrame({"stkcd": np.repeat(np.arange(n_f), 3), "year": np.tile([2014, 2015, 2016], n_f)})
+    n = len(d)
+    d = d.assign(operating_cash_flow=rng.normal(1, 1, n), dividends=rng.uniform(0, 1, n), cash=rng.uniform(0, 2, n),
+                 total_assets=rng.uniform(5, 15, n), leverage=rng.uniform(0.1, 0.9, n), tobin_q=rng.uniform(0.5, 3, n))
+    d = d.drop(index=[4])             # firm 1 lacks 2015 (a gap year): its 2016 has no lagged assets
+    kz, coef = constraints.kz_index(d)
+    # by hand: scale by the calendar lag of total assets, medians within each year
+    lta = d.set_index(["stkcd", "year"])["total_assets"]
+    prev = pd.Series([lta.get((f, y - 1), np.nan) for f, y in zip(d.stkcd, d.year)], index=d.index)
+    X = pd.DataFrame({"cf": d.operating_cash_flow / prev, "div": d.dividends / prev, "cash": d.cash / prev,
+                      "lev": d.leverage, "q": d.tobin_q}).dropna()
+    yr = d.loc[X.index, "year"]
+    med = X.groupby(yr).transform("median")
+    score = ((X.cf < med.cf).astype(int) + (X["div"] < med["div"]).astype(int) + (X.cash < med.cash).astype(int)
+             + (X.lev > med.lev).astype(int) + (X.q > med.q).astype(int))
+    b = _ordered_logit_mle(score.to_numpy(), X.to_numpy())
+    np.testing.assert_allclose([coef[c] for c in X.columns], b, rtol=1e-4)
+    np.testing.assert_allclose(kz.loc[X.index].to_numpy(), X.to_numpy() @ b, rtol=1e-4, atol=1e-4)
+    assert kz.drop(index=X.index).isna().all() and len(X) == 2 * n_f - 2   # first years and firm 1's 2016
+    assert np.isnan(kz.loc[5])
+
+
+def test_sa_cap_and_unit_warning():
+    d = pd.DataFrame({"total_assets": [1e10, 2e12], "age": [40, 10]})
+    capped = constraints.sa_index(d, unit="yuan", cap=True)
+    s = np.log(4500.0)   # 1e10 yuan = 10,000 million, capped at 4,500 million; age capped at 37
+    assert capped.iloc[0] == pytest.approx(-0.737 * s + 0.043 * s ** 2 - 0.040 * 37, rel=1e-12)
+    with pytest.warns(UserWarning, match="SM420"):
+        constraints.sa_index(d.assign(total_assets=d.total_assets * 1e7), unit="million_yuan")
+
+
 def test_hhi_by_cell():
     d = pd.DataFrame({"industry": ["A", "A", "A", "B"], "year": 2020, "revenue": [1.0, 1.0, 2.0, 5.0]})
     h = concentration.hhi(d)
     assert h.tolist() == pytest.approx([0.375] * 3 + [1.0])   # .25^2 + .25^2 + .5^2
+    # city-industry cells: in city x industry A holds revenues 1 and 2 -> (1/3)^2 + (2/3)^2
+    c = concentration.hhi(d.assign(city=["x", "y", "x", "x"]), by=("city", "industry", "year"))
+    assert c.tolist() == pytest.approx([5 / 9, 1.0, 5 / 9, 1.0])
+    # a missing or negative revenue is left out of the shares (counted in SM430), the row keeps its cell's HHI
+    with pytest.warns(UserWarning, match="SM430: 2 rows"):
+        m = concentration.hhi(d.assign(revenue=[1.0, np.nan, -2.0, 5.0]))
+    assert m.tolist() == pytest.approx([1.0, 1.0, 1.0, 1.0])
 
 
 def test_ct_pt_st():
@@ -75,6 +137,21 @@ def test_theil_decomposition():
     assert r["total"] == pytest.approx(total)
     assert r["between"] == pytest.approx(between)
     assert r["between"] + r["within"] == pytest.approx(r["total"], abs=1e-12)
+    # within: T_0 over [1, 2] (mean 1.5), T_1 over [3, 6] (mean 4.5), weighted by income shares
+    t0 = (1 / 1.5 * np.log(1 / 1.5) + 2 / 1.5 * np.log(2 / 1.5)) / 2
+    t1 = (3 / 4.5 * np.log(3 / 4.5) + 6 / 4.5 * np.log(6 / 4.5)) / 2
+    assert r["by_group"].tolist() == pytest.approx([t0, t1])
+    assert r["within"] == pytest.approx(0.25 * t0 + 0.75 * t1)
+    # a zero contributes 0 * ln 0 = 0 to Theil T (e.g. a DVAR clipped at 0); negatives are rejected
+    z = concentration.theil(np.array([0.0, 1.0, 2.0]))
+    assert z["total"] == pytest.approx((1 * np.log(1) + 2 * np.log(2)) / 3)
+    with pytest.raises(SMError, match="SM431"):
+        concentration.theil(np.array([-1.0, 2.0]))
+    # a group of zeros has income share 0: between = 1 * ln(2 / 1), within = T of [1, 3]
+    zg = concentration.theil(np.array([0.0, 0.0, 1.0, 3.0]), np.array([0, 0, 1, 1]))
+    t1 = (0.5 * np.log(0.5) + 1.5 * np.log(1.5)) / 2
+    assert (zg["between"], zg["within"]) == (pytest.approx(np.log(2)), pytest.approx(t1))
+    assert zg["total"] == pytest.approx(3 * np.log(3) / 4) and np.isnan(zg["by_group"].loc[0])
 
 
 def test_entropy_weight_hand_computed():
@@ -91,6 +168,17 @@ def test_entropy_weight_hand_computed():
     assert r.score.tolist() == pytest.approx([0, 0.5 * w[0] + w[1], 1.0])
     with pytest.raises(SMError, match="SM440"):
         composite.entropy_weight(d.assign(b=1.0), {"a": "+", "b": "+"})
+
+
+def test_entropy_by_year_equals_separate_pooled_fits():
+    d = pd.DataFrame({"year": [1, 1, 1, 2, 2, 2], "a": [1.0, 2.0, 4.0, 0.0, 5.0, 1.0],
+                      "b": [2.0, 1.0, 0.5, 3.0, 3.5, 1.0]})
+    by_year = composite.entropy_weight(d, {"a": "+", "b": "-"}, pooling="year")
+    for y in (1, 2):
+        alone = composite.entropy_weight(d[d.year == y], {"a": "+", "b": "-"})
+        assert by_year.weights.loc[y].tolist() == pytest.approx(alone.weights.loc["pooled"].tolist())
+        assert by_year.score[d.year == y].tolist() == pytest.approx(alone.score.tolist())
+    assert not np.allclose(by_year.weights.loc[1], by_year.weights.loc[2])
 
 
 def test_entropy_base_year_and_missing_indicators():

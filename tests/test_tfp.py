@@ -103,8 +103,9 @@ def test_matches_statspai(sim, method, proxy):
 @pytest.mark.reference
 @pytest.mark.parametrize("method,proxy", [("op", "log_investment"), ("lp", "log_materials"), ("acf", "log_materials")])
 def test_chilean_prodest_data_vs_statspai(reference_dir, method, proxy):
-    # The reference folder holds the Chilean data but no published estimate table, so
-    # the peer is statspai on the same data (prodest defaults: cubic stage 1 and g).
+    # The reference folder holds the Chilean data but no published estimate table (its
+    # PROVENANCE.md names only the data), so the peer is statspai on the same data
+    # (prodest defaults: cubic stage 1 and g).
     sp = pytest.importorskip("statspai")
     ch = pd.read_csv(reference_dir / "prodest_chilean" / "prodest.csv")
     free = ["log_lab1", "log_lab2"]
@@ -116,8 +117,31 @@ def test_chilean_prodest_data_vs_statspai(reference_dir, method, proxy):
     # statspai's ACF is just-identified like prodest's, so compare with acf_overid=False
     b = smtext.tfp.estimate(ch, method, y="log_y", free=free, state="log_k", proxy=proxy,
                             idname="id", tname="year", acf_overid=False)
+    # measured differences are below 2e-8 for every coefficient (optimizer tolerance)
     for c in free + ["log_k"]:
-        assert b.coef[c] == pytest.approx(a.coef[c], abs=2e-4), c
+        assert b.coef[c] == pytest.approx(a.coef[c], abs=1e-6), c
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("degree", [2, 4])
+@pytest.mark.parametrize("method,proxy", [("op", "log_investment"), ("lp", "log_materials")])
+def test_polynomial_degree_is_used_and_matches_statspai(reference_dir, method, proxy, degree):
+    # stage-1 polynomial and law of motion g of degree 2 and 4 instead of the default 3
+    sp = pytest.importorskip("statspai")
+    ch = pd.read_csv(reference_dir / "prodest_chilean" / "prodest.csv")
+    free = ["log_lab1", "log_lab2"]
+    fn = {"op": sp.olley_pakes, "lp": sp.levinsohn_petrin}[method]
+    kw = {"drop_zero_proxy": False} if method == "op" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = fn(ch, output="log_y", free=free, state="log_k", proxy=proxy, panel_id="id", time="year",
+               polynomial_degree=degree, productivity_degree=degree, **kw)
+    spec = dict(y="log_y", free=free, state="log_k", proxy=proxy, idname="id", tname="year")
+    b = smtext.tfp.estimate(ch, method, poly_degree=degree, g_degree=degree, **spec)
+    cubic = smtext.tfp.estimate(ch, method, **spec)
+    for c in free + ["log_k"]:
+        assert b.coef[c] == pytest.approx(a.coef[c], abs=1e-6), c
+    assert abs(b.coef["log_k"] - cubic.coef["log_k"]) > 1e-3     # the degree changes the answer
 
 
 def test_wooldridge_recovers_truth(sim):

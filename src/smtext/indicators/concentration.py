@@ -51,24 +51,41 @@ def theil(values, groups=None) -> dict:
 
     ``T = (1/N) sum (x_i/mu) ln(x_i/mu)``; with groups g (population share n_g/N, income
     share s_g = n_g mu_g / (N mu)): ``T = sum_g s_g ln(mu_g/mu) + sum_g s_g T_g``
-    (between + within). Values must be positive.
+    (between + within). Paper 003 applies it to export DVAR within industries (pass
+    industry-year cells as ``groups`` and read ``by_group``).
+
+    Parameters
+    ----------
+    values : array-like
+        Non-negative values with a positive mean; a zero adds ``0 * ln 0 = 0`` (e.g. a
+        DVAR clipped at 0).
+    groups : array-like, optional
+        Group label of each value.
 
     Returns
     -------
     dict
-        ``total``, and with groups also ``between``, ``within`` and ``by_group`` (Series of T_g).
+        ``total``, and with groups also ``between``, ``within`` and ``by_group`` (Series of
+        T_g; missing for a group whose values are all zero, which has income share 0).
+
+    Raises
+    ------
+    SMError
+        SM431 for negative or missing values, or when every value is zero.
     """
+    from scipy.special import xlogy
+
     x = np.asarray(values, dtype=float)
-    if (x <= 0).any() or np.isnan(x).any():
-        raise SMError("SM431", "the Theil index needs positive, non-missing values.",
-                      "drop or fix zero/negative/missing values first.")
+    if (x < 0).any() or np.isnan(x).any() or not x.sum() > 0:
+        raise SMError("SM431", "the Theil index needs non-negative, non-missing values with a positive mean.",
+                      "drop or fix negative/missing values first.")
     mu = x.mean()
-    total = float(np.mean(x / mu * np.log(x / mu)))
+    total = float(np.mean(xlogy(x / mu, x / mu)))
     if groups is None:
         return {"total": total}
     g = pd.Series(x).groupby(np.asarray(groups))
     mug, ng = g.mean(), g.size()
     sg = ng * mug / (len(x) * mu)
-    tg = g.apply(lambda v: float(np.mean(v / v.mean() * np.log(v / v.mean()))))
-    return {"total": total, "between": float((sg * np.log(mug / mu)).sum()),
-            "within": float((sg * tg).sum()), "by_group": tg}
+    tg = g.apply(lambda v: float(np.mean(xlogy(v / v.mean(), v / v.mean()))) if v.mean() > 0 else np.nan)
+    return {"total": total, "between": float(xlogy(sg, mug / mu).sum()),
+            "within": float((sg * tg.fillna(0.0)).sum()), "by_group": tg}
