@@ -25,15 +25,23 @@ def _toy_match_data(n=300, seed=1):
 
 
 @pytest.mark.skipif(not HAS_R, reason="Rscript not installed")
-@pytest.mark.parametrize("k,replace,caliper", [(1, False, None), (2, False, None), (3, True, None),
-                                               (2, False, 0.02)])
-def test_matched_sets_equal_r_matchit(tmp_path, k, replace, caliper):
+@pytest.mark.parametrize("k,replace,caliper,order", [(1, False, None, "data"), (2, False, None, "data"),
+                                                     (3, True, None, "data"), (2, False, 0.02, "data"),
+                                                     (1, False, None, "largest"), (2, False, 0.02, "largest")])
+def test_matched_sets_equal_r_matchit(tmp_path, k, replace, caliper, order):
     # Independent: R MatchIt 4.x method = "nearest" with the logit score given as a distance
     # matrix |ps_t - ps_c|, m.order = "data". (With a score *vector* MatchIt 4.5.1 takes a
     # fast path, nn_matchC_vec, that on this data leaves a nearer control unused -- treated
     # row 9 gets row 289 although row 285 is nearer and never matched -- so we compare with
-    # MatchIt's general algorithm, which is plain greedy nearest neighbour.)
+    # MatchIt's general algorithm, which is plain greedy nearest neighbour. The same fast
+    # path also ignores the already-matched check in later rounds (1:3 with replacement
+    # gives one treated row the same control three times). Fixed in later MatchIt releases.)
     d = _toy_match_data()
+    if order == "largest":
+        # smtext's default order (MatchIt's default for a score vector) is not accepted with
+        # a distance matrix; sorting the rows by descending score makes "data" order equal it
+        ps0 = did.psm(d, "t", ["x1", "x2"], order="data").data["pscore"]
+        d = d.loc[ps0.sort_values(ascending=False, kind="stable").index]
     path = tmp_path / "m.csv"
     d.to_csv(path, index=False)
     cal = "NULL" if caliper is None else repr(caliper)
@@ -54,11 +62,13 @@ def test_matched_sets_equal_r_matchit(tmp_path, k, replace, caliper):
         pytest.skip("R package MatchIt not installed")
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    r_pairs = {(int(a) - 1, int(b) - 1, int(c)) for _, a, b, c in (l.split() for l in lines if l.startswith("P "))}
+    rows = d.index.to_numpy()  # R row k (1-based) is d's k-th row
+    r_pairs = {(rows[int(a) - 1], rows[int(b) - 1], int(c))
+               for _, a, b, c in (l.split() for l in lines if l.startswith("P "))}
     r_ps = np.array([float(x) for x in next(l for l in lines if l.startswith("PS")).split()[1:]])
     r_w = np.array([float(x) for x in next(l for l in lines if l.startswith("W ")).split()[1:]])
 
-    m = did.psm(d, "t", ["x1", "x2"], k=k, replace=replace, caliper=caliper, order="data")
+    m = did.psm(d, "t", ["x1", "x2"], k=k, replace=replace, caliper=caliper, order=order)
     np.testing.assert_allclose(m.data["pscore"], r_ps, atol=1e-8)   # glm logit vs statsmodels
     ours = set(zip(m.pairs.treated_index, m.pairs.control_index, m.pairs["round"]))
     assert ours == r_pairs

@@ -159,3 +159,28 @@ def test_errors(panel):
         describe(panel, ["ROA"], stats=("N", "var"))
     with pytest.raises(SMError, match="SM001"):
         balance_table(pd.DataFrame({"variable": ["x"]}))
+
+
+def test_correlation_golden_and_every_format(tmp_path):
+    """Lower-triangle correlation table with stars: golden Markdown, and the same cells in
+    LaTeX, HTML, Excel and Word (read back)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    docx = pytest.importorskip("docx")
+    x = np.arange(12, dtype=float)
+    df = pd.DataFrame({"TFP_LP": x, "ROA": [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8.0],
+                       "Lev": -x + [0, 1] * 6})
+    t = correlation_table(df, ["TFP_LP", "ROA", "Lev"], title="表 相关系数")
+    check_golden("correlation.md", t.to_markdown())
+    # stars at the boundary: scipy gives p = 0.0999 for (ROA, TFP_LP) and 0.112 for (Lev, ROA)
+    assert sps.pearsonr(df["TFP_LP"], df["ROA"])[1] < 0.1 < sps.pearsonr(df["ROA"], df["Lev"])[1]
+    assert t.sections[0][1][1] == "0.497*" and t.sections[0][2][2] == "-0.483"
+    cells = [c for row in t.sections[0] for c in row[1:] if c]
+    tex, html = t.to_latex(), t.to_html()
+    for c in cells:
+        assert c.replace("-", "$-$") in tex and c in html
+    ws = openpyxl.load_workbook(t.save(tmp_path / "c.xlsx")).active
+    grid = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    doc = docx.Document(t.save(tmp_path / "c.docx"))
+    dgrid = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    for row in t.sections[0]:
+        assert row in dgrid and row in grid

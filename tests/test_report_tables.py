@@ -308,6 +308,23 @@ def test_pyfixest_fixed_effects_rows_and_within_r2(panel):
                                m2.coef()["DID"], rtol=1e-12)
 
 
+
+def test_adjusted_r2_row_equals_statsmodels(panel):
+    """The adj. R2 row prints the model's adjusted R2: statsmodels' rsquared_adj for the same
+    OLS (independent), and the within/adjusted pair of an FE model from pyfixest itself."""
+    pf = pytest.importorskip("pyfixest")
+    import statsmodels.formula.api as smf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m1 = pf.feols("tfp ~ DID + ROA", panel, vcov={"CRV1": "stkcd"})
+        m2 = pf.feols("tfp ~ DID + ROA | stkcd + year", panel, vcov={"CRV1": "stkcd"})
+    ref = smf.ols("tfp ~ DID + ROA", panel).fit()
+    t = regression_table([m1, m2], stats=("nobs", "r2", "adj_r2"), digits=4, language="en")
+    rows = {r[0]: r[1:] for r in t.rows() if r[0]}
+    assert rows["Adj. R2"][0] == f"{ref.rsquared_adj:.4f}"
+    assert rows["Adj. R2"][1] == f"{m2._adj_r2:.4f}" and m2._adj_r2 != ref.rsquared_adj
+
 def test_statsmodels_logit_column(panel):
     import statsmodels.formula.api as smf
 
