@@ -126,3 +126,18 @@ def test_bad_inputs():
     with pytest.raises(SMError) as err:
         train_word2vec(tiny_corpus(), architecture="glove")
     assert err.value.code == "SM002"
+
+
+def test_manifest_records_corpus_hash_and_tokenizer(tmp_path):
+    import pandas as pd
+
+    from smtext.w2v import TokenizerConfig, tokenize_corpus
+
+    docs = pd.DataFrame({"path": [f"d{i}" for i in range(20)],
+                         "text": ["公司推进技术研发与专利布局。公司收入与利润增长。"] * 10 + ["公司研发创新。"] * 10})
+    corpus = tokenize_corpus(docs, tmp_path / "tok", TokenizerConfig(userdicts=()))
+    m = train_word2vec(corpus, vector_size=8, min_count=1, epochs=1)
+    assert m.manifest["inputs"]["corpus"] == corpus.corpus_hash()
+    assert m.manifest["tokenizer_fingerprint"] == corpus.fingerprint and m.manifest["n_docs"] == 20
+    other = tokenize_corpus(docs.iloc[:19], tmp_path / "tok", TokenizerConfig(userdicts=()))
+    assert other.corpus_hash() != corpus.corpus_hash()            # a different corpus has a different hash
