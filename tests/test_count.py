@@ -257,6 +257,27 @@ def test_real_report_counts_equal_independent_counter(reference_dir, fname, lexi
         assert 0 < len(expected) - exp_kept < 10                                                    # negated hits
 
 
+@pytest.mark.reference
+def test_token_modes_on_real_report_text(reference_dir):
+    # rjieba and jieba agree hit for hit on real text; token mode equals the default for the Digital,
+    # smart-manufacturing and AI lexicons there, but not for rd_subsidy, whose short terms sit inside
+    # longer words (创新型, 创新奖): token mode counts a term only when the segmenter keeps it whole
+    pytest.importorskip("rjieba")
+    from smtext.normalize import normalize_text
+
+    text = normalize_text((reference_dir / "04_annual_report_601658" / "601658_邮储银行_2019_年度报告_fulltext.txt")
+                          .read_text(encoding="utf-8"))
+    for lexicon in ("wufei2021_digital", "ai", "rd_subsidy"):
+        a = count_text(text, lexicon, mode="token", tokenizer="jieba")
+        b = count_text(text, lexicon, mode="token", tokenizer="rjieba")
+        assert a.total > 10 and a.hits == b.hits, lexicon
+        default = count_text(text, lexicon)
+        if lexicon == "rd_subsidy":
+            assert {h[:2] for h in a.hits} < {h[:2] for h in default.hits}      # a strict subset
+        else:
+            assert a.hits == default.hits, lexicon
+
+
 # ---------------------------------------------------------------- automaton backends and sentence statistics
 # ahocorasick-rs is optional: without it only the pyahocorasick path is tested
 BACKENDS = ["pyahocorasick"] + (["ahocorasick_rs"] if importlib.util.find_spec("ahocorasick_rs") else [])
