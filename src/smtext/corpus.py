@@ -8,31 +8,41 @@ cninfo-style names carry the stock code, year, firm name and document type::
     600000_2019_浦发银行_2019年年度报告摘要.pdf
     600000_2019_浦发银行_2019年年度报告（英文版）.pdf
 
-Summaries and English versions are excluded by default, and when an amended
-filing (更正/修订) exists the latest revision is kept; every exclusion is
-reported with a reason.
+Common variants are read too: ``-`` or spaces as separators, ``SH600000`` /
+``600000.SH`` codes, a code glued to the name (``600000浦发银行2019年年度报告``)
+and upper-case ``.PDF``.
+
+Summaries, English versions, semi-annual and quarterly reports, announcements
+about a report (更正公告) and cancelled filings (已取消) are excluded by default,
+and when an amended filing (更正/修订/更新) exists the latest revision is kept;
+every exclusion is reported with a reason.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-_CODE = r"(?P<stkcd>\d{6})"
+_CODE = r"(?:S[HZ]|BJ)?(?P<stkcd>\d{6})(?:\.(?:S[HZ]|BJ))?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
-_AMEND = re.compile(r"更正|修订|修正|补充")
+_SEP = r"(?:__|[_\- ])"
+_AMEND = re.compile(r"更正|修订|修正|补充|更新")
 _PATTERNS = [
     # 2020-01-21__公司全称__300617__安靠智电__2019年__年度报告.pdf
-    re.compile(rf"^(?P<date>\d{{4}}-\d{{2}}-\d{{2}})__(?P<full>[^_]+)__{_CODE}__(?P<name>[^_]+)__{_YEAR}年?__(?P<title>.+)$"),
-    # 000001_2019_平安银行_2019年年度报告.pdf
-    re.compile(rf"^{_CODE}_{_YEAR}_(?P<name>[^_]+)_(?P<title>.+)$"),
+    re.compile(rf"^(?P<date>\d{{4}}-\d{{2}}-\d{{2}})__(?P<full>[^_]+)__{_CODE}__(?P<name>[^_]+)__{_YEAR}年?__(?P<title>.+)$", re.I),
+    # 000001_2019_平安银行_2019年年度报告.pdf (also with - or a space as separator)
+    re.compile(rf"^{_CODE}{_SEP}{_YEAR}{_SEP}(?P<name>[^_\- ]+){_SEP}(?P<title>.+)$", re.I),
     # 000001_平安银行_2019年年度报告.pdf
-    re.compile(rf"^{_CODE}_(?P<name>[^_]+)_{_YEAR}年?(?P<title>.+)$"),
-    # 平安银行：2019年年度报告.pdf is too ambiguous without a code: left unparsed
+    re.compile(rf"^{_CODE}{_SEP}(?P<name>[^_\- ]+?){_SEP}?{_YEAR}年?(?P<title>.+)$", re.I),
+    # 600000浦发银行2019年年度报告.pdf
+    re.compile(rf"^{_CODE}(?P<name>[^\d_\- ]+?){_YEAR}年?(?P<title>.+)$", re.I),
+    # 平安银行：2019年年度报告.pdf has no code: left unparsed (the year is still read)
 ]
+_ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -47,15 +57,28 @@ class ParsedName:
 
 
 def doc_type_of(title: str) -> str:
-    """Classify a title: annual_report, summary, english, analyst_report, government_report, other."""
+    """Classify a title.
+
+    Returns one of ``annual_report``, ``summary``, ``english``, ``semiannual_report``,
+    ``quarterly_report``, ``announcement`` (a notice about a report, e.g. 更正公告),
+    ``cancelled`` (已取消), ``analyst_report``, ``government_report`` or ``other``.
+    """
+    if "已取消" in title:
+        return "cancelled"
     if "英文" in title or re.search(r"annual\s*report", title, re.I):
         return "english"
+    if re.search(r"研究报告|研报|深度报告|点评|跟踪报告|首次覆盖", title):
+        return "analyst_report"
+    if re.search(r"公告|提示性|问询|回复|的说明|决议", title):
+        return "announcement"
     if "摘要" in title:
         return "summary"
+    if "半年" in title:
+        return "semiannual_report"
+    if re.search(r"季度报|季报", title):
+        return "quarterly_report"
     if "政府工作报告" in title:
         return "government_report"
-    if "研究报告" in title or "研报" in title or "深度报告" in title:
-        return "analyst_report"
     if "年度报告" in title or "年报" in title:
         return "annual_report"
     return "other"
@@ -73,32 +96,50 @@ def parse_filename(name: str) -> ParsedName:
     -------
     ParsedName
         ``revision`` is 1 for an amended filing (更正/修订/修正/补充), else 0.
-        Unparseable names give ``stkcd=None``.
+        Names without a stock code give ``stkcd=None`` (and the first year found, if any).
     """
-    stem = Path(name).stem.replace("（", "(").replace("）", ")")
+    stem = Path(name).stem.replace("（", "(").replace("）", ")").strip()
     for pattern in _PATTERNS:
         m = pattern.match(stem)
         if m:
             title = m.group("title")
-            return ParsedName(m.group("stkcd"), int(m.group("year")), m.group("name"),
+            return ParsedName(m.group("stkcd"), int(m.group("year")), m.group("name").strip("_- "),
                               doc_type_of(title), int(bool(_AMEND.search(title))))
-    return ParsedName(None, None, None, doc_type_of(stem), int(bool(_AMEND.search(stem))))
+    year = _ANY_YEAR.search(stem)
+    return ParsedName(None, int(year.group(1)) if year else None, None, doc_type_of(stem),
+                      int(bool(_AMEND.search(stem))))
 
 
 def scan(root: str | Path, pattern: str = "*.pdf") -> pd.DataFrame:
     """Every matching file under ``root`` (recursively) with its parsed name.
 
-    Returns a DataFrame with ``path`` (relative to ``root``), ``stkcd``, ``year``,
-    ``firm``, ``doc_type``, ``revision``, ``bytes``, sorted by path.
+    Parameters
+    ----------
+    root : str or Path
+        Folder to search.
+    pattern : str
+        Glob pattern of the file names, matched case-insensitively (``*.pdf``
+        also finds ``.PDF``, as cninfo serves them).
+
+    Returns
+    -------
+    DataFrame
+        ``path`` (relative to ``root``), ``stkcd``, ``year`` (Int64), ``firm``,
+        ``doc_type``, ``revision``, ``bytes``, sorted by path.
     """
     root = Path(root)
     rows = []
-    for path in sorted(root.rglob(pattern)):
+    for path in sorted(p for p in root.rglob("*") if fnmatch.fnmatch(p.name.lower(), pattern.lower())):
         if path.is_file():
             p = parse_filename(path.name)
             rows.append({"path": str(path.relative_to(root)), "stkcd": p.stkcd, "year": p.year, "firm": p.firm,
                          "doc_type": p.doc_type, "revision": p.revision, "bytes": path.stat().st_size})
-    return pd.DataFrame(rows, columns=["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes"])
+    return _frame(rows)
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes"])
+    return out.astype({"year": "Int64", "revision": "int64", "bytes": "int64"})
 
 
 def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFrame:
@@ -130,7 +171,7 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFr
             "revision": int(_given(rec, "revision", parsed.revision)),
             "bytes": (root / rec["path"]).stat().st_size,
         })
-    return pd.DataFrame(rows, columns=["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes"])
+    return _frame(rows)
 
 
 def _given(rec: dict, key: str, default):
@@ -141,22 +182,31 @@ def _given(rec: dict, key: str, default):
 def select(manifest: pd.DataFrame, doc_types=("annual_report",)) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep one document per firm-year of the wanted types; report what was excluded and why.
 
+    Parameters
+    ----------
+    manifest : DataFrame
+        Rows of :func:`scan` or :func:`read_manifest`.
+    doc_types : sequence of str
+        Document types to keep (see :func:`doc_type_of`); summaries, English
+        versions, announcements and cancelled filings are excluded by default.
+
     Returns
     -------
     kept : DataFrame
-        The manifest rows to process.
+        The manifest rows to process (``year`` as int64).
     excluded : DataFrame
         The other rows with a ``reason`` column: ``unparsed_name``, ``doc_type:<type>`` or
-        ``superseded_by_revision``.
+        ``superseded_by_revision`` (an amended filing, or the later path of two copies, was kept).
     """
     m = manifest.copy()
     m["reason"] = ""
-    m.loc[m["stkcd"].isna(), "reason"] = "unparsed_name"
+    m.loc[m["stkcd"].isna() | m["year"].isna(), "reason"] = "unparsed_name"
     wrong = (m["reason"] == "") & ~m["doc_type"].isin(doc_types)
     m.loc[wrong, "reason"] = "doc_type:" + m.loc[wrong, "doc_type"]
     cand = m[m["reason"] == ""].sort_values(["stkcd", "year", "doc_type", "revision", "path"])
     latest = cand.groupby(["stkcd", "year", "doc_type"]).tail(1).index
     m.loc[cand.index.difference(latest), "reason"] = "superseded_by_revision"
     kept = m[m["reason"] == ""].drop(columns="reason").reset_index(drop=True)
+    kept["year"] = kept["year"].astype("int64")  # a parsed stock code always comes with a year
     excluded = m[m["reason"] != ""].reset_index(drop=True)
     return kept, excluded
