@@ -79,3 +79,62 @@ def test_bank_report_with_arabic_part_numbers(reference_dir):
     mda = find_mda(full)
     assert (mda.number, mda.title) == (7, "讨论与分析")
     assert "8.股本变动及股东情况" not in mda.text and len(mda.text) > 20000
+
+
+def _jsonl_pages(path) -> list[str]:
+    """Page texts of a FinGLM page-record file, running headers and footers still in place."""
+    import json
+    from collections import defaultdict
+
+    pages = defaultdict(list)
+    for line in path.open(encoding="utf-8"):
+        rec = json.loads(line)
+        pages[rec["page"]].append(str(rec["inside"]))
+    return ["\n".join(pages.get(i, [])) for i in range(1, max(pages) + 1)]
+
+
+def test_real_report_pages_give_the_hand_cut_mda_and_its_page_span(reference_dir):
+    """安靠智电 2019 page by page: smtext strips the running headers itself, finds the MD&A on
+    PDF pages 19-46 (PROVENANCE.md) and returns the hand-cut text. The hand cut kept four
+    running headers and full-width ～/＝ that normalisation turns half-width; nothing else differs."""
+    from smtext.normalize import fullwidth_to_halfwidth, normalize_pages
+
+    folder = reference_dir / "04_annual_report_300617"
+    pages = normalize_pages(_jsonl_pages(folder / "300617_安靠智电_2019_年度报告.jsonl"))
+    mda = find_mda_in_pages(pages)
+    assert (mda.number, mda.title, mda.first_page, mda.last_page) == (4, "经营情况讨论与分析", 19, 46)
+    header = "江苏安靠智能输电工程科技股份有限公司2019年年度报告全文"
+    expected = (folder / "300617_安靠智电_2019_年度报告_MDA.txt").read_text(encoding="utf-8")
+    assert expected.count(header) == 4 and header not in mda.text
+    squash = lambda s: "".join(s.split())  # noqa: E731 - line wraps differ
+    assert squash(mda.text) == squash(fullwidth_to_halfwidth(expected).replace(header, ""))
+
+
+def test_real_bank_report_pages_give_part_7(reference_dir):
+    """邮储银行 2019 page by page: part 7.讨论与分析 runs from PDF page 24 to 96 (8.股本变动 starts on 97)."""
+    from smtext.normalize import normalize_pages
+
+    pages = normalize_pages(_jsonl_pages(reference_dir / "04_annual_report_601658" / "601658_邮储银行_2019_年度报告.jsonl"))
+    mda = find_mda_in_pages(pages)
+    assert (mda.number, mda.title, mda.first_page, mda.last_page) == (7, "讨论与分析", 24, 96)
+
+
+def test_mda_titles_come_from_the_lexicon_file():
+    from smtext.lexicon import load_lexicon
+    from smtext.sections import mda_titles
+
+    lex = load_lexicon("section_titles").terms
+    assert list(mda_titles()) == lex.loc[lex["category"] == "mda", "term"].tolist()
+    assert {"管理层讨论与分析", "经营情况讨论与分析", "董事会报告"} <= set(mda_titles())
+    # preference order: the bank layout's 讨论与分析 wins over its separate 董事会报告 part
+    assert mda_titles().index("讨论与分析") < mda_titles().index("董事会报告")
+
+
+def test_section_end_excludes_blank_lines_before_the_next_heading():
+    pages = ["第三节 公司业务概要\n内容", "第四节 管理层讨论与分析\n甲\n", "\n\n第五节 重要事项\n丙"]
+    sec = find_mda_in_pages(pages)
+    assert (sec.first_page, sec.last_page) == (2, 2)
+    from smtext.normalize import join_pages
+
+    text = join_pages(pages)[0]
+    assert text[sec.start:sec.end] == sec.text

@@ -251,7 +251,10 @@ def build() -> list[str]:
     SEC = [("notice", ["重要提示、目录和释义", "重要提示", "释义"]),
            ("profile", ["公司简介和主要财务指标", "公司简介", "会计数据和财务指标摘要", "会计数据和业务数据摘要"]),
            ("business", ["公司业务概要"]),
-           ("mda", ["管理层讨论与分析", "管理层讨论和分析", "经营情况讨论与分析", "经营情况讨论和分析", "董事会报告", "董事会工作报告"]),
+           # MD&A variants in order of preference (smtext.sections.find_mda tries them in this order):
+           # 讨论与分析 is the H-share layout of banks ("7.讨论与分析"), whose 董事会报告 is a separate part
+           ("mda", ["管理层讨论与分析", "管理层讨论和分析", "经营情况讨论与分析", "经营情况讨论和分析", "经营层讨论与分析",
+                    "讨论与分析", "董事会报告", "董事会工作报告", "董事局报告"]),
            ("matters", ["重要事项"]),
            ("esg", ["环境和社会责任", "环境与社会责任"]),
            ("shares", ["股份变动及股东情况", "股本变动及股东情况", "普通股股份变动及股东情况"]),
@@ -264,9 +267,9 @@ def build() -> list[str]:
     write("section_titles", [(c, t, "") for c, ts in SEC for t in ts], {
         "title": "Section titles of Chinese annual reports (CSRC 年度报告的内容与格式 No.2)",
         "publication": "中国证监会《公开发行证券的公司信息披露内容与格式准则第2号——年度报告的内容与格式》(2012, 2014, 2016, 2017, 2021 revisions)",
-        "authors": ["中国证券监督管理委员会"], "year": 2021, "version": "0.1", "source": "section names prescribed by the CSRC format rules; the MD&A was 董事会报告 until 2015, 经营情况讨论与分析 2016-2020, 管理层讨论与分析 from 2021", "licence": "facts",
-        "how_built": "one row per title variant; category = section key (mda for the MD&A).",
-        "usage": "section detection (smtext.sections); scope='mda' in indices."})
+        "authors": ["中国证券监督管理委员会"], "year": 2021, "version": "0.2", "source": "section names prescribed by the CSRC format rules; the MD&A was 董事会报告 until 2015, 经营情况讨论与分析 2016-2020, 管理层讨论与分析 from 2021", "licence": "facts",
+        "how_built": "one row per title variant; category = section key (mda for the MD&A); within a category the most specific title comes first.",
+        "usage": "section detection (smtext.sections.find_mda tries the mda titles in file order); scope='mda' in indices."})
     return [n for n in WRITTEN if n not in written_before]
 
 

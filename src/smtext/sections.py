@@ -6,6 +6,9 @@ numbers; body headings stand on their own line. The MD&A is the section whose
 title is one of the variants used over the years (董事会报告 until about 2015,
 经营情况讨论与分析 2016-2020, 管理层讨论与分析 from 2021); before 2016 the MD&A
 is a part of 董事会报告, which is returned whole, as the literature does.
+
+The accepted MD&A titles come from the shipped lexicon ``section_titles``
+(category ``mda``, tried in file order; see :func:`mda_titles`).
 """
 
 from __future__ import annotations
@@ -14,15 +17,35 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import SMError
 
-MDA_TITLES = ("管理层讨论与分析", "经营情况讨论与分析", "经营层讨论与分析", "讨论与分析", "董事会报告", "董事局报告")
 _NUM = "一二三四五六七八九十百零〇"
 _HEADING = re.compile(rf"^[ \t]*第[ \t]*(?P<num>[{_NUM}]+|\d+)[ \t]*(?P<kind>[节章])[ \t]*(?P<title>\S[^\n]*?)[ \t]*$", re.M)
 # H-share style reports (banks) number parts "7.讨论与分析"; used only when no 第X节 exists
 _ARABIC = re.compile(r"^[ \t]*(?P<num>\d{1,2})\.(?!\d)[ \t]*(?P<title>[^\d\s][^\n]{0,30}?)[ \t]*$", re.M)
 _TOC_TAIL = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|-{4,})\s*\d*\s*$|\s\d{1,4}\s*$")
+
+
+@lru_cache(maxsize=1)
+def mda_titles() -> tuple[str, ...]:
+    """The MD&A title variants of the ``section_titles`` lexicon, most specific first.
+
+    Returns
+    -------
+    tuple of str
+        Rows of category ``mda`` in file order (管理层讨论与分析, ..., 董事会报告, ...).
+
+    Raises
+    ------
+    SMError
+        SM201/SM202 when the lexicon file is missing or malformed.
+    """
+    from .lexicon import load_lexicon
+
+    terms = load_lexicon("section_titles").terms
+    return tuple(terms.loc[terms["category"] == "mda", "term"])
 
 
 def chinese_numeral(text: str) -> int:
@@ -52,7 +75,7 @@ class Section:
     title : str
         Heading title without the number (``经营情况讨论与分析``).
     text : str
-        Section text including its heading line.
+        Section text including its heading line, without trailing white space.
     start, end : int
         Character offsets in the searched text (``text == source[start:end]``).
     first_page, last_page : int or None
@@ -85,8 +108,9 @@ def find_sections(text: str) -> list[Section]:
     out = []
     for i, (num, title, pos) in enumerate(chain):
         end = chain[i + 1][2] if i + 1 < len(chain) else len(text)
-        start = pos + (len(text[pos:]) - len(text[pos:].lstrip()))
-        out.append(Section(num, title, text[start:end].rstrip(), start, end))
+        start = pos + (len(text[pos:end]) - len(text[pos:end].lstrip()))
+        body = text[start:end].rstrip()
+        out.append(Section(num, title, body, start, start + len(body)))
     return out
 
 
@@ -100,15 +124,15 @@ def _headings(text: str, pattern: re.Pattern) -> list[tuple[int, str, int]]:
     return heads
 
 
-def find_mda(text: str, titles: Sequence[str] = MDA_TITLES) -> Section:
+def find_mda(text: str, titles: Sequence[str] | None = None) -> Section:
     """The MD&A section of an annual report.
 
     Parameters
     ----------
     text : str
         Normalised report text (headings on their own lines).
-    titles : sequence of str
-        Accepted MD&A titles, most specific first.
+    titles : sequence of str, optional
+        Accepted MD&A titles, most specific first; default :func:`mda_titles`.
 
     Returns
     -------
@@ -119,6 +143,7 @@ def find_mda(text: str, titles: Sequence[str] = MDA_TITLES) -> Section:
     SMError
         SM110 when no numbered sections are found, SM111 when none has an MD&A title.
     """
+    titles = mda_titles() if titles is None else titles
     sections = find_sections(text)
     if not sections:
         raise SMError("SM110", "no numbered section headings (第X节/第X章) found in the text.",
@@ -131,8 +156,22 @@ def find_mda(text: str, titles: Sequence[str] = MDA_TITLES) -> Section:
                   "pass the report's MD&A title with titles=(...).")
 
 
-def find_mda_in_pages(pages: Sequence[str], titles: Sequence[str] = MDA_TITLES) -> Section:
-    """:func:`find_mda` on a list of page texts, adding the page span of the section."""
+def find_mda_in_pages(pages: Sequence[str], titles: Sequence[str] | None = None) -> Section:
+    """:func:`find_mda` on a list of page texts, adding the page span of the section.
+
+    Parameters
+    ----------
+    pages : sequence of str
+        Normalised page texts (page ``i`` is ``pages[i - 1]``).
+    titles : sequence of str, optional
+        As in :func:`find_mda`.
+
+    Returns
+    -------
+    Section
+        With ``first_page`` and ``last_page``: the pages of the heading and of the
+        section's last character (blank lines before the next heading do not count).
+    """
     from .normalize import join_pages
 
     text, starts = join_pages(pages)
