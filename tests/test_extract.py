@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smtext.demo.pdf import image_only_pdf, render_pdf, truncate
+from smtext.demo.pdf import image_only_pdf, render_pdf, truncate, unmapped_font_pdf
 from smtext.demo.text import DocumentSpec, Paragraph, Section
 from smtext.engine import parallel_map, run_batches
 from smtext.errors import SMError
@@ -77,10 +77,14 @@ def test_pdfplumber_backend_agrees(good_pdf):
 
 
 @pytest.mark.parametrize("kind, code", [("encrypted", "SM101"), ("truncated", "SM102"), ("image", "SM103"),
-                                        ("empty", "SM105"), ("missing", "SM106"), ("garbage", "SM102")])
+                                        ("unmapped", "SM104"), ("empty", "SM105"), ("missing", "SM106"),
+                                        ("garbage", "SM102")])
 def test_every_failure_reason_has_a_code(tmp_path, kind, code):
+    """Each reason with a real broken file, for both backends, and as a flagged batch record."""
     path = tmp_path / f"{kind}.pdf"
-    if kind == "encrypted":
+    if kind == "unmapped":
+        path.write_bytes(unmapped_font_pdf(np.random.default_rng(0)))
+    elif kind == "encrypted":
         path.write_bytes(render_pdf(_spec(), encrypt="secret"))
     elif kind == "truncated":
         path.write_bytes(truncate(render_pdf(_spec())))
@@ -101,14 +105,26 @@ def test_every_failure_reason_has_a_code(tmp_path, kind, code):
     assert rec["code"] == code and rec["pages"] == [] and rec["status"] != "ok"
 
 
-def test_garbled_cid_text_is_flagged(tmp_path, monkeypatch):
-    import smtext.extract as ex
-    monkeypatch.setattr(ex, "_pdfium_pages", lambda p, m: (["(cid:12)(cid:34)(cid:56) 年报"], []))
-    path = tmp_path / "x.pdf"
-    path.write_bytes(b"%PDF")
-    with pytest.raises(SMError) as err:
-        extract_pdf(path)
-    assert err.value.code == "SM104"
+def test_unmapped_glyphs_are_what_each_backend_returns(tmp_path):
+    """The SM104 file really has a text layer: pdfplumber prints (cid:NN), PDFium raw codes."""
+    from smtext.extract import _pdfium_pages, _pdfplumber_pages, unmapped_chars
+
+    path = tmp_path / "unmapped.pdf"
+    path.write_bytes(unmapped_font_pdf(np.random.default_rng(0), n_pages=1, n_lines=5))
+    plumber = _pdfplumber_pages(path, None)[0][0]
+    pdfium = _pdfium_pages(path, None)[0][0]
+    assert plumber.count("(cid:") == 5 * 32
+    assert len("".join(pdfium.split())) == 5 * 32
+    assert unmapped_chars(pdfium)[0] > 0.9 * 5 * 32
+
+
+def test_real_report_text_is_not_flagged_as_unmapped(reference_dir, good_pdf):
+    from smtext.extract import unmapped_chars
+
+    for path in reference_dir.glob("04_annual_report_*/*_fulltext.txt"):
+        bad, total = unmapped_chars(path.read_text(encoding="utf-8"))
+        assert total > 100_000 and bad < 1e-3 * total, path.name
+    assert unmapped_chars("".join(extract_pdf(good_pdf).raw_pages))[0] == 0
 
 
 def test_bad_backend_names_the_allowed_values(good_pdf):

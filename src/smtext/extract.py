@@ -51,6 +51,13 @@ _FIX = {
     "SM108": "raise the timeout, or set max_pages, or inspect the file: it may be hostile or huge.",
 }
 _CID = re.compile(r"\(cid:\d+\)")
+# characters a Chinese or English report is made of: ASCII and Latin-1, Greek, general
+# punctuation, letter-like symbols, arrows, maths, box drawing, shapes, CJK symbols and
+# punctuation, kana, enclosed CJK, CJK ideographs (ext. A, unified, compatibility), CJK
+# compatibility and half/full-width forms. PDFium returns a glyph without a Unicode map
+# as its raw code, which lands mostly outside these blocks (e.g. U+1000-U+2000 or the PUA).
+_PLAUSIBLE = re.compile("[\t\n\r\x20-\x7e\xa0-\xff\u0370-\u03ff\u2000-\u27bf\u2e80-\u33ff"
+                        "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,28 @@ class ExtractedDocument:
         return len(self.pages)
 
 
+def unmapped_chars(text: str) -> tuple[int, int]:
+    """Count characters that come from glyphs without a Unicode map.
+
+    Parameters
+    ----------
+    text : str
+        Raw text of a document.
+
+    Returns
+    -------
+    bad, total : int
+        ``(cid:NN)`` codes (pdfplumber) and characters outside the blocks a Chinese
+        or English report uses (PDFium's raw glyph codes, U+FFFD, private use), and
+        the number of non-space characters.
+    """
+    cid = _CID.findall(text)
+    rest = _CID.sub("", text)
+    stripped = "".join(rest.split())
+    bad = sum(map(len, cid)) + len(stripped) - len(_PLAUSIBLE.findall(stripped))
+    return bad, sum(map(len, cid)) + len(stripped)
+
+
 def _fail(code: str, path: Path, detail: str = "") -> SMError:
     msg = f"{path.name} is {REASONS[code]}" + (f" ({detail})" if detail else "") + "."
     return SMError(code, msg, _FIX[code])
@@ -112,6 +141,8 @@ def _pdfium_pages(path: Path, max_pages: int | None) -> tuple[list[str], list[in
             textpage.close()
             page.close()
         return pages, image_pages
+    except pdfium.PdfiumError as exc:  # a damaged page after a readable header
+        raise _fail("SM102", path, f"page {len(pages) + 1}: {exc}") from None
     finally:
         pdf.close()
 
@@ -215,9 +246,9 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
     joined = "".join(raw)
     if not joined.strip():
         raise _fail("SM105", path, "no text")
-    cid_chars = sum(len(m) for m in _CID.findall(joined)) + joined.count("\ufffd")
-    if cid_chars > 0.3 * len(joined.strip()):
-        raise _fail("SM104", path, f"{cid_chars} of {len(joined)} characters unmapped")
+    bad, total = unmapped_chars(joined)
+    if bad > 0.3 * total:
+        raise _fail("SM104", path, f"{bad} of {total} characters unmapped")
     pages = normalize_pages(raw, strip_running=strip_running, drop_tables=drop_tables, simplified=simplified)
     return ExtractedDocument(str(path), pages, raw, tuple(image_pages), backend)
 

@@ -8,7 +8,9 @@ grids. ``invariant=1`` makes the bytes depend only on the content (same seed ->
 byte-identical files).
 
 Broken variants are made on purpose: encrypted (a user password), truncated
-(bytes cut off), and image-only (pages are pictures with no text layer).
+(bytes cut off), image-only (pages are pictures with no text layer) and
+unmapped glyphs (a font without a Unicode map: ``(cid:NN)`` in pdfplumber,
+raw glyph codes in PDFium).
 """
 
 from __future__ import annotations
@@ -229,3 +231,43 @@ def image_only_pdf(rng: np.random.Generator, n_pages: int = 4) -> bytes:
         c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def unmapped_font_pdf(rng: np.random.Generator, n_pages: int = 2, n_lines: int = 30) -> bytes:
+    """A PDF whose text uses a CID font without a Unicode map (``/ToUnicode``).
+
+    This is what many real reports made by old typesetting software look like:
+    the text layer exists but its glyph codes cannot be turned into characters,
+    so pdfplumber prints ``(cid:NN)`` and PDFium returns the raw codes.
+    Written by hand (reportlab always adds a Unicode map).
+    """
+    font = (b"<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SongTi /Encoding /Identity-H "
+            b"/DescendantFonts [%d 0 R] >>")
+    cid = (b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SongTi /CIDSystemInfo "
+           b"<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 >>")
+    descriptor = (b"<< /Type /FontDescriptor /FontName /ABCDEF+SongTi /Flags 4 /FontBBox [0 -200 1000 900] "
+                  b"/ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>")
+    n_fixed = 5  # catalog, pages, font, cid font, descriptor
+    page_ids = [n_fixed + 1 + 2 * k for k in range(n_pages)]
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % i for i in page_ids), n_pages),
+            font % 4, cid % 5, descriptor]
+    for k in range(n_pages):
+        lines = [b"BT", b"/F1 12 Tf", b"50 780 Td", b"16 TL"]
+        for _ in range(n_lines):
+            codes = rng.integers(1000, 8000, size=32)
+            lines.append(b"<" + "".join(f"{int(c):04X}" for c in codes).encode() + b"> Tj T*")
+        content = b"\n".join(lines + [b"ET"])
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+                    b"/Contents %d 0 R >>" % (page_ids[k] + 1))
+        objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
