@@ -22,8 +22,9 @@ Methods
           revenue``).
 ``acf``   Ackerberg, Caves & Frazer (2015): all coefficients in stage 2 with
           instruments (state_t, free_{t-1}).
-``wrdg``  Wooldridge (2009) one-step joint GMM of the two equations, with productivity
-          following an AR(1) (``g`` linear), efficient two-step weights, firm-clustered.
+``wrdg``  Wooldridge (2009) one-step GMM of the level and Markov equations sharing the
+          elasticities and the control function ``h``; ``g`` a polynomial of degree
+          ``g_degree`` in ``h_{t-1}`` (see :mod:`smtext.indicators.tfp_wrdg`).
 ``gmm``   Blundell & Bond (2000) system GMM of the dynamic (AR(1)) production
           function with collapsed lag instruments, two-step weights and the
           common-factor restrictions imposed by minimum distance.
@@ -426,37 +427,6 @@ def _linear_gmm(X, y, Z, groups, two_step=True):
     return b, V, u
 
 
-def _fit_wrdg(p: _Panel, opts) -> tuple[np.ndarray, dict]:
-    nf, ns = p.F.shape[1], p.S.shape[1]
-    ok1 = np.isfinite(p.P)
-    SP = np.column_stack([p.S, p.P])
-    # built once on all rows with a proxy, so the lagged polynomial shares its scaling
-    B = poly_basis(SP[ok1], opts["poly_degree"])
-    Cfull = np.full((len(p.y), B.shape[1]), np.nan)
-    Cfull[ok1] = B
-    Cl = p.lagged(Cfull)
-    Fl = p.lagged(p.F)
-    ok2 = ok1 & np.isfinite(Cl).all(axis=1) & np.isfinite(Fl).all(axis=1)
-    K = Cfull.shape[1]
-    n1, n2 = int(ok1.sum()), int(ok2.sum())
-    # eq1: y = bf F + c1'poly(S,P)             instruments F, poly(S,P)
-    # eq2: y = bf F + bs S + c2'poly(S,P)_{t-1} instruments S, F_{t-1}, poly(S,P)_{t-1}
-    X1 = np.column_stack([p.F[ok1], np.zeros((n1, ns)), Cfull[ok1], np.zeros((n1, K))])
-    X2 = np.column_stack([p.F[ok2], p.S[ok2], np.zeros((n2, K)), Cl[ok2]])
-    Z1 = np.column_stack([p.F[ok1], Cfull[ok1]])
-    Z2 = np.column_stack([p.S[ok2], Fl[ok2], Cl[ok2]])
-    Z = np.block([[Z1, np.zeros((n1, Z2.shape[1]))], [np.zeros((n2, Z1.shape[1])), Z2]])
-    X = np.vstack([X1, X2])
-    y = np.concatenate([p.y[ok1], p.y[ok2]])
-    g = np.concatenate([p.firm[ok1], p.firm[ok2]])
-    if n2 < 10 * (nf + ns + K):
-        raise SMError("SM410", f"only {n2} firm-years have the lags Wooldridge's second equation needs.",
-                      "use a longer panel or a lower poly_degree.")
-    b, V, _ = _linear_gmm(X, y, Z, g)
-    k = nf + ns
-    return b[:k], {"se": np.sqrt(np.diag(V))[:k], "nobs": n2, "n_eq1": n1}
-
-
 def _fit_gmm(p: _Panel, opts) -> tuple[np.ndarray, dict]:
     """Blundell-Bond system GMM of y_t = pi'[x_t, x_{t-1}, y_{t-1}] + eta_i + v_t, then COMFAC."""
     X = np.column_stack([p.F, p.S])
@@ -554,7 +524,9 @@ def _fit_any(method: str, p: _Panel, opts, rng) -> tuple[np.ndarray, dict]:
     if method == "acf":
         return _fit_acf(p, opts, rng)
     if method == "wrdg":
-        return _fit_wrdg(p, opts)
+        from .tfp_wrdg import fit_wrdg
+
+        return fit_wrdg(p, opts, rng)
     return _fit_gmm(p, opts)
 
 
