@@ -113,6 +113,11 @@ def test_full_report_counts_equal_planted(world, planted):
         assert man["lexicons"][name]["sha256"] == lex.sha256 and man["lexicons"][name]["n_terms"] == len(lex)
     assert man["parameters"]["filters"] == ["negation", "third_party"]
     assert sum(man["counts"]["missing_by_reason"].values()) == int((~ok).sum())
+    for name in LEXICONS:   # hits removed by each filter = the planted negated / third-party mentions
+        assert man["counts"]["removed_by_filter"][name] == {
+            "negation": int(_expected(planted, good, name, {"negated"}).sum()),
+            "third_party": int(_expected(planted, good, name, {"third_party"}).sum())}
+    assert man["counts"]["removed_by_filter"]["smart_manufacturing"]["negation"] > 0
     assert len(man["inputs"]) == 2
 
 

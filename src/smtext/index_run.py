@@ -62,6 +62,8 @@ class IndexRun:
         Clean-control screening (None when the smart-manufacturing lexicon was not counted).
     dropped : dict
         Documents without counts, by reason (extraction status or SM110/SM111).
+    removed : dict
+        Hits removed by each context filter, per lexicon: ``{lexicon: {filter: n}}``.
     """
 
     out: Path
@@ -70,6 +72,7 @@ class IndexRun:
     firm_years: pd.DataFrame = field(repr=False)
     clean: pd.DataFrame | None = field(repr=False, default=None)
     dropped: dict = field(default_factory=dict)
+    removed: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
@@ -79,6 +82,8 @@ class IndexRun:
                 f"{len(self.firm_years)} firm-years")
         if self.clean is not None:
             text += f"; {int(self.clean['clean'].sum())} clean-control firms"
+        if any(self.removed.values()):
+            text += f"; hits removed by the context filters: {self.removed}"
         return text + f"; output in {self.out}"
 
 
@@ -245,6 +250,9 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
             table[c] = pd.NA
         table[c] = table[c].astype("Float64")
     dropped = table.loc[table["scope_status"] != "ok", "scope_status"].value_counts().sort_index().to_dict()
+    # hits each context filter removed (the per-document numbers are the <key>_removed_<filter> columns)
+    removed = {k: {f: int(table[f"{k}_removed_{f}"].fillna(0).sum()) if f"{k}_removed_{f}" in table else 0
+                   for f in filters} for k in lex}
     n_mda = int(table["scope_status"].isin(["SM110", "SM111"]).sum())
     if n_mda:
         warn("SM214", f"{n_mda} report(s) have no MD&A section that could be found (SM110/SM111); their MD&A "
@@ -279,9 +287,11 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         "index count", params, inputs={str(docs_path): file_sha256(docs_path), str(pages_path): file_sha256(pages_path)},
         extra={"lexicons": {k: {**v.provenance(), "meta": v.meta} for k, v in lex.items()},
                "counts": {"documents": len(table), "with_counts": int((table["scope_status"] == "ok").sum()),
-                          "missing_by_reason": dropped, "firm_years": len(firm_years),
+                          "missing_by_reason": dropped, "removed_by_filter": removed,
+                          "firm_years": len(firm_years),
                           "firm_years_missing": firm_years.attrs.get("dropped", {}),
                           "clean_firms": int(clean["clean"].sum()) if clean is not None else None},
                "outputs": sorted(p.name for p in out.iterdir() if p.name != "manifest.json"),
                "seconds": round(time.perf_counter() - started, 2)}))
-    return IndexRun(out=out, documents=table, terms=terms, firm_years=firm_years, clean=clean, dropped=dropped)
+    return IndexRun(out=out, documents=table, terms=terms, firm_years=firm_years, clean=clean, dropped=dropped,
+                    removed=removed)
