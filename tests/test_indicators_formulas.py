@@ -116,6 +116,11 @@ def test_hhi_by_cell():
     with pytest.warns(UserWarning, match="SM430: 2 rows"):
         m = concentration.hhi(d.assign(revenue=[1.0, np.nan, -2.0, 5.0]))
     assert m.tolist() == pytest.approx([1.0, 1.0, 1.0, 1.0])
+    # a firm listed twice in one industry-year would count twice: coded error
+    firms = d.assign(stkcd=["a", "b", "b", "c"])
+    with pytest.raises(SMError, match="SM401"):
+        concentration.hhi(firms)
+    assert concentration.hhi(firms, idname=None).tolist() == pytest.approx(h.tolist())
 
 
 def test_ct_pt_st():

@@ -203,7 +203,7 @@ def hhi_cmd(
 
     try:
         data = _read(panel)
-        h = hhi(data, value=value, by=list(by))
+        h = hhi(data, value=value, by=list(by), idname=idname if idname in data.columns else None)
     except SMError as e:
         _fail(e)
     _write(out, _keyed(data, idname, tname, HHI=h.to_numpy()), "hhi", {"value": value, "by": list(by)}, panel)

@@ -10,16 +10,40 @@ from ..errors import SMError, require_columns, warn
 __all__ = ["hhi", "supply_chain_concentration", "theil"]
 
 
-def hhi(data: pd.DataFrame, *, value: str = "revenue", by=("industry", "year")) -> pd.Series:
+def hhi(data: pd.DataFrame, *, value: str = "revenue", by=("industry", "year"),
+        idname: str | None = "stkcd") -> pd.Series:
     """Herfindahl-Hirschman index of ``value`` shares within each ``by`` cell, per row.
 
     ``HHI_g = sum_i (x_i / sum_g x)^2`` over firms in cell g (industry-year, or
     city-industry-year with ``by=("city", "industry", "year")``); in (0, 1]. Rows with a
     missing or negative ``value`` are left out of the shares (SM430 warning) and get the
     cell's HHI.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per firm and cell.
+    value : str
+        Column whose shares enter the index (revenue).
+    by : str or sequence of str
+        Cell columns.
+    idname : str or None
+        Firm column; when it is in ``data``, a firm listed twice in one cell raises
+        SM401 (its revenue would count twice). ``None`` skips the check.
+
+    Returns
+    -------
+    pandas.Series
+        ``HHI`` aligned to ``data.index``.
     """
     by = [by] if isinstance(by, str) else list(by)
     require_columns(data, [value] + by, "panel")
+    if idname is not None and idname in data.columns:
+        dup = data.duplicated([idname] + by, keep=False)
+        if dup.any():
+            raise SMError("SM401", f"{int(dup.sum())} rows repeat a firm within one {by} cell, e.g. "
+                                   f"{data.loc[dup, [idname] + by].head(2).to_dict('records')}.",
+                          "deduplicate the panel (one row per firm-year) first.")
     x = pd.to_numeric(data[value], errors="coerce")
     bad = ~(x >= 0)
     if bad.any():
