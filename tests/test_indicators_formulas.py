@@ -210,6 +210,13 @@ def test_bartik_and_robot_penetration():
                         "employment_base": [1000.0, 100.0]})
     pr = shiftshare.robot_penetration(firms, rob).set_index("stkcd")["robot_penetration"]
     assert pr["x"] == pytest.approx(0.2 / 0.4 * 0.1) and pr["z"] == pytest.approx(0.6 / 0.4 * 0.5)
+    # a repeated share, shock, firm or industry-year would count twice: coded error
+    with pytest.raises(SMError, match="SM401"):
+        shiftshare.bartik(pd.concat([shares, shares.head(1)]), shocks)
+    with pytest.raises(SMError, match="SM401"):
+        shiftshare.bartik(shares, pd.concat([shocks, shocks.head(1)]))
+    with pytest.raises(SMError, match="SM401"):
+        shiftshare.robot_penetration(pd.concat([firms, firms.head(1)]), rob)
 
 
 def test_io_exposure():

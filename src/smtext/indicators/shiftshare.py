@@ -10,6 +10,15 @@ from ..errors import SMError, check_option, require_columns
 __all__ = ["bartik", "robot_penetration", "io_exposure", "dvar"]
 
 
+def _unique(data: pd.DataFrame, keys: list[str], what: str) -> None:
+    """Raise SM401 when ``keys`` repeat in ``data`` (a repeated share or shock would count twice)."""
+    dup = data.duplicated(keys, keep=False)
+    if dup.any():
+        raise SMError("SM401", f"{int(dup.sum())} rows of the {what} repeat a {keys} key, e.g. "
+                               f"{data.loc[dup, keys].head(2).to_dict('records')}.",
+                      f"keep one row per {keys} in the {what}.")
+
+
 def bartik(shares: pd.DataFrame, shocks: pd.DataFrame, *, unit: str = "stkcd", sector: str = "industry",
            share: str = "share", tname: str = "year", shock: str = "shock") -> pd.DataFrame:
     """Bartik exposure ``B_it = sum_k s_ik,base * g_kt``.
@@ -20,6 +29,8 @@ def bartik(shares: pd.DataFrame, shocks: pd.DataFrame, *, unit: str = "stkcd", s
     """
     require_columns(shares, [unit, sector, share], "shares")
     require_columns(shocks, [sector, tname, shock], "shocks")
+    _unique(shares, [unit, sector], "shares")
+    _unique(shocks, [sector, tname], "shocks")
     years = shocks[tname].unique()
     full = shares[[unit, sector, share]].merge(pd.DataFrame({tname: years}), how="cross").merge(
         shocks[[sector, tname, shock]], on=[sector, tname], how="left")
@@ -45,6 +56,8 @@ def robot_penetration(firms: pd.DataFrame, industry_robots: pd.DataFrame, *, idn
     """
     require_columns(firms, [idname, industry, worker_share], "firms")
     require_columns(industry_robots, [industry, tname, robots, base_employment], "industry robots")
+    _unique(firms, [idname], "firms")
+    _unique(industry_robots, [industry, tname], "industry robots")
     med = firms[worker_share].median()
     if not med > 0:
         raise SMError("SM450", "the median production-worker share is not positive.", "check worker_share.")
