@@ -56,6 +56,11 @@ def test_lists_split_on_every_separator_and_keep_the_main_code_first():
     assert split_field("Ｈ０４Ｌ２７／２６，Ｇ０６Ｆ１７／３０") == ["H04L27/26", "G06F17/30"]
     assert split_field("[H04L27/26]; 'G06F17/30'") == ["H04L27/26", "G06F17/30"]
     assert split_field(None) == [] and split_field(float("nan")) == []
+    # CNIPA exports: version and IPC-8 level flag glued to each code; ideographic space
+    assert split_field("H04L27/26(2006.01)I;G06F17/30(2006.01)N") == ["H04L27/26", "G06F17/30"]
+    assert split_field("H04L27/26 (2006.01) N, G06F 17/30 (2006.01) I") == ["H04L27/26", "G06F17/30"]
+    assert split_field("Ｈ０４Ｌ\u3000２７／２６") == ["H04L27/26"]
+    assert split_field("H04L0027260000;G06F0017300000") == ["H04L0027260000", "G06F0017300000"]
 
 
 def test_parse_ipc_reports_every_token_and_never_drops_one():
