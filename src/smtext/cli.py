@@ -145,14 +145,20 @@ def extract_cmd(
     simplified: bool = typer.Option(False, "--simplified", help="Convert traditional to simplified Chinese (needs opencc)."),
     manifest_csv: Path = typer.Option(None, "--manifest", exists=True, dir_okay=False,
                                       help="CSV with a path column (relative to FOLDER) instead of scanning FOLDER."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1,
+                                   help="Documents per resumable Parquet part (a killed run redoes at most two parts)."),
 ) -> None:
-    """Extract clean per-page text from a folder of PDFs, with failures.csv and a manifest."""
+    """Extract clean per-page text from a folder of PDFs, with failures.csv and a manifest.
+
+    Re-running into the same OUT skips documents already extracted with the same
+    file contents (sha256), backend and options; a killed run resumes where it stopped.
+    """
     from .pipeline import extract_folder
 
     try:
         summary = extract_folder(folder, out, backend=backend, doc_types=tuple(doc_type), jobs=jobs, scheduler=scheduler,
                                  max_pages=max_pages, timeout=timeout, drop_tables=drop_tables, simplified=simplified,
-                                 manifest_csv=manifest_csv)
+                                 manifest_csv=manifest_csv, batch_size=batch_size)
     except SMError as err:
         _fail(err)
     typer.echo(summary)

@@ -43,6 +43,49 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def file_hashes(root: str | Path, paths: list[str], cache: str | Path | None = None) -> list[str]:
+    """sha256 of many files, remembered between runs.
+
+    Parameters
+    ----------
+    root : str or Path
+        Folder the ``paths`` are relative to.
+    paths : list of str
+        Relative file paths.
+    cache : str or Path, optional
+        A Parquet file of earlier hashes keyed by path, size and modification
+        time; a file whose size and time are unchanged is not read again.
+        Written back (atomically) with the current files.
+
+    Returns
+    -------
+    list of str
+        Hex digests in the order of ``paths``.
+    """
+    import os
+
+    import pandas as pd
+
+    root = Path(root)
+    known: dict = {}
+    if cache is not None and Path(cache).exists():
+        old = pd.read_parquet(cache)
+        known = {(p, b, t): h for p, b, t, h in zip(old["path"], old["bytes"], old["mtime_ns"], old["sha256"])}
+    rows = []
+    for rel in paths:
+        st = (root / rel).stat()
+        key = (rel, st.st_size, st.st_mtime_ns)
+        digest = known.get(key) or file_sha256(root / rel)
+        rows.append((*key, digest))
+    if cache is not None:
+        cache = Path(cache)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.tmp")
+        pd.DataFrame(rows, columns=["path", "bytes", "mtime_ns", "sha256"]).to_parquet(tmp, index=False)
+        os.replace(tmp, cache)
+    return [r[3] for r in rows]
+
+
 def tree_sha256(root: str | Path, pattern: str = "*") -> str:
     """One sha256 over every file under ``root`` matching ``pattern``.
 

@@ -25,13 +25,28 @@ def enabled() -> bool:
 
 @contextmanager
 def bar(description: str, total: int | None):
-    """A context manager yielding ``advance(n=1)``; a no-op when bars are off."""
+    """A progress bar on stderr, or a no-op when bars are off (see :func:`enabled`).
+
+    Parameters
+    ----------
+    description : str
+        Label shown before the bar.
+    total : int or None
+        Number of steps.
+
+    Yields
+    ------
+    callable
+        ``advance(n=1)``.
+    """
     if not enabled():
         yield lambda n=1: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    # on stderr, the stream checked above: piping stdout to a file never captures a bar
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True) as prog:
+                  console=Console(stderr=True), transient=True) as prog:
         task = prog.add_task(description, total=total)
         yield lambda n=1: prog.advance(task, n)
