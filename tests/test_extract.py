@@ -228,3 +228,23 @@ def test_csv_manifest_fills_fields_from_file_names(tmp_path, good_pdf):
     with pytest.raises(SMError) as err:
         read_manifest(tmp_path / "bad.csv")
     assert err.value.code == "SM106"
+
+
+def test_tables_are_read_with_pdfplumber(tmp_path):
+    from smtext.demo.text import Table
+    from smtext.extract import extract_tables
+
+    rows = [["项目", "2019年", "2018年"], ["营业收入（元）", "1,234,567.89", "1,100,000.00"],
+            ["净利润（元）", "-12,345.00", "23,456.00"]]
+    spec = DocumentSpec(header="示例科技股份有限公司 2019年年度报告", cover=["2019年年度报告"],
+                        sections=[Section("mda", "第四节 经营情况讨论与分析", [Paragraph(LONG), Table(rows)])])
+    path = tmp_path / "t.pdf"
+    path.write_bytes(render_pdf(spec))
+    tables = extract_tables(path)
+    assert len(tables) == 1 and tables[0].rows == rows
+    assert tables[0].page == extract_pdf(path).n_pages             # drawn after the long paragraph
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(truncate(render_pdf(spec)))
+    with pytest.raises(SMError) as err:
+        extract_tables(bad)
+    assert err.value.code == "SM102"

@@ -1,7 +1,8 @@
 """One PDF -> per-page text, with quality flags instead of silent empty strings.
 
 Backends: ``pdfium`` (pypdfium2, the default: fast, same text as pdfplumber on
-the demo corpus) and ``pdfplumber``. Problems raise :class:`~smtext.errors.SMError`
+the demo corpus) and ``pdfplumber``; :func:`extract_tables` reads ruled tables
+with pdfplumber. Problems raise :class:`~smtext.errors.SMError`
 with a reason code, or, in batch use (:func:`extract_record`), become a
 flagged record that downstream indices turn into missing values, never zeros.
 
@@ -147,29 +148,84 @@ def _pdfium_pages(path: Path, max_pages: int | None) -> tuple[list[str], list[in
         pdf.close()
 
 
-def _pdfplumber_pages(path: Path, max_pages: int | None) -> tuple[list[str], list[int]]:
-    import pdfplumber
+@contextmanager
+def _plumber_errors(path: Path):
+    """Turn pdfminer's many exception types into SM101 (password) or SM102 (damaged)."""
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
     try:
-        with pdfplumber.open(str(path)) as pdf:
-            pages, image_pages = [], []
-            for i, page in enumerate(pdf.pages[:max_pages] if max_pages else pdf.pages):
-                text = page.extract_text() or ""
-                if not text.strip() and page.images:
-                    image_pages.append(i + 1)
-                pages.append(text)
-                page.close()
-            return pages, image_pages
+        yield
     except PDFPasswordIncorrect:
         raise _fail("SM101", path) from None
     except PDFSyntaxError as exc:
         raise _fail("SM102", path, str(exc)) from None
+    except (SMError, _Timeout):
+        raise
     except Exception as exc:  # pdfminer raises many types on damaged files
         if "password" in repr(exc).lower() or "encrypt" in repr(exc).lower():
             raise _fail("SM101", path) from None
         raise _fail("SM102", path, f"{type(exc).__name__}: {exc}") from None
+
+
+def _pdfplumber_pages(path: Path, max_pages: int | None) -> tuple[list[str], list[int]]:
+    import pdfplumber
+
+    with _plumber_errors(path), pdfplumber.open(str(path)) as pdf:
+        pages, image_pages = [], []
+        for i, page in enumerate(pdf.pages[:max_pages] if max_pages else pdf.pages):
+            text = page.extract_text() or ""
+            if not text.strip() and page.images:
+                image_pages.append(i + 1)
+            pages.append(text)
+            page.close()
+        return pages, image_pages
+
+
+@dataclass(frozen=True)
+class ExtractedTable:
+    """A table found by pdfplumber: its 1-based page and its rows of cell texts (None for empty cells)."""
+
+    page: int
+    rows: list[list[str | None]]
+
+
+def extract_tables(path: str | Path, max_pages: int | None = None, timeout: float | None = None) -> list[ExtractedTable]:
+    """Tables of a PDF (ruled grids), read with pdfplumber.
+
+    Parameters
+    ----------
+    path : str or Path
+        The PDF file.
+    max_pages : int, optional
+        Read at most this many pages.
+    timeout : float, optional
+        Seconds allowed for this document (SM108 when exceeded).
+
+    Returns
+    -------
+    list of ExtractedTable
+        In page order.
+
+    Raises
+    ------
+    SMError
+        SM101 encrypted, SM102 corrupt, SM106 not found, SM108 timeout.
+    """
+    import pdfplumber
+
+    path = Path(path)
+    if not path.is_file():
+        raise _fail("SM106", path)
+    out = []
+    try:
+        with _deadline(timeout), _plumber_errors(path), pdfplumber.open(str(path)) as pdf:
+            for i, page in enumerate(pdf.pages[:max_pages] if max_pages else pdf.pages):
+                out += [ExtractedTable(i + 1, rows) for rows in page.extract_tables()]
+                page.close()
+    except _Timeout:
+        raise _fail("SM108", path, f"over {timeout} s") from None
+    return out
 
 
 class _Timeout(Exception):
