@@ -100,6 +100,27 @@ def test_matches_statspai(sim, method, proxy):
         assert b.coef["k"] == pytest.approx(a.coef["k"], abs=1e-5)
 
 
+def test_acf_moments_equal_statspai_at_its_second_root(sim):
+    # statspai's ACF estimate on this panel (k = -0.41) is an exact root of our
+    # just-identified ACF moments too: started there, our search stays there with a zero
+    # criterion, while from the OLS start it finds the root near the truth (k = 0.28)
+    sp = pytest.importorskip("statspai")
+    from smtext.indicators import tfp as T
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = sp.ackerberg_caves_frazer(sim, output="y", free="l", state="k", proxy="m", panel_id="id", time="year")
+    d = sim.sort_values(["id", "year"])
+    firm, year = d["id"].to_numpy(), d["year"].to_numpy()
+    p = T._Panel(d["y"].to_numpy(float), d[["l"]].to_numpy(float), d[["k"]].to_numpy(float),
+                 d["m"].to_numpy(float), firm, year, T._lag_positions(firm, year))
+    opts = dict(poly_degree=3, g_degree=3, acf_overid=False, n_starts=1, x0=np.array([a.coef["l"], a.coef["k"]]))
+    b, info = T._fit_acf(p, opts, np.random.default_rng(0))
+    assert b == pytest.approx([a.coef["l"], a.coef["k"]], abs=1e-6) and info["criterion"] < 1e-20
+    ours = smtext.tfp.estimate(sim, "acf", proxy="m", acf_overid=False, **KW)
+    assert ours.info["criterion"] < 1e-15 and ours.coef["k"] == pytest.approx(BK, abs=0.05)
+
+
 @pytest.mark.reference
 @pytest.mark.parametrize("method,proxy", [("op", "log_investment"), ("lp", "log_materials"), ("acf", "log_materials")])
 def test_chilean_prodest_data_vs_statspai(reference_dir, method, proxy):
