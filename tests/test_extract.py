@@ -248,3 +248,16 @@ def test_tables_are_read_with_pdfplumber(tmp_path):
     with pytest.raises(SMError) as err:
         extract_tables(bad)
     assert err.value.code == "SM102"
+
+
+def test_text_steps_compose_and_are_idempotent():
+    from smtext.normalize import DEFAULT_TEXT_STEPS, normalize_text, unify_newlines
+
+    assert unify_newlines("甲\r\n乙\r丙\n") == "甲\n乙\n丙\n"
+    full = "公司持续推进各项业务发展并不断加强内部管理水平，报告期内推进智能"
+    raw = f"第四节　经营情况讨论与分析\r\n{full}\r\n制造建设，ＡＩ投入增长１２％。\r\n"
+    once = normalize_text(raw)
+    assert once == f"第四节 经营情况讨论与分析\n{full}制造建设，AI投入增长12%。\n"
+    assert normalize_text(once) == once
+    # the steps are plain str -> str functions: a user chain is just a tuple
+    assert normalize_text(raw, DEFAULT_TEXT_STEPS[:1]) == unify_newlines(raw)

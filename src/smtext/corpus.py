@@ -145,9 +145,24 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFrame:
     """A user's CSV manifest in the layout :func:`scan` returns.
 
-    The CSV needs a ``path`` column (relative to ``root``, default the CSV's folder);
-    ``stkcd``, ``year``, ``firm`` and ``doc_type`` are optional and filled from the
-    file name where missing. Rows whose file does not exist raise SM106 (listed).
+    Parameters
+    ----------
+    path : str or Path
+        The CSV. It needs a ``path`` column; ``stkcd``, ``year``, ``firm``,
+        ``doc_type`` and ``revision`` are optional and filled from the file name
+        where missing.
+    root : str or Path, optional
+        Folder the paths are relative to (default: the CSV's folder).
+
+    Returns
+    -------
+    DataFrame
+        Same columns as :func:`scan`.
+
+    Raises
+    ------
+    SMError
+        SM001 without a ``path`` column; SM106 when listed files do not exist.
     """
     from .errors import SMError, require_columns
 

@@ -313,6 +313,15 @@ def extract_record(path: str | Path, backend: str = "pdfium", max_pages: int | N
                    timeout: float | None = 120.0, **normalize) -> dict:
     """Batch form of :func:`extract_pdf`: a record that is either ok or flagged with a reason code.
 
+    Parameters
+    ----------
+    path : str or Path
+        The PDF file.
+    backend, max_pages, timeout
+        As in :func:`extract_pdf` (the timeout defaults to 120 s here).
+    **normalize
+        ``strip_running``, ``drop_tables``, ``simplified``.
+
     Returns
     -------
     dict

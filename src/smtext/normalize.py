@@ -51,7 +51,18 @@ def join_cjk_linebreaks(text: str, full_share: float = 0.8) -> str:
     of the widest line of the text. Headings, short last lines of paragraphs and
     table rows stay on their own lines, so section detection still sees them,
     while a keyword wrapped at the end of a full line (智能\n制造) is joined.
-    Set ``full_share=0`` to join every CJK-CJK break.
+
+    Parameters
+    ----------
+    text : str
+        One page (or any text with its line breaks).
+    full_share : float
+        A line at least this share of the widest line's display width is "full";
+        ``0`` joins every CJK-CJK break.
+
+    Returns
+    -------
+    str
     """
     lines = text.split("\n")
     if len(lines) < 2:
@@ -78,6 +89,13 @@ def join_pages(pages: Sequence[str], full_share: float = 0.8) -> tuple[str, list
     Pages are separated by a newline; a keyword wrapped from a full last line of
     one page to the first line of the next (智能 | 制造) is joined, as within a
     page, unless the next page opens with a section heading.
+
+    Parameters
+    ----------
+    pages : sequence of str
+        Normalised page texts.
+    full_share : float
+        As in :func:`join_cjk_linebreaks`.
 
     Returns
     -------
@@ -135,7 +153,22 @@ def repeated_lines(pages: Sequence[str], min_share: float = 0.5, edge: int = 2) 
 
 
 def strip_headers_footers(pages: Sequence[str], min_share: float = 0.5, edge: int = 2) -> list[str]:
-    """Drop running headers/footers (found by repetition across pages) and bare page numbers."""
+    """Drop running headers/footers (found by repetition across pages) and bare page numbers.
+
+    Parameters
+    ----------
+    pages : sequence of str
+        Raw page texts.
+    min_share : float
+        A line (digits masked) is a running header/footer when it is among the
+        first/last ``edge`` lines of at least this share of pages (and of 3 pages).
+    edge : int
+        How many non-blank lines at the top and bottom of a page are looked at.
+
+    Returns
+    -------
+    list of str
+    """
     rep = repeated_lines(pages, min_share, edge)
     out = []
     for page in pages:

@@ -97,6 +97,17 @@ def find_sections(text: str) -> list[Section]:
     A heading is a line ``第N节 标题`` (or 章) that is not a TOC entry (no dot
     leaders or trailing page number). Numbers must increase; a repeated or
     smaller number (a cross-reference that happens to start a line) is ignored.
+    Without any 第N节/章 heading, ``N.标题`` lines (H-share layout) are used.
+    The last section runs to the end of the text.
+
+    Parameters
+    ----------
+    text : str
+        Normalised report text (headings on their own lines).
+
+    Returns
+    -------
+    list of Section
     """
     heads = _headings(text, _HEADING) or _headings(text, _ARABIC)
     # keep an increasing chain of numbers (first occurrence of each)
