@@ -27,7 +27,8 @@ Methods
           ``g_degree`` in ``h_{t-1}`` (see :mod:`smtext.indicators.tfp_wrdg`).
 ``gmm``   Blundell & Bond (2000) system GMM of the dynamic (AR(1)) production
           function with collapsed lag instruments, two-step weights and the
-          common-factor restrictions imposed by minimum distance.
+          common-factor restrictions imposed by minimum distance
+          (:mod:`smtext.indicators.tfp_gmm`).
 
 Stage 2 of OP/LP minimises the sum of squared productivity innovations (as R/Stata
 ``prodest``); ACF and gross-output LP solve their moment conditions by GMM. The
@@ -48,7 +49,7 @@ from scipy import optimize, stats
 from ..errors import SMError, check_option, require_columns, warn
 from ..panel import check_keys
 
-__all__ = ["METHODS", "TFPResult", "TFPGroupResult", "estimate", "log_inputs", "poly_basis"]
+__all__ = ["METHODS", "TFPGroupResult", "TFPResult", "estimate", "log_inputs", "poly_basis"]
 
 METHODS = ("ols", "fe", "op", "lp", "acf", "wrdg", "gmm")
 
@@ -213,7 +214,7 @@ class _Panel:
     year: np.ndarray
     lag: np.ndarray
 
-    def take(self, rows: np.ndarray, new_firm: np.ndarray, new_lag: np.ndarray) -> "_Panel":
+    def take(self, rows: np.ndarray, new_firm: np.ndarray, new_lag: np.ndarray) -> _Panel:
         return _Panel(self.y[rows], self.F[rows], self.S[rows], self.P[rows], new_firm,
                       self.year[rows], new_lag)
 
@@ -306,7 +307,7 @@ def _survival_prob(p: _Panel, degree: int) -> np.ndarray:
 
 
 def _fit_oplp(p: _Panel, opts, rng) -> tuple[np.ndarray, dict]:
-    method, gross = opts["method"], opts["gross"]
+    gross = opts["gross"]   # OP and LP differ only in the proxy (and OP's attrition term)
     nf, ns = p.F.shape[1], p.S.shape[1]
     s1 = np.isfinite(p.P)
     B1 = poly_basis(np.column_stack([p.S[s1], p.P[s1]]), opts["poly_degree"])
@@ -400,98 +401,6 @@ def _fit_acf(p: _Panel, opts, rng) -> tuple[np.ndarray, dict]:
                "rho": rho, "n_stage1": int(s1.sum())}
 
 
-def _linear_gmm(X, y, Z, groups, two_step=True):
-    """Linear GMM with (Z'Z)^-1 then firm-clustered optimal weights; returns b, V, u."""
-    n = len(y)
-    W = np.linalg.pinv(Z.T @ Z / n)
-
-    def solve(W):
-        A = X.T @ Z @ W @ Z.T @ X
-        return np.linalg.solve(A, X.T @ Z @ W @ Z.T @ y)
-
-    b = solve(W)
-    codes, inv = np.unique(groups, return_inverse=True)
-
-    def meat(u):
-        sc = np.zeros((len(codes), Z.shape[1]))
-        np.add.at(sc, inv, Z * u[:, None])
-        return sc.T @ sc / n
-
-    if two_step:
-        W = np.linalg.pinv(meat(y - X @ b))
-        b = solve(W)
-    u = y - X @ b
-    G = Z.T @ X / n
-    bread = np.linalg.pinv(G.T @ W @ G)
-    V = bread @ G.T @ W @ meat(u) @ W @ G @ bread / n
-    return b, V, u
-
-
-def _fit_gmm(p: _Panel, opts) -> tuple[np.ndarray, dict]:
-    """Blundell-Bond system GMM of y_t = pi'[x_t, x_{t-1}, y_{t-1}] + eta_i + v_t, then COMFAC."""
-    X = np.column_stack([p.F, p.S])
-    q = X.shape[1]
-    y = p.y.copy()
-    if opts["time_effects"]:   # common year shocks removed by cross-sectional demeaning
-        codes, inv = np.unique(p.year, return_inverse=True)
-        y = _demean(y, inv, len(codes))
-        X = _demean(X, inv, len(codes))
-    V = np.column_stack([y, X])                   # variables whose lags instrument
-    Vl = p.lagged(V)
-    W_lev = np.column_stack([X, Vl[:, 1:], Vl[:, :1]])   # x_t, x_{t-1}, y_{t-1}
-    dY = y - p.lagged(y)
-    dW = W_lev - p.lagged(W_lev)
-    dV = V - Vl
-    first, last = opts["gmm_lags"]
-
-    def lag_pos(n):   # calendar lag n of every row (-1 when any year in between is absent)
-        cur = np.arange(len(y))
-        for _ in range(n):
-            cur = np.where(cur >= 0, p.lag[np.maximum(cur, 0)], -1)
-        return cur
-
-    def at(a, pos):
-        out = np.zeros_like(a)   # a missing instrument counts as 0 (as xtabond2)
-        ok = pos >= 0
-        out[ok] = a[pos[ok]]
-        return np.nan_to_num(out)
-
-    # collapsed instruments: levels dated t-first .. t-last for the differenced equation,
-    # the difference dated t-first+1 for the levels equation
-    Zd = np.column_stack([at(V, lag_pos(j)) for j in range(first, last + 1)])
-    Zl = at(dV, lag_pos(first - 1))
-    okd = np.isfinite(dY) & np.isfinite(dW).all(axis=1)
-    okl = np.isfinite(W_lev).all(axis=1) & np.isfinite(y)
-    nd, nl = int(okd.sum()), int(okl.sum())
-    kx = W_lev.shape[1]
-    Xs = np.vstack([np.column_stack([dW[okd], np.zeros(nd)]), np.column_stack([W_lev[okl], np.ones(nl)])])
-    ys = np.concatenate([dY[okd], y[okl]])
-    Zs = np.block([[Zd[okd], np.zeros((nd, Zl.shape[1] + 1))],
-                   [np.zeros((nl, Zd.shape[1])), Zl[okl], np.ones((nl, 1))]])
-    gs = np.concatenate([p.firm[okd], p.firm[okl]])
-    if nd < 10 * (kx + 1):
-        raise SMError("SM410", f"only {nd} firm-years have the two lags system GMM needs.",
-                      "use a longer panel or another method.")
-    pi, Vpi, _ = _linear_gmm(Xs, ys, Zs, gs)
-    pi, Vpi = pi[:kx], Vpi[:kx, :kx]
-    Winv = np.linalg.pinv(Vpi)
-
-    def h(th):   # pi = [beta, -rho*beta, rho]
-        beta, rho = th[:q], th[q]
-        return np.concatenate([beta, -rho * beta, [rho]])
-
-    def md(th):
-        d = pi - h(th)
-        return float(d @ Winv @ d)
-
-    th0 = np.concatenate([pi[:q], [min(max(pi[-1], -0.99), 0.99)]])
-    r = optimize.minimize(md, th0, method="BFGS")
-    J = optimize.approx_fprime(r.x, h, 1e-6)
-    Vth = np.linalg.pinv(J.T @ Winv @ J)
-    return r.x[:q], {"se": np.sqrt(np.diag(Vth))[:q], "nobs": nl, "rho": float(r.x[q]),
-                     "comfac_chi2": float(r.fun) , "pi": pi.tolist(), "n_diff": nd}
-
-
 def _one_blas_thread():
     """Context that keeps BLAS single-threaded.
 
@@ -527,13 +436,15 @@ def _fit_any(method: str, p: _Panel, opts, rng) -> tuple[np.ndarray, dict]:
         from .tfp_wrdg import fit_wrdg
 
         return fit_wrdg(p, opts, rng)
-    return _fit_gmm(p, opts)
+    from .tfp_gmm import fit_gmm
+
+    return fit_gmm(p, opts)
 
 
 # ----------------------------------------------------------------- bootstrap
 
 def _boot_chunk(method, p: _Panel, opts, seeds, blocks):
-    starts, lens, offs = blocks
+    starts, lens, _ = blocks
     out = []
     for ss in seeds:
         rng = np.random.default_rng(ss)
@@ -556,7 +467,7 @@ def _bootstrap(method, p: _Panel, opts, B: int, seed: int, n_jobs: int) -> np.nd
     order = np.lexsort((p.year, p.firm))
     if not np.array_equal(order, np.arange(len(order))):
         raise AssertionError("panel rows must be sorted by firm, year")  # _prepare guarantees it
-    codes, inv = np.unique(p.firm, return_inverse=True)
+    _, inv = np.unique(p.firm, return_inverse=True)
     lens = np.bincount(inv)
     starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
     p.firm_code = inv

@@ -168,7 +168,7 @@ def fit_wrdg(p, opts, rng) -> tuple[np.ndarray, dict]:
     if best is None:
         raise SMError("SM410", "the Wooldridge GMM did not converge from any start.",
                       "use another method (lp, acf) or a lower poly_degree.")
-    a0, c2, b, _g, rho = sys_.split(best.x)
+    _a0, _c2, b, _g, rho = sys_.split(best.x)
     V = sys_.vcov(best.x)[2:2 + sys_.k, 2:2 + sys_.k]
     return b, {"se": np.sqrt(np.diag(V)), "nobs": blk["n"], "rho": [float(r_) for r_ in rho],
                "criterion": float(2 * best.cost), "converged": bool(best.status > 0)}
