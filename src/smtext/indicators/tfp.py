@@ -7,8 +7,11 @@ panel in yuan). The model is ``y = b_f'free + b_s'state [+ b_m*proxy] + omega + 
 The returned ``omega`` is **log TFP including the constant and the transitory
 shock**, ``omega_it = y_it - b_f'free_it - b_s'state_it [- b_m*proxy_it]``, for every
 row of the input with finite ``y``, ``free`` and ``state`` (missing elsewhere). It is
-what Stata's ``prodest ..., predict omega`` returns in logs; do not take the log of it
-again (``levpet``'s ``predict, omega`` returns the *level* exp(omega)).
+what Stata's ``prodest`` then ``predict, residuals`` returns (``predict, exponential``
+gives its exponential; prodest's ``predict, omega`` is a different quantity, phi minus
+the fitted inputs, available only after ``fsresidual()``). Do not take the log of it
+again: ``levpet``'s ``predict, omega`` returns the *level* exp(omega), which copied
+do-files often log a second time.
 
 Methods
 -------
