@@ -23,7 +23,7 @@ _API = {
     "psm": "matching",
     "psm_did": "matching",
     "balance_table": "matching",
-    "entropy_balance": "matching",
+    "entropy_balance": "ebalance",
     "iv_2sls": "iv",
     "lag_treatment": "variants",
     "drop_years": "variants",

@@ -128,7 +128,7 @@ def _dummy_glm(data, yname, dname, idname, tname, controls, fe, cluster, family,
         # Newton with a tight tolerance: statsmodels' default for the negative binomial
         # (BFGS, gtol 1e-5) stops ~1e-5 short of the maximum (R MASS::glm.nb agrees with
         # the Newton optimum to 1e-8); fall back to the default optimiser if Newton fails.
-        fit = dict(disp=0, cov_type="cluster", cov_kwds={"groups": groups})
+        fit = {"disp": 0, "cov_type": "cluster", "cov_kwds": {"groups": groups}}
         try:
             res = model.fit(method="newton", maxiter=200, tol=1e-10, **fit)
             ok = res.mle_retvals.get("converged", True) and np.all(np.isfinite(res.params))
