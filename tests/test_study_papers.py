@@ -33,7 +33,7 @@ def test_paper004_spillover_tables_and_truth(world, tmp_path):
     assert _md_columns(out / "tables" / "table4_endogeneity.md") == 7
     assert _md_columns(out / "tables" / "table7_width.md") == 4
     base = (out / "tables" / "table3_baseline.md").read_text(encoding="utf-8")
-    assert "industry×year" in base and "province×year" in base
+    assert "行业×年份固定效应" in base and "省份×年份固定效应" in base
     panel = pd.read_parquet(out / "panel.parquet")
     pilots = pd.read_csv(res.stage_dir("panel") / "pilots.csv", dtype={"stkcd": str}, encoding="utf-8-sig")
     # pilot firms are dropped from the spillover sample; years end in 2019 as in the paper
@@ -82,3 +82,91 @@ def test_paper001_exports_tables_and_truth(world, tmp_path):
     # the world plants 0.25 on log overseas revenue given revenue (see the spec header)
     assert res.truth["planted"] == 0.25
     assert res.truth["covered"] is True, res.truth
+
+
+def _entropy_by_hand(x: pd.DataFrame, signs: dict) -> pd.Series:
+    """Entropy-weight index written out from the textbook formulas (independent of smtext)."""
+    z = pd.DataFrame(index=x.index)
+    for col, sign in signs.items():
+        lo, hi = x[col].min(), x[col].max()
+        z[col] = ((x[col] - lo) if sign == "+" else (hi - x[col])) / (hi - lo) + 1e-4
+    p = z / z.sum()
+    e = -(p * np.log(p)).sum() / np.log(len(z))
+    w = (1 - e) / (1 - e).sum()
+    return z @ w
+
+
+def test_paper002_four_measures_clean_controls_and_truth(world, tmp_path):
+    import json
+
+    import pyfixest as pf
+
+    from smtext.indicators.composite import NQPF_002
+
+    res = run_study("paper002", world, tmp_path / "out002")
+    out = res.out
+    # column counts of 002_155ab76cc2ab3a58.txt Tables 4-8
+    for name, k in {"table4_baseline": 8, "table5_endogeneity": 7, "table6_endogeneity": 6,
+                    "table7_competing": 5, "table8_mechanisms": 14}.items():
+        assert _md_columns(out / "tables" / f"{name}.md") == k, name
+    info = {s["stage"]: s for s in res.stages}
+    het = info["table.table9_heterogeneity"]
+    assert _md_columns(out / "tables" / "table9_heterogeneity.md") + len(het.get("groups_skipped", [])) == 7
+    assert all(0 <= t["p_empirical"] <= 1 for t in het["diff_tests"])
+    for fig in ("figure1_event_study", "figure1b_honest", "figure2_placebo"):
+        assert (out / "figures" / f"{fig}.png").stat().st_size > 1000
+    panel = pd.read_parquet(out / "panel.parquet")
+    # sample: pilots plus clean controls, whose annual reports never mention smart manufacturing
+    controls = panel[panel["gname"] == 0]
+    assert len(controls) and (controls.groupby("stkcd")["smart_count"].max().fillna(0) == 0).all()
+    assert panel.loc[panel["gname"] > 0, "stkcd"].nunique() > 0
+    # N_ML is missing, not zero, where a firm-year has no analyst report
+    assert panel["N_ML"].isna().any() and (panel["N_ML"].dropna() >= 0).all()
+    # NQPF equals the entropy index written out by hand over the world's indicator file
+    extras = pd.read_parquet(world / "data" / "firm_extras.parquet")
+    extras["hand"] = _entropy_by_hand(extras, NQPF_002)
+    m = panel[["stkcd", "year", "NQPF"]].merge(extras[["stkcd", "year", "hand"]], on=["stkcd", "year"])
+    assert len(m) == len(panel) and np.allclose(m["NQPF"], m["hand"], atol=1e-12)
+    # Bacon: weights sum to one and the weighted 2x2 estimates give the TWFE coefficient
+    bac = info["table.table_bacon"]
+    assert sum(v["weight"] for v in bac["bacon"].values()) == pytest.approx(1.0, abs=1e-9)
+    assert sum(v["weight"] * v["avg_est"] for v in bac["bacon"].values()) == pytest.approx(bac["twfe"], abs=1e-9)
+    # column 2 of Table 4 against pyfixest; the planted index effect is inside its 95% CI
+    est = pd.read_csv(res.stage_dir("table.table4_baseline") / "estimates.csv")
+    c2 = est[(est["column"] == 2) & (est["term"] == "IM")].iloc[0]
+    ref = pf.feols("NQPF ~ IM + Size + Lev + Roa + Cash + Age + Mb + Top1 + Dual | stkcd + year", data=panel,
+                   vcov={"CRV1": "stkcd"})
+    assert c2["estimate"] == pytest.approx(ref.coef()["IM"], abs=1e-8)
+    assert c2["std_error"] == pytest.approx(ref.se()["IM"], rel=1e-6)
+    truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))["effects"]["nqpf_index"]["att"]
+    assert res.truth["planted"] == pytest.approx(truth) and res.truth["covered"] is True, res.truth
+
+
+def test_paper003_dvar_and_robots_recover_the_planted_slope(world, tmp_path):
+    import pyfixest as pf
+
+    res = run_study("paper003", world, tmp_path / "out003")
+    out = res.out
+    # column counts of 003_0daf305fe15b913f.txt Tables 1, 2, 4, 6, 7, 8 (Tables 3 and 5 split by group)
+    for name, k in {"table1_baseline": 4, "table2_robustness": 6, "table4_ownership": 2, "table6_internal": 5,
+                    "table7_external": 4, "table8_gap": 5}.items():
+        assert _md_columns(out / "tables" / f"{name}.md") == k, name
+    for name in ("table3_region", "table5_intensity"):
+        assert 2 <= _md_columns(out / "tables" / f"{name}.md") <= 3
+    panel = pd.read_parquet(out / "panel.parquet")
+    # DVAR from the customs records and Robot from the worker shares equal what the world planted
+    truth = pd.read_parquet(world / "truth" / "dvar.parquet")
+    m = panel[["stkcd", "year", "DVAR", "Robot"]].merge(truth, on=["stkcd", "year"], how="left")
+    assert np.allclose(m["DVAR"], m["dvar"], atol=1e-9) and np.allclose(m["Robot"], m["robot_penetration"], rtol=1e-12)
+    # the industry-level columns use one row per industry-year
+    est2 = pd.read_csv(res.stage_dir("table.table2_robustness") / "estimates.csv")
+    assert est2.loc[est2["column"] == 3, "nobs"].iloc[0] == panel.groupby(["industry", "year"]).ngroups
+    # every Table 2 variant is printed on the Robot row
+    assert set(est2.loc[est2["term"].str.startswith("Robot"), "term"]) == {"Robot"}
+    # column 4 of Table 1 against pyfixest (Age is absorbed by the firm and year FE)
+    est = pd.read_csv(res.stage_dir("table.table1_baseline") / "estimates.csv")
+    c4 = est[(est["column"] == 4) & (est["term"] == "Robot")].iloc[0]
+    ref = pf.feols("DVAR ~ Robot + Finance + FinConstraints + CapIntensity + HHI | stkcd + year", data=panel,
+                   vcov={"CRV1": "stkcd"})
+    assert c4["estimate"] == pytest.approx(ref.coef()["Robot"], abs=1e-8)
+    assert res.truth["planted"] == 0.01 and res.truth["covered"] is True, res.truth

@@ -16,7 +16,12 @@ Layout of a spec (see ``smtext/specs/paper000.yaml`` for a full example)::
       text: {lexicons: {smart: smart_manufacturing}, filters: [negation]}
       tfp: {methods: [lp, op, ols, fe]}
       patents: {scheme: sei_ipc_2021}
-      city: {instruments: true}
+      city: {}                      # city controls, instruments, competing policies
+      nml: {seeds: [新质生产力], threshold: 0.9}      # Word2Vec index from analyst reports
+      extras: {composites: {NQPF: {preset: nqpf_002}}}  # firm_extras + entropy-weight indices
+      trade: {}                     # export DVAR from customs records
+      robots: {scale: 1}            # robot penetration, upstream/downstream exposure
+      subsidies: {}                 # R&D subsidies and tax refunds from grant items
     treatment: {design: firm | city_spillover, dname: DID, delay: 1}
     variables: {NAME: {OP: ARG}}    # derived columns, in order
     controls: {main: [ROA, Lev, ...]}
@@ -35,7 +40,6 @@ import difflib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -44,20 +48,23 @@ from .errors import SMError
 TOP_KEYS = ("study", "title", "paper", "description", "sample", "measures", "treatment", "variables", "controls",
             "labels", "tables", "figures", "report", "truth")
 SAMPLE_KEYS = ("years", "where", "drop_st", "drop_financial", "winsorize", "dropna", "manufacturing")
-MEASURE_KEYS = ("text", "tfp", "patents", "city")
+MEASURE_KEYS = ("text", "tfp", "patents", "city", "nml", "extras", "trade", "robots", "subsidies")
 TREATMENT_KEYS = ("design", "dname", "delay", "drop_pilot_firms")
 DESIGNS = ("firm", "city_spillover")
 TABLE_KEYS = ("title", "columns", "keep", "column_titles", "column_groups", "notes", "stat", "show_controls")
 COLUMN_KINDS = ("twfe", "progressive", "fepois", "logit", "iv", "lag", "split", "mechanism", "psm_did",
-                "robust_estimators", "ife", "describe")
+                "robust_estimators", "ife", "describe", "ebal_did", "did2s", "heckman", "dml", "bacon")
 COLUMN_KEYS = ("kind", "y", "x", "controls", "fe", "cluster", "unit_fe", "time_fe", "steps", "instrument", "lags",
                "by", "groups", "min_treated", "mediators", "covariates", "k", "where", "window", "variables",
-               "dropna", "balance", "vcov", "psm_sample", "label")
+               "dropna", "balance", "vcov", "psm_sample", "label", "selection", "exclusion", "learner", "folds",
+               "seed", "moments", "diff_test", "second_only", "rename")
 FIGURE_KINDS = ("event_study", "placebo", "pscore", "robust_event", "honest")
 FIGURE_KEYS = ("kind", "title", "y", "x", "controls", "fe", "cluster", "window", "draws", "seed", "covariates", "k",
                "grid", "where")
 VARIABLE_OPS = ("log", "log1p", "ratio", "esg_score", "copy", "city_pilot_count", "indicator", "median_above",
-                "zscore", "exp_shift", "map", "product", "median_group", "share_in", "volatility", "diff", "hhi", "sa_index", "mean")
+                "zscore", "exp_shift", "map", "product", "median_group", "share_in", "volatility", "diff", "hhi", "sa_index",
+                "mean", "firm_never", "max", "sum", "lag", "winsor", "group_mean", "group_max", "group_min", "first_in_group", "theil", "n_tfp",
+                "fc_index")
 TFP_METHODS = ("lp", "op", "acf", "ols", "fe")
 
 
@@ -256,6 +263,9 @@ def validate(spec: Spec) -> None:
             col = _mapping(spec, path, col, f"table {tname} column {i + 1}")
             _unknown(spec, path, col, COLUMN_KEYS)
             _option(spec, path + ("kind",), col.get("kind", "twfe"), COLUMN_KINDS, "kind")
+            if col.get("kind", "twfe") == "heckman" and not {"selection", "exclusion"} <= set(col):
+                raise spec.error("SM702", path, f"table {tname!r} column {i + 1}: a heckman column needs "
+                                 "'selection' (0/1 column of the probit) and 'exclusion'.")
             if col.get("kind", "twfe") not in ("describe", "robust_estimators", "mechanism") and "y" not in col:
                 raise spec.error("SM702", path, f"table {tname!r} column {i + 1} lacks 'y'.")
             _control_ref(spec, path + ("controls",), col.get("controls"), controls)
@@ -272,7 +282,7 @@ def validate(spec: Spec) -> None:
 
 
 def _control_ref(spec: Spec, path: tuple, value, controls: dict) -> None:
-    if isinstance(value, str) and value not in controls:
+    if isinstance(value, str) and value != "none" and value not in controls:
         raise spec.error("SM703", path, f"control set {value!r} is not defined under 'controls'.",
                          f"define it or use one of {list(controls)}.")
 

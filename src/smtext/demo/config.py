@@ -52,6 +52,11 @@ class WorldConfig:
     # city spillover (paper 004): key-technology applications of non-pilot firms
     # in a pilot city, from the year after the city's first pilot announcement
     spillover_keytech_effect: float = 0.30
+    # paper 003: export DVAR rises with the firm's robot penetration (robots per base-year
+    # worker of the industry, data/firm_extras + industry_robots); NQPF sub-indicators respond
+    # to the pilot with the deltas in smtext.demo.extras.NQPF_INDICATORS (paper 002)
+    dvar_robot_effect: float = 0.01
+    robot_scale: float = 1.0
 
     # pilot programme (MIIT 智能制造试点示范), projects per batch
     batch_sizes: tuple = ((2015, 46), (2016, 64), (2017, 97), (2018, 99))

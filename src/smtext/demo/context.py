@@ -56,17 +56,37 @@ def industry_robots(rng: np.random.Generator, cfg) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["industry", "year", "robot_stock"])
 
 
-def trade_records(rng: np.random.Generator, fin: pd.DataFrame) -> pd.DataFrame:
-    """Customs-style records per exporting firm-year: exports and imports by trade mode (yuan)."""
+def trade_records(rng: np.random.Generator, fin: pd.DataFrame, dvar: pd.Series | None = None) -> pd.DataFrame:
+    """Customs-style records per exporting firm-year: exports and imports by trade mode (yuan).
+
+    With ``dvar`` (a target export domestic value-added ratio per row of ``fin``), imports are
+    set so that the Upward-Wang-Zheng ratio computed from these records and ``revenue`` as total
+    sales equals the target exactly: foreign content ``F = 1 - dvar`` splits into processing
+    content ``min(0.95, 1.6 F)`` of processing exports and the ordinary content that balances
+    ``F * exports``; ordinary intermediate imports cover domestic sales too
+    (``M_O = F_o * (revenue - processing exports)``). Capital-goods imports come on top.
+    """
     ex = fin[fin["overseas_revenue"] > 0]
     rows = []
     for rec in ex.itertuples():
         proc_share = float(rng.beta(2, 5))
-        for mode, share in (("processing", proc_share), ("ordinary", 1 - proc_share)):
-            exports = rec.overseas_revenue * share
-            import_ratio = (0.55 if mode == "processing" else 0.12) * float(rng.uniform(0.7, 1.3))
-            rows.append((rec.stkcd, rec.year, mode, exports, exports * import_ratio,
-                         exports * import_ratio * float(rng.uniform(0.0, 0.1))))
+        x = float(rec.overseas_revenue)
+        xp, xo = x * proc_share, x * (1 - proc_share)
+        target = np.nan if dvar is None else float(dvar.get(rec.Index, np.nan))
+        caps = (float(rng.uniform(0.0, 0.05)), float(rng.uniform(0.0, 0.1)))
+        if np.isfinite(target) and rec.revenue > xp:
+            foreign = 1.0 - target
+            fp = min(0.95, 1.6 * foreign)
+            fo = (foreign * x - fp * xp) / xo
+            if fo < 0:   # processing-heavy exporter: the same content in both modes
+                fp = fo = foreign
+            inter = {"processing": fp * xp, "ordinary": fo * (rec.revenue - xp)}
+        else:
+            ratios = {"processing": 0.55 * float(rng.uniform(0.7, 1.3)), "ordinary": 0.12 * float(rng.uniform(0.7, 1.3))}
+            inter = {"processing": ratios["processing"] * xp, "ordinary": ratios["ordinary"] * xo}
+        for (mode, exports), cap in zip((("processing", xp), ("ordinary", xo)), caps):
+            capital = inter[mode] * cap
+            rows.append((rec.stkcd, rec.year, mode, exports, inter[mode] + capital, capital))
     return pd.DataFrame(rows, columns=["stkcd", "year", "trade_mode", "exports", "imports",
                                        "imports_capital_goods"])
 

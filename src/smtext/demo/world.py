@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import context, financials, pilots, text
+from . import context, extras, financials, pilots, text
 from .config import WorldConfig
 from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
@@ -35,7 +35,7 @@ from .pdf import image_only_pdf, render_pdf_with_pages, truncate
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
 # bump when the generator's output changes for the same config (invalidates cached worlds)
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -219,8 +219,15 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     city_panel, instruments = context.city_year(_rng(cfg, "city"), cfg)
     city_panel.to_parquet(out / "data" / "city_year.parquet", index=False)
     instruments.to_parquet(out / "data" / "city_instruments.parquet", index=False)
-    context.industry_robots(_rng(cfg, "robots"), cfg).to_parquet(out / "data" / "industry_robots.parquet", index=False)
-    context.trade_records(_rng(cfg, "trade"), obs).to_parquet(out / "data" / "trade.parquet", index=False)
+    robots = context.industry_robots(_rng(cfg, "robots"), cfg)
+    robots.to_parquet(out / "data" / "industry_robots.parquet", index=False)
+    extra = extras.firm_extras(_rng(cfg, "extras"), firms, obs, cfg)
+    extra.to_parquet(out / "data" / "firm_extras.parquet", index=False)
+    extras.city_policies(_rng(cfg, "policies"), cfg).to_parquet(out / "data" / "city_policies.parquet", index=False)
+    extras.io_table(_rng(cfg, "io")).to_parquet(out / "data" / "io_table.parquet", index=False)
+    robot = _robot_penetration(obs, extra, firms, robots, cfg)
+    dvar = extras.dvar_target(_rng(cfg, "dvar"), obs, robot, cfg.dvar_robot_effect, cfg)
+    context.trade_records(_rng(cfg, "trade"), obs, dvar).to_parquet(out / "data" / "trade.parquet", index=False)
     subsidy = context.subsidies(_rng(cfg, "subsidies"), obs)
     subsidy.drop(columns="truth_is_rd").to_parquet(out / "data" / "subsidies.parquet", index=False)
     subsidy[["item", "truth_is_rd"]].drop_duplicates().sort_values("item").to_csv(
@@ -258,12 +265,36 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     firms[["stkcd"] + latent].to_parquet(out / "truth" / "firm_latent.parquet", index=False)
 
     truth = _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_truth)
+    truth["effects"]["nqpf_index"] = extras.nqpf_truth(extra)
+    truth["effects"]["dvar_robot"] = {
+        "coefficient": cfg.dvar_robot_effect,
+        "rule": "DVAR_it = level_i + trend*t + coefficient*Robot_it + noise for exporters (Upward-Wang-Zheng "
+                "ratio of data/trade.parquet with revenue as total sales reproduces it exactly); Robot_it = "
+                "smtext.indicators.robots.firm_robot_exposure(scale=robot_scale) on financials + "
+                "firm_extras.production_workers + industry_robots, each firm's first year as base",
+        "robot_scale": cfg.robot_scale,
+        "mean_dvar": float(np.nanmean(dvar)), "mean_robot": float(np.nanmean(robot[dvar.notna()]))}
+    truth["files"]["truth_tables"].append("truth/dvar.parquet")
+    obs[["stkcd", "year"]].assign(robot_penetration=robot, dvar=dvar).to_parquet(out / "truth" / "dvar.parquet",
+                                                                                index=False)
     path = out / "truth.json"
     path.write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
     write_manifest(out / "manifest.json", build_manifest(
         "demo generate", parameters=cfg.to_dict(), seeds={"master": cfg.seed},
         extra={"outputs_sha256": world_fingerprint(out)}))
     return path
+
+
+def _robot_penetration(obs: pd.DataFrame, extra: pd.DataFrame, firms: pd.DataFrame, robots: pd.DataFrame,
+                       cfg: WorldConfig) -> pd.Series:
+    """Robot_it as a user computes it from the world's files (the DVAR effect is planted on it)."""
+    from ..indicators.robots import firm_robot_exposure
+
+    panel = obs[["stkcd", "year", "employees"]].reset_index(drop=True)
+    panel["industry"] = panel["stkcd"].map(firms.set_index("stkcd")["industry"])
+    panel["production_workers"] = extra["production_workers"].to_numpy()
+    robot = firm_robot_exposure(panel, robots, scale=cfg.robot_scale)
+    return pd.Series(robot.to_numpy(), index=obs.index, name="robot_penetration")
 
 
 def world_fingerprint(out: str | Path) -> str:

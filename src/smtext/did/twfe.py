@@ -67,10 +67,14 @@ def fit_feols(data: pd.DataFrame, yname: str, regressors: Sequence[str], fe: Seq
     est = pd.Series(np.asarray(m.coef()), index=names)
     se = pd.Series(np.asarray(m.se()), index=names)
     missing = [r for r in regressors if r not in names]
-    if missing:
-        raise SMError("SM502", f"{missing} was dropped as collinear with the fixed effects or other "
+    essential = [r for r in missing if r not in controls]
+    if essential:
+        raise SMError("SM502", f"{essential} was dropped as collinear with the fixed effects or other "
                                "regressors; it cannot be estimated.",
                       "check that the treatment varies within firms over time and across firms.")
+    if missing:  # a control absorbed by the FE (firm age under firm and year FE) is omitted, as reghdfe does
+        warn("SM502", f"control(s) {missing} are collinear with the fixed effects or other regressors and were "
+                      "omitted from this fit.", "drop them from the controls of this column if that is intended.")
     vcov_df = pd.DataFrame(np.asarray(m._vcov), index=names, columns=names)
     ex = {"dropped (missing values)": prep.n_dropped} if prep.n_dropped else {}
     ex.update(extra or {})
