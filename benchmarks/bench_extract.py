@@ -1,18 +1,29 @@
 """Benchmark: PDF extraction backends and the end-to-end document pipeline.
 
-Measures, in one run on the same files:
-- pages per second of raw text extraction with pypdfium2 and pdfplumber;
-- character agreement between the two backends (whitespace ignored);
-- documents per second of extract + normalise + MD&A detection at 1 and 2 workers;
-- peak resident memory of the parent and of the worker processes.
+Two corpora, each measured in the same run:
+
+* ``demo``: the annual reports of a generated demo world (``--firms``, 2011-2023). Its pages
+  are light (median ~160 characters: every section starts a page and holds a few sentences);
+* ``dense``: ``--dense-docs`` reports rendered with full pages of text and tables, about
+  the density of real reports (the two real reports in ../shared/reference have a median of
+  ~700 characters per page).
+
+For each corpus:
+
+- pages per second of raw text extraction with pypdfium2 and pdfplumber on ``--sample``
+  documents, and their character agreement (normalised text, whitespace ignored);
+- the document pipeline (extract + normalise + MD&A detection) with each backend on the same
+  sample: documents per second and the ratio (the issue's ">= 25x the pdfplumber pipeline");
+- the default pipeline over the whole corpus at 1 and 2 workers (speed-up), and the MD&A
+  found rate;
+- peak resident memory of ``smtext.pipeline.extract_documents`` (the path ``smtext extract``
+  runs: batches of Parquet parts) in a fresh process per corpus, for a corpus of
+  ``--small-firms`` and one of ``--firms`` firms: memory must not grow with corpus size.
 
 Usage::
 
-    python benchmarks/bench_extract.py [--firms 120] [--sample 60] [--out benchmarks/results/extract.json]
-
-A demo world of ``--firms`` firms (2011-2023) is generated into a temporary
-folder (or pass ``--world DIR``); ``--sample`` documents are used for the
-pdfplumber comparison, which is slow.
+    python benchmarks/bench_extract.py [--firms 120] [--small-firms 30] [--dense-docs 120]
+                                       [--sample 40] [--out benchmarks/results/extract.json]
 """
 
 from __future__ import annotations
@@ -20,11 +31,14 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from difflib import SequenceMatcher
 from pathlib import Path
+
+import numpy as np
 
 from smtext.corpus import scan, select
 from smtext.demo import WorldConfig, generate_world
@@ -33,19 +47,15 @@ from smtext.extract import _pdfium_pages, _pdfplumber_pages, extract_pdf, extrac
 from smtext.sections import find_mda_in_pages
 
 
-def _pipeline(path: str) -> int:
-    """Extract, normalise and find the MD&A of one document; returns 1 on success."""
+def _pipeline(args) -> int:
+    """Extract, normalise and find the MD&A of one document; 1 when the MD&A is found."""
+    path, backend = args if isinstance(args, tuple) else (args, "pdfium")
     try:
-        doc = extract_pdf(path)
+        doc = extract_pdf(path, backend=backend)
         find_mda_in_pages(doc.pages)
         return 1
     except Exception:
         return 0
-
-
-def _raw_pages(reader, paths):
-    """Raw page texts per document (only this is timed)."""
-    return [reader(Path(p), None)[0] for p in paths]
 
 
 def _comparable(docs):
@@ -55,68 +65,132 @@ def _comparable(docs):
     return ["".join("".join(pg.split()) for pg in normalize_pages(pages)) for pages in docs]
 
 
-def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--firms", type=int, default=120)
-    ap.add_argument("--sample", type=int, default=60)
-    ap.add_argument("--world", type=Path, default=None)
-    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/extract.json"))
-    args = ap.parse_args(argv)
+def _dense_corpus(folder: Path, n_docs: int, seed: int = 5) -> list[str]:
+    """Reports with full pages: 11 numbered sections of several long paragraphs and tables."""
+    from smtext.demo.pdf import render_pdf
+    from smtext.demo.text import NUMERALS, SECTION_TITLES, DocumentSpec, Paragraph, Section, Table, _filler, mda_title
 
-    tmp = None
-    world = args.world
-    if world is None:
-        tmp = tempfile.TemporaryDirectory()
-        world = Path(tmp.name)
-        generate_world(world, WorldConfig(n_firms=args.firms, seed=1), jobs=2)
-    kept, _ = select(scan(world / "reports" / "annual"))
-    paths = [str(world / "reports" / "annual" / p) for p in kept["path"]]
-    good = [p for p in paths if extract_record(p)["status"] == "ok"]
-    sample = good[: args.sample]
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n_docs):
+        year = 2015 + i % 8
+        sections = []
+        for k, title in enumerate(SECTION_TITLES):
+            blocks = [Paragraph(_filler(rng, 30)) for _ in range(int(rng.integers(2, 5)))]
+            blocks.insert(1, Table([["项目", f"{year}年", f"{year - 1}年", "增减"]] +
+                                   [[f"指标{j}", f"{rng.uniform(1e6, 1e9):,.2f}", f"{rng.uniform(1e6, 1e9):,.2f}",
+                                     f"{rng.uniform(-30, 30):.2f}%"] for j in range(8)]))
+            sections.append(Section(f"s{k}", f"第{NUMERALS[k]}节 {title.format(mda=mda_title(year, i % 3))}", blocks))
+        spec = DocumentSpec(header=f"示例{i:04d}股份有限公司 {year}年年度报告",
+                            cover=[f"示例{i:04d}股份有限公司", f"{year}年年度报告"], sections=sections)
+        path = folder / f"{600000 + i:06d}_{year}_示例{i:04d}_{year}年年度报告.pdf"
+        path.write_bytes(render_pdf(spec))
+        paths.append(str(path))
+    return paths
 
+
+def _memory_run(folder: Path, work: Path) -> dict:
+    """Peak RSS of extract_documents over ``folder`` in a fresh process (parent and workers)."""
+    code = f"""
+import json, resource
+from pathlib import Path
+from smtext.corpus import scan, select
+from smtext.pipeline import extract_documents
+root = Path({str(folder)!r})
+kept, _ = select(scan(root))
+docs = extract_documents(root, kept, Path({str(work)!r}), jobs=2)
+print(json.dumps({{"documents": int(len(docs)), "pages": int(docs["n_pages"].fillna(0).sum()),
+                  "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
+"""
     t = time.perf_counter()
-    raw_pdfium = _raw_pages(_pdfium_pages, sample)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    res = json.loads(out.strip().splitlines()[-1])
+    res["seconds"] = time.perf_counter() - t
+    return res
+
+
+def _measure(paths: list[str], sample_n: int) -> dict:
+    good = [p for p in paths if extract_record(p)["status"] == "ok"]
+    sample = good[:sample_n]
+    t = time.perf_counter()
+    raw_pdfium = [_pdfium_pages(Path(p), None)[0] for p in sample]
     t_pdfium = time.perf_counter() - t
     t = time.perf_counter()
-    raw_plumber = _raw_pages(_pdfplumber_pages, sample)
+    raw_plumber = [_pdfplumber_pages(Path(p), None)[0] for p in sample]
     t_plumber = time.perf_counter() - t
-    n_pdfium, n_plumber = sum(map(len, raw_pdfium)), sum(map(len, raw_plumber))
-    text_pdfium, text_plumber = _comparable(raw_pdfium), _comparable(raw_plumber)
+    n_pages = sum(map(len, raw_pdfium))
     same = total = 0
-    for a, b in zip(text_pdfium, text_plumber):
+    for a, b in zip(_comparable(raw_pdfium), _comparable(raw_plumber)):
         sm = SequenceMatcher(None, a, b, autojunk=False)
         same += sum(blk.size for blk in sm.get_matching_blocks())
         total += max(len(a), len(b))
-
+    pipe = {}
+    for backend in ("pdfium", "pdfplumber"):
+        t = time.perf_counter()
+        found = sum(_pipeline((p, backend)) for p in sample)
+        pipe[backend] = (time.perf_counter() - t, found)
     timings = {}
     for jobs in (1, 2):
         t = time.perf_counter()
-        ok = sum(parallel_map(_pipeline, paths, jobs=jobs, chunksize=16))
+        ok = sum(parallel_map(_pipeline, good, jobs=jobs, chunksize=16))
         timings[jobs] = (time.perf_counter() - t, ok)
-    n_pages_all = sum(len(_pdfium_pages(Path(p), None)[0]) for p in good)
-
-    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    result = {
-        "documents": len(paths), "pages": n_pages_all, "sample_documents": len(sample),
-        "pdfium_pages_per_s": n_pdfium / t_pdfium, "pdfplumber_pages_per_s": n_plumber / t_plumber,
-        "pdfium_vs_pdfplumber_speed_ratio": (n_pdfium / t_pdfium) / (n_plumber / t_plumber),
+    all_pages = sum(len(_pdfium_pages(Path(p), None)[0]) for p in good)
+    chars = sum(len(pg) for doc in raw_pdfium for pg in doc)
+    return {
+        "documents": len(paths), "extractable_documents": len(good), "pages": all_pages,
+        "sample_documents": len(sample), "sample_pages": n_pages, "chars_per_page": chars / max(n_pages, 1),
+        "pdfium_pages_per_s": n_pages / t_pdfium, "pdfplumber_pages_per_s": n_pages / t_plumber,
+        "raw_speed_ratio": t_plumber / t_pdfium,
         "char_agreement": same / total if total else 1.0,
-        "pipeline_docs_per_s_1_worker": len(paths) / timings[1][0],
-        "pipeline_docs_per_s_2_workers": len(paths) / timings[2][0],
+        "pipeline_docs_per_s_pdfium": len(sample) / pipe["pdfium"][0],
+        "pipeline_docs_per_s_pdfplumber": len(sample) / pipe["pdfplumber"][0],
+        "pipeline_speed_ratio": pipe["pdfplumber"][0] / pipe["pdfium"][0],
+        "pipeline_docs_per_s_1_worker": len(good) / timings[1][0],
+        "pipeline_docs_per_s_2_workers": len(good) / timings[2][0],
+        "pipeline_pages_per_s_2_workers": all_pages / timings[2][0],
         "speedup_1_to_2_workers": timings[1][0] / timings[2][0],
-        "extractable_documents": len(good),
-        "mda_found_rate_on_extractable": timings[1][1] / len(good),
-        "peak_rss_mb_parent": self_rss, "peak_rss_mb_worker": child_rss,
-        "python": sys.version.split()[0],
+        "mda_found_rate": timings[1][1] / len(good),
     }
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--firms", type=int, default=120)
+    ap.add_argument("--small-firms", type=int, default=30)
+    ap.add_argument("--dense-docs", type=int, default=120)
+    ap.add_argument("--sample", type=int, default=40)
+    ap.add_argument("--world", type=Path, default=None, help="use this demo world instead of generating one")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/extract.json"))
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        world = args.world
+        if world is None:
+            world = tmp / "world"
+            generate_world(world, WorldConfig(n_firms=args.firms, seed=1), jobs=2)
+        small = tmp / "small"
+        generate_world(small, WorldConfig(n_firms=args.small_firms, seed=2), jobs=2)
+        kept, _ = select(scan(world / "reports" / "annual"))
+        demo_paths = [str(world / "reports" / "annual" / p) for p in kept["path"]]
+        dense_paths = _dense_corpus(tmp / "dense", args.dense_docs)
+        result = {"demo": _measure(demo_paths, args.sample), "dense": _measure(dense_paths, args.sample)}
+        result["memory"] = {"small_corpus": _memory_run(small / "reports" / "annual", tmp / "m_small"),
+                            "large_corpus": _memory_run(world / "reports" / "annual", tmp / "m_large")}
+    result["peak_rss_mb_this_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["python"] = sys.version.split()[0]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    width = max(map(len, result))
-    for k, v in result.items():
-        print(f"{k:<{width}}  {v:,.3f}" if isinstance(v, float) else f"{k:<{width}}  {v}")
-    if tmp:
-        tmp.cleanup()
+    print(f"{'':<34}{'demo':>14}{'dense':>14}")
+    for key in result["demo"]:
+        a, b = result["demo"][key], result["dense"][key]
+        fmt = (lambda v: f"{v:>14,.3f}") if isinstance(a, float) else (lambda v: f"{v:>14,}")
+        print(f"{key:<34}{fmt(a)}{fmt(b)}")
+    for name, m in result["memory"].items():
+        print(f"memory {name:<27}{m['documents']:>6} docs {m['pages']:>7} pages  parent {m['parent_mb']:.0f} MB"
+              f"  workers {m['worker_mb']:.0f} MB  {m['seconds']:.1f} s")
     return result
 
 

@@ -32,3 +32,17 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return ROOT
+
+
+def r_has(*packages: str) -> bool:
+    """True when Rscript runs and can load every package (R peer tests skip otherwise)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("Rscript") is None:
+        return False
+    code = "; ".join(f"suppressMessages(library({p}))" for p in packages) or "invisible(0)"
+    try:
+        return subprocess.run(["Rscript", "-e", code], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False

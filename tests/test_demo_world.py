@@ -279,6 +279,22 @@ def test_same_seed_is_byte_identical_and_another_seed_differs(tmp_path, world):
     assert world_fingerprint(a) != world_fingerprint(c)
 
 
+def test_tables_only_world_has_the_same_tables(tmp_path):
+    from smtext.manifest import file_sha256
+
+    small = WorldConfig(n_firms=20, first_year=2014, last_year=2017, seed=11)
+    full, lean = tmp_path / "full", tmp_path / "lean"
+    generate_world(full, small, jobs=1)
+    generate_world(lean, small, jobs=1, documents=False)
+    assert not (lean / "reports").exists() or not any((lean / "reports").rglob("*.pdf"))
+    files = sorted(p.name for p in (full / "data").iterdir())
+    assert files == sorted(p.name for p in (lean / "data").iterdir())
+    assert all(file_sha256(full / "data" / f) == file_sha256(lean / "data" / f) for f in files)
+    truth = json.loads((lean / "truth.json").read_text(encoding="utf-8"))
+    assert truth["documents"]["rendered"] is False
+    assert truth["effects"] == json.loads((full / "truth.json").read_text(encoding="utf-8"))["effects"]
+
+
 def test_regenerating_into_a_folder_replaces_the_old_world(tmp_path):
     generate_world(tmp_path, WorldConfig(n_firms=20, first_year=2014, last_year=2018, seed=1), jobs=1)
     generate_world(tmp_path, WorldConfig(n_firms=20, first_year=2014, last_year=2018, seed=2), jobs=1)

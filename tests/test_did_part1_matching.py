@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -14,7 +13,9 @@ import smtext.did as did
 from smtext.did._part1_sim import simulate_panel
 from smtext.errors import SMError
 
-HAS_R = shutil.which("Rscript") is not None
+from conftest import r_has
+
+HAS_R = r_has("MatchIt")
 
 
 def _toy_match_data(n=300, seed=1):
@@ -24,7 +25,7 @@ def _toy_match_data(n=300, seed=1):
     return pd.DataFrame({"t": t, "x1": x1, "x2": x2})
 
 
-@pytest.mark.skipif(not HAS_R, reason="Rscript not installed")
+@pytest.mark.skipif(not HAS_R, reason="R with MatchIt not installed")
 @pytest.mark.parametrize("k,replace,caliper,order", [(1, False, None, "data"), (2, False, None, "data"),
                                                      (3, True, None, "data"), (2, False, 0.02, "data"),
                                                      (1, False, None, "largest"), (2, False, 0.02, "largest")])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import warnings
 
@@ -15,7 +14,9 @@ import smtext.did as did
 from smtext.did._part1_sim import simulate_panel
 from smtext.errors import SMError, SMWarning
 
-HAS_R = shutil.which("Rscript") is not None
+from conftest import r_has
+
+HAS_R = r_has("sandwich")
 
 
 def _r(script: str) -> list[float]:
@@ -49,7 +50,7 @@ def test_twfe_equals_published_fixest_on_ehec(ehec):
 
 
 @pytest.mark.reference
-@pytest.mark.skipif(not HAS_R, reason="Rscript not installed")
+@pytest.mark.skipif(not HAS_R, reason="R with sandwich not installed")
 def test_twfe_cluster_se_equals_r_lm_sandwich(ehec, reference_dir):
     # Independent: R lm with state and year dummies + sandwich::vcovCL. vcovCL's HC0 meat
     # with cadjust = G/(G-1), times fixest's (N-1)/(N-K) with K = 13 (post + 12 year

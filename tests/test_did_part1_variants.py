@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -16,6 +15,8 @@ from sklearn.linear_model import LogisticRegression
 import smtext.did as did
 from smtext.did._part1_sim import simulate_panel
 from smtext.errors import SMError, SMWarning
+
+from conftest import r_has
 
 
 # ------------------------------------------------------------------ variants
@@ -68,7 +69,7 @@ def test_negbin_recovers_planted_effect_and_dispersion():
     assert r.extra["alpha"] == pytest.approx(0.5, abs=0.1)
 
 
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not installed")
+@pytest.mark.skipif(not r_has("MASS"), reason="R with MASS not installed")
 def test_negbin_matches_r_mass_glm_nb(tmp_path):
     # Independent: R MASS::glm.nb (NB2 by alternating ML for theta = 1 / alpha) with the
     # same year dummies; the likelihood is the same, so the optima agree (measured 1e-9;

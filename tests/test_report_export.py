@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -11,6 +10,8 @@ import pytest
 
 from smtext.errors import SMError, SMWarning
 from smtext.report.export import export_panel, to_csv_excel, to_parquet, to_stata
+
+from conftest import r_has
 
 
 @pytest.fixture()
@@ -81,7 +82,7 @@ def test_export_panel_dispatch(tmp_path, panel):
         export_panel(panel, tmp_path / "a.xls")
 
 
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not installed")
+@pytest.mark.skipif(not r_has("haven"), reason="R with haven not installed")
 def test_stata_file_reads_in_r_haven(tmp_path, panel):
     """Independent reader: R haven (ReadStat) sees the labels, strings and missing values."""
     path = to_stata(panel, tmp_path / "p.dta", labels=LABELS, data_label="示例面板")

@@ -90,6 +90,8 @@ def demo_generate(
     years: str = typer.Option("2011-2023", "--years", help="Fiscal years FIRST-LAST, inclusive."),
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Master seed: same seed -> byte-identical world."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Worker processes for rendering PDFs."),
+    documents: bool = typer.Option(True, "--documents/--no-documents",
+                                   help="Render the PDF reports (--no-documents: tables and truth only, much faster)."),
 ) -> None:
     """Generate the synthetic A-share world: tables, PDF reports, patents and truth.json."""
     from .demo import WorldConfig, generate_world
@@ -97,7 +99,7 @@ def demo_generate(
     first, last = _years(years)
     cfg = WorldConfig(n_firms=firms, first_year=first, last_year=last, seed=seed)
     try:
-        truth = generate_world(out, cfg, jobs=jobs)
+        truth = generate_world(out, cfg, jobs=jobs, documents=documents)
     except SMError as err:
         _fail(err)
     typer.echo(f"demo world written to {out} (truth: {truth})")

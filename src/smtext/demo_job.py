@@ -70,7 +70,7 @@ def stage_text_index(jobs: int):
                                 chars_col="n_chars")
         index.to_parquet(ctx.dir / "text_index.parquet", index=False)
         ctx.info.update(documents=len(doc), firm_years=len(index),
-                        missing_firm_years=int(index[f"smart_count"].isna().sum()))
+                        missing_firm_years=int(index["smart_count"].isna().sum()))
     return run
 
 
@@ -138,7 +138,7 @@ def stage_tfp():
 
         panel = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet")
         d = log_inputs(panel)
-        rows, coefs = [], []
+        coefs = []
         for method in TFP_METHODS:
             proxy = {"lp": "ln_cash_paid_goods", "acf": "ln_cash_paid_goods", "op": "ln_investment"}.get(method)
             res = estimate(d, method, y="ln_value_added", free="ln_employees", state="ln_fixed_assets_net",
@@ -367,35 +367,13 @@ def balanced(data: pd.DataFrame, idname: str, tname: str, years: tuple[int, int]
     return span[span[idname].isin(keep)].copy(), int(len(counts) - len(keep))
 
 
-def _multi_event_figure(events: dict):
-    import matplotlib.pyplot as plt
-
-    from .report.fonts import setup_cjk_font
-
-    setup_cjk_font()
-    fig, ax = plt.subplots(figsize=(7.0, 3.8))
-    width = 0.8 / max(1, len(events))
-    for k, (name, ev) in enumerate(events.items()):
-        t = ev.tidy().sort_values("rel_time")
-        x = t["rel_time"].to_numpy() - 0.4 + width * (k + 0.5)
-        err = [t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]]
-        ax.errorbar(x, t["estimate"], yerr=err, fmt="o", ms=3, capsize=2, label=name)
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.axvline(-0.5, color="grey", lw=0.8, ls="--")
-    ax.set_xlabel("相对政策时点")
-    ax.set_ylabel("估计系数（95% CI）")
-    ax.legend(frameon=False, ncol=5, fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def stage_robust():
     def run(ctx: StageContext) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
         from .did import bacon, event_inputs, honest, robust_comparison, twfe_weights
-        from .report import honest_did_plot, regression_table
+        from .report import event_study_compare_plot, honest_did_plot, regression_table
 
         d = pd.read_parquet(ctx.inputs["did"] / "estimation_sample.parquet")
         d = d.dropna(subset=["TFP_LP"])
@@ -406,7 +384,8 @@ def stage_robust():
         static, events = robust_comparison(bal, "TFP_LP", "year", "stkcd", "gname", window=(-4, 4))
         save_table(regression_table(list(static.values()), column_titles=list(static), keep=["ATT"],
                                     title="稳健性：异质性稳健的交错DID估计量（平衡面板）"), ctx.dir, "robust_estimators")
-        _multi_event_figure(events).savefig(figs / "robust_event_studies.png", dpi=150)
+        event_study_compare_plot(events, title="交错DID：TWFE与异质性稳健估计量的动态效应").savefig(
+            figs / "robust_event_studies.png", dpi=150)
         bac = bacon(bal, "TFP_LP", "stkcd", "year", "DID")
         bac.summary.to_csv(ctx.dir / "bacon_summary.csv")
         weights = twfe_weights(bal, "stkcd", "year", "DID", yname="TFP_LP")

@@ -179,7 +179,7 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
 
 
 def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 2,
-                   progress: Callable[[int, int], None] | None = None) -> Path:
+                   progress: Callable[[int, int], None] | None = None, documents: bool = True) -> Path:
     """Write a complete demo world to ``out`` and return the path of ``truth.json``.
 
     Parameters
@@ -192,9 +192,14 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
         Worker processes used to render the PDFs (output does not depend on it).
     progress : callable, optional
         Called as ``progress(done, total)`` while PDFs are written.
+    documents : bool
+        Render the PDF reports. ``False`` writes the tables and truth only (the document plan
+        is still drawn, so the tables are identical): enough for specs without text measures,
+        and much faster at the papers' scale.
     """
     cfg = cfg or WorldConfig()
     out = Path(out)
+    render = bool(documents)   # the name `documents` is reused below for the document table
     # a previous world's files would otherwise linger beside the new ones
     for sub in ("data", "truth", "reports"):
         if (out / sub).is_dir():
@@ -241,7 +246,8 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     total = len(jobs_list)
     pages_rows = []
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for done, (path, data, pages) in enumerate(pool.map(_render_job, jobs_list, chunksize=16), start=1):
+        rendered = pool.map(_render_job, jobs_list, chunksize=16) if render else ()
+        for done, (path, data, pages) in enumerate(rendered, start=1):
             target = out / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
@@ -265,6 +271,7 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     firms[["stkcd"] + latent].to_parquet(out / "truth" / "firm_latent.parquet", index=False)
 
     truth = _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_truth)
+    truth["documents"]["rendered"] = render
     truth["effects"]["nqpf_index"] = extras.nqpf_truth(extra)
     truth["effects"]["dvar_robot"] = {
         "coefficient": cfg.dvar_robot_effect,

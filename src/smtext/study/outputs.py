@@ -140,13 +140,14 @@ def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
                                    psm_kwargs={"k": int(f.get("k", 1)), "replace": True, "by": TIME}, cluster=cl)
             fig = pscore_density_plot(match, title=title)
         else:  # robust_event, honest: heterogeneity-robust event studies on the balanced panel
-            from ..demo_job import _multi_event_figure, balanced
+            from ..demo_job import balanced
+            from ..report import event_study_compare_plot
 
             dd = d.dropna(subset=[y])
             bal, _ = balanced(dd, ID, TIME, (int(dd[TIME].min()), int(dd[TIME].max())))
             _, events = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(f.get("window", (-4, 4))))
             if kind == "robust_event":
-                fig = _multi_event_figure(events)
+                fig = event_study_compare_plot(events, title=title)
             else:
                 betahat, sigma, n_pre, n_post = did.event_inputs(events["did2s"])
                 sens = did.honest(betahat, sigma, n_pre, n_post, method="RM",
