@@ -358,27 +358,17 @@ def stage_paper000_tables(world: Path):
 
 
 # ---------------------------------------------------------------- robust staggered DID (paper 002 referees)
-def balanced(data: pd.DataFrame, idname: str, tname: str, years: tuple[int, int]) -> tuple[pd.DataFrame, int]:
-    """Firms observed in every year of ``years`` (inclusive); returns the panel and firms dropped."""
-    span = data[data[tname].between(*years)]
-    n_years = years[1] - years[0] + 1
-    counts = span.groupby(idname)[tname].nunique()
-    keep = counts.index[counts == n_years]
-    return span[span[idname].isin(keep)].copy(), int(len(counts) - len(keep))
-
-
 def stage_robust():
     def run(ctx: StageContext) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
         from .did import bacon, event_inputs, honest, robust_comparison, twfe_weights
+        from .panel import balanced_panel
         from .report import event_study_compare_plot, honest_did_plot, regression_table
 
         d = pd.read_parquet(ctx.inputs["did"] / "estimation_sample.parquet")
-        d = d.dropna(subset=["TFP_LP"])
-        years = (int(d["year"].min()), int(d["year"].max()))
-        bal, n_dropped = balanced(d, "stkcd", "year", years)
+        bal, n_dropped = balanced_panel(d.dropna(subset=["TFP_LP"]), "stkcd", "year")
         figs = ctx.dir / "figures"
         figs.mkdir(exist_ok=True)
         static, events = robust_comparison(bal, "TFP_LP", "year", "stkcd", "gname", window=(-4, 4))

@@ -48,15 +48,20 @@ def parallel_map(func: Callable, items: Sequence, jobs: int | None = None, sched
         return _map(func, items, jobs, scheduler, advance, chunksize)
 
 
+def _dask_client(scheduler: str):
+    """A client of the Dask scheduler at ``scheduler`` (SM003 when dask.distributed is missing)."""
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:
+        raise SMError("SM003", "a Dask scheduler was given but dask.distributed is not installed.",
+                      'pip install "dask[distributed]"') from exc
+    return Client(scheduler)
+
+
 def _map(func: Callable, items: list, jobs: int | None, scheduler: str | None, advance, chunksize: int = 8) -> list:
     jobs = default_jobs() if jobs is None else jobs
     if scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError as exc:
-            raise SMError("SM003", "a Dask scheduler was given but dask.distributed is not installed.",
-                          'pip install "dask[distributed]"') from exc
-        with Client(scheduler) as client:
+        with _dask_client(scheduler) as client:
             out = client.gather(client.map(func, items, pure=False))
         advance(len(items))
         return list(out)
@@ -179,12 +184,7 @@ def _submitter(jobs: int | None, scheduler: str | None, needed: bool):
     if not needed:
         yield None
     elif scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError as exc:
-            raise SMError("SM003", "a Dask scheduler was given but dask.distributed is not installed.",
-                          'pip install "dask[distributed]"') from exc
-        with Client(scheduler) as client:
+        with _dask_client(scheduler) as client:
             yield lambda func, item: client.submit(func, item, pure=False)
     elif jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:

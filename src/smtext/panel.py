@@ -20,7 +20,7 @@ import pandas as pd
 from .errors import SMError, require_columns, warn
 
 __all__ = [
-    "check_keys", "lag", "lead", "winsorize", "zscore", "deflate",
+    "check_keys", "lag", "lead", "winsorize", "zscore", "deflate", "balanced_panel",
     "FilterResult", "drop_st", "drop_financial", "drop_ipo_year", "drop_missing",
     "filter_sample", "FINANCIAL_DIVISIONS",
 ]
@@ -177,6 +177,26 @@ def zscore(data: pd.DataFrame, columns, *, by: str | Sequence[str] | None = None
             mu, sd = g.transform("mean"), g.transform(lambda s: s.std(ddof=ddof))
         out[c] = (x - mu) / (sd.replace(0, np.nan) if isinstance(sd, pd.Series) else (sd or np.nan))
     return out
+
+
+def balanced_panel(data: pd.DataFrame, idname: str = "stkcd", tname: str = "year",
+                   years: tuple[int, int] | None = None) -> tuple[pd.DataFrame, int]:
+    """Firms observed in every year of ``years`` (inclusive; default: the data's first to last year).
+
+    Estimators that need a balanced panel (Callaway-Sant'Anna, Goodman-Bacon, interactive FE)
+    run on this subset; drop rows with a missing outcome first.
+
+    Returns
+    -------
+    (pandas.DataFrame, int)
+        The rows of the kept firms within ``years``, and the number of firms dropped.
+    """
+    if years is None:
+        years = (int(data[tname].min()), int(data[tname].max()))
+    span = data[data[tname].between(*years)]
+    counts = span.groupby(idname)[tname].nunique()
+    keep = counts.index[counts == years[1] - years[0] + 1]
+    return span[span[idname].isin(keep)].copy(), int(len(counts) - len(keep))
 
 
 def deflate(data: pd.DataFrame, columns, index: pd.DataFrame, *, value: str = "index",

@@ -66,7 +66,7 @@ def extract_documents(root: str | Path, manifest: pd.DataFrame, work_dir: str | 
     work_dir = Path(work_dir)
     rels = manifest["path"].tolist()
     hashes = file_hashes(root, rels, cache=work_dir / "sha256.parquet")
-    setting = stable_hash({"extractor": EXTRACTOR_VERSION, "backend": backend, "options": options})
+    setting = _setting(backend, options)
     items = [(str(root), rel, backend, options) for rel in rels]
     keys = [f"{digest}:{rel}:{setting}" for digest, rel in zip(hashes, rels)]
     parts = run_batches(_extract_one, items, work_dir / "parts", batch_size=batch_size, jobs=jobs,
@@ -84,6 +84,11 @@ def extract_documents(root: str | Path, manifest: pd.DataFrame, work_dir: str | 
     os.replace(tmp, work_dir / "pages.parquet")
     records = pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=["path"])
     return manifest.assign(sha256=hashes).merge(records, on="path", how="left", validate="one_to_one")
+
+
+def _setting(backend: str, options: dict) -> str:
+    """Key of everything besides the file itself that changes an extraction."""
+    return stable_hash({"extractor": EXTRACTOR_VERSION, "backend": backend, "options": options})
 
 
 def _atomic(path: Path, write) -> None:
@@ -128,8 +133,7 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
     kept, excluded = corpus.select(found, doc_types)
     _atomic(out / "excluded.csv", lambda p: excluded.to_csv(p, index=False))
     options = {"max_pages": max_pages, "timeout": timeout, "drop_tables": drop_tables, "simplified": simplified}
-    setting = stable_hash({"extractor": EXTRACTOR_VERSION, "backend": backend, "options": options})[:12]
-    work = out / "work" / f"{backend}-{setting}"
+    work = out / "work" / f"{backend}-{_setting(backend, options)[:12]}"
     work.mkdir(parents=True, exist_ok=True)
     documents = extract_documents(folder, kept, work, backend, jobs, scheduler, batch_size=batch_size, **options)
     _atomic(out / "documents.parquet", lambda p: documents.to_parquet(p, index=False))

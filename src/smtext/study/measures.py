@@ -6,6 +6,7 @@ it reads the world's files or its inputs' Parquet and writes its own Parquet.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -21,13 +22,10 @@ def stage_panel(world: Path):
         from ..panel import filter_sample, winsorize
 
         sample, treat = ctx.params["sample"], ctx.params["treatment"]
-        fin = pd.read_parquet(world / "data" / "financials.parquet")
-        dup = fin.duplicated([ID, TIME], keep="first")
-        fin = fin[~dup].reset_index(drop=True)
-        firms = pd.read_parquet(world / "data" / "firms.parquet")
-        panel = _controls(fin.merge(firms, on=ID, how="left", validate="many_to_one"))
-        steps = [{"step": "raw firm-years", "rows": int(len(fin) + dup.sum())},
-                 {"step": "duplicate firm-years dropped", "rows": int(len(panel)), "dropped": int(dup.sum())}]
+        merged, n_dup = _financials(world)
+        panel = _controls(merged)
+        steps = [{"step": "raw firm-years", "rows": int(len(panel) + n_dup)},
+                 {"step": "duplicate firm-years dropped", "rows": int(len(panel)), "dropped": n_dup}]
         if "years" in sample:
             before = len(panel)
             panel = panel[panel[TIME].between(*sample["years"])]
@@ -37,7 +35,7 @@ def stage_panel(world: Path):
             before = len(panel)
             panel = panel[panel["is_manufacturing"] == 1]
             steps.append({"step": "manufacturing firms", "rows": len(panel), "dropped": before - len(panel)})
-        pilots, matches = _matched_pilots(world, firms)
+        pilots, matches = _matched_pilots(world, pd.read_parquet(world / "data" / "firms.parquet"))
         matches.to_csv(ctx.dir / "pilot_matches.csv", index=False, encoding="utf-8-sig")
         pilots.to_csv(ctx.dir / "pilots.csv", index=False, encoding="utf-8-sig")
         dname = treat.get("dname", "DID")
@@ -150,14 +148,14 @@ def stage_city(world: Path):
     return run
 
 
-
-
-def _deduplicated(world: Path) -> pd.DataFrame:
-    """The world's financials without duplicate firm-years (first kept), with the firm table joined."""
+def _financials(world: Path) -> tuple[pd.DataFrame, int]:
+    """The world's financials without duplicate firm-years (first kept), joined to the firm table,
+    and the number of duplicates dropped."""
     fin = pd.read_parquet(world / "data" / "financials.parquet")
-    fin = fin[~fin.duplicated([ID, TIME], keep="first")].reset_index(drop=True)
+    dup = fin.duplicated([ID, TIME], keep="first")
+    fin = fin[~dup].reset_index(drop=True)
     firms = pd.read_parquet(world / "data" / "firms.parquet")
-    return fin.merge(firms, on=ID, how="left", validate="many_to_one")
+    return fin.merge(firms, on=ID, how="left", validate="many_to_one"), int(dup.sum())
 
 
 def stage_nml(world: Path, jobs: int):
@@ -202,8 +200,7 @@ def stage_extras(world: Path):
             ex[name] = res.score * float(opt.get("scale", 1.0))
             weights[name] = res.weights.iloc[0].round(6).to_dict() if len(res.weights) == 1 else "by year"
         ex.to_parquet(ctx.dir / "extras.parquet", index=False)
-        (ctx.dir / "weights.json").write_text(__import__("json").dumps(weights, indent=2, ensure_ascii=False),
-                                              encoding="utf-8")
+        (ctx.dir / "weights.json").write_text(json.dumps(weights, indent=2, ensure_ascii=False), encoding="utf-8")
         ctx.info.update(rows=len(ex), composites=list(weights))
     return run
 
@@ -227,7 +224,7 @@ def stage_trade(world: Path):
     def run(ctx: StageContext) -> None:
         from ..indicators.shiftshare import dvar
 
-        fin = _deduplicated(world)[[ID, TIME, "revenue"]]
+        fin = _financials(world)[0][[ID, TIME, "revenue"]]
         wide = _trade_wide(pd.read_parquet(world / "data" / "trade.parquet")).merge(fin, on=[ID, TIME], how="inner")
         wide["DVAR"] = dvar(wide, exports="exports_total", processing_exports="exports_processing",
                             ordinary_exports="exports_ordinary", processing_imports="intermediate_processing",
@@ -250,7 +247,7 @@ def stage_robots(world: Path):
         from ..indicators.robots import chain_exposure, firm_robot_exposure, industry_robot_density
 
         scale = float(ctx.params.get("scale", 1.0))
-        d = _deduplicated(world)[[ID, TIME, "employees", "industry"]]
+        d = _financials(world)[0][[ID, TIME, "employees", "industry"]]
         ex = pd.read_parquet(world / "data" / "firm_extras.parquet")[[ID, TIME, "production_workers"]]
         d = d.merge(ex, on=[ID, TIME], how="left", validate="one_to_one")
         robots = pd.read_parquet(world / "data" / "industry_robots.parquet")
@@ -271,8 +268,8 @@ def stage_robots(world: Path):
 def stage_subsidies(world: Path):
     """R&D subsidies (Sub) and tax refunds (Tax) per firm-year from grant line items (paper 002).
 
-    Items are classified with the ``rd_subsidy`` lexicon (smtext.count.classify); a firm-year
-    with no grant line has zero of both, not a missing value.
+    Items are classified with the ``rd_subsidy`` lexicon (smtext.count.classify). Only firm-years
+    with grant lines are written; the data set reads a firm-year absent here as zero of both.
     """
     def run(ctx: StageContext) -> None:
         from ..count import classify
@@ -280,11 +277,9 @@ def stage_subsidies(world: Path):
         items = pd.read_parquet(world / "data" / "subsidies.parquet")
         items["is_rd"] = classify(items["item"], "rd_subsidy").astype(bool).to_numpy()
         items["is_tax"] = items["item"].str.contains("税收返还|税费返还|退税", regex=True)
-        agg = items.assign(rd=items["amount"].where(items["is_rd"], 0.0),
-                           tax=items["amount"].where(items["is_tax"], 0.0)).groupby([ID, TIME])[["rd", "tax"]].sum()
-        fin = _deduplicated(world)[[ID, TIME]]
-        out = fin.merge(agg.reset_index(), on=[ID, TIME], how="left").fillna({"rd": 0.0, "tax": 0.0})
-        out = out.rename(columns={"rd": "rd_subsidy", "tax": "tax_refund"})
+        out = items.assign(rd_subsidy=items["amount"].where(items["is_rd"], 0.0),
+                           tax_refund=items["amount"].where(items["is_tax"], 0.0))
+        out = out.groupby([ID, TIME], as_index=False)[["rd_subsidy", "tax_refund"]].sum()
         out.to_parquet(ctx.dir / "subsidies.parquet", index=False)
         items[["item", "is_rd", "is_tax"]].drop_duplicates().to_csv(ctx.dir / "item_classes.csv", index=False,
                                                                     encoding="utf-8-sig")

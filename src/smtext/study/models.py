@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from ..errors import SMError
+from ..panel import balanced_panel
 from ..spec import Spec, check_columns, controls_of
 from .common import ID, TIME, _apply_where, _fe_columns
 
 
+# keys of a column / figure entry that name data columns: one column (or a list), and lists of columns
+COLUMN_REF_KEYS = ("y", "x", "instrument", "by", "cluster", "selection", "exclusion")
+COLUMN_LIST_KEYS = ("mediators", "covariates", "variables", "dropna")
+
+
+def _listed(value) -> list:
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+
+
 def used_columns(spec: Spec, entry: dict, dname: str) -> list[str]:
     cols = {ID, TIME, dname, "gname"}
-    for key in ("y", "x", "instrument", "by", "cluster", "selection", "exclusion"):
-        v = entry.get(key)
-        if isinstance(v, str):
-            cols.add(v)
-        elif isinstance(v, list):
-            cols.update(v)
-    for key in ("mediators", "covariates", "variables", "dropna"):
+    for key in COLUMN_REF_KEYS:
+        cols.update(_listed(entry.get(key)))
+    for key in COLUMN_LIST_KEYS:
         cols.update(entry.get(key) or [])
     cols.update(controls_of(spec, entry.get("controls")))
     cols.update(_fe_columns(entry.get("fe")))
@@ -28,12 +36,9 @@ def used_columns(spec: Spec, entry: dict, dname: str) -> list[str]:
 
 def check_entry(spec: Spec, path: tuple, entry: dict, columns, dname: str) -> None:
     """SM704 at the right spec line for every column an entry names that the data lacks."""
-    for key in ("y", "x", "instrument", "by", "cluster", "selection", "exclusion"):
-        if isinstance(entry.get(key), str):
-            check_columns(spec, path + (key,), [entry[key]], columns, key)
-        elif isinstance(entry.get(key), list):
-            check_columns(spec, path + (key,), entry[key], columns, key)
-    for key in ("mediators", "covariates", "variables", "dropna"):
+    for key in COLUMN_REF_KEYS:
+        check_columns(spec, path + (key,), _listed(entry.get(key)), columns, key)
+    for key in COLUMN_LIST_KEYS:
         for i, c in enumerate(entry.get(key) or []):
             check_columns(spec, path + (key, i), [c], columns, key.rstrip("s"))
     ctrl = entry.get("controls")
@@ -82,11 +87,9 @@ def _fit(d: pd.DataFrame, entry: dict, y: str, x: str, c: list, fe: tuple, kw: d
 
 def rename_terms(res, mapping: dict):
     """The result with its terms renamed (``rename: {Robot_ind: Robot}`` puts a variant on the main row)."""
-    import dataclasses
-
     if not mapping:
         return res
-    if hasattr(res, "table") and isinstance(getattr(res, "table"), pd.DataFrame):
+    if isinstance(getattr(res, "table", None), pd.DataFrame):
         vc = res.vcov.rename(index=mapping, columns=mapping) if getattr(res, "vcov", None) is not None else None
         return dataclasses.replace(res, table=res.table.rename(index=mapping), vcov=vc)
     return dataclasses.replace(res, params=res.params.rename(mapping), bse=res.bse.rename(mapping))
@@ -146,8 +149,6 @@ def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict,
         cols = [res[g] for g in order]
         test = entry.get("diff_test")
         if test and len(order) == 2:   # bdiff-style empirical p-value of the between-group gap
-            import dataclasses
-
             dd = d[d[by].isin(order)]
             perm = did.permutation_diff_test(dd, by, y, x, ID, TIME, controls=c, fe=fe, draws=int(test.get("draws", 500)),
                                              seed=int(test.get("seed", 0)), cluster=kw.get("cluster"))
@@ -175,10 +176,7 @@ def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict,
         side["balance"] = (entry.get("balance"), match.balance)
         return [reg]
     if kind == "ife":  # Bai (2009) needs a balanced panel: keep firms observed in every year
-        from ..demo_job import balanced
-
-        dd = d.dropna(subset=[y, x, *c])
-        bal, dropped = balanced(dd, ID, TIME, (int(dd[TIME].min()), int(dd[TIME].max())))
+        bal, dropped = balanced_panel(d.dropna(subset=[y, x, *c]), ID, TIME)
         info["ife_firms_dropped"] = dropped
         return [did.ife(bal, y, [x, *c], ID, TIME)]
     if kind == "ebal_did":   # entropy balancing (Hainmueller) of the control group, then weighted TWFE
@@ -189,17 +187,12 @@ def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict,
         info["ebal_max_moment_diff"] = float(eb.max_moment_diff)
         return [did.twfe(d, y, x, ID, TIME, controls=c, fe=fe, weights="_ebw", **kw)]
     if kind == "did2s":   # Gardner two-stage DID (no controls, as paper 002 Table 5 column 7)
-        import dataclasses
-
         r = did.did2s(d.dropna(subset=[y]), y, TIME, ID, "gname", cluster=kw.get("cluster", ID))
-        # the papers print the two-stage estimate on the treatment's row
-        return [dataclasses.replace(r, params=r.params.rename({"ATT": x}), bse=r.bse.rename({"ATT": x}))]
+        return [rename_terms(r, {"ATT": x})]   # the papers print it on the treatment's row
     if kind == "heckman":   # probit selection column, then the outcome equation with the IMR
         sel = entry["selection"]
         h = did.heckman(d, y, x, sel, entry["exclusion"], controls=c, fe=fe or (ID, TIME),
                         cluster=kw.get("cluster", ID))
-        import dataclasses
-
         from ..did._part2_results import EstimateResult
 
         probit = EstimateResult(params=h.selection["estimate"], bse=h.selection["std_error"], nobs=h.nobs,
@@ -213,10 +206,7 @@ def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict,
         return [did.dml_plr(dd, y, x, c, ID, TIME, learner=entry.get("learner", "rf"),
                             n_folds=int(entry.get("folds", 5)), random_state=int(entry.get("seed", 0)))]
     if kind == "robust_estimators":
-        from ..demo_job import balanced
-
-        dd = d.dropna(subset=[y])
-        bal, dropped = balanced(dd, ID, TIME, (int(dd[TIME].min()), int(dd[TIME].max())))
+        bal, dropped = balanced_panel(d.dropna(subset=[y]), ID, TIME)
         info["balanced_firms_dropped"] = dropped
         static, _ = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(entry.get("window", (-4, 4))))
         side.setdefault("titles", []).extend(static)

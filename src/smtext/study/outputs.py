@@ -20,13 +20,12 @@ BACON_TYPES = {"Treated vs Untreated": "处理组 vs 从未处理组", "Earlier 
 def _bacon_table(d: pd.DataFrame, entry: dict, dname: str):
     """Goodman-Bacon decomposition and dCDH weights of the TWFE coefficient on the balanced panel."""
     from .. import did
-    from ..demo_job import balanced
+    from ..panel import balanced_panel
     from ..report import format_number
     from ..report.render import Table
 
     y = entry["columns"][0]["y"]
-    dd = d.dropna(subset=[y])
-    bal, dropped = balanced(dd, ID, TIME, (int(dd[TIME].min()), int(dd[TIME].max())))
+    bal, dropped = balanced_panel(d.dropna(subset=[y]), ID, TIME)
     bac = did.bacon(bal, y, ID, TIME, dname)
     w = did.twfe_weights(bal, ID, TIME, dname, yname=y)
     rows = [[BACON_TYPES.get(str(t), str(t)), format_number(r["weight"], 3), format_number(r["avg_est"], 4)]
@@ -131,7 +130,7 @@ def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
             pl = did.placebo_test(d.dropna(subset=[y, *c]), y, f.get("x", dname), ID, TIME, "gname", controls=c, fe=fe,
                                   draws=int(f.get("draws", 500)), seed=int(f.get("seed", 20240501)), cluster=cl)
             pd.DataFrame({"draw": pl.draws}).to_csv(ctx.dir / "estimates.csv", index=False)
-            fig = placebo_plot(pl, title=title) if title else placebo_plot(pl)
+            fig = placebo_plot(pl, title=title)
             ctx.info.update(placebo_p=float(pl.p_value), true_estimate=float(pl.true_estimate))
         elif kind == "pscore":
             d = d.dropna(subset=[y, *f["covariates"], *c]).copy()
@@ -140,16 +139,17 @@ def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
                                    psm_kwargs={"k": int(f.get("k", 1)), "replace": True, "by": TIME}, cluster=cl)
             fig = pscore_density_plot(match, title=title)
         else:  # robust_event, honest: heterogeneity-robust event studies on the balanced panel
-            from ..demo_job import balanced
+            from ..panel import balanced_panel
             from ..report import event_study_compare_plot
 
-            dd = d.dropna(subset=[y])
-            bal, _ = balanced(dd, ID, TIME, (int(dd[TIME].min()), int(dd[TIME].max())))
-            _, events = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(f.get("window", (-4, 4))))
+            bal, _ = balanced_panel(d.dropna(subset=[y]), ID, TIME)
+            window = tuple(f.get("window", (-4, 4)))
             if kind == "robust_event":
+                _, events = did.robust_comparison(bal, y, TIME, ID, "gname", window=window)
                 fig = event_study_compare_plot(events, title=title)
-            else:
-                betahat, sigma, n_pre, n_post = did.event_inputs(events["did2s"])
+            else:  # HonestDiD needs the did2s event study only, not all five estimators
+                event = did.did2s(bal, y, TIME, ID, "gname", window=window).event
+                betahat, sigma, n_pre, n_post = did.event_inputs(event)
                 sens = did.honest(betahat, sigma, n_pre, n_post, method="RM",
                                   grid=list(f.get("grid", [0.0, 0.5, 1.0, 1.5, 2.0])))
                 sens.to_csv(ctx.dir / "estimates.csv", index=False)

@@ -166,16 +166,15 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
         cols = sorted({c for col in entry["columns"] for c in used_columns(spec, col, dname)} & set(data.columns))
         folder = runner.run(f"table.{name}", stage_table(spec, name, data_path, dname),
                             {"table": entry, "columns": cols, "labels": labels,
-                             "titles": {k: v for k, v in (spec.get("report") or {}).get("titles", {}).items()},
-                             "controls": {k: v for k, v in (spec.get("controls") or {}).items()}},
+                             "titles": dict((spec.get("report") or {}).get("titles", {})),
+                             "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         for f in (folder / "tables").glob("*"):
             shutil.copy2(f, out / "tables" / f.name)
     for name, entry in (spec.get("figures") or {}).items():
         cols = sorted(set(used_columns(spec, entry, dname)) & set(data.columns))
         folder = runner.run(f"figure.{name}", stage_figure(spec, name, data_path, dname),
-                            {"figure": entry, "columns": cols,
-                             "controls": {k: v for k, v in (spec.get("controls") or {}).items()}},
+                            {"figure": entry, "columns": cols, "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         shutil.copy2(folder / "figures" / f"{name}.png", out / "figures" / f"{name}.png")
     data.to_parquet(out / "panel.parquet", index=False)

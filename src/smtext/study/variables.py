@@ -58,8 +58,9 @@ def derive(d: pd.DataFrame, name: str, op: dict, spec: Spec, pilots: pd.DataFram
     if kind == "mean":
         return d[list(arg)].mean(axis=1, skipna=False)
     if kind == "hhi":   # Herfindahl index of the column's shares within groups (industry-year)
-        share = d[arg["column"]] / d.groupby(list(arg["by"]))[arg["column"]].transform("sum")
-        return (share ** 2).groupby([d[b] for b in arg["by"]]).transform("sum")
+        from ..indicators.concentration import hhi
+
+        return hhi(d, value=arg["column"], by=list(arg["by"]), idname=ID)
     if kind == "sa_index":
         from ..indicators.constraints import sa_index
 
@@ -117,7 +118,7 @@ def derive(d: pd.DataFrame, name: str, op: dict, spec: Spec, pilots: pd.DataFram
     if kind == "fc_index":
         from ..indicators.constraints import fc_index
 
-        return fc_index(d, tname=TIME, **{k: v for k, v in arg.items()})[0]
+        return fc_index(d, tname=TIME, **arg)[0]
     if kind == "city_pilot_count":
         from ..demo_job import _city_pilot_instrument
 
