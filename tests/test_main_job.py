@@ -55,7 +55,7 @@ def test_extraction_failures_become_missing_not_zero(job):
     root, _ = job
     out = root / "out" / "stages"
     docs = pd.read_parquet(next((out / "extract").glob("*/documents.parquet")))
-    index = pd.read_parquet(next((out / "text_index").glob("*/text_index.parquet")))
+    index = pd.read_parquet(next((out / "text_index").glob("*/firm_year_index.parquet")))
     bad = docs[docs["status"] != "ok"]
     assert len(bad) == 6
     merged = bad.merge(index, on=["stkcd", "year"], how="left")

@@ -24,53 +24,15 @@ LABELS = {"DID": "DID", "ROA": "ROA", "INST": "INST", "Lev": "Lev", "Cashflow": 
 
 
 # ---------------------------------------------------------------- text index
-_MATCHERS: dict = {}
-
-
-def _matcher(name: str):
-    """A compiled lexicon, built once per worker process."""
-    from .count import compile_lexicon
-
-    if name not in _MATCHERS:
-        _MATCHERS[name] = compile_lexicon(name)
-    return _MATCHERS[name]
-
-
-def _count_document(args: tuple[str, list[str], tuple[str, ...]]) -> dict:
-    """Counts per lexicon for one extracted document (runs in a worker)."""
-    from .count import count_text
-
-    from .normalize import join_pages
-
-    path, pages, names = args
-    text = join_pages(pages)[0]
-    rec = {"path": path, "n_chars": len(text)}
-    for key, name in TEXT_LEXICONS.items():
-        if key not in names:
-            continue
-        res = count_text(text, _matcher(name), filters=("negation",))
-        rec[f"{key}_count"] = int(res.total)
-        rec[f"{key}_removed_negation"] = int(res.removed.get("negation", 0))
-    return rec
-
-
 def stage_text_index(jobs: int):
+    """Smart-manufacturing, Digital and AI indices per firm-year (``smtext index count`` underneath)."""
     def run(ctx: StageContext) -> None:
-        from .engine import parallel_map
-        from .indices import firm_year_index
+        from .index_run import index_extract
 
-        documents = pd.read_parquet(ctx.inputs["extract"] / "documents.parquet")
-        pages = pd.read_parquet(ctx.inputs["extract"] / "pages.parquet")
-        grouped = pages.groupby("path", sort=False)["text"].apply(list)
-        items = [(p, grouped.get(p, []), tuple(TEXT_LEXICONS)) for p in documents["path"]]
-        counts = pd.DataFrame(parallel_map(_count_document, items, jobs=jobs, description="counting"))
-        doc = documents.merge(counts.drop(columns="n_chars"), on="path", how="left")
-        doc.to_parquet(ctx.dir / "document_counts.parquet", index=False)
-        index = firm_year_index(doc, count_cols=[f"{k}_count" for k in TEXT_LEXICONS], status_col="status",
-                                chars_col="n_chars")
-        index.to_parquet(ctx.dir / "text_index.parquet", index=False)
-        ctx.info.update(documents=len(doc), firm_years=len(index),
-                        missing_firm_years=int(index["smart_count"].isna().sum()))
+        res = index_extract(ctx.inputs["extract"], TEXT_LEXICONS, ctx.dir, filters=("negation",), clean_lexicon=None,
+                            categories=False, jobs=jobs)
+        ctx.info.update(documents=len(res.documents), firm_years=len(res.firm_years),
+                        missing_firm_years=int(res.firm_years["smart_count"].isna().sum()), removed=res.removed)
     return run
 
 
@@ -115,7 +77,7 @@ def stage_panel(world: Path):
         panel = _controls(fin.merge(firms, on="stkcd", how="left", validate="many_to_one"))
         timing = firm_treatment(panel, matched, idname="stkcd", tname="year", dname="DID")
         panel = timing.data
-        text = pd.read_parquet(ctx.inputs["text_index"] / "text_index.parquet")
+        text = pd.read_parquet(ctx.inputs["text_index"] / "firm_year_index.parquet")
         panel = panel.merge(text, on=["stkcd", "year"], how="left", validate="one_to_one")
         filt = filter_sample(panel, st=True, financial=True)
         panel = filt.data

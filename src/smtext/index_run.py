@@ -151,7 +151,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
                   filters=("negation",), mode: str = "leftmost_longest", window: int = 6,
                   subject_window: int = 10, weighting: str = "count", years: tuple[int, int] | None = None,
                   clean_lexicon: str | None = CLEAN_LEXICON, jobs: int = 1, scheduler: str | None = None,
-                  chunk_docs: int = 512, tokenizer: str = "jieba") -> IndexRun:
+                  chunk_docs: int = 512, tokenizer: str = "jieba", categories: bool = True) -> IndexRun:
     """Count lexicons in the documents of an ``smtext extract`` folder and write the index tables.
 
     Parameters
@@ -180,6 +180,8 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         Dask scheduler address; the work runs on that cluster (same results).
     chunk_docs : int
         Documents held in memory at once.
+    categories : bool
+        Also write per-category firm-year columns (``<key>__<category>_count`` ...).
 
     Returns
     -------
@@ -265,7 +267,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         table = add_tfidf(DocumentCounts(table, terms, {k: v.provenance() for k, v in lex.items()}),
                           id_col="path", status_col="scope_status").documents
     firm_years = firm_year_index(table, count_cols=[f"{k}_count" for k in lex], status_col="scope_status",
-                                 weighting=weighting, category_cols="auto")
+                                 weighting=weighting, category_cols="auto" if categories else None)
     clean = None
     if clean_lexicon and clean_lexicon in lex:
         clean = clean_controls(table, terms, count_col=f"{clean_lexicon}_raw", lexicon=clean_lexicon, years=years,

@@ -103,35 +103,15 @@ def stage_patents(world: Path):
     return run
 
 
-def _count_doc(args: tuple) -> dict:
-    """Keyword counts of one extracted document for every lexicon (runs in a worker)."""
-    from ..count import count_text
-    from ..demo_job import _matcher
-    from ..normalize import join_pages
-
-    path, pages, lexicons, filters = args
-    text = join_pages(pages)[0]
-    rec = {"path": path}
-    for key, name in lexicons.items():
-        rec[f"{key}_count"] = int(count_text(text, _matcher(name), filters=tuple(filters)).total)
-    return rec
-
-
 def stage_text(jobs: int):
+    """Keyword indices per firm-year from the extracted reports (``smtext index count`` underneath)."""
     def run(ctx: StageContext) -> None:
-        from ..engine import parallel_map
-        from ..indices import firm_year_index
+        from ..index_run import index_extract
 
-        documents = pd.read_parquet(ctx.inputs["extract"] / "documents.parquet")
-        pages = pd.read_parquet(ctx.inputs["extract"] / "pages.parquet")
-        grouped = pages.groupby("path", sort=False)["text"].apply(list)
-        lex, filters = ctx.params["lexicons"], ctx.params.get("filters", ["negation"])
-        items = [(p, grouped.get(p, []), lex, filters) for p in documents["path"]]
-        counts = pd.DataFrame(parallel_map(_count_doc, items, jobs=jobs, description="counting"))
-        doc = documents.merge(counts, on="path", how="left")
-        index = firm_year_index(doc, count_cols=[f"{k}_count" for k in lex], status_col="status", chars_col="n_chars")
-        index.to_parquet(ctx.dir / "text.parquet", index=False)
-        ctx.info.update(documents=len(doc), firm_years=len(index))
+        res = index_extract(ctx.inputs["extract"], ctx.params["lexicons"], ctx.dir,
+                            filters=tuple(ctx.params.get("filters", ["negation"])), clean_lexicon=None,
+                            categories=False, jobs=jobs)
+        ctx.info.update(documents=len(res.documents), firm_years=len(res.firm_years), removed=res.removed)
     return run
 
 

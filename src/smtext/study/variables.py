@@ -128,7 +128,7 @@ def derive(d: pd.DataFrame, name: str, op: dict, spec: Spec, pilots: pd.DataFram
 
 # measurement stage -> its firm-year file, and whether a firm-year absent from it is a zero
 # (patents, subsidies: no record = none) rather than missing (text, N_ML, DVAR: not measured)
-MEASURE_FILES = (("tfp", "tfp.parquet", False), ("patents", "patents.parquet", True), ("text", "text.parquet", False),
+MEASURE_FILES = (("tfp", "tfp.parquet", False), ("patents", "patents.parquet", True), ("text", "firm_year_index.parquet", False),
                  ("nml", "nml.parquet", False), ("extras", "extras.parquet", False), ("trade", "trade.parquet", False),
                  ("robots", "robots.parquet", False), ("subsidies", "subsidies.parquet", True))
 
