@@ -39,6 +39,8 @@ def test_firm_exposure_by_hand(panel, robots):
             zip(panel["stkcd"], panel["industry"], panel["year"])]
     assert np.allclose(got.to_numpy(), want)
     assert got.index.equals(panel.index)
+    dens = industry_robot_density(panel, robots, scale=1000, workers="production_workers")
+    assert got.equals(firm_robot_exposure(panel, robots, scale=1000, density=dens))
 
 
 def test_common_base_year_and_missing_robot_data(panel, robots):

@@ -57,7 +57,8 @@ def industry_robot_density(panel: pd.DataFrame, industry_robots: pd.DataFrame, *
 def firm_robot_exposure(panel: pd.DataFrame, industry_robots: pd.DataFrame, *,
                         workers: str = "production_workers", employees: str = "employees",
                         industry: str = "industry", robots: str = "robot_stock", idname: str = "stkcd",
-                        tname: str = "year", base_year: int | None = None, scale: float = 1.0) -> pd.Series:
+                        tname: str = "year", base_year: int | None = None, scale: float = 1.0,
+                        density: pd.DataFrame | None = None) -> pd.Series:
     """Firm robot penetration ``PR_it = (PWP_i,base / median PWP_base) * scale * Robots_jt / L_j,base``.
 
     Parameters
@@ -74,6 +75,9 @@ def firm_robot_exposure(panel: pd.DataFrame, industry_robots: pd.DataFrame, *,
         pre-period, as with census data starting before the robot boom).
     scale : float
         Unit of the density (1 = robots per worker; 1,000 = per thousand workers).
+    density : pandas.DataFrame, optional
+        The result of :func:`industry_robot_density` for the same panel and options, when the
+        caller has it already (it is computed otherwise).
 
     Returns
     -------
@@ -84,8 +88,9 @@ def firm_robot_exposure(panel: pd.DataFrame, industry_robots: pd.DataFrame, *,
     require_columns(panel, [idname, tname, industry, workers, employees], "panel")
     base = _base_rows(panel, idname, tname, workers, employees, base_year)
     firms = base[[idname, industry]].assign(production_worker_share=base[workers] / base[employees])
-    dens = industry_robot_density(panel, industry_robots, employees=employees, industry=industry, robots=robots,
-                                  idname=idname, tname=tname, base_year=base_year, scale=scale, workers=workers)
+    dens = density if density is not None else industry_robot_density(
+        panel, industry_robots, employees=employees, industry=industry, robots=robots, idname=idname, tname=tname,
+        base_year=base_year, scale=scale, workers=workers)
     pr = robot_penetration(firms, dens, idname=idname, industry=industry, tname=tname, robots="robots",
                            base_employment="employment_base")
     pr["robot_penetration"] *= scale

@@ -231,8 +231,8 @@ def stage_robots(world: Path):
         ex = pd.read_parquet(world / "data" / "firm_extras.parquet")[[ID, TIME, "production_workers"]]
         d = d.merge(ex, on=[ID, TIME], how="left", validate="one_to_one")
         robots = pd.read_parquet(world / "data" / "industry_robots.parquet")
-        d["Robot"] = firm_robot_exposure(d, robots, scale=scale)
         dens = industry_robot_density(d, robots, scale=scale, workers="production_workers")
+        d["Robot"] = firm_robot_exposure(d, robots, scale=scale, density=dens)
         d = d.merge(dens[["industry", TIME, "robot_density"]].rename(columns={"robot_density": "Robot_ind"}),
                     on=["industry", TIME], how="left", validate="many_to_one")
         io_path = world / "data" / "io_table.parquet"
