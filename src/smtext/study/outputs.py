@@ -153,7 +153,7 @@ def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
                 sens = did.honest(betahat, sigma, n_pre, n_post, method="RM",
                                   grid=list(f.get("grid", [0.0, 0.5, 1.0, 1.5, 2.0])))
                 sens.to_csv(ctx.dir / "estimates.csv", index=False)
-                fig = honest_did_plot(sens)
+                fig = honest_did_plot(sens, title=title)
         (ctx.dir / "figures").mkdir(exist_ok=True)
         fig.savefig(ctx.dir / "figures" / f"{name}.png", dpi=150)
         import matplotlib.pyplot as plt
