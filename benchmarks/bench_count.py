@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_text(mb: float) -> tuple[str, str]:
-    from smtext.normalize import normalize_text
+    from smtext.text.normalize import normalize_text
 
     ref = ROOT.parent / "shared" / "reference" / "04_annual_report_300617" / "300617_安靠智电_2019_年度报告_fulltext.txt"
     if ref.is_file():
@@ -61,9 +61,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "count.json")
     args = parser.parse_args(argv)
 
-    from smtext.count import compile_lexicon, count_text
-    from smtext.lexicon import combine
-    from smtext.tokenize import get_tokenizer
+    from smtext.text.count import compile_lexicon, count_text
+    from smtext.text.lexicon import combine
+    from smtext.text.tokenize import get_tokenizer
 
     text, source = load_text(args.mb)
     mbytes = len(text.encode("utf-8")) / 1e6

@@ -23,11 +23,11 @@ from smtext.did._part2_sim import simulate_staggered
 from smtext.did.bacon import bacon
 from smtext.did.cs import callaway_santanna
 from smtext.did.dcdh import twfe_weights
+from smtext.did.did2s import did2s
 from smtext.did.dml import dml_plr
 from smtext.did.heckman import heckman
-from smtext.did.ife import ife
-from smtext.did.did2s import did2s
 from smtext.did.honest import event_inputs, honest
+from smtext.did.ife import ife
 from smtext.did.imputation import did_imputation
 from smtext.did.sunab import sunab
 

@@ -16,7 +16,7 @@ For each corpus:
   sample: documents per second and the ratio (the issue's ">= 25x the pdfplumber pipeline");
 - the default pipeline over the whole corpus at 1 and 2 workers (speed-up), and the MD&A
   found rate;
-- peak resident memory of ``smtext.pipeline.extract_documents`` (the path ``smtext extract``
+- peak resident memory of ``smtext.text.extract.extract_documents`` (the path ``smtext extract``
   runs: batches of Parquet parts) in a fresh process per corpus, for a corpus of
   ``--small-firms`` and one of ``--firms`` firms: memory must not grow with corpus size.
 
@@ -40,11 +40,16 @@ from pathlib import Path
 
 import numpy as np
 
-from smtext.corpus import scan, select
 from smtext.demo import WorldConfig, generate_world
 from smtext.engine import parallel_map
-from smtext.extract import _pdfium_pages, _pdfplumber_pages, extract_pdf, extract_record
-from smtext.sections import find_mda_in_pages
+from smtext.text.corpus import scan, select
+from smtext.text.pdf import (
+    _pdfium_pages,
+    _pdfplumber_pages,
+    extract_pdf,
+    extract_record,
+)
+from smtext.text.sections import find_mda_in_pages
 
 
 def _pipeline(args) -> int:
@@ -60,7 +65,7 @@ def _pipeline(args) -> int:
 
 def _comparable(docs):
     """Per document, the normalised text without whitespace (what users get)."""
-    from smtext.normalize import normalize_pages
+    from smtext.text.normalize import normalize_pages
 
     return ["".join("".join(pg.split()) for pg in normalize_pages(pages)) for pages in docs]
 
@@ -68,7 +73,16 @@ def _comparable(docs):
 def _dense_corpus(folder: Path, n_docs: int, seed: int = 5) -> list[str]:
     """Reports with full pages: 11 numbered sections of several long paragraphs and tables."""
     from smtext.demo.pdf import render_pdf
-    from smtext.demo.text import NUMERALS, SECTION_TITLES, DocumentSpec, Paragraph, Section, Table, _filler, mda_title
+    from smtext.demo.text import (
+        NUMERALS,
+        SECTION_TITLES,
+        DocumentSpec,
+        Paragraph,
+        Section,
+        Table,
+        _filler,
+        mda_title,
+    )
 
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,8 +109,8 @@ def _memory_run(folder: Path, work: Path) -> dict:
     code = f"""
 import json, resource
 from pathlib import Path
-from smtext.corpus import scan, select
-from smtext.pipeline import extract_documents
+from smtext.text.corpus import scan, select
+from smtext.text.extract import extract_documents
 root = Path({str(folder)!r})
 kept, _ = select(scan(root))
 docs = extract_documents(root, kept, Path({str(work)!r}), jobs=2)

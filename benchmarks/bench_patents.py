@@ -20,7 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smtext.patents import classify_codes, load_concordance, parse_ipc, patent_measures, tech_similarity
+from smtext.patents import (
+    classify_codes,
+    load_concordance,
+    parse_ipc,
+    patent_measures,
+    tech_similarity,
+)
 from smtext.patents.ipc import to_fixed_width
 
 

@@ -41,7 +41,7 @@ def synthetic_docs(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def bench_tokenize(docs: pd.DataFrame) -> list[dict]:
-    from smtext.w2v import TokenizerConfig, tokenize_corpus
+    from smtext.text.w2v import TokenizerConfig, tokenize_corpus
 
     out = []
     backends = ["jieba"]
@@ -66,7 +66,7 @@ def bench_tokenize(docs: pd.DataFrame) -> list[dict]:
 
 
 def bench_train(docs: pd.DataFrame) -> list[dict]:
-    from smtext.w2v import TokenizerConfig, tokenize_corpus, train_word2vec
+    from smtext.text.w2v import TokenizerConfig, tokenize_corpus, train_word2vec
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,7 +84,7 @@ def bench_train(docs: pd.DataFrame) -> list[dict]:
 def bench_expand(vocab: int, repeats: int = 3) -> list[dict]:
     from gensim.models import KeyedVectors
 
-    from smtext.w2v import expand_seeds
+    from smtext.text.w2v import expand_seeds
 
     rng = np.random.default_rng(1)
     kv = KeyedVectors(vector_size=100)

@@ -89,12 +89,12 @@ def cells(paper: str, meta: dict) -> list:
     stage, old, new, why = meta["remeasure"]
     return [
         md(f"# {meta['title']}\n\n{meta['question']}\n\n"
-           f"The whole replication is one spec, `src/smtext/specs/{paper}.yaml`, and one call: "
+           f"The whole replication is one spec, `src/smtext/study/specs/{paper}.yaml`, and one call: "
            f"`smtext run {paper} --world DIR --out DIR` (or `smtext.study.run_study`). This notebook runs it on a "
            "small demo world, checks the estimate against the effect the world planted, shows two tables, "
            "and re-measures one variable to show that only what depends on it is re-run."),
         code("import warnings\nfrom pathlib import Path\n\nfrom smtext.demo import WorldConfig, generate_world\n"
-             "from smtext.spec import load, loads\nfrom smtext.study import run_study\n\n"
+             "from smtext.study.spec import load, loads\nfrom smtext.study import run_study\n\n"
              "warnings.simplefilter('ignore')   # coded SMxxx warnings (rows dropped ...) go to each stage's record\n"
              "world = Path('_world')\nif not (world / 'truth.json').exists():\n"
              "    generate_world(world, WorldConfig(n_firms=60, seed=7))\n"
@@ -110,7 +110,7 @@ def cells(paper: str, meta: dict) -> list:
         code(tables),
         md(f"## Re-measure one variable\n{why}"),
         code("from importlib import resources\n\n"
-             f"text = (resources.files('smtext.specs') / '{paper}.yaml').read_text(encoding='utf-8')\n"
+             f"text = (resources.files('smtext.study.specs') / '{paper}.yaml').read_text(encoding='utf-8')\n"
              f"changed = loads(text.replace({old!r}, {new!r}), source='{paper}.yaml')\n"
              f"again = run_study(changed, world, Path('_out') / '{paper}')\n"
              "print('re-ran:', again.ran())"),

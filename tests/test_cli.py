@@ -99,7 +99,7 @@ def _run_on_a_terminal(args: list[str], cwd) -> tuple[bytes, bytes]:
     master, slave = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
     env.pop("NO_COLOR", None)
-    proc = subprocess.Popen([sys.executable, "-m", "smtext.cli", *args], cwd=cwd, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "smtext", *args], cwd=cwd, env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
     os.close(slave)
     seen = b""
@@ -137,7 +137,7 @@ def test_progress_bar_shows_on_a_terminal_only_without_quiet(tmp_path):
     assert b"extracting" in tty
     tty, _ = _run_on_a_terminal(["--quiet", *args, "--out", str(tmp_path / "b")], tmp_path)
     assert b"extracting" not in tty and b"\x1b[" not in tty
-    piped = subprocess.run([sys.executable, "-m", "smtext.cli", *args, "--out", str(tmp_path / "c")],
+    piped = subprocess.run([sys.executable, "-m", "smtext", *args, "--out", str(tmp_path / "c")],
                            capture_output=True, check=True)
     assert b"extracting" not in piped.stderr + piped.stdout and b"3 documents extracted" in piped.stdout
 

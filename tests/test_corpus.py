@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smtext.corpus import parse_filename, scan, select
+from smtext.text.corpus import parse_filename, scan, select
 
 
 @pytest.mark.parametrize("name, expected", [

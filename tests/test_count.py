@@ -1,7 +1,7 @@
 """The counting engine against independent counters.
 
 Independent implementations used here (written in this file, sharing no code
-with smtext.count): a regex alternation with the longest term first (Python's
+with smtext.text.count): a regex alternation with the longest term first (Python's
 ``re`` takes the first alternative that matches at the leftmost position, which
 is leftmost-longest), ``str.find`` loops for overlapping counts, and a
 string-replacement negation check. Expected numbers are exact (tolerance 0):
@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smtext.count import Matcher, classify, count_text
 from smtext.demo import text as demo_text
 from smtext.demo.context import SUBSIDY_ITEMS
 from smtext.errors import SMError
-from smtext.lexicon import from_frame, load_lexicon
+from smtext.text.count import Matcher, classify, count_text
+from smtext.text.lexicon import from_frame, load_lexicon
 
 
 def lex_of(terms, name="t"):
@@ -237,7 +237,7 @@ def _negated_independent(text: str, start: int, negators, exceptions, window: in
     ("04_annual_report_601658/601658_邮储银行_2019_年度报告_fulltext.txt", "rd_subsidy"),
 ])
 def test_real_report_counts_equal_independent_counter(reference_dir, fname, lexicon):
-    from smtext.normalize import normalize_text
+    from smtext.text.normalize import normalize_text
 
     text = normalize_text((reference_dir / fname).read_text(encoding="utf-8"))
     terms = load_lexicon(lexicon).terms["term"].tolist()
@@ -263,7 +263,7 @@ def test_token_modes_on_real_report_text(reference_dir):
     # smart-manufacturing and AI lexicons there, but not for rd_subsidy, whose short terms sit inside
     # longer words (创新型, 创新奖): token mode counts a term only when the segmenter keeps it whole
     pytest.importorskip("rjieba")
-    from smtext.normalize import normalize_text
+    from smtext.text.normalize import normalize_text
 
     text = normalize_text((reference_dir / "04_annual_report_601658" / "601658_邮储银行_2019_年度报告_fulltext.txt")
                           .read_text(encoding="utf-8"))
@@ -322,7 +322,7 @@ def test_backends_give_identical_hits_on_demo_text():
 
 
 def _sentences_independent(text: str, starts) -> tuple[int, int]:
-    # split into sentences with re.split and walk them; shares no code with smtext.count
+    # split into sentences with re.split and walk them; shares no code with smtext.text.count
     if not text.strip():
         return 0, 0
     pieces = re.split(r"([。！？!?\n]+)", text)

@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 
 from smtext.cli import app
 from smtext.demo.world import world_fingerprint
-from smtext.sections import find_mda_in_pages
+from smtext.text.sections import find_mda_in_pages
 
 runner = CliRunner()
 SEED, FIRMS = 5, 24
@@ -137,7 +137,7 @@ def test_every_writing_command_leaves_a_manifest(world, extracted):
 
 
 def test_rerun_skips_finished_work_and_a_changed_file_is_redone(small, tmp_path):
-    from smtext.pipeline import extract_folder
+    from smtext.text.extract import extract_folder
 
     out = tmp_path / "out"
     extract_folder(small, out, jobs=1, batch_size=8)
@@ -167,7 +167,7 @@ def test_rerun_skips_finished_work_and_a_changed_file_is_redone(small, tmp_path)
 
 # ---------------------------------------------------------------- engines
 def test_serial_pool_and_dask_extractions_are_identical(small, tmp_path):
-    from smtext.pipeline import extract_folder
+    from smtext.text.extract import extract_folder
 
     distributed = pytest.importorskip("dask.distributed")
     extract_folder(small, tmp_path / "serial", jobs=1, batch_size=8)
@@ -184,7 +184,7 @@ def test_serial_pool_and_dask_extractions_are_identical(small, tmp_path):
 
 # ---------------------------------------------------------------- kill and resume
 def _start(small: Path, out: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "smtext.cli", "--quiet", "extract", str(small), "--out", str(out),
+    cmd = [sys.executable, "-m", "smtext", "--quiet", "extract", str(small), "--out", str(out),
            "--jobs", "2", "--batch-size", "4"]
     return subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -203,7 +203,7 @@ def _kill_when(proc: subprocess.Popen, ready, limit: float = 60.0) -> bool:
 
 
 def test_sigkill_at_any_point_then_rerun_equals_an_uninterrupted_run(small, tmp_path):
-    from smtext.pipeline import extract_folder
+    from smtext.text.extract import extract_folder
 
     extract_folder(small, tmp_path / "reference", jobs=1, batch_size=4)
     reference = _tables(tmp_path / "reference")

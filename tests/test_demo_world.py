@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smtext.corpus import parse_filename, scan, select
 from smtext.demo import WorldConfig, generate_world
 from smtext.demo.world import world_fingerprint
 from smtext.errors import SMError
-from smtext.extract import extract_pdf
+from smtext.text.corpus import parse_filename, scan, select
+from smtext.text.pdf import extract_pdf
 
 SMALL = WorldConfig(n_firms=60, seed=7)
 

@@ -7,13 +7,12 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import r_has
 from scipy import stats
 
 import smtext.did as did
 from smtext.did._part1_sim import simulate_panel
 from smtext.errors import SMError
-
-from conftest import r_has
 
 HAS_R = r_has("MatchIt")
 

@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from conftest import r_has
 
 import smtext.did as did
 from smtext.did._part1_sim import simulate_panel
 from smtext.errors import SMError, SMWarning
-
-from conftest import r_has
 
 HAS_R = r_has("sandwich")
 

@@ -9,14 +9,13 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from conftest import r_has
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
 
 import smtext.did as did
 from smtext.did._part1_sim import simulate_panel
 from smtext.errors import SMError, SMWarning
-
-from conftest import r_has
 
 
 # ------------------------------------------------------------------ variants

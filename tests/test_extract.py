@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 import pytest
 
 from smtext.demo.pdf import image_only_pdf, render_pdf, truncate, unmapped_font_pdf
 from smtext.demo.text import DocumentSpec, Paragraph, Section
 from smtext.engine import parallel_map, run_batches
 from smtext.errors import SMError
-from smtext.extract import extract_pdf, extract_record
-from smtext.normalize import fullwidth_to_halfwidth, join_cjk_linebreaks, strip_headers_footers
-
-import numpy as np
+from smtext.text.normalize import (
+    fullwidth_to_halfwidth,
+    join_cjk_linebreaks,
+    strip_headers_footers,
+)
+from smtext.text.pdf import extract_pdf, extract_record
 
 # a line holds 45 CJK characters at the demo's font size: the first term is wrapped as 智能|制造.
 # The sentences differ: PDFium drops a text line identical to one a few lines above it on the same
@@ -107,7 +108,7 @@ def test_every_failure_reason_has_a_code(tmp_path, kind, code):
 
 def test_unmapped_glyphs_are_what_each_backend_returns(tmp_path):
     """The SM104 file really has a text layer: pdfplumber prints (cid:NN), PDFium raw codes."""
-    from smtext.extract import _pdfium_pages, _pdfplumber_pages, unmapped_chars
+    from smtext.text.pdf import _pdfium_pages, _pdfplumber_pages, unmapped_chars
 
     path = tmp_path / "unmapped.pdf"
     path.write_bytes(unmapped_font_pdf(np.random.default_rng(0), n_pages=1, n_lines=5))
@@ -119,7 +120,7 @@ def test_unmapped_glyphs_are_what_each_backend_returns(tmp_path):
 
 
 def test_real_report_text_is_not_flagged_as_unmapped(reference_dir, good_pdf):
-    from smtext.extract import unmapped_chars
+    from smtext.text.pdf import unmapped_chars
 
     for path in reference_dir.glob("04_annual_report_*/*_fulltext.txt"):
         bad, total = unmapped_chars(path.read_text(encoding="utf-8"))
@@ -181,7 +182,7 @@ def test_killed_batch_job_resumes_without_loss_or_duplicates(tmp_path):
 def test_slow_document_times_out(good_pdf, monkeypatch):
     import time
 
-    import smtext.extract as ex
+    import smtext.text.pdf as ex
 
     def slow(path, max_pages):
         time.sleep(2)
@@ -198,7 +199,7 @@ def test_page_limit(good_pdf):
 
 
 def test_keyword_wrapped_across_a_page_break_is_joined():
-    from smtext.normalize import join_pages
+    from smtext.text.normalize import join_pages
 
     full = "公司持续推进各项业务发展并不断加强内部管理水平，报告期内推进智能"
     pages = [f"{full}\n{full}", "制造建设。\n其他内容。", "第五节 重要事项\n内容"]
@@ -209,7 +210,7 @@ def test_keyword_wrapped_across_a_page_break_is_joined():
 
 
 def test_optional_table_removal_and_simplification():
-    from smtext.normalize import normalize_pages, remove_table_lines, to_simplified
+    from smtext.text.normalize import normalize_pages, remove_table_lines, to_simplified
 
     text = "营业收入（元） 1,234,567.89 1,100,000.00\n报告期内营业收入增长12.5%，公司推进智能制造。\n2019 2018 2017"
     assert remove_table_lines(text) == "报告期内营业收入增长12.5%，公司推进智能制造。"
@@ -219,7 +220,7 @@ def test_optional_table_removal_and_simplification():
 
 
 def test_csv_manifest_fills_fields_from_file_names(tmp_path, good_pdf):
-    from smtext.corpus import read_manifest
+    from smtext.text.corpus import read_manifest
 
     (tmp_path / "m.csv").write_text(f"path,year\n{good_pdf.name},\n", encoding="utf-8")
     m = read_manifest(tmp_path / "m.csv")
@@ -232,7 +233,7 @@ def test_csv_manifest_fills_fields_from_file_names(tmp_path, good_pdf):
 
 def test_tables_are_read_with_pdfplumber(tmp_path):
     from smtext.demo.text import Table
-    from smtext.extract import extract_tables
+    from smtext.text.pdf import extract_tables
 
     rows = [["项目", "2019年", "2018年"], ["营业收入（元）", "1,234,567.89", "1,100,000.00"],
             ["净利润（元）", "-12,345.00", "23,456.00"]]
@@ -251,7 +252,7 @@ def test_tables_are_read_with_pdfplumber(tmp_path):
 
 
 def test_text_steps_compose_and_are_idempotent():
-    from smtext.normalize import DEFAULT_TEXT_STEPS, normalize_text, unify_newlines
+    from smtext.text.normalize import DEFAULT_TEXT_STEPS, normalize_text, unify_newlines
 
     assert unify_newlines("甲\r\n乙\r丙\n") == "甲\n乙\n丙\n"
     full = "公司持续推进各项业务发展并不断加强内部管理水平，报告期内推进智能"

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from smtext.cli import app
 from smtext.demo import WorldConfig, generate_world
 from smtext.errors import SMWarning
-from smtext.lexicon import load_lexicon
+from smtext.text.lexicon import load_lexicon
 
 runner = CliRunner()
 LEXICONS = ["smart_manufacturing", "wufei2021_digital", "ai"]
@@ -132,7 +132,7 @@ def test_mda_scope_counts_only_the_mda(world, planted):
 
 
 def test_mda_not_found_is_missing_with_a_coded_warning(world, tmp_path):
-    from smtext.index_run import index_extract
+    from smtext.text.index_job import index_extract
 
     src = world / "extract"
     work = tmp_path / "extract"

@@ -83,7 +83,7 @@ def test_every_indicators_command_documents_every_option():
     import click
     import typer
 
-    from smtext.commands.indicators import app as ind_app
+    from smtext.cli.indicators import app as ind_app
 
     group = typer.main.get_command(ind_app)
     assert set(group.commands) == {"tfp", "sa", "ww", "kz", "fc", "hhi", "volatility", "ntfp"}

@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 
 from smtext.errors import SMError
-from smtext.indicators.robots import chain_exposure, firm_robot_exposure, industry_robot_density
+from smtext.indicators.robots import (
+    chain_exposure,
+    firm_robot_exposure,
+    industry_robot_density,
+)
 
 
 @pytest.fixture()

@@ -17,9 +17,15 @@ import pytest
 
 from smtext.demo import WorldConfig, generate_world
 from smtext.errors import SMError, SMWarning
-from smtext.extract import extract_record
-from smtext.indices import add_tfidf, clean_controls, count_documents, firm_year_index, tfidf_scores
-from smtext.lexicon import load_lexicon
+from smtext.text.indices import (
+    add_tfidf,
+    clean_controls,
+    count_documents,
+    firm_year_index,
+    tfidf_scores,
+)
+from smtext.text.lexicon import load_lexicon
+from smtext.text.pdf import extract_record
 
 LEXICONS = {"smart": "smart_manufacturing", "digital": "wufei2021_digital", "ai": "ai", "nqpf": "nqpf_seed"}
 KINDS = {(): {"affirmative", "negated", "third_party"}, ("negation",): {"affirmative", "third_party"},
@@ -36,7 +42,7 @@ def world(tmp_path_factory):
 @pytest.fixture(scope="module")
 def docs(world):
     documents = pd.read_csv(world / "truth" / "documents.csv", dtype={"stkcd": str})
-    # one report per firm-year, as smtext.corpus.select keeps (superseded filings dropped)
+    # one report per firm-year, as smtext.text.corpus.select keeps (superseded filings dropped)
     canonical = documents["canonical"].astype(str).eq("True")
     ann = documents[(documents["doc_type"] == "annual_report") & canonical].rename(columns={"file": "path"}).copy()
     ann = ann.drop(columns="status")

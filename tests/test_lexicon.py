@@ -16,7 +16,14 @@ import pytest
 
 from smtext.demo import text as demo_text
 from smtext.errors import SMError, SMWarning
-from smtext.lexicon import META_FIELDS, combine, lexicon_dir, list_lexicons, load_lexicon, normalize_term
+from smtext.text.lexicon import (
+    META_FIELDS,
+    combine,
+    lexicon_dir,
+    list_lexicons,
+    load_lexicon,
+    normalize_term,
+)
 
 SHIPPED = ["wufei2021_digital", "smart_manufacturing", "ai", "nqpf_seed", "industrial_foundation_keywords",
            "visit_standard", "rd_subsidy", "negators", "third_party_subjects", "section_titles"]

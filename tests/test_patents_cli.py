@@ -7,19 +7,19 @@ import json
 import pandas as pd
 from typer.testing import CliRunner
 
-from smtext.patents.cli import app
+from smtext.cli import app
 
 runner = CliRunner()
 
 
 def test_help_texts():
     for args in ([], ["classify", "--help"], ["measure", "--help"]):
-        res = runner.invoke(app, args + ([] if args else ["--help"]))
+        res = runner.invoke(app, ["patents", *args] + ([] if args else ["--help"]))
         assert res.exit_code == 0 and "Usage" in res.output
 
 
 def test_classify_prints_branches_and_malformed_codes():
-    res = runner.invoke(app, ["classify", "B41J 2/01", "H04L0027260000", "A47J27/00", "H04L"])
+    res = runner.invoke(app, ["patents", "classify", "B41J 2/01", "H04L0027260000", "A47J27/00", "H04L"])
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
     assert "2.1" in lines[0] and "excluded by 1.1-02" in lines[0]    # B41J* 不含 B41J2* in 1.1-02
@@ -37,7 +37,7 @@ def test_measure_writes_tables_and_manifest(tmp_path):
     pat.to_parquet(tmp_path / "p.parquet")
     firms.to_parquet(tmp_path / "f.parquet")
     out = tmp_path / "out"
-    res = runner.invoke(app, ["measure", str(tmp_path / "p.parquet"), str(tmp_path / "f.parquet"), "-o", str(out)])
+    res = runner.invoke(app, ["patents", "measure", str(tmp_path / "p.parquet"), str(tmp_path / "f.parquet"), "-o", str(out)])
     assert res.exit_code == 0, res.output
     t = pd.read_parquet(out / "patent_measures.parquet")
     assert t["n_keytech"].tolist() == [1, 0] and t["n_joint"].tolist() == [0, 1]
@@ -53,6 +53,6 @@ def test_bad_option_is_a_coded_error(tmp_path):
     pd.DataFrame({"appno": ["1"], "applicants": ["x"], "app_date": ["2016-01-01"], "patent_type": ["发明"],
                   "ipc": ["H04L27/26"]}).to_parquet(tmp_path / "p.parquet")
     pd.DataFrame({"stkcd": ["000001"], "name": ["x"]}).to_parquet(tmp_path / "f.parquet")
-    res = runner.invoke(app, ["measure", str(tmp_path / "p.parquet"), str(tmp_path / "f.parquet"),
+    res = runner.invoke(app, ["patents", "measure", str(tmp_path / "p.parquet"), str(tmp_path / "f.parquet"),
                               "-o", str(tmp_path / "o"), "--match-on", "every"])
     assert res.exit_code == 2 and "SM002" in res.output

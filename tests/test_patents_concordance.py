@@ -294,10 +294,10 @@ def test_engine_equals_brute_force_on_real_ipc_symbols(reference_dir):
 
 
 def test_lexicon_sidecars_name_their_publication(project_root):
-    """Sidecars carry the provenance fields every smtext lexicon has (smtext.lexicon.META_FIELDS)."""
+    """Sidecars carry the provenance fields every smtext lexicon has (smtext.text.lexicon.META_FIELDS)."""
     import json
 
-    from smtext.lexicon import META_FIELDS
+    from smtext.text.lexicon import META_FIELDS
 
     for name in ("sei_ipc_2021", "cnipa_key_digital_tech_2023_ipc"):
         meta = json.loads((project_root / "lexicons" / f"{name}.meta.json").read_text(encoding="utf-8"))

@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from smtext.errors import SMWarning
-from smtext.patents import ipc_levels, normalize_code, parse_ipc, split_field, to_fixed_width, validate_codes
+from smtext.patents import (
+    ipc_levels,
+    normalize_code,
+    parse_ipc,
+    split_field,
+    to_fixed_width,
+    validate_codes,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [

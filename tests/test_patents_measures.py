@@ -9,8 +9,14 @@ import pandas as pd
 import pytest
 
 from smtext.errors import SMError, SMWarning
-from smtext.patents import (Concordance, firm_year_measures, match_applicants, normalize_name, patent_measures,
-                            applicant_kind)
+from smtext.patents import (
+    Concordance,
+    applicant_kind,
+    firm_year_measures,
+    match_applicants,
+    normalize_name,
+    patent_measures,
+)
 
 TOY = pd.DataFrame([
     ("toy", "1", "信息", "1.1", "网络", "R1", "include", "G06F*"),

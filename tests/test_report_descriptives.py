@@ -11,7 +11,12 @@ import pytest
 from scipy import stats as sps
 
 from smtext.errors import SMError, SMWarning
-from smtext.report.descriptives import balance_statistics, balance_table, correlation_table, describe
+from smtext.report.descriptives import (
+    balance_statistics,
+    balance_table,
+    correlation_table,
+    describe,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "report"
 

@@ -7,11 +7,10 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import r_has
 
 from smtext.errors import SMError, SMWarning
 from smtext.report.export import export_panel, to_csv_excel, to_parquet, to_stata
-
-from conftest import r_has
 
 
 @pytest.fixture()

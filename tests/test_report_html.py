@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 
 from smtext.errors import SMError
-from smtext.report import Figure, Html, Section, build_report, describe, event_study_plot
+from smtext.report import (
+    Figure,
+    Html,
+    Section,
+    build_report,
+    describe,
+    event_study_plot,
+)
 
 
 class _Collector(HTMLParser):

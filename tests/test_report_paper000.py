@@ -17,8 +17,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smtext.report import (Figure, Section, balance_statistics, balance_table, build_report, describe,
-                           event_study_plot, regression_table)
+from smtext.report import (
+    Figure,
+    Section,
+    balance_statistics,
+    balance_table,
+    build_report,
+    describe,
+    event_study_plot,
+    regression_table,
+)
 
 pf = pytest.importorskip("pyfixest")
 

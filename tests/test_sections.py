@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from smtext.errors import SMError
-from smtext.sections import chinese_numeral, find_mda, find_mda_in_pages, find_sections
+from smtext.text.sections import (
+    chinese_numeral,
+    find_mda,
+    find_mda_in_pages,
+    find_sections,
+)
 
 
 @pytest.mark.parametrize("text, value", [("一", 1), ("四", 4), ("十", 10), ("十一", 11), ("十三", 13),
@@ -97,7 +102,7 @@ def test_real_report_pages_give_the_hand_cut_mda_and_its_page_span(reference_dir
     """安靠智电 2019 page by page: smtext strips the running headers itself, finds the MD&A on
     PDF pages 19-46 (PROVENANCE.md) and returns the hand-cut text. The hand cut kept four
     running headers and full-width ～/＝ that normalisation turns half-width; nothing else differs."""
-    from smtext.normalize import fullwidth_to_halfwidth, normalize_pages
+    from smtext.text.normalize import fullwidth_to_halfwidth, normalize_pages
 
     folder = reference_dir / "04_annual_report_300617"
     pages = normalize_pages(_jsonl_pages(folder / "300617_安靠智电_2019_年度报告.jsonl"))
@@ -112,7 +117,7 @@ def test_real_report_pages_give_the_hand_cut_mda_and_its_page_span(reference_dir
 
 def test_real_bank_report_pages_give_part_7(reference_dir):
     """邮储银行 2019 page by page: part 7.讨论与分析 runs from PDF page 24 to 96 (8.股本变动 starts on 97)."""
-    from smtext.normalize import normalize_pages
+    from smtext.text.normalize import normalize_pages
 
     pages = normalize_pages(_jsonl_pages(reference_dir / "04_annual_report_601658" / "601658_邮储银行_2019_年度报告.jsonl"))
     mda = find_mda_in_pages(pages)
@@ -120,8 +125,8 @@ def test_real_bank_report_pages_give_part_7(reference_dir):
 
 
 def test_mda_titles_come_from_the_lexicon_file():
-    from smtext.lexicon import load_lexicon
-    from smtext.sections import mda_titles
+    from smtext.text.lexicon import load_lexicon
+    from smtext.text.sections import mda_titles
 
     lex = load_lexicon("section_titles").terms
     assert list(mda_titles()) == lex.loc[lex["category"] == "mda", "term"].tolist()
@@ -134,7 +139,7 @@ def test_section_end_excludes_blank_lines_before_the_next_heading():
     pages = ["第三节 公司业务概要\n内容", "第四节 管理层讨论与分析\n甲\n", "\n\n第五节 重要事项\n丙"]
     sec = find_mda_in_pages(pages)
     assert (sec.first_page, sec.last_page) == (2, 2)
-    from smtext.normalize import join_pages
+    from smtext.text.normalize import join_pages
 
     text = join_pages(pages)[0]
     assert text[sec.start:sec.end] == sec.text

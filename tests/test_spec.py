@@ -1,4 +1,4 @@
-"""Study-spec loading and validation (smtext.spec): safe YAML, line-numbered coded errors."""
+"""Study-spec loading and validation (smtext.study.spec): safe YAML, line-numbered coded errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from smtext.errors import SMError
-from smtext.spec import bundled, check_columns, load, loads
+from smtext.study.spec import bundled, check_columns, load, loads
 
 BASE = """\
 study: tiny

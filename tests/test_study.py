@@ -10,15 +10,14 @@ import json
 import re
 from importlib import resources
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from smtext.errors import SMError
-from smtext.spec import loads
 from smtext.study import run_study
+from smtext.study.spec import loads
 
-SPEC000 = (resources.files("smtext.specs") / "paper000.yaml").read_text(encoding="utf-8")
+SPEC000 = (resources.files("smtext.study.specs") / "paper000.yaml").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from smtext import demo
-from smtext.w2v import build_nml, read_documents
+from smtext.text.w2v import build_nml, read_documents
 
 
 @pytest.fixture(scope="module")

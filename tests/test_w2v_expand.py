@@ -8,7 +8,7 @@ import pytest
 from gensim.models import KeyedVectors
 
 from smtext.errors import SMError, SMWarning
-from smtext.w2v import expand_seeds, read_review_csv
+from smtext.text.w2v import expand_seeds, read_review_csv
 
 WORDS = {  # 3-d vectors chosen by hand
     "新质生产力": [1.0, 0.1, 0.0], "未来产业": [0.9, 0.2, 0.1], "前沿技术": [0.8, 0.3, 0.0],

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from smtext.errors import SMError, SMWarning
-from smtext.w2v import text_index
+from smtext.text.w2v import text_index
 
 WORDS = ["新质生产力", "未来产业", "科技创新"]
 

@@ -6,8 +6,13 @@ import pandas as pd
 import pytest
 
 from smtext.errors import SMError
-from smtext.w2v import TokenizerConfig, docs_from_pages, split_sentences, tokenize_corpus
-from smtext.w2v.tokens import JiebaTokenizer
+from smtext.text.w2v import (
+    TokenizerConfig,
+    docs_from_pages,
+    split_sentences,
+    tokenize_corpus,
+)
+from smtext.text.w2v.tokens import JiebaTokenizer
 
 TEXT = "公司积极培育新质生产力，加快形成颠覆性技术优势。\n\n公司布局5G网络，2023年营业收入增长3.5%。"
 
@@ -141,7 +146,7 @@ def test_dask_gives_the_same_tokens(tmp_path):
 
 _HASHSEED_SCRIPT = """
 import hashlib, sys
-from smtext.w2v.tokens import JiebaTokenizer, TokenizerConfig
+from smtext.text.w2v.tokens import JiebaTokenizer, TokenizerConfig
 tok = JiebaTokenizer(TokenizerConfig())
 text = sys.argv[1]
 print(hashlib.sha256(repr(tok.sentences(text)).encode()).hexdigest())

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from smtext.errors import SMError, SMWarning
-from smtext.w2v import W2VModel, W2VParams, load_vectors, train_word2vec
+from smtext.text.w2v import W2VModel, load_vectors, train_word2vec
 
 
 def tiny_corpus(seed: int = 0, n: int = 300) -> list[list[str]]:
@@ -46,7 +46,7 @@ _SCRIPT = """
 import sys, hashlib
 sys.path.insert(0, {tests!r})
 from test_w2v_train import tiny_corpus, FAST
-from smtext.w2v import train_word2vec
+from smtext.text.w2v import train_word2vec
 m = train_word2vec(tiny_corpus(), **FAST)
 print(hashlib.sha256(m.wv.vectors.tobytes() + "|".join(m.wv.index_to_key).encode()).hexdigest())
 """
@@ -131,7 +131,7 @@ def test_bad_inputs():
 def test_manifest_records_corpus_hash_and_tokenizer(tmp_path):
     import pandas as pd
 
-    from smtext.w2v import TokenizerConfig, tokenize_corpus
+    from smtext.text.w2v import TokenizerConfig, tokenize_corpus
 
     docs = pd.DataFrame({"path": [f"d{i}" for i in range(20)],
                          "text": ["公司推进技术研发与专利布局。公司收入与利润增长。"] * 10 + ["公司研发创新。"] * 10})

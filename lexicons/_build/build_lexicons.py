@@ -168,8 +168,8 @@ def build() -> list[str]:
     write("nqpf_seed", [("seed", "新质生产力", "coined 2023-09; 2024 政府工作报告")], {
         "title": "新质生产力 seed words", "publication": "paper 002 (N_ML index): seed word 新质生产力, expanded by Word2Vec on analyst reports and screened against the 2023-2024 government work reports",
         "authors": ["smtext developers"], "year": 2024, "version": "0.1", "source": "2024 政府工作报告", "licence": "CC0",
-        "how_built": "the seed only; expanded lexicons are produced by smtext.w2v and written with their own provenance.",
-        "usage": "seed for smtext.w2v expansion; count seed + screened similar words in analyst reports."})
+        "how_built": "the seed only; expanded lexicons are produced by smtext.text.w2v and written with their own provenance.",
+        "usage": "seed for smtext.text.w2v expansion; count seed + screened similar words in analyst reports."})
 
     # ---------------------------------------------------------------- industrial foundation catalogue
     cat = pd.read_csv(REF / "05_industrial_foundation_catalog" / "industrial_foundation_catalog_items.csv")
@@ -214,7 +214,7 @@ def build() -> list[str]:
         "title": "R&D-related government-grant keywords",
         "publication": "papers 002 (Sub: 研发补贴 screened from 政府补助明细 by keywords such as 创新 and 技术) and 004; smtext construction.",
         "authors": ["smtext developers"], "year": 2024, "version": "0.1", "source": "papers 002/004 text; common grant names in 政府补助 notes", "licence": "CC0",
-        "how_built": "the papers' named words (研发, 科技, 技术改造, 创新, 专利, 高新技术) plus grant-programme names that fund R&D (首台套, 产学研, 重大专项, 火炬计划 ...). A line item is R&D-related when any term occurs in its name (smtext.count.classify).",
+        "how_built": "the papers' named words (研发, 科技, 技术改造, 创新, 专利, 高新技术) plus grant-programme names that fund R&D (首台套, 产学研, 重大专项, 火炬计划 ...). A line item is R&D-related when any term occurs in its name (smtext.text.count.classify).",
         "usage": "classify government-grant line items; sum amounts of R&D items per firm-year."})
 
     # ---------------------------------------------------------------- negators
@@ -228,9 +228,9 @@ def build() -> list[str]:
         "publication": "吴非等 (2021, 管理世界) drop keyword mentions preceded by a negation (没/无/不 ...); smtext construction of the word list.",
         "authors": ["smtext developers"], "year": 2024, "version": "0.1", "source": "吴非等 (2021) method description", "licence": "CC0",
         "how_built": ("negator: negation words; exception: words that contain a negator character but do not negate (未来, 不断, 无锡, 无人 ...). "
-                      "smtext.count scans the same clause up to `window` characters before a hit with leftmost-longest matching, so an "
+                      "smtext.text.count scans the same clause up to `window` characters before a hit with leftmost-longest matching, so an "
                       "exception consumes its characters and 不断推进智能制造 is not negated."),
-        "usage": "filters=('negation',) in smtext.count.count_text (default)."})
+        "usage": "filters=('negation',) in smtext.text.count.count_text (default)."})
 
     # ---------------------------------------------------------------- third-party subjects
     TP = [("customer", ["客户", "顾客", "下游客户", "终端客户", "下游企业", "下游厂商"]),
@@ -245,13 +245,13 @@ def build() -> list[str]:
         "publication": "smtext construction; the filter follows the practice of dropping technology mentions whose subject is not the firm itself.",
         "authors": ["smtext developers"], "year": 2024, "version": "0.1", "source": "issue 4", "licence": "CC0",
         "how_built": "subject words by role; exception: phrases where the word is an object (为客户, 向客户) or a firm organ (董事会, 董事长).",
-        "usage": "filters=('negation', 'third_party') in smtext.count.count_text (optional, off by default)."})
+        "usage": "filters=('negation', 'third_party') in smtext.text.count.count_text (optional, off by default)."})
 
     # ---------------------------------------------------------------- section titles
     SEC = [("notice", ["重要提示、目录和释义", "重要提示", "释义"]),
            ("profile", ["公司简介和主要财务指标", "公司简介", "会计数据和财务指标摘要", "会计数据和业务数据摘要"]),
            ("business", ["公司业务概要"]),
-           # MD&A variants in order of preference (smtext.sections.find_mda tries them in this order):
+           # MD&A variants in order of preference (smtext.text.sections.find_mda tries them in this order):
            # 讨论与分析 is the H-share layout of banks ("7.讨论与分析"), whose 董事会报告 is a separate part
            ("mda", ["管理层讨论与分析", "管理层讨论和分析", "经营情况讨论与分析", "经营情况讨论和分析", "经营层讨论与分析",
                     "讨论与分析", "董事会报告", "董事会工作报告", "董事局报告"]),
@@ -269,7 +269,7 @@ def build() -> list[str]:
         "publication": "中国证监会《公开发行证券的公司信息披露内容与格式准则第2号——年度报告的内容与格式》(2012, 2014, 2016, 2017, 2021 revisions)",
         "authors": ["中国证券监督管理委员会"], "year": 2021, "version": "0.2", "source": "section names prescribed by the CSRC format rules; the MD&A was 董事会报告 until 2015, 经营情况讨论与分析 2016-2020, 管理层讨论与分析 from 2021", "licence": "facts",
         "how_built": "one row per title variant; category = section key (mda for the MD&A); within a category the most specific title comes first.",
-        "usage": "section detection (smtext.sections.find_mda tries the mda titles in file order); scope='mda' in indices."})
+        "usage": "section detection (smtext.text.sections.find_mda tries the mda titles in file order); scope='mda' in indices."})
     return [n for n in WRITTEN if n not in written_before]
 
 

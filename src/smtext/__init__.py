@@ -1,7 +1,8 @@
 """smtext: measure Chinese firm indicators from text and records, and estimate policy effects.
 
 Subpackages are imported lazily so that ``import smtext`` stays fast:
-``smtext.did``, ``smtext.tfp``, ``smtext.demo``, ``smtext.report`` ...
+``smtext.text``, ``smtext.patents``, ``smtext.indicators``, ``smtext.did``, ``smtext.report``,
+``smtext.study``, ``smtext.demo`` ...
 """
 
 from importlib import import_module
@@ -9,14 +10,13 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "demo", "did", "report", "indicators", "errors", "manifest", "extract", "normalize",
-    "sections", "corpus", "count", "lexicon", "tokenize", "w2v", "patents", "panel",
-    "pipeline", "engine", "spec", "cli",
+    "errors", "manifest", "progress", "engine", "stages", "text", "patents", "panel", "indicators", "did",
+    "report", "study", "demo", "cli",
 }
 
 
 def __getattr__(name):
-    if name == "tfp":
+    if name == "tfp":  # TEMPORARY until indicators.tfp is a package
         return import_module("smtext.indicators.tfp")
     if name in _SUBMODULES:
         return import_module(f"smtext.{name}")

@@ -27,7 +27,7 @@ LABELS = {"DID": "DID", "ROA": "ROA", "INST": "INST", "Lev": "Lev", "Cashflow": 
 def stage_text_index(jobs: int):
     """Smart-manufacturing, Digital and AI indices per firm-year (``smtext index count`` underneath)."""
     def run(ctx: StageContext) -> None:
-        from .index_run import index_extract
+        from .text.index_job import index_extract
 
         res = index_extract(ctx.inputs["extract"], TEXT_LEXICONS, ctx.dir, filters=("negation",), clean_lexicon=None,
                             categories=False, jobs=jobs)
@@ -213,7 +213,7 @@ def stage_battery(placebo_draws: int):
 # ---------------------------------------------------------------- N_ML (paper 002)
 def stage_nml(world: Path, jobs: int):
     def run(ctx: StageContext) -> None:
-        from .w2v import build_nml, read_documents
+        from .text.w2v import build_nml, read_documents
 
         docs = read_documents(world / "reports" / "analyst", jobs=jobs)
         gov = read_documents(world / "reports" / "gov", doc_type="government_report", jobs=1)

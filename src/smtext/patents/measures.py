@@ -186,7 +186,7 @@ def patent_measures(patents: pd.DataFrame, firms: pd.DataFrame, subsidiaries: pd
         Years back for width2 (paper 004: 3).
     inn_keywords : str, Lexicon or iterable of str, optional
         Keywords for ``inn``: a shipped lexicon name (``"industrial_foundation_keywords"``,
-        the 产业基础创新发展目录 items), a :class:`smtext.lexicon.Lexicon`, or a list.
+        the 产业基础创新发展目录 items), a :class:`smtext.text.lexicon.Lexicon`, or a list.
         Without them ``inn`` is not computed.
     inn_rule : {"and", "or"}
         Inn = key-technology IPC and (or) a keyword in title/abstract.
@@ -361,7 +361,7 @@ def _merge_duplicate_applications(p: pd.DataFrame, appno_col: str, applicants_co
 def _keyword_list(inn_keywords) -> list[str]:
     """Keywords from a shipped lexicon name, a Lexicon object or an iterable of str."""
     if isinstance(inn_keywords, str):
-        from ..lexicon import load_lexicon
+        from ..text.lexicon import load_lexicon
 
         inn_keywords = load_lexicon(inn_keywords)
     if hasattr(inn_keywords, "terms"):

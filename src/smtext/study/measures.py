@@ -106,7 +106,7 @@ def stage_patents(world: Path):
 def stage_text(jobs: int):
     """Keyword indices per firm-year from the extracted reports (``smtext index count`` underneath)."""
     def run(ctx: StageContext) -> None:
-        from ..index_run import index_extract
+        from ..text.index_job import index_extract
 
         res = index_extract(ctx.inputs["extract"], ctx.params["lexicons"], ctx.dir,
                             filters=tuple(ctx.params.get("filters", ["negation"])), clean_lexicon=None,
@@ -141,7 +141,7 @@ def _financials(world: Path) -> tuple[pd.DataFrame, int]:
 def stage_nml(world: Path, jobs: int):
     """Paper 002's N_ML: Word2Vec expansion of seed words in analyst reports, screened by gov reports."""
     def run(ctx: StageContext) -> None:
-        from ..w2v import build_nml, read_documents
+        from ..text.w2v import build_nml, read_documents
 
         p = ctx.params
         docs = read_documents(world / "reports" / "analyst", jobs=jobs)
@@ -248,11 +248,11 @@ def stage_robots(world: Path):
 def stage_subsidies(world: Path):
     """R&D subsidies (Sub) and tax refunds (Tax) per firm-year from grant line items (paper 002).
 
-    Items are classified with the ``rd_subsidy`` lexicon (smtext.count.classify). Only firm-years
+    Items are classified with the ``rd_subsidy`` lexicon (smtext.text.count.classify). Only firm-years
     with grant lines are written; the data set reads a firm-year absent here as zero of both.
     """
     def run(ctx: StageContext) -> None:
-        from ..count import classify
+        from ..text.count import classify
 
         items = pd.read_parquet(world / "data" / "subsidies.parquet")
         items["is_rd"] = classify(items["item"], "rd_subsidy").astype(bool).to_numpy()

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import SMError
 from ..panel import balanced_panel
-from ..spec import Spec, check_columns, controls_of
+from .spec import Spec, check_columns, controls_of
 from .common import ID, TIME, _apply_where, _fe_columns
 
 

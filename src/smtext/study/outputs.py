@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..spec import Spec, controls_of
+from .spec import Spec, controls_of
 from ..stages import StageContext
 from .common import ID, TIME, _apply_where, _save_table
 from .models import columns_of, rename_terms, treat_group

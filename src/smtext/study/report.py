@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..spec import Spec
+from .spec import Spec
 from ..stages import StageRunner
 
 

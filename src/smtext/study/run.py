@@ -1,4 +1,4 @@
-"""Run a study spec (:mod:`smtext.spec`) end to end through cached stages.
+"""Run a study spec (:mod:`smtext.study.spec`) end to end through cached stages.
 
 Stage graph (each a :class:`smtext.stages.StageRunner` stage under ``OUT/stages``)::
 
@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import SMError
 from ..manifest import build_manifest, stable_hash, write_manifest
-from ..spec import Spec, load
+from .spec import Spec, load
 from ..stages import StageRunner
 from .common import FE_LABELS, STAGE_VERSION, _reports_fingerprint, _world_hash
 from .measures import (stage_city, stage_extras, stage_nml, stage_panel, stage_patents, stage_robots,
@@ -99,7 +99,7 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
     -------
     StudyResult
     """
-    from ..extract import EXTRACTOR_VERSION
+    from ..text.pdf import EXTRACTOR_VERSION
     from ..pipeline import _stage_corpus, _stage_extract
 
     spec = spec if isinstance(spec, Spec) else load(spec)

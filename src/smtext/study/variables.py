@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..spec import Spec, check_columns
+from .spec import Spec, check_columns
 from ..stages import StageContext
 from .common import ID, TIME, _apply_where
 

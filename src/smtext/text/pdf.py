@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SMError, check_option
+from ..errors import SMError, check_option
 from .normalize import join_pages, normalize_pages
 
 EXTRACTOR_VERSION = "1"

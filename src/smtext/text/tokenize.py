@@ -15,7 +15,7 @@ import hashlib
 import logging
 import os
 
-from .errors import SMError, check_option
+from ..errors import SMError, check_option
 
 BACKENDS = ("jieba", "rjieba")
 USER_FREQ = 20000

@@ -63,7 +63,7 @@ try:  # optional, 2-5x faster scan; results are identical (tests/test_count.py c
 except ImportError:  # pragma: no cover - depends on the environment
     _ahors = None
 
-from .errors import SMError, check_option
+from ..errors import SMError, check_option
 from .lexicon import Lexicon, load_lexicon
 
 MODES = ("leftmost_longest", "overlapping", "token")
@@ -385,7 +385,7 @@ class CountResult:
         return pd.DataFrame(self.term_rows(), columns=cols)
 
     def as_row(self, prefix: str | None = None) -> dict:
-        """Flat dict for a per-document table (see :func:`smtext.indices.count_documents`).
+        """Flat dict for a per-document table (see :func:`smtext.text.indices.count_documents`).
 
         Keys: ``<p>_count`` (kept hits), ``<p>_raw`` (before filters), ``<p>_sent``
         (sentences with a kept hit), ``<p>_removed_<filter>``, ``<p>__<category>``;
@@ -480,7 +480,7 @@ def count_text(text: str, lexicon: Lexicon | Matcher | str, filters=("negation",
     Parameters
     ----------
     text : str
-        Normalised text (CJK line breaks already joined, see :mod:`smtext.normalize`).
+        Normalised text (CJK line breaks already joined, see :mod:`smtext.text.normalize`).
     lexicon : Lexicon, Matcher or str
         Lexicon object, compiled matcher, shipped name or CSV path.
     filters : sequence of {"negation", "third_party"}
@@ -493,7 +493,7 @@ def count_text(text: str, lexicon: Lexicon | Matcher | str, filters=("negation",
         Characters before a hit searched for a third-party subject (same clause). Default 10.
     negators, subjects : Lexicon or str
         Cue lexicons of the two filters (shipped names by default).
-    tokenizer : {"jieba", "rjieba"} or smtext.tokenize.Tokenizer
+    tokenizer : {"jieba", "rjieba"} or smtext.text.tokenize.Tokenizer
         Segmenter for ``mode="token"``.
     sentences : bool
         Compute sentence counts (needed for the share of sentences with a hit);
@@ -517,7 +517,7 @@ def count_text(text: str, lexicon: Lexicon | Matcher | str, filters=("negation",
         check_option("filters", f, FILTERS)
     if not isinstance(text, str):
         raise SMError("SM207", f"count_text needs a str, got {type(text).__name__}.",
-                      "a missing document is not an empty text: skip it or flag it (see smtext.indices).")
+                      "a missing document is not an empty text: skip it or flag it (see smtext.text.indices).")
     matcher = lexicon if isinstance(lexicon, Matcher) else compile_lexicon(lexicon, backend=backend)
     folded = fold(text)
     if mode == "token":

@@ -1,6 +1,6 @@
 """``smtext patents``: a thin command layer over :mod:`smtext.patents`.
 
-Registered by the command-group registry (``smtext.commands.GROUPS``) as
+Registered by the command-group registry (``smtext.cli.GROUPS``) as
 ``smtext patents``.
 """
 
@@ -11,15 +11,12 @@ from pathlib import Path
 
 import typer
 
-from ..errors import SMError, SMWarning
+from ..errors import SMWarning
+from ._common import years_option
 
 app = typer.Typer(help="Patents: IPC parsing, key-technology classification, firm-year measures, similarity.",
                   no_args_is_help=True)
 
-
-def _fail(err: SMError) -> None:
-    typer.echo(f"error {err}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _read(path: Path):
@@ -36,12 +33,9 @@ def classify_cmd(
     scheme: str = typer.Option("sei_ipc_2021", "--scheme", help="sei_ipc_2021 or cnipa_kdt_2023."),
 ) -> None:
     """Show which branches of a scheme each IPC code falls in (and which 不含 clauses removed it)."""
-    from . import load_concordance, normalize_code
+    from ..patents import load_concordance, normalize_code
 
-    try:
-        conc = load_concordance(scheme)
-    except SMError as err:
-        _fail(err)
+    conc = load_concordance(scheme)
     for raw in codes:
         code, reason = normalize_code(raw)
         if code is None:
@@ -72,36 +66,27 @@ def measure_cmd(
 ) -> None:
     """Firm-year key-technology patent measures, applicant match report and IPC report."""
     from ..manifest import build_manifest, file_sha256, write_manifest
-    from . import patent_measures, tech_similarity
+    from ..patents import patent_measures, tech_similarity
 
-    span = None
-    if years:
-        try:
-            a, b = (int(x) for x in years.split("-"))
-        except ValueError:
-            raise typer.BadParameter("use FIRST-LAST, for example 2010-2019") from None
-        span = (a, b)
-    try:
-        subs = _read(subsidiaries) if subsidiaries else None
-        f = _read(firms)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SMWarning)
-            res = patent_measures(_read(patents), f, subs, span, scheme=scheme, match_on=match_on, level=level,
-                                  joint=joint, inn_keywords="industrial_foundation_keywords" if inn else None)
-        for w in caught:  # coded warnings as plain lines, not Python warning tracebacks
-            typer.echo(f"warning {w.message}", err=True)
-        out.mkdir(parents=True, exist_ok=True)
-        res.table.to_parquet(out / "patent_measures.parquet", index=False)
-        res.match.table.to_csv(out / "applicant_match.csv", index=False, encoding="utf-8-sig")
-        res.match.write_review(out / "applicant_review.csv")
-        res.ipc_report.to_csv(out / "ipc_malformed.csv", index=False, encoding="utf-8-sig")
-        res.dropped.to_csv(out / "dropped.csv", index=False, encoding="utf-8-sig")
-        if similarity and "city" in f.columns:
-            sim = tech_similarity(res.codes, f)
-            sim.firm.to_parquet(out / "tech_similarity_firm.parquet", index=False)
-            sim.city.to_parquet(out / "tech_similarity_city.parquet", index=False)
-    except SMError as err:
-        _fail(err)
+    span = years_option(years)
+    subs = _read(subsidiaries) if subsidiaries else None
+    f = _read(firms)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SMWarning)
+        res = patent_measures(_read(patents), f, subs, span, scheme=scheme, match_on=match_on, level=level,
+                              joint=joint, inn_keywords="industrial_foundation_keywords" if inn else None)
+    for w in caught:  # coded warnings as plain lines, not Python warning tracebacks
+        typer.echo(f"warning {w.message}", err=True)
+    out.mkdir(parents=True, exist_ok=True)
+    res.table.to_parquet(out / "patent_measures.parquet", index=False)
+    res.match.table.to_csv(out / "applicant_match.csv", index=False, encoding="utf-8-sig")
+    res.match.write_review(out / "applicant_review.csv")
+    res.ipc_report.to_csv(out / "ipc_malformed.csv", index=False, encoding="utf-8-sig")
+    res.dropped.to_csv(out / "dropped.csv", index=False, encoding="utf-8-sig")
+    if similarity and "city" in f.columns:
+        sim = tech_similarity(res.codes, f)
+        sim.firm.to_parquet(out / "tech_similarity_firm.parquet", index=False)
+        sim.city.to_parquet(out / "tech_similarity_city.parquet", index=False)
     inputs = {"patents": file_sha256(patents), "firms": file_sha256(firms)}
     if subsidiaries:
         inputs["subsidiaries"] = file_sha256(subsidiaries)

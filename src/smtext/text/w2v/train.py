@@ -25,8 +25,8 @@ import zlib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from ..errors import SMError, check_option, warn
-from ..manifest import build_manifest, file_sha256
+from ...errors import SMError, check_option, warn
+from ...manifest import build_manifest, file_sha256
 
 ARCHITECTURES = ("cbow", "skipgram")
 
@@ -180,7 +180,7 @@ def train_word2vec(corpus, params: W2VParams | None = None, **overrides) -> W2VM
     Parameters
     ----------
     corpus : iterable of list of str
-        A :class:`~smtext.w2v.tokens.TokenCorpus` (recommended: its hash goes
+        A :class:`~smtext.text.w2v.tokens.TokenCorpus` (recommended: its hash goes
         into the manifest) or any re-iterable of sentences.
     params : W2VParams, optional
     **overrides
@@ -196,7 +196,7 @@ def train_word2vec(corpus, params: W2VParams | None = None, **overrides) -> W2VM
     params = replace(params or W2VParams(), **overrides).checked()
     if iter(corpus) is corpus:
         raise SMError("SM224", "the corpus is a one-shot iterator; Word2Vec needs several passes.",
-                      "pass a TokenCorpus (smtext.w2v.tokenize_corpus) or a list of token lists.")
+                      "pass a TokenCorpus (smtext.text.w2v.tokenize_corpus) or a list of token lists.")
     started = time.perf_counter()
     model = Word2Vec(**params.gensim_kwargs())
     model.build_vocab(corpus)

@@ -1,7 +1,7 @@
 """Keyword indices per document and per firm-year, and clean-control screening.
 
 ``count_documents`` counts several lexicons in a table of document texts (whole
-report or one section, e.g. the MD&A cut by :mod:`smtext.sections`), serially,
+report or one section, e.g. the MD&A cut by :mod:`smtext.text.sections`), serially,
 on a local process pool (``jobs``) or on Dask (``scheduler``) with identical results;
 ``firm_year_index`` turns per-document counts into the firm-year measures the
 papers use: the count, ln(1 + count) (吴非等 2021; papers 000/001), count per
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import SMError, check_option, require_columns, warn
 from .count import FILTERS, MODES, TOKENIZERS, compile_lexicon, count_text
-from .errors import SMError, check_option, require_columns, warn
 from .lexicon import load_lexicon
 
 SCOPES = ("full", "mda")
@@ -114,7 +114,7 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
         Documents whose status is not ``"ok"`` (or whose text is missing) get
         missing counts, never zeros.
     filters, mode, window, subject_window
-        Passed to :func:`smtext.count.count_text`.
+        Passed to :func:`smtext.text.count.count_text`.
     tokenizer : {"jieba", "rjieba"}
         Segmenter of ``mode="token"`` (ignored otherwise); each worker builds its own
         instance with the lexicon terms as user words.
@@ -131,7 +131,7 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
     -------
     DocumentCounts
     """
-    from .engine import parallel_map
+    from ..engine import parallel_map
 
     check_option("scope", scope, SCOPES)
     check_option("mode", mode, MODES)
@@ -269,7 +269,7 @@ def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "y
         count_cols = [c for c in doc_counts.columns if c.endswith("_count") and c not in keys]
     if not count_cols:
         raise SMError("SM209", "no count columns found (expected names ending in _count).",
-                      "pass count_cols=[...] or use smtext.indices.count_documents.")
+                      "pass count_cols=[...] or use smtext.text.indices.count_documents.")
     if isinstance(category_cols, str) and category_cols == "auto":
         prefixes = tuple(c[: -len("_count")] + "__" for c in count_cols if c.endswith("_count"))
         category_cols = [c for c in doc_counts.columns if prefixes and c.startswith(prefixes)]
@@ -303,7 +303,7 @@ def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "y
         if weighting == "tfidf":
             if b + "_tfidf" not in out:
                 raise SMError("SM209", f"weighting='tfidf' needs column {b}_tfidf.",
-                              "run smtext.indices.add_tfidf on the document counts first.")
+                              "run smtext.text.indices.add_tfidf on the document counts first.")
             res[f"{b}_tfidf"] = out[b + "_tfidf"].astype(float)
             res[f"{b}_tfidf_ln"] = np.log1p(res[f"{b}_tfidf"])
     chars = out[chars_col].astype(float)

@@ -44,7 +44,14 @@ lists such policy phrases). With no user dictionary jieba splits them (数智化
 from .expand import Expansion, expand_seeds, read_review_csv
 from .index import TextIndex, text_index
 from .nml import DEFAULT_THRESHOLD, NMLResult, build_nml, read_documents
-from .tokens import JiebaTokenizer, TokenCorpus, TokenizerConfig, docs_from_pages, split_sentences, tokenize_corpus
+from .tokens import (
+    JiebaTokenizer,
+    TokenCorpus,
+    TokenizerConfig,
+    docs_from_pages,
+    split_sentences,
+    tokenize_corpus,
+)
 from .train import W2VModel, W2VParams, load_vectors, train_word2vec
 
 __all__ = [

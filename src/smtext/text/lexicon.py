@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SMError, warn
+from ..errors import SMError, warn
 from .normalize import fullwidth_to_halfwidth
 
 META_FIELDS = ("publication", "authors", "year", "version", "source", "licence", "how_built")
@@ -44,7 +44,7 @@ _LOADED: dict = {}
 def lexicon_dir() -> Path:
     """Folder of the shipped lexicons.
 
-    The repository's ``lexicons/`` (``src/smtext/lexicon.py`` -> repo root) in a
+    The repository's ``lexicons/`` (``src/smtext/text/lexicon.py`` -> repo root) in a
     source checkout, else ``<sys.prefix>/share/smtext/lexicons``.
 
     Raises
@@ -52,7 +52,7 @@ def lexicon_dir() -> Path:
     SMError
         SM201 when neither folder exists.
     """
-    candidates = [Path(__file__).resolve().parents[2] / "lexicons",
+    candidates = [Path(__file__).resolve().parents[3] / "lexicons",
                   Path(sys.prefix) / "share" / "smtext" / "lexicons"]
     for path in candidates:
         if path.is_dir():

@@ -1,8 +1,8 @@
-"""``smtext w2v train|expand|index``: a thin command layer over :mod:`smtext.w2v`.
+"""``smtext w2v train|expand|index``: a thin command layer over :mod:`smtext.text.w2v`.
 
 The main CLI mounts this app with ``app.add_typer(w2v.cli.app, name="w2v")``.
 DOCS arguments take either a folder of PDFs (scanned with
-:func:`smtext.corpus.scan`, filtered by ``--doc-type``) or a Parquet table with
+:func:`smtext.text.corpus.scan`, filtered by ``--doc-type``) or a Parquet table with
 ``path, stkcd, year, text`` columns (extraction output).
 """
 
@@ -13,20 +13,15 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from ..errors import SMError
 from ..manifest import build_manifest, write_manifest
 
 app = typer.Typer(help="Word2Vec: train vectors, expand seed words into a lexicon, build a text index (N_ML).",
                   no_args_is_help=True)
 
 
-def _fail(err: SMError) -> None:
-    typer.echo(f"error {err}", err=True)
-    raise typer.Exit(code=2)
-
 
 def _docs(source: Path, doc_type: str, jobs: int) -> pd.DataFrame:
-    from .nml import read_documents
+    from ..text.w2v.nml import read_documents
 
     if source.is_dir():
         return read_documents(source, doc_type, jobs=jobs)
@@ -58,23 +53,20 @@ def train_cmd(
                                                             "tokenizing; same tokens as the local pool."),
 ) -> None:
     """Tokenize documents (cached) and train Word2Vec; writes OUT/model with a manifest."""
-    from .tokens import TokenizerConfig, default_userdicts, tokenize_corpus
-    from .train import W2VModel, W2VParams, train_word2vec
+    from ..text.w2v.tokens import TokenizerConfig, default_userdicts, tokenize_corpus
+    from ..text.w2v.train import W2VModel, W2VParams, train_word2vec
 
-    try:
-        frame = _docs(docs, doc_type, jobs)
-        cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word),
-                              backend=tokenizer)
-        corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs, scheduler=scheduler)
-        if continue_from is not None:
-            model = W2VModel.load(continue_from, with_model=True).continue_training(corpus, epochs=epochs)
-        else:
-            params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count,
-                               epochs=epochs, seed=seed, workers=workers, deterministic=not fast)
-            model = train_word2vec(corpus, params)
-        model.save(out / "model")
-    except SMError as err:
-        _fail(err)
+    frame = _docs(docs, doc_type, jobs)
+    cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word),
+                          backend=tokenizer)
+    corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs, scheduler=scheduler)
+    if continue_from is not None:
+        model = W2VModel.load(continue_from, with_model=True).continue_training(corpus, epochs=epochs)
+    else:
+        params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count,
+                           epochs=epochs, seed=seed, workers=workers, deterministic=not fast)
+        model = train_word2vec(corpus, params)
+    model.save(out / "model")
     m = model.manifest
     speed = "continued training" if continue_from is not None else f"{m['words_per_second']} words/s"
     typer.echo(f"trained on {len(corpus)} documents: vocabulary {m['vocab_size']}, {speed}; model in {out / 'model'}")
@@ -92,17 +84,14 @@ def expand_cmd(
     screen: Path = typer.Option(None, "--screen", exists=True, help="Folder of screening PDFs (government work reports) or Parquet with text."),
 ) -> None:
     """Expand seed words; write a review CSV (edit its `kept` column, then use it with `w2v index`)."""
-    from .expand import expand_seeds
-    from .train import load_vectors
+    from ..text.w2v.expand import expand_seeds
+    from ..text.w2v.train import load_vectors
 
-    try:
-        vectors = load_vectors(model)
-        texts = None if screen is None else _docs(screen, "government_report", 1)["text"].dropna().tolist()
-        res = expand_seeds(vectors, list(seed), threshold=threshold, topn=topn, min_freq=min_freq,
-                           screen_texts=texts, category=category)
-        res.to_review_csv(out)
-    except SMError as err:
-        _fail(err)
+    vectors = load_vectors(model)
+    texts = None if screen is None else _docs(screen, "government_report", 1)["text"].dropna().tolist()
+    res = expand_seeds(vectors, list(seed), threshold=threshold, topn=topn, min_freq=min_freq,
+                       screen_texts=texts, category=category)
+    res.to_review_csv(out)
     write_manifest(out.with_suffix(".manifest.json"), build_manifest("w2v expand", res.params | {"model": str(model)}))
     typer.echo(res.summary() + f"\nreview table: {out}")
 
@@ -119,18 +108,15 @@ def index_cmd(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for counting."),
 ) -> None:
     """Count the lexicon's words per firm-year: NAME = ln(1 + count); missing where no documents."""
-    from ..lexicon import load_lexicon
-    from .expand import read_review_csv
-    from .index import text_index
+    from ..text.lexicon import load_lexicon
+    from ..text.w2v.expand import read_review_csv
+    from ..text.w2v.index import text_index
 
-    try:
-        head = pd.read_csv(lexicon, nrows=0, encoding="utf-8-sig", comment=None).columns
-        words = read_review_csv(lexicon) if "kept" in head else load_lexicon(lexicon).terms
-        frame = _docs(docs, doc_type, jobs)
-        res = text_index(frame, words, name=name, jobs=jobs, scheduler=scheduler,
-                         panel=None if panel is None else pd.read_parquet(panel))
-    except SMError as err:
-        _fail(err)
+    head = pd.read_csv(lexicon, nrows=0, encoding="utf-8-sig", comment=None).columns
+    words = read_review_csv(lexicon) if "kept" in head else load_lexicon(lexicon).terms
+    frame = _docs(docs, doc_type, jobs)
+    res = text_index(frame, words, name=name, jobs=jobs, scheduler=scheduler,
+                     panel=None if panel is None else pd.read_parquet(panel))
     out.parent.mkdir(parents=True, exist_ok=True)
     res.table.to_parquet(out, index=False)
     write_manifest(out.with_suffix(".manifest.json"),

@@ -1,4 +1,4 @@
-"""``smtext index ...``: keyword indices from extracted report text (a thin layer over :mod:`smtext.index_run`).
+"""``smtext index ...``: keyword indices from extracted report text (a thin layer over :mod:`smtext.text.index_job`).
 
 ``smtext index count EXTRACT_DIR --lexicon smart_manufacturing --lexicon wufei2021_digital --out DIR``
 counts lexicons in the output of ``smtext extract``; ``smtext index lexicons`` lists the
@@ -13,15 +13,11 @@ from pathlib import Path
 
 import typer
 
-from ..errors import SMError
+from ._common import years_option
 
 app = typer.Typer(help="Keyword indices (Digital, smart manufacturing, AI ...) from annual-report text extracted "
                        "by `smtext extract`, and the shipped lexicons.", no_args_is_help=True)
 
-
-def _fail(err: SMError) -> None:
-    typer.echo(f"error {err}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _filters(text: str) -> tuple[str, ...]:
@@ -29,18 +25,6 @@ def _filters(text: str) -> tuple[str, ...]:
     if text.lower() in ("", "none"):
         return ()
     return tuple(f.strip() for f in text.split(",") if f.strip())
-
-
-def _years(text: str | None) -> tuple[int, int] | None:
-    if not text:
-        return None
-    try:
-        first, last = (int(x) for x in text.split("-"))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: use FIRST-LAST, e.g. 2012-2019") from None
-    if first > last:
-        raise typer.BadParameter(f"{text!r}: the first year is after the last")
-    return first, last
 
 
 @app.command("count")
@@ -72,15 +56,12 @@ def count_cmd(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port)."),
 ) -> None:
     """Count lexicons per document and write document counts, the firm-year index, clean controls and a manifest."""
-    from ..index_run import index_extract
+    from ..text.index_job import index_extract
 
-    try:
-        run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=_filters(filters), mode=mode,
-                            window=window, subject_window=subject_window, tokenizer=tokenizer,
-                            weighting="tfidf" if tfidf else "count", years=_years(years),
-                            clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler)
-    except SMError as err:
-        _fail(err)
+    run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=_filters(filters), mode=mode,
+                        window=window, subject_window=subject_window, tokenizer=tokenizer,
+                        weighting="tfidf" if tfidf else "count", years=years_option(years),
+                        clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler)
     typer.echo(run.summary())
 
 
@@ -89,16 +70,13 @@ def lexicons_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the provenance of every lexicon as JSON."),
 ) -> None:
     """List the shipped keyword lexicons with their size, categories, version and source publication."""
-    from ..lexicon import list_lexicons, load_lexicon
+    from ..text.lexicon import list_lexicons, load_lexicon
 
-    try:
-        rows = []
-        for name in list_lexicons():
-            lex = load_lexicon(name)
-            rows.append({**lex.provenance(), "categories": lex.categories,
-                         "authors": lex.meta.get("authors", ""), "year": lex.meta.get("year", "")})
-    except SMError as err:
-        _fail(err)
+    rows = []
+    for name in list_lexicons():
+        lex = load_lexicon(name)
+        rows.append({**lex.provenance(), "categories": lex.categories,
+                     "authors": lex.meta.get("authors", ""), "year": lex.meta.get("year", "")})
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -25,10 +25,6 @@ ID_HELP = "Firm identifier column."
 TIME_HELP = "Fiscal-year column."
 
 
-def _fail(err: SMError) -> None:
-    typer.echo(f"error {err}", err=True)
-    raise typer.Exit(code=2)
-
 
 def _read(panel: Path) -> pd.DataFrame:
     try:
@@ -82,17 +78,14 @@ def tfp_cmd(
     """Estimate a production function and write log TFP (column tfp_<method>) for every firm-year."""
     from ..indicators import tfp as T
 
-    try:
-        data = _read(panel)
-        if log_inputs:
-            data = T.log_inputs(data)
-        if proxy is None and method in ("op", "lp", "acf", "wrdg"):
-            proxy = "ln_investment" if method == "op" else "ln_cash_paid_goods"
-        r = T.estimate(data, method, y=y, free=list(free), state=list(state), proxy=proxy, idname=idname,
-                       tname=tname, poly_degree=poly_degree, output=output, attrition=attrition, by=by,
-                       bootstrap=bootstrap, seed=seed, n_jobs=n_jobs)
-    except SMError as e:
-        _fail(e)
+    data = _read(panel)
+    if log_inputs:
+        data = T.log_inputs(data)
+    if proxy is None and method in ("op", "lp", "acf", "wrdg"):
+        proxy = "ln_investment" if method == "op" else "ln_cash_paid_goods"
+    r = T.estimate(data, method, y=y, free=list(free), state=list(state), proxy=proxy, idname=idname,
+                   tname=tname, poly_degree=poly_degree, output=output, attrition=attrition, by=by,
+                   bootstrap=bootstrap, seed=seed, n_jobs=n_jobs)
     params = {"method": method, "y": y, "free": list(free), "state": list(state), "proxy": proxy,
               "log_inputs": log_inputs, "output": output, "attrition": attrition, "poly_degree": poly_degree,
               "by": by, "bootstrap": bootstrap, "n_jobs": n_jobs, "idname": idname, "tname": tname}
@@ -119,11 +112,8 @@ def sa_cmd(
     """SA index of Hadlock and Pierce (2010): -0.737 Size + 0.043 Size^2 - 0.040 Age."""
     from ..indicators.constraints import sa_index
 
-    try:
-        data = _read(panel)
-        sa = sa_index(data, assets=assets, age=age, unit=unit, absolute=absolute)
-    except SMError as e:
-        _fail(e)
+    data = _read(panel)
+    sa = sa_index(data, assets=assets, age=age, unit=unit, absolute=absolute)
     _write(out, _keyed(data, idname, tname, SA=sa.to_numpy()), "sa",
            {"assets": assets, "age": age, "unit": unit, "absolute": absolute}, panel)
 
@@ -139,11 +129,8 @@ def ww_cmd(
     """WW index of Whited and Wu (2006) with calendar-lag sales growth (demo column names)."""
     from ..indicators.constraints import ww_index
 
-    try:
-        data = _read(panel)
-        ww = ww_index(data, industry=industry, idname=idname, tname=tname)
-    except SMError as e:
-        _fail(e)
+    data = _read(panel)
+    ww = ww_index(data, industry=industry, idname=idname, tname=tname)
     _write(out, _keyed(data, idname, tname, WW=ww.to_numpy()), "ww", {"industry": industry}, panel)
 
 
@@ -159,11 +146,8 @@ def kz_cmd(
     """KZ index by the Chinese procedure (yearly median splits, ordered logit, fitted index)."""
     from ..indicators.constraints import kz_index
 
-    try:
-        data = _read(panel)
-        kz, coef = kz_index(data, leverage=leverage, q=q, idname=idname, tname=tname)
-    except SMError as e:
-        _fail(e)
+    data = _read(panel)
+    kz, coef = kz_index(data, leverage=leverage, q=q, idname=idname, tname=tname)
     _write(out, _keyed(data, idname, tname, KZ=kz.to_numpy()), "kz", {"leverage": leverage, "q": q}, panel,
            extra={"coefficients": {k: float(v) for k, v in coef.items()}})
 
@@ -179,11 +163,8 @@ def fc_cmd(
     """FC index (paper 004): logit-fitted probability of being financially constrained."""
     from ..indicators.constraints import fc_index
 
-    try:
-        data = _read(panel)
-        fc, coef = fc_index(data, tname=tname, split=split)
-    except SMError as e:
-        _fail(e)
+    data = _read(panel)
+    fc, coef = fc_index(data, tname=tname, split=split)
     _write(out, _keyed(data, idname, tname, FC=fc.to_numpy()), "fc", {"split": split}, panel,
            extra={"coefficients": {k: float(v) for k, v in coef.items()}})
 
@@ -201,11 +182,8 @@ def hhi_cmd(
     """Herfindahl-Hirschman index of revenue shares within industry-year (or other) cells."""
     from ..indicators.concentration import hhi
 
-    try:
-        data = _read(panel)
-        h = hhi(data, value=value, by=list(by), idname=idname if idname in data.columns else None)
-    except SMError as e:
-        _fail(e)
+    data = _read(panel)
+    h = hhi(data, value=value, by=list(by), idname=idname if idname in data.columns else None)
     _write(out, _keyed(data, idname, tname, HHI=h.to_numpy()), "hhi", {"value": value, "by": list(by)}, panel)
 
 
@@ -223,12 +201,9 @@ def volatility_cmd(
     """Market uncertainty (paper 004): s.d. of sales growth over a calendar window."""
     from ..indicators.market import market_volatility
 
-    try:
-        data = _read(panel)
-        v = market_volatility(data, sales=sales, idname=idname, tname=tname, window=window, align=align,
-                              growth=growth)
-    except SMError as e:
-        _fail(e)
+    data = _read(panel)
+    v = market_volatility(data, sales=sales, idname=idname, tname=tname, window=window, align=align,
+                          growth=growth)
     _write(out, _keyed(data, idname, tname, volatility=v.to_numpy()), "volatility",
            {"sales": sales, "window": window, "align": align, "growth": growth}, panel)
 
@@ -247,10 +222,7 @@ def ntfp_cmd(
     """N_TFP of paper 002: firm TFP relative to its industry-year reference."""
     from ..indicators.productivity import n_tfp
 
-    try:
-        data = _read(panel)
-        v = n_tfp(data, tfp=tfp, industry=industry, idname=idname, tname=tname, kind=kind, reference=reference)
-    except SMError as e:
-        _fail(e)
+    data = _read(panel)
+    v = n_tfp(data, tfp=tfp, industry=industry, idname=idname, tname=tname, kind=kind, reference=reference)
     _write(out, _keyed(data, idname, tname, N_TFP=v.to_numpy()), "ntfp",
            {"tfp": tfp, "industry": industry, "kind": kind, "reference": reference}, panel)

@@ -223,7 +223,7 @@ def _opencc():
         try:
             import opencc
         except ImportError as exc:
-            from .errors import SMError
+            from ..errors import SMError
 
             raise SMError("SM003", "traditional -> simplified conversion needs the opencc package.",
                           'pip install "opencc>=1.1" (or smtext[zh])') from exc

@@ -164,7 +164,7 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFr
     SMError
         SM001 without a ``path`` column; SM106 when listed files do not exist.
     """
-    from .errors import SMError, require_columns
+    from ..errors import SMError, require_columns
 
     path = Path(path)
     root = Path(root) if root is not None else path.parent

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ..errors import SMError
-
 app = typer.Typer(help="Replicate a paper: run a study spec (YAML) on a world folder, cached stage by stage.",
                   no_args_is_help=True, context_settings={"allow_interspersed_args": True})
 
@@ -25,19 +23,15 @@ def run_cmd(
 
     Only the stages whose inputs or options changed since the last run are executed.
     """
-    from ..spec import load
     from ..study import run_study
+    from ..study.spec import load
 
-    try:
-        loaded = load(spec)
-        if check:
-            typer.echo(f"{loaded.source}: ok ({len(loaded.get('tables') or {})} tables, "
-                       f"{len(loaded.get('figures') or {})} figures)")
-            return
-        res = run_study(loaded, world, out or Path(f"study_{loaded.name}"), jobs=jobs, force=force)
-    except SMError as err:
-        typer.echo(f"error {err}", err=True)
-        raise typer.Exit(code=2)
+    loaded = load(spec)
+    if check:
+        typer.echo(f"{loaded.source}: ok ({len(loaded.get('tables') or {})} tables, "
+                   f"{len(loaded.get('figures') or {})} figures)")
+        return
+    res = run_study(loaded, world, out or Path(f"study_{loaded.name}"), jobs=jobs, force=force)
     for s in res.stages:
         took = "cached" if s["cached"] else f"{s['seconds']:.2f}s"
         typer.echo(f"  {s['stage']:<34} {took}")

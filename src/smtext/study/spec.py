@@ -6,7 +6,7 @@ on. Validation errors then name the spec file and line
 (``paper000.yaml:42: table 'table3_baseline' column 1 uses y='TFP_LPP' ...``)
 instead of failing deep inside an estimator.
 
-Layout of a spec (see ``smtext/specs/paper000.yaml`` for a full example)::
+Layout of a spec (see ``smtext/study/specs/paper000.yaml`` for a full example)::
 
     study: paper000                 # name, used for output folders
     title: ...                      # report title
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import SMError
+from ..errors import SMError
 
 TOP_KEYS = ("study", "title", "paper", "description", "sample", "measures", "treatment", "variables", "controls",
             "labels", "tables", "figures", "report", "truth")
@@ -168,11 +168,11 @@ def load(path: str | Path) -> Spec:
     Parameters
     ----------
     path : str or Path
-        A YAML file, or the name of a spec shipped in ``smtext/specs``.
+        A YAML file, or the name of a spec shipped in ``smtext/study/specs``.
     """
     p = Path(path)
     if not p.exists() and p.suffix == "" and str(path) in bundled():
-        p = Path(str(resources.files("smtext.specs") / f"{path}.yaml"))
+        p = Path(str(resources.files("smtext.study.specs") / f"{path}.yaml"))
     if not p.exists():
         raise SMError("SM701", f"spec file {path} does not exist.",
                       f"pass a YAML file or one of the bundled specs {bundled()}.")
@@ -181,7 +181,7 @@ def load(path: str | Path) -> Spec:
 
 def bundled() -> list[str]:
     """Names of the specs shipped with smtext (``smtext run paper000`` works without a path)."""
-    folder = resources.files("smtext.specs")
+    folder = resources.files("smtext.study.specs")
     return sorted(Path(str(f)).stem for f in folder.iterdir() if str(f).endswith(".yaml"))
 
 
@@ -219,7 +219,7 @@ def validate(spec: Spec) -> None:
     _unknown(spec, (), d, TOP_KEYS)
     for key in ("study", "tables"):
         if key not in d:
-            raise SMError("SM702", f"{spec.source}: the spec lacks the key {key!r}.", "see smtext/specs/paper000.yaml.")
+            raise SMError("SM702", f"{spec.source}: the spec lacks the key {key!r}.", "see smtext/study/specs/paper000.yaml.")
     sample = _mapping(spec, ("sample",), d.get("sample"), "sample")
     _unknown(spec, ("sample",), sample, SAMPLE_KEYS)
     if "years" in sample:
@@ -233,7 +233,7 @@ def validate(spec: Spec) -> None:
         _option(spec, ("measures", "tfp", "methods", i), m, TFP_METHODS, "TFP method")
     text = _mapping(spec, ("measures", "text"), measures.get("text"), "measures/text")
     if text:
-        from .lexicon import list_lexicons
+        from ..text.lexicon import list_lexicons
 
         known = list(list_lexicons())
         for key, name in _mapping(spec, ("measures", "text", "lexicons"), text.get("lexicons"), "lexicons").items():

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import SMError, require_columns, warn
+from ...errors import SMError, require_columns, warn
 
 COLUMNS = ["word", "category", "kind", "similarity", "rank", "frequency", "screen_count", "kept", "reason"]
 _DIGIT = re.compile(r"\d")

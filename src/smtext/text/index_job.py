@@ -1,11 +1,11 @@
 """Keyword indices from the output of ``smtext extract`` (the ``smtext index count`` job).
 
 ``index_extract(extract_dir, lexicons, out)`` reads ``documents.parquet`` and
-``pages.parquet`` written by :func:`smtext.pipeline.extract_folder`, joins each
-document's pages (:func:`smtext.normalize.join_pages`, so a keyword wrapped across
+``pages.parquet`` written by :func:`smtext.text.extract.extract_folder`, joins each
+document's pages (:func:`smtext.text.normalize.join_pages`, so a keyword wrapped across
 a page break is counted), optionally cuts the MD&A section
-(:func:`smtext.sections.find_mda_in_pages`), counts the lexicons
-(:func:`smtext.indices.count_documents`) and writes
+(:func:`smtext.text.sections.find_mda_in_pages`), counts the lexicons
+(:func:`smtext.text.indices.count_documents`) and writes
 
 ``document_counts.parquet``
     One row per document: manifest columns, extraction ``status`` (and its
@@ -15,11 +15,11 @@ a page break is counted), optionally cuts the MD&A section
 ``term_counts.parquet``
     Long table ``path, lexicon, term, category, n, removed_<filter>``.
 ``firm_year_index.parquet``
-    :func:`smtext.indices.firm_year_index` keyed by ``stkcd, year``: per lexicon the
+    :func:`smtext.text.indices.firm_year_index` keyed by ``stkcd, year``: per lexicon the
     total (``<key>_count, _ln, _per10k, _sent_share``) and per category
     (``<key>__<category>_count, _ln, _per10k``); missing where every document was flagged.
 ``clean_controls.csv``
-    :func:`smtext.indices.clean_controls` on the smart-manufacturing lexicon (when counted).
+    :func:`smtext.text.indices.clean_controls` on the smart-manufacturing lexicon (when counted).
 ``manifest.json``
     Options, input hashes, lexicon provenance, and what was dropped and why.
 
@@ -40,9 +40,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import SMError, check_option, warn
 from .count import TOKENIZERS
-from .errors import SMError, check_option, warn
-from .indices import FILTERS, SCOPES, WEIGHTINGS, add_tfidf, clean_controls, count_documents, firm_year_index
+from .indices import (
+    FILTERS,
+    SCOPES,
+    WEIGHTINGS,
+    add_tfidf,
+    clean_controls,
+    count_documents,
+    firm_year_index,
+)
 from .lexicon import load_lexicon
 
 CLEAN_LEXICON = "smart_manufacturing"
@@ -167,7 +175,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         Whole report, or the MD&A section only.
     filters : sequence of {"negation", "third_party"}
     mode, window, subject_window, tokenizer
-        See :func:`smtext.count.count_text` (``tokenizer`` matters only for ``mode="token"``).
+        See :func:`smtext.text.count.count_text` (``tokenizer`` matters only for ``mode="token"``).
     weighting : {"count", "tfidf"}
         ``"tfidf"`` adds ``<key>_tfidf`` and ``<key>_tfidf_ln`` firm-year columns.
     years : (first, last), optional
@@ -192,8 +200,8 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
     SMError
         SM213 (inputs missing), SM002 (bad option), SM201-SM203 (lexicons).
     """
-    from .engine import parallel_map
-    from .manifest import build_manifest, file_sha256, write_manifest
+    from ..engine import parallel_map
+    from ..manifest import build_manifest, file_sha256, write_manifest
 
     check_option("scope", scope, SCOPES)
     check_option("weighting", weighting, WEIGHTINGS)

@@ -1,7 +1,7 @@
 """Firm-year text index from a word list: ln(1 + mentions), e.g. paper 002's N_ML.
 
 Counting goes through the project's Aho-Corasick engine
-(:func:`smtext.count.count_text`, leftmost-longest matching, so a nested term is
+(:func:`smtext.text.count.count_text`, leftmost-longest matching, so a nested term is
 not counted twice). Every document of a firm-year is counted and summed.
 
 Missing is not zero: a firm-year with no usable document (no analyst report, or
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..engine import iter_chunks, parallel_map
-from ..errors import SMError, require_columns, warn
-from ..manifest import stable_hash
+from ...engine import iter_chunks, parallel_map
+from ...errors import SMError, require_columns, warn
+from ...manifest import stable_hash
 from .expand import Expansion, words_of
 
 
@@ -99,7 +99,7 @@ def text_index(docs: pd.DataFrame, words, *, panel: pd.DataFrame | None = None, 
     name : str
         Column name of the index.
     filters : sequence of str
-        Context filters of :func:`smtext.count.count_text` (paper 002 counts plain
+        Context filters of :func:`smtext.text.count.count_text` (paper 002 counts plain
         frequencies: none by default).
     jobs, scheduler
         Local pool or Dask, as in :func:`smtext.engine.parallel_map`.

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...engine import parallel_map
+from ...errors import SMError, require_columns
+from ...manifest import build_manifest, stable_hash
 from ..corpus import scan
-from ..engine import parallel_map
-from ..errors import SMError, require_columns
-from ..manifest import build_manifest, stable_hash
 from .expand import Expansion, expand_seeds
 from .index import TextIndex, text_index
 from .tokens import TokenizerConfig, tokenize_corpus
@@ -27,7 +27,7 @@ DEFAULT_SEEDS = ("新质生产力",)
 
 
 def _extract_text(path: str) -> dict:
-    from ..extract import extract_pdf
+    from ..pdf import extract_pdf
 
     try:
         doc = extract_pdf(path)
@@ -54,7 +54,7 @@ def read_documents(folder: str | Path, doc_type: str | None = "analyst_report", 
         found = found[found["doc_type"] == doc_type]
     if found.empty:
         raise SMError("SM242", f"no {doc_type or ''} PDF under {folder}.",
-                      "check the folder and the file names (see smtext.corpus.parse_filename).")
+                      "check the folder and the file names (see smtext.text.corpus.parse_filename).")
     root = Path(folder)
     recs = parallel_map(_extract_text, [str(root / p) for p in found["path"]], jobs=jobs, scheduler=scheduler,
                         description="extracting")
@@ -112,7 +112,7 @@ def build_nml(analyst_docs: pd.DataFrame, gov_texts, seeds=DEFAULT_SEEDS, *, wor
     panel : DataFrame, optional
         Firm-years wanted in the index (missing where there are no reports).
     threshold, topn, min_freq
-        Expansion options (see :func:`smtext.w2v.expand_seeds`).
+        Expansion options (see :func:`smtext.text.w2v.expand_seeds`).
     params : W2VParams, optional
         Word2Vec options; default CBOW, 100 dimensions, window 5, min_count 5, 10 epochs, seed 42, deterministic.
     tokenizer : TokenizerConfig, optional

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engine import iter_chunks, parallel_map
-from ..errors import SMError, check_option, require_columns
-from ..manifest import stable_hash
+from ...engine import iter_chunks, parallel_map
+from ...errors import SMError, check_option, require_columns
+from ...manifest import stable_hash
 
 TOKENIZER_VERSION = "1"
 NUMBER_MODES = ("drop", "keep", "mask")
@@ -49,7 +49,7 @@ _CJK_OR_PUNCT = re.compile(rf"[{_CJK}\u3000-\u303f\uff00-\uffef]")
 
 
 def lexicon_dir() -> Path:
-    """The shipped ``lexicons/`` folder (see :func:`smtext.lexicon.lexicon_dir`)."""
+    """The shipped ``lexicons/`` folder (see :func:`smtext.text.lexicon.lexicon_dir`)."""
     try:
         from ..lexicon import lexicon_dir as shipped
         return shipped()
@@ -385,7 +385,7 @@ def tokenize_corpus(docs, cache_dir: str | Path, config: TokenizerConfig | None 
 def docs_from_pages(pages: pd.DataFrame | str | Path, paths: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
     """Stream ``(path, text)`` from extraction output (``pages.parquet``: ``path, page, text``).
 
-    Pages are joined with blank lines, as :attr:`smtext.extract.ExtractedDocument.text` does.
+    Pages are joined with blank lines, as :attr:`smtext.text.pdf.ExtractedDocument.text` does.
     A Parquet file is read in record batches, so the whole table is never in memory
     (rows must be grouped by path, as the extraction stage writes them).
     """

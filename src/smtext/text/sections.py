@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import SMError
+from ..errors import SMError
 
 _NUM = "一二三四五六七八九十百零〇"
 _HEADING = re.compile(rf"^[ \t]*第[ \t]*(?P<num>[{_NUM}]+|\d+)[ \t]*(?P<kind>[节章])[ \t]*(?P<title>\S[^\n]*?)[ \t]*$", re.M)
@@ -158,7 +158,7 @@ def find_mda(text: str, titles: Sequence[str] | None = None) -> Section:
     sections = find_sections(text)
     if not sections:
         raise SMError("SM110", "no numbered section headings (第X节/第X章) found in the text.",
-                      "check that the text keeps line breaks around headings (use smtext.extract).")
+                      "check that the text keeps line breaks around headings (use smtext.text.pdf).")
     for wanted in titles:
         for sec in sections:
             if sec.title.replace(" ", "").startswith(wanted):
