@@ -9,8 +9,8 @@ Pass ``--force`` to the command so that cached stages are fitted again.
 differences; it exits with status 1 when an estimate or standard error differs by more
 than ``--tol`` or a row is missing on one side. ``--map`` names a JSON file that renames
 tables (``{"old title": "new title"}``) or also renumbers their columns
-(``{"old title": {"title": "new title", "columns": {"6": 7}}}``) and drops rows of
-tables that were intentionally changed (``{"old title": null}``).
+(``{"old title": {"title": "new title", "columns": {"6": 7}}}``) and drops the rows of
+intentionally changed columns (``{"old title": {"skip": [1, 2]}}``) or tables (``{"old title": null}``).
 
 Usage::
 
@@ -67,8 +67,10 @@ def _read(path: str, mapping: dict | None = None) -> dict:
                     continue
                 if isinstance(m, str):
                     title = m
+                elif col in m.get("skip", []):
+                    continue
                 else:
-                    title, col = m["title"], int(m.get("columns", {}).get(str(col), col))
+                    title, col = m.get("title", title), int(m.get("columns", {}).get(str(col), col))
             rows[(title, col, term)] = (float(est), float(se), nobs)
     return rows
 
@@ -77,9 +79,10 @@ def compare(a: str, b: str, tol: float, mapping_file: str | None) -> int:
     """Compare two recorded files; 0 when every shared row agrees within ``tol`` and none is missing."""
     mapping = json.loads(Path(mapping_file).read_text(encoding="utf-8")) if mapping_file else None
     left, right = _read(a, mapping), _read(b)
-    if mapping:  # tables new in the second run are not compared
+    if mapping:  # tables new in the second run, and skipped columns, are not compared
         titles = {k[0] for k in left}
-        right = {k: v for k, v in right.items() if k[0] in titles}
+        skipped = {(m.get("title", t), c) for t, m in mapping.items() if isinstance(m, dict) for c in m.get("skip", [])}
+        right = {k: v for k, v in right.items() if k[0] in titles and k[:2] not in skipped}
     missing = sorted(set(left) - set(right))
     extra = sorted(set(right) - set(left))
     worst, bad = 0.0, []

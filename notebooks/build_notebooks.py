@@ -94,7 +94,7 @@ def cells(paper: str, meta: dict) -> list:
            "small demo world, checks the estimate against the effect the world planted, shows two tables, "
            "and re-measures one variable to show that only what depends on it is re-run."),
         code("import warnings\nfrom pathlib import Path\n\nfrom smtext.demo import WorldConfig, generate_world\n"
-             "from smtext.study.spec import load, loads\nfrom smtext.study import run_study\n\n"
+             "from smtext.study import load, loads, run_study\n\n"
              "warnings.simplefilter('ignore')   # coded SMxxx warnings (rows dropped ...) go to each stage's record\n"
              "world = Path('_world')\nif not (world / 'truth.json').exists():\n"
              "    generate_world(world, WorldConfig(n_firms=60, seed=7))\n"

@@ -1,33 +1,41 @@
-"""The main job end to end on a small demo world: report, tables, manifest, stage cache."""
+"""The main job (`smtext demo run`: the bundled spec ``demo``) end to end on a small demo world."""
 
 from __future__ import annotations
 
 import json
 import re
 
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
-from smtext.demo import WorldConfig
-from smtext.pipeline import run_demo
+from smtext.cli import app
 
-CFG = WorldConfig(n_firms=60, seed=7)
+ARGS = ["--firms", "60", "--seed", "7", "--jobs", "2"]
 
 
 @pytest.fixture(scope="module")
 def job(tmp_path_factory):
     root = tmp_path_factory.mktemp("job")
-    report = run_demo(root / "world", root / "out", CFG, jobs=2)
-    return root, report
+    res = CliRunner().invoke(app, ["--quiet", "demo", "run", "--world", str(root / "world"), "--out",
+                                   str(root / "out"), *ARGS])
+    assert res.exit_code == 0, res.output
+    return root, res.output
+
+
+def _manifest(root) -> dict:
+    return json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
 
 
 def test_report_is_offline_and_shows_numbers_from_this_run(job):
-    root, report = job
-    html = report.read_text(encoding="utf-8")
+    root, _ = job
+    html = (root / "out" / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
-    estimates = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
-    did = next(s for s in estimates["stages"] if s["stage"] == "did")
-    assert f"{did['did']:.3f}" in html                       # the baseline coefficient of this run
-    for heading in ("表3 基准回归", "图1 事件研究", "图2 安慰剂检验", "PSM-DID", "N_ML", "HonestDiD", "论文004"):
+    truth = json.loads((root / "out" / "truth_check.json").read_text(encoding="utf-8"))
+    baseline = next(t for t in truth if t.get("table") == "table3_baseline")
+    assert f"{baseline['estimate']:.3f}" in html                 # the baseline coefficient of this run
+    for heading in ("表3 基准回归", "图1 平行趋势检验", "图2 安慰剂检验", "PSM-DID", "N_ML", "HonestDiD", "论文004",
+                    "Corpus and extraction", "TFP"):
         assert heading in html, heading
 
 
@@ -39,23 +47,31 @@ def test_tables_in_every_format(job):
             assert (tables / f"{name}.{ext}").stat().st_size > 0, (name, ext)
 
 
-def test_manifest_records_versions_parameters_seeds_inputs(job):
+def test_manifest_records_versions_parameters_inputs_and_truth(job):
     root, _ = job
-    m = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
+    m = _manifest(root)
     assert m["packages"]["smtext"] and m["packages"]["pyfixest"]
-    assert m["seeds"]["world"] == CFG.seed
-    assert len(m["inputs"]["world_truth"]) == 64
-    assert {s["stage"] for s in m["stages"]} >= {"world", "corpus", "extract", "text_index", "panel", "tfp", "did",
-                                                 "battery", "robust", "patents", "nml", "report"}
+    assert len(m["inputs"]["world_tables"]) == 64
+    assert {s["stage"] for s in m["stages"]} >= {"panel", "corpus", "extract", "text", "tfp", "patents", "nml", "city",
+                                                 "dataset", "table.table3_baseline", "figure.figure5_honest"}
+    checks = {t["label"]: t for t in m["truth"]}
+    assert all(t["covered"] for t in checks.values() if t["check"] == "estimate"), checks
+    assert checks["Word2Vec expansion of 新质生产力"]["recall"] > 0
+
+
+def test_each_warning_is_printed_once_with_its_count(job):
+    root, output = job
+    lines = [line for line in output.splitlines() if line.startswith("warning SM")]
+    assert len(lines) == len(set(lines)), lines
+    assert any("times]" in line for line in lines)        # repeated warnings are counted, not repeated
+    assert _manifest(root)["warnings"]
 
 
 def test_extraction_failures_become_missing_not_zero(job):
-    import pandas as pd
-
     root, _ = job
     out = root / "out" / "stages"
     docs = pd.read_parquet(next((out / "extract").glob("*/documents.parquet")))
-    index = pd.read_parquet(next((out / "text_index").glob("*/firm_year_index.parquet")))
+    index = pd.read_parquet(next((out / "text").glob("*/firm_year_index.parquet")))
     bad = docs[docs["status"] != "ok"]
     assert len(bad) == 6
     merged = bad.merge(index, on=["stkcd", "year"], how="left")
@@ -64,26 +80,34 @@ def test_extraction_failures_become_missing_not_zero(job):
 
 def test_rerun_reuses_every_stage(job):
     root, _ = job
-    run_demo(root / "world", root / "out", CFG, jobs=2)
-    m = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
-    cached = {s["stage"]: s["cached"] for s in m["stages"]}
-    assert all(v for k, v in cached.items() if k != "report"), cached
+    res = CliRunner().invoke(app, ["--quiet", "demo", "run", "--world", str(root / "world"), "--out",
+                                   str(root / "out"), *ARGS])
+    assert res.exit_code == 0, res.output
+    cached = {s["stage"]: s["cached"] for s in _manifest(root)["stages"]}
+    assert all(cached.values()), cached
 
 
 def test_report_has_paper000_tables_2_to_8_and_the_did_figures(job):
-    """Issues 8-10: Tables 2-8 of paper 000, the event-study, placebo, propensity-score,
-    robust-estimator and HonestDiD figures, and the Bacon summary are in the report."""
-    root, report = job
-    html = report.read_text(encoding="utf-8")
-    for heading in ("表2 描述性统计", "表3 基准回归", "表4-5 PSM-DID", "表5 内生性检验", "表6 稳健性检验",
-                    "表7 异质性检验", "表8 中介效应检验", "Goodman-Bacon", "Earlier vs Later Treated"):
+    """Tables 2-8 of paper 000, the event-study, placebo, propensity-score, robust-estimator and
+    HonestDiD figures, and the Bacon summary are in the report."""
+    root, _ = job
+    html = (root / "out" / "report.html").read_text(encoding="utf-8")
+    for heading in ("表2 描述性统计", "表3 基准回归", "表4 平衡性检验", "表5 内生性检验", "表6 稳健性检验",
+                    "表7 异质性检验", "表8 中介效应检验", "Goodman-Bacon", "早处理组 vs 晚处理组"):
         assert heading in html, heading
     tables = root / "out" / "tables"
     for name in ("table2_descriptives", "table6_robustness", "table7_heterogeneity", "table8_mechanisms",
                  "table5_endogeneity"):
         assert (tables / f"{name}.md").stat().st_size > 0, name
-    # figures are embedded (offline): event study, placebo, pscore, robust event studies, HonestDiD, ...
-    assert len(re.findall(r'<img [^>]*src="data:image/', html)) >= 5
-    robust = next(s for s in json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))["stages"]
-                  if s["stage"] == "robust")
-    assert {"TWFE", "did2s", "CS", "BJS", "SA"} <= set(robust), robust.keys()
+    assert len(re.findall(r'<img [^>]*src="data:image/', html)) >= 6
+    robust = next(s for s in _manifest(root)["stages"] if s["stage"] == "table.robust_estimators")
+    assert {"TWFE", "did2s", "CS", "BJS", "SA"} <= set(robust["estimates"]), robust
+
+
+def test_main_job_is_the_bundled_demo_spec(job):
+    """One driver: `smtext demo run` gives what `smtext run demo` gives on the same world (all stages reused)."""
+    root, _ = job
+    res = CliRunner().invoke(app, ["--quiet", "run", "demo", "--world", str(root / "world"), "--out",
+                                   str(root / "out")])
+    assert res.exit_code == 0, res.output
+    assert all(s["cached"] for s in _manifest(root)["stages"])

@@ -1,4 +1,4 @@
-"""Study-spec loading and validation (smtext.study.spec): safe YAML, line-numbered coded errors."""
+"""Study-spec loading and validation (smtext.study.spec, .vocabulary): safe YAML, line-numbered coded errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from smtext.errors import SMError
-from smtext.study.spec import bundled, check_columns, load, loads
+from smtext.study import bundled, load, loads
+from smtext.study.spec import check_columns
 
 BASE = """\
 study: tiny

@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 
 from smtext.errors import SMError
-from smtext.study import run_study
-from smtext.study.spec import loads
+from smtext.study import loads, run_study
 
 SPEC000 = (resources.files("smtext.study.specs") / "paper000.yaml").read_text(encoding="utf-8")
 
@@ -77,7 +76,7 @@ def test_paper000_baseline_matches_pyfixest_and_covers_truth(run000, world):
     assert full["estimate"] == pytest.approx(ref.coef()["DID"], abs=1e-8)
     assert full["std_error"] == pytest.approx(ref.se()["DID"], rel=1e-6)
     truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))["effects"]["tfp"]["att_treated_post"]
-    check = json.loads((run000.out / "truth_check.json").read_text(encoding="utf-8"))
+    check = json.loads((run000.out / "truth_check.json").read_text(encoding="utf-8"))[0]
     assert check["planted"] == truth
     assert check["ci_low"] <= truth <= check["ci_high"], check
     assert check["covered"] is True

@@ -48,8 +48,8 @@ def test_paper004_spillover_tables_and_truth(world, tmp_path):
     ref = pf.feols(f"ln_n_keytech ~ Policy + {ctrl} | stkcd + year + industry^year + province^year",
                    data=panel, vcov={"CRV1": "city"})
     assert c5["estimate"] == pytest.approx(ref.coef()["Policy"], abs=1e-8)
-    assert np.isfinite(res.truth["estimate"])
-    assert res.truth["covered"] is True, res.truth
+    assert np.isfinite(res.truth[0]["estimate"])
+    assert res.truth[0]["covered"] is True, res.truth[0]
 
 
 def test_paper001_exports_tables_and_truth(world, tmp_path):
@@ -80,8 +80,8 @@ def test_paper001_exports_tables_and_truth(world, tmp_path):
     ref = pf.feols("Export_std ~ DID | stkcd", data=panel, vcov={"CRV1": "stkcd"})
     assert c1["estimate"] == pytest.approx(ref.coef()["DID"], abs=1e-8)
     # the world plants 0.25 on log overseas revenue given revenue (see the spec header)
-    assert res.truth["planted"] == 0.25
-    assert res.truth["covered"] is True, res.truth
+    assert res.truth[0]["planted"] == 0.25
+    assert res.truth[0]["covered"] is True, res.truth[0]
 
 
 def _entropy_by_hand(x: pd.DataFrame, signs: dict) -> pd.Series:
@@ -139,7 +139,7 @@ def test_paper002_four_measures_clean_controls_and_truth(world, tmp_path):
     assert c2["estimate"] == pytest.approx(ref.coef()["IM"], abs=1e-8)
     assert c2["std_error"] == pytest.approx(ref.se()["IM"], rel=1e-6)
     truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))["effects"]["nqpf_index"]["att"]
-    assert res.truth["planted"] == pytest.approx(truth) and res.truth["covered"] is True, res.truth
+    assert res.truth[0]["planted"] == pytest.approx(truth) and res.truth[0]["covered"] is True, res.truth[0]
 
 
 def test_paper003_dvar_and_robots_recover_the_planted_slope(world, tmp_path):
@@ -169,4 +169,4 @@ def test_paper003_dvar_and_robots_recover_the_planted_slope(world, tmp_path):
     ref = pf.feols("DVAR ~ Robot + Finance + FinConstraints + CapIntensity + HHI | stkcd + year", data=panel,
                    vcov={"CRV1": "stkcd"})
     assert c4["estimate"] == pytest.approx(ref.coef()["Robot"], abs=1e-8)
-    assert res.truth["planted"] == 0.01 and res.truth["covered"] is True, res.truth
+    assert res.truth[0]["planted"] == 0.01 and res.truth[0]["covered"] is True, res.truth[0]

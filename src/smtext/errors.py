@@ -46,6 +46,15 @@ class SMError(Exception):
         super().__init__(text)
 
 
+class NotIdentified(SMError):
+    """The data cannot identify the quantity asked for: a treatment absorbed by the fixed effects
+    (SM502), too few rows to estimate a production function (SM410).
+
+    A caller that estimates many groups catches this type to report and skip a group, and lets
+    every other error through.
+    """
+
+
 class SMWarning(UserWarning):
     """A coded warning; the code is the first token of the message."""
 

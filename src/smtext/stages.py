@@ -13,11 +13,14 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .errors import SMWarning
 from .manifest import stable_hash
 
 
@@ -107,12 +110,33 @@ class StageRunner:
             shutil.rmtree(folder)
         folder.mkdir(parents=True, exist_ok=True)
         ctx = StageContext(name, folder, params, {d: self.records[d].dir for d in deps})
-        func(ctx)
+        caught: list = []
+        finished = False
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", SMWarning)
+                func(ctx)
+            finished = True
+        finally:
+            for w in caught:  # other libraries' warnings go on as usual; coded ones too when the stage failed
+                if not finished or not issubclass(w.category, SMWarning):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        coded = Counter(str(w.message) for w in caught if issubclass(w.category, SMWarning))
+        if coded:  # kept in the stage record, so a cached stage still reports them
+            ctx.info["warnings"] = [{"warning": m, "count": n} for m, n in coded.items()]
         seconds = time.perf_counter() - start
         done.write_text(json.dumps({"name": name, "key": key, "params": params, "seconds": round(seconds, 3),
                                     "info": ctx.info}, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         self.records[name] = StageRecord(name, key, folder, False, seconds, ctx.info)
         return folder
+
+    def warnings(self) -> list[dict]:
+        """Coded warnings of every stage of this run (cached ones too), each once with its count."""
+        total: Counter = Counter()
+        for r in self.records.values():
+            for w in r.info.get("warnings", []):
+                total[w["warning"]] += w["count"]
+        return [{"warning": m, "count": n} for m, n in total.items()]
 
     def path(self, name: str) -> Path:
         """Folder of a stage that has run."""

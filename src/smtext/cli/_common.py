@@ -1,4 +1,4 @@
-"""Helpers shared by the command modules: option parsing."""
+"""Helpers shared by the command modules: option parsing, printing a study run."""
 
 from __future__ import annotations
 
@@ -16,3 +16,17 @@ def years_option(text: str | None) -> tuple[int, int] | None:
     if a > b:
         raise typer.BadParameter("the first year must not be after the last")
     return a, b
+
+
+def print_study(res) -> None:
+    """Stage timings, truth checks and the report path of a finished study run."""
+    for s in res.stages:
+        took = "cached" if s["cached"] else f"{s['seconds']:.2f}s"
+        typer.echo(f"  {s['stage']:<34} {took}")
+    for t in res.truth:
+        if t["check"] == "estimate":
+            typer.echo(f"truth {t['label']}: planted {t['planted']:.4g}; estimate {t['estimate']:.4g} "
+                       f"[{t['ci_low']:.4g}, {t['ci_high']:.4g}] covered={t['covered']}")
+        elif t["check"] == "expansion":
+            typer.echo(f"truth {t['label']}: precision {t['precision']:.2f}, recall {t['recall']:.2f}")
+    typer.echo(f"report: {res.report}")

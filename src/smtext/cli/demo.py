@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..demo.config import WorldConfig as _WorldConfig
-from ._common import years_option
+from ._common import print_study, years_option
 
 DEFAULT_SEED = _WorldConfig().seed
 
@@ -41,18 +41,22 @@ def demo_run(
     years: str = typer.Option("2011-2023", "--years", help="Years FIRST-LAST, when the world has to be generated."),
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Seed, when the world has to be generated."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Local worker processes."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for corpus stages."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for PDF "
+                                                            "extraction."),
     force: bool = typer.Option(False, "--force", help="Re-run every stage even when cached."),
 ) -> None:
     """Run the main job on the demo world and write OUT/report.html.
 
-    Stages (each cached; a re-run skips finished work): world, corpus, extract,
-    text_index, panel, tfp, did, report.
+    The main job is the bundled study spec ``demo`` (paper 000 Tables 2-8, the robust
+    estimators, HonestDiD, N_ML, paper 004's spillover, the truth checks), run by the same
+    engine as ``smtext run demo``. The world is generated first when WORLD has none made
+    with these --firms/--years/--seed.
     """
-    from ..demo import WorldConfig
-    from ..pipeline import run_demo
+    from ..demo import WorldConfig, ensure_world
+    from ..study import run_study
 
     first, last = years_option(years)
     cfg = WorldConfig(n_firms=firms, first_year=first, last_year=last, seed=seed)
-    report = run_demo(world, out, cfg, jobs=jobs, scheduler=scheduler, force=force)
-    typer.echo(f"report: {report}")
+    if ensure_world(world, cfg, jobs=jobs):
+        typer.echo(f"demo world generated in {world}", err=True)
+    print_study(run_study("demo", world, out, jobs=jobs, scheduler=scheduler, force=force))

@@ -7,6 +7,6 @@ tests can check estimates against the truth.
 """
 
 from .config import WorldConfig
-from .world import generate_world
+from .world import ensure_world, generate_world
 
-__all__ = ["WorldConfig", "generate_world"]
+__all__ = ["WorldConfig", "ensure_world", "generate_world"]

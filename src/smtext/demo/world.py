@@ -386,3 +386,30 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
                                    "truth/section_pages.csv", "truth/patents_firm_year.csv", "truth/pilot_applicants.csv",
                                    "truth/firm_year.parquet", "truth/firm_latent.parquet", "truth/subsidy_items.csv"]},
     }
+
+
+def ensure_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 2) -> bool:
+    """Generate the demo world in ``out`` unless it already holds one made with ``cfg`` by this generator.
+
+    Parameters
+    ----------
+    out : str or Path
+        World folder.
+    cfg : WorldConfig, optional
+        The configuration asked for (default ``WorldConfig()``).
+    jobs : int
+        Worker processes for rendering PDFs.
+
+    Returns
+    -------
+    bool
+        True when the world was (re)generated.
+    """
+    cfg = cfg or WorldConfig()
+    truth = Path(out) / "truth.json"
+    current = json.loads(truth.read_text(encoding="utf-8")) if truth.exists() else {}
+    if (current.get("config") == cfg.to_dict() and current.get("generator_version") == GENERATOR_VERSION
+            and (Path(out) / "reports" / "annual").is_dir()):
+        return False
+    generate_world(out, cfg, jobs=jobs)
+    return True

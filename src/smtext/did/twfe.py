@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyfixest as pf
 
-from smtext.errors import SMError, check_option, warn
+from smtext.errors import NotIdentified, SMError, check_option, warn
 
 from ._part1_prep import Prepared, as_tuple, check_binary, fe_columns
 from ._part1_results import RegResult, tidy_frame
@@ -69,7 +69,7 @@ def fit_feols(data: pd.DataFrame, yname: str, regressors: Sequence[str], fe: Seq
     missing = [r for r in regressors if r not in names]
     essential = [r for r in missing if r not in controls]
     if essential:
-        raise SMError("SM502", f"{essential} was dropped as collinear with the fixed effects or other "
+        raise NotIdentified("SM502", f"{essential} was dropped as collinear with the fixed effects or other "
                                "regressors; it cannot be estimated.",
                       "check that the treatment varies within firms over time and across firms.")
     if missing:  # a control absorbed by the FE (firm age under firm and year FE) is omitted, as reghdfe does

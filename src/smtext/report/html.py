@@ -91,8 +91,9 @@ def render_block(block, figure_format: str = "png") -> str:
         return _figure_html(block.figure, block.caption, figure_format)
     if isinstance(block, Path):
         return _figure_html(block, None, figure_format)
-    if isinstance(block, pd.DataFrame):
-        return '<div class="frame">' + block.to_html(classes="smtext-table", border=0) + "</div>"
+    if isinstance(block, pd.DataFrame):   # a plain row number is not worth a column
+        index = not (isinstance(block.index, pd.RangeIndex) and block.index.name is None)
+        return '<div class="frame">' + block.to_html(classes="smtext-table", border=0, index=index) + "</div>"
     if hasattr(block, "to_html"):
         return '<div class="frame">' + block.to_html() + "</div>"
     if hasattr(block, "savefig"):

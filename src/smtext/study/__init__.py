@@ -1,11 +1,18 @@
-"""Replicate a paper from a study spec: ``run_study(spec, world, out)`` (CLI ``smtext run``).
+"""Studies: one YAML spec describes a paper's data, measures, variables, tables and figures;
+:func:`run_study` runs it through cached stages (the CLI's ``smtext run``; the main job is the
+bundled spec ``demo``).
 
-Modules: ``run`` (the driver and its stage graph), ``measures`` (panel, TFP, patents, text,
-city, ... stages), ``variables`` (derived columns and the analysis data set), ``models`` (one
-table column entry -> fitted results), ``outputs`` (table and figure stages), ``report`` (truth
-check and HTML report), ``common`` (shared helpers).
+Modules: ``registry`` (the vocabulary's registries and option schemas), ``spec`` (safe YAML
+with lines, schema checks), ``vocabulary`` (validation, loading, the reference page),
+``inputs`` (where the input files are), ``sample`` (panel, sample rules, pilot matching,
+treatment), ``measures`` (measurement stages), ``variables`` (derived columns, the data set),
+``models`` (table column kinds), ``figures`` (figure kinds), ``outputs`` (table and figure
+stages), ``truth`` (truth checks on demo worlds), ``report`` (the HTML report), ``run`` (the
+driver), ``specs/`` (``demo`` and ``paper000`` ... ``paper004``).
 """
 
 from .run import StudyResult, run_study
+from .spec import bundled
+from .vocabulary import load, loads, reference, validate
 
-__all__ = ["run_study", "StudyResult"]
+__all__ = ["run_study", "StudyResult", "load", "loads", "validate", "bundled", "reference"]

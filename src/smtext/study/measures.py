@@ -1,99 +1,96 @@
-"""Measurement stages of a study: panel and treatment, TFP, patents, text indices, city data.
+"""Measurement stages of a study (``measures:`` in a spec), each registered with its options.
 
-Each ``stage_*`` returns a stage body (``ctx -> None``) for :class:`smtext.stages.StageRunner`;
-it reads the world's files or its inputs' Parquet and writes its own Parquet.
+A measure is a cached stage that reads the study's inputs (and the panel, for TFP) and writes
+a firm-year table (``meta["firm_year"]``, keyed by stkcd and year) and/or a city-year table
+(``meta["city_year"]``, keyed by city and year); the data-set stage merges them in
+registration order. ``fill_zero`` says that a firm-year absent from the file is a zero
+(no patent application, no grant line), not a missing value (not measured).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 
 from ..stages import StageContext
-from .common import ID, TIME, _matched_pilots
+from .common import ID, TIME
+from .registry import MEASURES, Option
+from .sample import financials
+
+TFP_METHODS = ("lp", "op", "acf", "ols", "fe")
 
 
-def stage_panel(world: Path):
-    def run(ctx: StageContext) -> None:
-        from ..demo_job import _controls
-        from ..did import city_spillover, firm_treatment
-        from ..panel import filter_sample, winsorize
+class Env:
+    """What a measure's stage body may use besides its options: the inputs and the workers."""
 
-        sample, treat = ctx.params["sample"], ctx.params["treatment"]
-        merged, n_dup = _financials(world)
-        panel = _controls(merged)
-        steps = [{"step": "raw firm-years", "rows": int(len(panel) + n_dup)},
-                 {"step": "duplicate firm-years dropped", "rows": int(len(panel)), "dropped": n_dup}]
-        if "years" in sample:
-            before = len(panel)
-            panel = panel[panel[TIME].between(*sample["years"])]
-            steps.append({"step": f"years {sample['years'][0]}-{sample['years'][1]}", "rows": len(panel),
-                          "dropped": before - len(panel)})
-        if sample.get("manufacturing"):
-            before = len(panel)
-            panel = panel[panel["is_manufacturing"] == 1]
-            steps.append({"step": "manufacturing firms", "rows": len(panel), "dropped": before - len(panel)})
-        pilots, matches = _matched_pilots(world, pd.read_parquet(world / "data" / "firms.parquet"))
-        matches.to_csv(ctx.dir / "pilot_matches.csv", index=False, encoding="utf-8-sig")
-        pilots.to_csv(ctx.dir / "pilots.csv", index=False, encoding="utf-8-sig")
-        dname = treat.get("dname", "DID")
-        if treat.get("design", "firm") == "firm":
-            listed = pilots[pilots["stkcd"].notna()][[ID, TIME]]
-            panel = firm_treatment(panel, listed, idname=ID, tname=TIME, dname=dname).data
-        else:
-            before = len(panel)
-            panel = city_spillover(panel, pilots[[ID, TIME, "pilot_city"]], ID, TIME, "city",
-                                   pilot_city="pilot_city", delay=int(treat.get("delay", 1)),
-                                   drop_pilot_firms=bool(treat.get("drop_pilot_firms", True)), dname=dname).data
-            steps.append({"step": "pilot firms dropped (city design)", "rows": len(panel),
-                          "dropped": before - len(panel)})
-        filt = filter_sample(panel, st=bool(sample.get("drop_st", True)),
-                             financial=bool(sample.get("drop_financial", True)))
-        panel = filt.data
-        fs = filt.summary()
-        steps.append({"step": "ST / financial firms dropped", "rows": len(panel),
-                      "dropped": fs if isinstance(fs, (int, float)) else str(fs)})
-        wins = sample.get("winsorize") or {}
-        if wins:
-            panel = winsorize(panel, [c for c in wins["columns"] if c in panel.columns],
-                              limits=tuple(wins.get("limits", (0.01, 0.99))))
-        panel.to_parquet(ctx.dir / "panel.parquet", index=False)
-        pd.DataFrame(steps).to_csv(ctx.dir / "sample_steps.csv", index=False)
-        ctx.info.update(rows=len(panel), firms=int(panel[ID].nunique()),
-                        treated_firms=int(panel.loc[panel[dname] > 0, ID].nunique()) if dname in panel else 0)
-    return run
+    def __init__(self, inputs, jobs: int = 2, scheduler: str | None = None):
+        self.inputs, self.jobs, self.scheduler = inputs, jobs, scheduler
 
 
-def stage_tfp():
+def _check_lexicons(spec, path: tuple, opts: dict) -> None:
+    from ..text.lexicon import list_lexicons
+    from .spec import mapping, not_allowed
+
+    known = list(list_lexicons())
+    for key, name in mapping(spec, path + ("lexicons",), opts.get("lexicons"), "lexicons").items():
+        if name not in known:
+            raise not_allowed(spec, path + ("lexicons", key), name, known, "lexicon")
+
+
+@MEASURES.register(
+    "tfp", "Production-function TFP (value added; labour free, capital state; LP/ACF proxy: cash paid for goods, "
+           "OP proxy: investment) -> TFP_<METHOD> per firm-year.",
+    schema=(Option("methods", "choices", "estimators, one column TFP_<METHOD> each", required=True,
+                   choices=TFP_METHODS),
+            Option("seed", "int", "seed of the estimators' random starts", default=0)),
+    deps=("panel",), firm_year="tfp.parquet")
+def tfp_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..indicators.tfp import estimate, log_inputs
 
         panel = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet")
         d = log_inputs(panel)
         proxies = {"lp": "ln_cash_paid_goods", "acf": "ln_cash_paid_goods", "op": "ln_investment"}
+        coefs = []
         for method in ctx.params["methods"]:
             res = estimate(d, method, y="ln_value_added", free="ln_employees", state="ln_fixed_assets_net",
                            proxy=proxies.get(method), idname=ID, tname=TIME, seed=int(ctx.params.get("seed", 0)))
             d[f"TFP_{method.upper()}"] = res.omega
+            se = getattr(res, "se", None)
+            coefs.append({"method": method, **{f"b_{k}": float(v) for k, v in res.coef.items()},
+                          **({f"se_{k}": float(v) for k, v in se.items()} if se is not None else {})})
         cols = [f"TFP_{m.upper()}" for m in ctx.params["methods"]]
         d[[ID, TIME, *cols]].to_parquet(ctx.dir / "tfp.parquet", index=False)
+        pd.DataFrame(coefs).to_csv(ctx.dir / "coefficients.csv", index=False)
         ctx.info.update(methods=list(ctx.params["methods"]), rows=int(d[cols[0]].notna().sum()))
     return run
 
 
-def stage_patents(world: Path):
+@MEASURES.register(
+    "patents", "Key-technology invention patents per firm-year (IPC codes matched to a concordance; applicants "
+               "matched to listed firms and subsidiaries); optional city-average technology similarity.",
+    schema=(Option("scheme", "choice", "IPC concordance", choices=("sei_ipc_2021", "cnipa_kdt_2023"),
+                   default="sei_ipc_2021"),
+            Option("inn_keywords", "str", "lexicon of catalogue keywords for Inn (paper 002)"),
+            Option("inn_rule", "choice", "Inn: a patent needs the keywords and (or) a key-tech IPC",
+                   choices=("and", "or"), default="and"),
+            Option("similarity", "bool", "city-average firm-pair similarity on IPC3/IPC4 (sim_ipc3, sim_ipc4)",
+                   default=False)),
+    firm_year="patents.parquet", fill_zero=True, city_year="similarity.parquet")
+def patents_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..patents import patent_measures
 
-        firms = pd.read_parquet(world / "data" / "firms.parquet")
-        subs = pd.read_parquet(world / "data" / "subsidiaries.parquet")
-        pm = patent_measures(pd.read_parquet(world / "data" / "patents.parquet"), firms, subs,
+        firms = env.inputs.read("firms", "measures/patents")
+        subs = env.inputs.read("subsidiaries", "measures/patents")
+        pm = patent_measures(env.inputs.read("patents", "measures/patents"), firms, subs,
                              scheme=ctx.params.get("scheme", "sei_ipc_2021"), inn_keywords=ctx.params.get("inn_keywords"),
                              inn_rule=ctx.params.get("inn_rule", "and"))
         pm.table.to_parquet(ctx.dir / "patents.parquet", index=False)
-        ctx.info.update(patents=int(len(pm.patents)), firm_years=int(len(pm.table)))
+        pm.match.table.to_csv(ctx.dir / "applicant_matches.csv", index=False, encoding="utf-8-sig")
+        ctx.info.update(patents=int(len(pm.patents)), firm_years=int(len(pm.table)),
+                        applicant_matches=pm.match.counts().to_dict())
         if ctx.params.get("similarity"):  # paper 004 Table 5: city-average firm-pair similarity (IPC3, IPC4)
             from ..patents.similarity import tech_similarity
 
@@ -103,52 +100,43 @@ def stage_patents(world: Path):
     return run
 
 
-def stage_text(jobs: int):
-    """Keyword indices per firm-year from the extracted reports (``smtext index count`` underneath)."""
+@MEASURES.register(
+    "text", "Keyword indices per firm-year from the annual reports (Aho-Corasick, leftmost-longest): "
+            "<key>_count, <key>_ln = ln(1 + count), ...; missing where a report could not be read.",
+    schema=(Option("lexicons", "mapping", "column prefix -> shipped lexicon name (smtext index lexicons)",
+                   required=True),
+            Option("filters", "choices", "context filters removing hits", choices=("negation", "third_party"),
+                   default=["negation"])),
+    deps=("extract",), reports="annual_reports", firm_year="firm_year_index.parquet", check=_check_lexicons)
+def text_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.index_job import index_extract
 
         res = index_extract(ctx.inputs["extract"], ctx.params["lexicons"], ctx.dir,
                             filters=tuple(ctx.params.get("filters", ["negation"])), clean_lexicon=None,
-                            categories=False, jobs=jobs)
+                            categories=False, jobs=env.jobs)
         ctx.info.update(documents=len(res.documents), firm_years=len(res.firm_years), removed=res.removed)
     return run
 
 
-def stage_city(world: Path):
-    def run(ctx: StageContext) -> None:
-        city = pd.read_parquet(world / "data" / "city_year.parquet").drop(columns=["province"], errors="ignore")
-        inst = pd.read_parquet(world / "data" / "city_instruments.parquet")
-        city = city.merge(inst, on="city", how="left", validate="many_to_one")
-        policies = world / "data" / "city_policies.parquet"
-        if policies.exists():  # competing policies and IPR protection (paper 002)
-            city = city.merge(pd.read_parquet(policies), on=["city", TIME], how="left", validate="one_to_one")
-        city.to_parquet(ctx.dir / "city.parquet", index=False)
-        ctx.info.update(rows=len(city))
-    return run
-
-
-def _financials(world: Path) -> tuple[pd.DataFrame, int]:
-    """The world's financials without duplicate firm-years (first kept), joined to the firm table,
-    and the number of duplicates dropped."""
-    fin = pd.read_parquet(world / "data" / "financials.parquet")
-    dup = fin.duplicated([ID, TIME], keep="first")
-    fin = fin[~dup].reset_index(drop=True)
-    firms = pd.read_parquet(world / "data" / "firms.parquet")
-    return fin.merge(firms, on=ID, how="left", validate="many_to_one"), int(dup.sum())
-
-
-def stage_nml(world: Path, jobs: int):
-    """Paper 002's N_ML: Word2Vec expansion of seed words in analyst reports, screened by gov reports."""
+@MEASURES.register(
+    "nml", "Paper 002's N_ML: Word2Vec on the analyst reports, seed words expanded above a similarity threshold "
+           "and screened against the government work reports; N_ML = ln(1 + count) per firm-year.",
+    schema=(Option("seeds", "list", "seed words", default=["新质生产力"]),
+            Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=0.9),
+            Option("topn", "int", "keep at most this many neighbours"),
+            Option("screen", "bool", "drop words absent from the government work reports", default=True)),
+    firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"))
+def nml_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.w2v import build_nml, read_documents
 
         p = ctx.params
-        docs = read_documents(world / "reports" / "analyst", jobs=jobs)
-        gov = read_documents(world / "reports" / "gov", doc_type="government_report", jobs=1)
+        docs = read_documents(env.inputs.require("analyst_reports", "measures/nml"), jobs=env.jobs)
+        gov = read_documents(env.inputs.require("gov_reports", "measures/nml"), doc_type="government_report", jobs=1)
         res = build_nml(docs, gov["text"].dropna().tolist() if p.get("screen", True) else None,
                         list(p.get("seeds", ["新质生产力"])), work_dir=ctx.dir / "w2v",
-                        threshold=float(p.get("threshold", 0.9)), topn=p.get("topn"), name="N_ML", jobs=jobs)
+                        threshold=float(p.get("threshold", 0.9)), topn=p.get("topn"), name="N_ML", jobs=env.jobs)
         res.expansion.table.to_csv(ctx.dir / "expansion.csv", index=False, encoding="utf-8-sig")
         res.index.table[[ID, TIME, "N_ML"]].to_parquet(ctx.dir / "nml.parquet", index=False)
         kept = res.expansion.table
@@ -157,22 +145,34 @@ def stage_nml(world: Path, jobs: int):
     return run
 
 
-def stage_extras(world: Path):
-    """Firm-year variables beyond the statements (``data/firm_extras.parquet``) and composite indices.
+def _composite_schema():
+    return (Option("preset", "choice", "a shipped indicator set", choices=("nqpf_002",)),
+            Option("indicators", "mapping", "column -> '+' (benefit) or '-' (cost)"),
+            Option("pooling", "choice", "weights over all firm-years or by year", choices=("pooled", "by_year"),
+                   default="pooled"),
+            Option("scale", "float", "multiply the score", default=1.0))
 
-    ``composites: {NAME: {indicators: {column: "+"|"-"} | preset: nqpf_002, pooling, scale}}``
-    builds entropy-weight indices over the whole file (every firm-year of the world), so an
-    index does not change with the sample a table later selects.
-    """
+
+def _check_composites(spec, path: tuple, opts: dict) -> None:
+    from .spec import check_options, mapping
+
+    for name, opt in mapping(spec, path + ("composites",), opts.get("composites"), "composites").items():
+        opt = mapping(spec, path + ("composites", name), opt, f"composite {name}")
+        check_options(spec, path + ("composites", name), opt, _composite_schema(), f"composite {name}")
+        if "preset" not in opt and "indicators" not in opt:
+            raise spec.error("SM702", path + ("composites", name), f"composite {name!r} needs 'preset' or 'indicators'.")
+
+
+@MEASURES.register(
+    "extras", "Firm-year variables beyond the statements (firm_extras) and entropy-weight composite indices "
+              "(weights over every firm-year of the file, so an index does not change with a table's sample).",
+    schema=(Option("composites", "mapping", "NAME -> {preset | indicators, pooling, scale}"),),
+    firm_year="extras.parquet", check=_check_composites)
+def extras_measure(env: Env):
     def run(ctx: StageContext) -> None:
-        from ..errors import SMError
         from ..indicators.composite import NQPF_002, entropy_weight
 
-        path = world / "data" / "firm_extras.parquet"
-        if not path.exists():
-            raise SMError("SM706", f"{path} is missing; measures/extras needs it.",
-                          "regenerate the demo world, or drop 'extras' from the spec.")
-        ex = pd.read_parquet(path)
+        ex = env.inputs.read("firm_extras", "measures/extras")
         weights = {}
         for name, opt in (ctx.params.get("composites") or {}).items():
             directions = NQPF_002 if opt.get("preset") == "nqpf_002" else dict(opt["indicators"])
@@ -199,13 +199,16 @@ def _trade_wide(trade: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def stage_trade(world: Path):
-    """Export DVAR (Upward-Wang-Zheng) per exporter-year from customs records and revenue (paper 003)."""
+@MEASURES.register(
+    "trade", "Export DVAR (Upward-Wang-Zheng) per exporter-year from customs records and revenue (paper 003); "
+             "DVAR_prop under the proportionality assumption.",
+    firm_year="trade.parquet")
+def trade_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..indicators.shiftshare import dvar
 
-        fin = _financials(world)[0][[ID, TIME, "revenue"]]
-        wide = _trade_wide(pd.read_parquet(world / "data" / "trade.parquet")).merge(fin, on=[ID, TIME], how="inner")
+        fin = financials(env.inputs, "measures/trade")[0][[ID, TIME, "revenue"]]
+        wide = _trade_wide(env.inputs.read("trade", "measures/trade")).merge(fin, on=[ID, TIME], how="inner")
         wide["DVAR"] = dvar(wide, exports="exports_total", processing_exports="exports_processing",
                             ordinary_exports="exports_ordinary", processing_imports="intermediate_processing",
                             ordinary_imports="intermediate_ordinary", sales="revenue")
@@ -220,24 +223,30 @@ def stage_trade(world: Path):
     return run
 
 
-def stage_robots(world: Path):
-    """Firm robot penetration (Robot), the industry's density (Robot_ind) and upstream/downstream
-    exposure (For, Back) per firm-year."""
+@MEASURES.register(
+    "robots", "Firm robot penetration (Robot), the industry's density (Robot_ind) and upstream/downstream exposure "
+              "(For, Back) per firm-year (paper 003).",
+    schema=(Option("scale", "float", "multiply robot stocks", default=1.0),),
+    firm_year="robots.parquet")
+def robots_measure(env: Env):
     def run(ctx: StageContext) -> None:
-        from ..indicators.robots import chain_exposure, firm_robot_exposure, industry_robot_density
+        from ..indicators.robots import (
+            chain_exposure,
+            firm_robot_exposure,
+            industry_robot_density,
+        )
 
         scale = float(ctx.params.get("scale", 1.0))
-        d = _financials(world)[0][[ID, TIME, "employees", "industry"]]
-        ex = pd.read_parquet(world / "data" / "firm_extras.parquet")[[ID, TIME, "production_workers"]]
+        d = financials(env.inputs, "measures/robots")[0][[ID, TIME, "employees", "industry"]]
+        ex = env.inputs.read("firm_extras", "measures/robots")[[ID, TIME, "production_workers"]]
         d = d.merge(ex, on=[ID, TIME], how="left", validate="one_to_one")
-        robots = pd.read_parquet(world / "data" / "industry_robots.parquet")
+        robots = env.inputs.read("industry_robots", "measures/robots")
         dens = industry_robot_density(d, robots, scale=scale, workers="production_workers")
         d["Robot"] = firm_robot_exposure(d, robots, scale=scale, density=dens)
         d = d.merge(dens[["industry", TIME, "robot_density"]].rename(columns={"robot_density": "Robot_ind"}),
                     on=["industry", TIME], how="left", validate="many_to_one")
-        io_path = world / "data" / "io_table.parquet"
-        if io_path.exists():
-            chain = chain_exposure(pd.read_parquet(io_path), dens)
+        if env.inputs.exists("io_table"):
+            chain = chain_exposure(env.inputs.read("io_table", "measures/robots"), dens)
             d = d.merge(chain, on=["industry", TIME], how="left", validate="many_to_one")
         keep = [ID, TIME, "Robot", "Robot_ind"] + [c for c in ("For", "Back") if c in d]
         d[keep].to_parquet(ctx.dir / "robots.parquet", index=False)
@@ -245,16 +254,15 @@ def stage_robots(world: Path):
     return run
 
 
-def stage_subsidies(world: Path):
-    """R&D subsidies (Sub) and tax refunds (Tax) per firm-year from grant line items (paper 002).
-
-    Items are classified with the ``rd_subsidy`` lexicon (smtext.text.count.classify). Only firm-years
-    with grant lines are written; the data set reads a firm-year absent here as zero of both.
-    """
+@MEASURES.register(
+    "subsidies", "R&D subsidies (rd_subsidy) and tax refunds (tax_refund) per firm-year from grant line items, "
+                 "classified with the rd_subsidy lexicon (paper 002).",
+    firm_year="subsidies.parquet", fill_zero=True)
+def subsidies_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.count import classify
 
-        items = pd.read_parquet(world / "data" / "subsidies.parquet")
+        items = env.inputs.read("subsidies", "measures/subsidies")
         items["is_rd"] = classify(items["item"], "rd_subsidy").astype(bool).to_numpy()
         items["is_tax"] = items["item"].str.contains("税收返还|税费返还|退税", regex=True)
         out = items.assign(rd_subsidy=items["amount"].where(items["is_rd"], 0.0),
@@ -265,3 +273,52 @@ def stage_subsidies(world: Path):
                                                                     encoding="utf-8-sig")
         ctx.info.update(items=len(items), rd_items=int(items["is_rd"].sum()), tax_items=int(items["is_tax"].sum()))
     return run
+
+
+@MEASURES.register(
+    "city", "City-year controls, instruments and competing policies (city_year, city_instruments, city_policies), "
+            "merged on the firm's city and year.",
+    city_year="city.parquet")
+def city_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        city = env.inputs.read("city_year", "measures/city").drop(columns=["province"], errors="ignore")
+        inst = env.inputs.read("city_instruments", "measures/city")
+        city = city.merge(inst, on="city", how="left", validate="many_to_one")
+        if env.inputs.exists("city_policies"):  # competing policies and IPR protection (paper 002)
+            city = city.merge(env.inputs.read("city_policies", "measures/city"), on=["city", TIME], how="left",
+                              validate="one_to_one")
+        city.to_parquet(ctx.dir / "city.parquet", index=False)
+        ctx.info.update(rows=len(city))
+    return run
+
+
+# ---------------------------------------------------------------- the report folders' corpus and extraction
+def stage_corpus(env: Env, folder: str):
+    """Stage body: the annual reports kept for counting (cninfo names, revisions) and those left out."""
+    def run(ctx: StageContext) -> None:
+        from ..text import corpus
+
+        found = corpus.scan(env.inputs.require(folder, "measures/text"))
+        kept, excluded = corpus.select(found, ("annual_report",))
+        kept.to_parquet(ctx.dir / "manifest.parquet", index=False)
+        excluded.to_csv(ctx.dir / "excluded.csv", index=False)
+        ctx.info.update(found=len(found), kept=len(kept), excluded=len(excluded),
+                        excluded_reasons=excluded["reason"].value_counts().to_dict())
+    return run
+
+
+def stage_extract(env: Env, folder: str):
+    """Stage body: clean per-page text of the kept reports (resumable, content-addressed)."""
+    def run(ctx: StageContext) -> None:
+        from ..text.extract import extract_documents
+
+        manifest = pd.read_parquet(ctx.inputs["corpus"] / "manifest.parquet")
+        documents = extract_documents(env.inputs.path(folder), manifest, ctx.dir, ctx.params["backend"],
+                                      env.jobs, env.scheduler)
+        documents.to_parquet(ctx.dir / "documents.parquet", index=False)
+        failures = documents[documents["status"] != "ok"]
+        failures.to_csv(ctx.dir / "failures.csv", index=False)
+        ctx.info.update(documents=len(documents), pages=int(documents["n_pages"].sum()), failed=len(failures),
+                        failure_reasons=failures["status"].value_counts().to_dict())
+    return run
+

@@ -1,55 +1,121 @@
-"""Model columns of a study table: one spec entry (``kind: ...``) -> fitted result objects."""
+"""Table column kinds of a study (``kind:`` of a table column), each registered with its options.
+
+A kind's function fits the model(s) of one column entry and returns result objects, one per
+printed column. Two kinds make a whole table instead (``describe``, ``bacon``: ``whole_table``).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import SMError
+from ..errors import NotIdentified
 from ..panel import balanced_panel
-from .spec import Spec, check_columns, controls_of
-from .common import ID, TIME, _apply_where, _fe_columns
+from .common import ID, TIME, apply_where
+from .registry import COLUMNS, Option
+from .spec import Spec, controls_of
 
 
-# keys of a column / figure entry that name data columns: one column (or a list), and lists of columns
-COLUMN_REF_KEYS = ("y", "x", "instrument", "by", "cluster", "selection", "exclusion")
-COLUMN_LIST_KEYS = ("mediators", "covariates", "variables", "dropna")
+@dataclass
+class Column:
+    """What a column kind gets: the spec, the column's entry, its rows and a place for side results.
+
+    ``info`` goes into the table stage's record (shown in the report); ``side`` carries what
+    the table needs besides the models (column titles of split samples, a balance table).
+    """
+
+    spec: Spec
+    entry: dict
+    data: pd.DataFrame
+    dname: str
+    info: dict
+    side: dict = field(default_factory=dict)
+
+    @property
+    def y(self):
+        return self.entry.get("y")
+
+    @property
+    def x(self) -> str:
+        return self.entry.get("x", self.dname)
+
+    @property
+    def controls(self) -> list[str]:
+        c = controls_of(self.spec, self.entry.get("controls"))
+        return [*self.entry["variables"], *c] if self.entry.get("variables") else c
+
+    @property
+    def fe(self) -> tuple:
+        return tuple(self.entry.get("fe") or ())
+
+    @property
+    def kw(self) -> dict:
+        """Standard-error options: clustered by firm unless the entry says otherwise."""
+        if self.entry.get("vcov", "cluster") != "cluster":   # paper 004 columns (1)-(4): conventional SEs
+            return {"vcov": self.entry["vcov"]}
+        return {"cluster": self.entry.get("cluster", ID)}
 
 
-def _listed(value) -> list:
-    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+# ---------------------------------------------------------------- shared option sets
+def _o(name, kind, doc, **kw) -> Option:
+    return Option(name, kind, doc, **kw)
 
 
-def used_columns(spec: Spec, entry: dict, dname: str) -> list[str]:
-    cols = {ID, TIME, dname, "gname"}
-    for key in COLUMN_REF_KEYS:
-        cols.update(_listed(entry.get(key)))
-    for key in COLUMN_LIST_KEYS:
-        cols.update(entry.get(key) or [])
-    cols.update(controls_of(spec, entry.get("controls")))
-    cols.update(_fe_columns(entry.get("fe")))
-    cols.update((entry.get("where") or {}).keys())
-    return sorted(cols)
+Y = _o("y", "column", "outcome", required=True)
+X = _o("x", "column", "regressor of interest (default: the treatment dname)")
+CONTROLS = _o("controls", "controls", "a control set name, a list of columns, or none")
+FE = _o("fe", "fe", "extra fixed effects (a^b interacts two columns)")
+CLUSTER = _o("cluster", "column", "cluster standard errors by this column", default="stkcd")
+VCOV = _o("vcov", "choice", "standard errors", choices=("cluster", "hetero", "iid"), default="cluster")
+WHERE = _o("where", "where", "rows this column uses")
+LABEL = _o("label", "str", "prefix of the column titles")
+RENAME = _o("rename", "mapping", "term -> name in the table (put a variant on the main row)")
+VARIABLES = _o("variables", "columns", "extra regressors shown in the table")
+UNIT_FE = _o("unit_fe", "bool", "firm fixed effects", default=True)
+TIME_FE = _o("time_fe", "bool", "year fixed effects", default=True)
+COVARIATES = _o("covariates", "columns", "matching covariates", required=True)
+REG = (Y, X, CONTROLS, FE, CLUSTER, VCOV, WHERE, LABEL, RENAME, VARIABLES, UNIT_FE, TIME_FE)
 
 
-def check_entry(spec: Spec, path: tuple, entry: dict, columns, dname: str) -> None:
-    """SM704 at the right spec line for every column an entry names that the data lacks."""
-    for key in COLUMN_REF_KEYS:
-        check_columns(spec, path + (key,), _listed(entry.get(key)), columns, key)
-    for key in COLUMN_LIST_KEYS:
-        for i, c in enumerate(entry.get(key) or []):
-            check_columns(spec, path + (key, i), [c], columns, key.rstrip("s"))
-    ctrl = entry.get("controls")
-    cpath = ("controls", ctrl) if isinstance(ctrl, str) else path + ("controls",)
-    for i, c in enumerate(controls_of(spec, ctrl)):
-        check_columns(spec, cpath + (i,), [c], columns, "control")
-    check_columns(spec, path + ("fe",), _fe_columns(entry.get("fe")), columns, "fixed effect")
-    check_columns(spec, path + ("where",), list((entry.get("where") or {}).keys()), columns, "filter column")
+def _binary(s: pd.Series) -> bool:
+    return set(pd.unique(s.dropna())) <= {0, 1}
 
 
-def treat_group(d: pd.DataFrame, entry: dict, info: dict) -> pd.Series:
+def fit_twfe(c: Column, d: pd.DataFrame | None = None, controls=None):
+    """One TWFE column: :func:`smtext.did.twfe` for a 0/1 regressor, pyfixest OLS for a continuous one.
+
+    ``unit_fe`` / ``time_fe`` switch the firm and year fixed effects off (paper 003's columns
+    without FE; industry-level regressions with ``fe: [industry]``).
+    """
+    from .. import did
+
+    d = c.data if d is None else d
+    ctrl = c.controls if controls is None else list(controls)
+    unit_fe, time_fe = c.entry.get("unit_fe", True), c.entry.get("time_fe", True)
+    if c.x == c.dname or _binary(d[c.x]):
+        return did.twfe(d, c.y, c.x, ID, TIME, controls=ctrl, fe=c.fe, unit_fe=unit_fe, time_fe=time_fe, **c.kw)
+    from ..did.twfe import (
+        fit_feols,  # continuous regressor (robot penetration, word frequency)
+    )
+
+    fes = tuple(f for f, on in ((ID, unit_fe), (TIME, time_fe)) if on) + c.fe
+    return fit_feols(d.dropna(subset=[c.x]), c.y, (c.x, *ctrl), fes, controls=ctrl, **c.kw)
+
+
+def rename_terms(res, mapping: dict):
+    """The result with its terms renamed (``rename: {Robot_ind: Robot}`` puts a variant on the main row)."""
+    if not mapping:
+        return res
+    if isinstance(getattr(res, "table", None), pd.DataFrame):
+        vc = res.vcov.rename(index=mapping, columns=mapping) if getattr(res, "vcov", None) is not None else None
+        return dataclasses.replace(res, table=res.table.rename(index=mapping), vcov=vc)
+    return dataclasses.replace(res, params=res.params.rename(mapping), bse=res.bse.rename(mapping))
+
+
+def treat_group(d: pd.DataFrame, info: dict) -> pd.Series:
     """0/1 group to match on: ever treated (``gname > 0``) against never treated.
 
     When every unit is treated at some point (a city design where every city gets a
@@ -64,154 +130,261 @@ def treat_group(d: pd.DataFrame, entry: dict, info: dict) -> pd.Series:
     return ((d["gname"] > 0) & (d["gname"] <= cut)).astype(int)
 
 
-def _binary(s: pd.Series) -> bool:
-    return set(pd.unique(s.dropna())) <= {0, 1}
+# ---------------------------------------------------------------- the kinds
+@COLUMNS.register("twfe", "Two-way fixed-effects regression of y on the treatment (or x) and the controls.",
+                  schema=REG)
+def _twfe(c: Column) -> list:
+    return [fit_twfe(c)]
 
 
-def _fit(d: pd.DataFrame, entry: dict, y: str, x: str, c: list, fe: tuple, kw: dict, dname: str):
-    """One TWFE column: :func:`smtext.did.twfe` for a 0/1 treatment, pyfixest OLS for a continuous regressor.
-
-    ``unit_fe`` / ``time_fe`` switch the firm and year fixed effects off (paper 003's columns
-    without FE; industry-level regressions with ``fe: [industry]``).
-    """
+@COLUMNS.register("progressive", "Progressive columns: no controls and no FE, then FE, then FE and controls.",
+                  schema=(*REG, _o("steps", "choices", "columns to print", choices=("bare", "fe", "controls", "full"),
+                                   default=["bare", "fe", "full"])))
+def _progressive(c: Column) -> list:
     from .. import did
 
-    unit_fe, time_fe = entry.get("unit_fe", True), entry.get("time_fe", True)
-    if x == dname or _binary(d[x]):
-        return did.twfe(d, y, x, ID, TIME, controls=c, fe=fe, unit_fe=unit_fe, time_fe=time_fe, **kw)
-    from ..did.twfe import fit_feols  # continuous treatment (robot penetration, word frequency)
-
-    fes = tuple(f for f, on in ((ID, unit_fe), (TIME, time_fe)) if on) + tuple(fe)
-    return fit_feols(d.dropna(subset=[x]), y, (x, *c), fes, controls=c, **kw)
+    return list(did.twfe_progressive(c.data, c.y, c.x, ID, TIME, controls=c.controls, fe=c.fe,
+                                     steps=tuple(c.entry.get("steps", ("bare", "fe", "full"))), **c.kw))
 
 
-def rename_terms(res, mapping: dict):
-    """The result with its terms renamed (``rename: {Robot_ind: Robot}`` puts a variant on the main row)."""
-    if not mapping:
-        return res
-    if isinstance(getattr(res, "table", None), pd.DataFrame):
-        vc = res.vcov.rename(index=mapping, columns=mapping) if getattr(res, "vcov", None) is not None else None
-        return dataclasses.replace(res, table=res.table.rename(index=mapping), vcov=vc)
-    return dataclasses.replace(res, params=res.params.rename(mapping), bse=res.bse.rename(mapping))
-
-
-def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict, side: dict) -> list:
-    """Fit the model(s) of one table column entry; returns result objects (one per table column)."""
+@COLUMNS.register("fepois", "Poisson pseudo-maximum likelihood with firm and year fixed effects (counts).",
+                  schema=(Y, X, CONTROLS, FE, CLUSTER, VCOV, WHERE, LABEL, RENAME, VARIABLES))
+def _fepois(c: Column) -> list:
     from .. import did
 
-    kind = entry.get("kind", "twfe")
-    d = _apply_where(d, entry.get("where"))
-    c = controls_of(spec, entry.get("controls"))
-    fe = tuple(entry.get("fe") or ())
-    kw = {"cluster": entry.get("cluster", ID)}
-    if entry.get("vcov", "cluster") != "cluster":   # paper 004 columns (1)-(4): conventional SEs
-        kw = {"vcov": entry["vcov"]}
-    y, x = entry.get("y"), entry.get("x", dname)
-    if entry.get("variables") and kind != "describe":   # extra regressors that the table shows
-        c = [*entry["variables"], *c]
-    if kind == "twfe":
-        return [_fit(d, entry, y, x, c, fe, kw, dname)]
-    if kind == "progressive":
-        return list(did.twfe_progressive(d, y, x, ID, TIME, controls=c, fe=fe,
-                                         steps=tuple(entry.get("steps", ("bare", "fe", "full"))), **kw))
-    if kind == "fepois":
-        return [did.fepois_did(d, y, x, ID, TIME, controls=c, fe=fe, **kw)]
-    if kind == "logit":
-        return [did.logit_did(d, y, x, ID, TIME, controls=c, fe=fe or (TIME, "industry"), **kw)]
-    if kind == "iv":
-        iv = did.iv_2sls(d, y, x, entry["instrument"], ID, TIME, controls=c, fe=fe, **kw)
-        side.setdefault("iv", []).append({"estimate": float(iv.coef()[x]),
-                                          **{k: (float(v) if isinstance(v, (int, float, np.floating)) else str(v))
-                                             for k, v in (getattr(iv, "extra", {}) or {}).items()}})
-        return [iv] if entry.get("second_only") else [iv.first_stage[0], iv]
-    if kind == "lag":
-        lags = tuple(entry.get("lags", (1, 2)))
-        dl = did.lag_treatment(d, x, ID, TIME, lags=lags)
-        return [did.twfe(dl, y, f"L{k}_{x}", ID, TIME, controls=c, fe=fe, **kw) for k in lags]
-    if kind == "split":
-        by = entry["by"]
-        treated = d.groupby(by)[x].sum()
-        groups = [g for g in (entry.get("groups") or list(treated.index)) if treated.get(g, 0) >= entry.get("min_treated", 10)]
-        skipped = sorted(map(str, set(treated.index) - set(groups)))
-        if skipped:  # a group without enough treated firm-years has nothing to estimate: say so
-            info.setdefault("groups_skipped", []).extend(f"{by}={g}" for g in skipped)
-        res = {}
-        for g in groups:
-            try:
-                res[g] = _fit(d[d[by] == g], entry, y, x, c, fe, kw, dname)
-            except SMError as err:
-                if err.code != "SM502":
-                    raise
-                # too small a group: the treatment is absorbed by the fixed effects; report, do not fake
-                info.setdefault("groups_skipped", []).append(f"{by}={g} ({err.code}: treatment collinear with FE)")
-        order = [g for g in groups if g in res]
-        side.setdefault("titles", []).extend(f"{entry.get('label', '')}{g}" for g in order)
-        cols = [res[g] for g in order]
-        test = entry.get("diff_test")
-        if test and len(order) == 2:   # bdiff-style empirical p-value of the between-group gap
-            dd = d[d[by].isin(order)]
-            perm = did.permutation_diff_test(dd, by, y, x, ID, TIME, controls=c, fe=fe, draws=int(test.get("draws", 500)),
-                                             seed=int(test.get("seed", 0)), cluster=kw.get("cluster"))
-            gap = float(res[order[0]].coef()[x] - res[order[1]].coef()[x])
-            note = f"{gap:.3f} (p={perm.p_one_sided:.3f})"
-            cols[0] = dataclasses.replace(cols[0], extra={**cols[0].extra, "组间差异（经验p值）": note})
-            info.setdefault("diff_tests", []).append({"by": by, "groups": order, "gap": gap,
-                                                      "p_empirical": perm.p_one_sided, "p_two_sided": perm.p_value,
-                                                      "draws": int(test.get("draws", 500))})
-        return cols
-    if kind == "mechanism":
-        mech = did.mechanism_two_step(d, list(entry["mediators"]), x, ID, TIME, controls=c, fe=fe, **kw)
-        cols = []
-        for m, res in mech.items():
-            cols.append(res)
-            if y:
-                cols.append(did.twfe(d, y, x, ID, TIME, controls=(*c, m), fe=fe, **kw))
-        return cols
-    if kind == "psm_did":
-        d = d.dropna(subset=[y, *entry["covariates"], *c]).copy()
-        d["_treat"] = treat_group(d, entry, info)
-        reg, match = did.psm_did(d, y, x, ID, TIME, "_treat", list(entry["covariates"]), controls=c, fe=fe,
-                                 sample=entry.get("psm_sample", "weights"),
-                                 psm_kwargs={"k": int(entry.get("k", 1)), "replace": True, "by": TIME}, **kw)
-        side["balance"] = (entry.get("balance"), match.balance)
-        return [reg]
-    if kind == "ife":  # Bai (2009) needs a balanced panel: keep firms observed in every year
-        bal, dropped = balanced_panel(d.dropna(subset=[y, x, *c]), ID, TIME)
-        info["ife_firms_dropped"] = dropped
-        return [did.ife(bal, y, [x, *c], ID, TIME)]
-    if kind == "ebal_did":   # entropy balancing (Hainmueller) of the control group, then weighted TWFE
-        d = d.dropna(subset=[y, x, *entry["covariates"], *c]).copy()
-        d["_treat"] = treat_group(d, entry, info)
-        eb = did.entropy_balance(d, "_treat", list(entry["covariates"]), moments=int(entry.get("moments", 1)))
-        d["_ebw"] = eb.weights
-        info["ebal_max_moment_diff"] = float(eb.max_moment_diff)
-        return [did.twfe(d, y, x, ID, TIME, controls=c, fe=fe, weights="_ebw", **kw)]
-    if kind == "did2s":   # Gardner two-stage DID (no controls, as paper 002 Table 5 column 7)
-        r = did.did2s(d.dropna(subset=[y]), y, TIME, ID, "gname", cluster=kw.get("cluster", ID))
-        return [rename_terms(r, {"ATT": x})]   # the papers print it on the treatment's row
-    if kind == "heckman":   # probit selection column, then the outcome equation with the IMR
-        sel = entry["selection"]
-        h = did.heckman(d, y, x, sel, entry["exclusion"], controls=c, fe=fe or (ID, TIME),
-                        cluster=kw.get("cluster", ID))
-        from ..did._part2_results import EstimateResult
-
-        probit = EstimateResult(params=h.selection["estimate"], bse=h.selection["std_error"], nobs=h.nobs,
-                                depvar=sel, method="Probit", controls=tuple(c),
-                                vcov_label="MLE", extra={"pseudo R2": h.extra.get("pseudo R2 (probit)")})
-        # the probit's statistics sit in its own column; the outcome column keeps the IMR only
-        h = dataclasses.replace(h, extra={k: v for k, v in h.extra.items() if "probit" not in k and k != "selection"})
-        return [probit, h]
-    if kind == "dml":   # double machine learning, partially linear, one learner per column
-        dd = d.dropna(subset=[y, x, *c])
-        return [did.dml_plr(dd, y, x, c, ID, TIME, learner=entry.get("learner", "rf"),
-                            n_folds=int(entry.get("folds", 5)), random_state=int(entry.get("seed", 0)))]
-    if kind == "robust_estimators":
-        bal, dropped = balanced_panel(d.dropna(subset=[y]), ID, TIME)
-        info["balanced_firms_dropped"] = dropped
-        static, _ = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(entry.get("window", (-4, 4))))
-        side.setdefault("titles", []).extend(static)
-        side["keep"] = ["ATT"]
-        return list(static.values())
-    raise spec.error("SM703", (), f"unknown column kind {kind!r}.")
+    return [did.fepois_did(c.data, c.y, c.x, ID, TIME, controls=c.controls, fe=c.fe, **c.kw)]
 
 
+@COLUMNS.register("logit", "Logit of a 0/1 outcome with year and industry dummies (default fe).",
+                  schema=(Y, X, CONTROLS, FE, CLUSTER, VCOV, WHERE, LABEL, RENAME, VARIABLES))
+def _logit(c: Column) -> list:
+    from .. import did
+
+    return [did.logit_did(c.data, c.y, c.x, ID, TIME, controls=c.controls, fe=c.fe or (TIME, "industry"), **c.kw)]
+
+
+@COLUMNS.register("iv", "IV-2SLS with fixed effects: first stage, then second stage (KP rk LM / Wald F, CD F).",
+                  schema=(*REG, _o("instrument", "column", "the excluded instrument", required=True),
+                          _o("second_only", "bool", "print the second stage only", default=False)))
+def _iv(c: Column) -> list:
+    from .. import did
+
+    iv = did.iv_2sls(c.data, c.y, c.x, c.entry["instrument"], ID, TIME, controls=c.controls, fe=c.fe, **c.kw)
+    c.side.setdefault("iv", []).append({"estimate": float(iv.coef()[c.x]),
+                                        **{k: (float(v) if isinstance(v, (int, float, np.floating)) else str(v))
+                                           for k, v in (getattr(iv, "extra", {}) or {}).items()}})
+    return [iv] if c.entry.get("second_only") else [iv.first_stage[0], iv]
+
+
+@COLUMNS.register("lag", "The treatment lagged k years (L1_DID, L2_DID ...), one column per lag.",
+                  schema=(*REG, _o("lags", "list", "lags in years", default=[1, 2])))
+def _lag(c: Column) -> list:
+    from .. import did
+
+    lags = tuple(c.entry.get("lags", (1, 2)))
+    dl = did.lag_treatment(c.data, c.x, ID, TIME, lags=lags)
+    return [did.twfe(dl, c.y, f"L{k}_{c.x}", ID, TIME, controls=c.controls, fe=c.fe, **c.kw) for k in lags]
+
+
+@COLUMNS.register("split", "The same regression in each group of a column (heterogeneity); optionally the "
+                           "between-group gap with a Fisher permutation p-value (bdiff).",
+                  schema=(*REG, _o("by", "column", "the grouping column", required=True),
+                          _o("groups", "list", "groups to print, in order (default: all)"),
+                          _o("min_treated", "int", "skip groups with fewer treated firm-years", default=10),
+                          _o("diff_test", "options", "permutation test of the gap between two groups", schema=(
+                              _o("draws", "int", "permutations", default=500),
+                              _o("seed", "int", "seed", default=0)))))
+def _split(c: Column) -> list:
+    from .. import did
+
+    d, by, x = c.data, c.entry["by"], c.x
+    treated = d.groupby(by)[x].sum()
+    groups = [g for g in (c.entry.get("groups") or list(treated.index))
+              if treated.get(g, 0) >= c.entry.get("min_treated", 10)]
+    skipped = sorted(map(str, set(treated.index) - set(groups)))
+    if skipped:  # a group without enough treated firm-years has nothing to estimate: say so
+        c.info.setdefault("groups_skipped", []).extend(f"{by}={g}" for g in skipped)
+    res = {}
+    for g in groups:
+        try:
+            res[g] = fit_twfe(c, d[d[by] == g])
+        except NotIdentified as err:
+            # too small a group: the treatment is absorbed by the fixed effects; report, do not fake
+            c.info.setdefault("groups_skipped", []).append(f"{by}={g} ({err.code}: treatment collinear with FE)")
+    order = [g for g in groups if g in res]
+    c.side.setdefault("titles", []).extend(f"{c.entry.get('label', '')}{g}" for g in order)
+    cols = [res[g] for g in order]
+    test = c.entry.get("diff_test")
+    if test and len(order) == 2:   # bdiff-style empirical p-value of the between-group gap
+        dd = d[d[by].isin(order)]
+        perm = did.permutation_diff_test(dd, by, c.y, x, ID, TIME, controls=c.controls, fe=c.fe,
+                                         draws=int(test.get("draws", 500)), seed=int(test.get("seed", 0)),
+                                         cluster=c.kw.get("cluster"))
+        gap = float(res[order[0]].coef()[x] - res[order[1]].coef()[x])
+        cols[0] = dataclasses.replace(cols[0], extra={**cols[0].extra,
+                                                      "组间差异（经验p值）": f"{gap:.3f} (p={perm.p_one_sided:.3f})"})
+        c.info.setdefault("diff_tests", []).append({"by": by, "groups": order, "gap": gap,
+                                                    "p_empirical": perm.p_one_sided, "p_two_sided": perm.p_value,
+                                                    "draws": int(test.get("draws", 500))})
+    return cols
+
+
+@COLUMNS.register("mechanism", "Two-step mechanism test (Jiang Ting 2022): each mediator on the treatment, "
+                               "then (when y is given) y on the treatment and the mediator.",
+                  schema=(_o("mediators", "columns", "mediators", required=True), _o("y", "column", "outcome"),
+                          X, CONTROLS, FE, CLUSTER, VCOV, WHERE, LABEL, RENAME, VARIABLES))
+def _mechanism(c: Column) -> list:
+    from .. import did
+
+    mech = did.mechanism_two_step(c.data, list(c.entry["mediators"]), c.x, ID, TIME, controls=c.controls, fe=c.fe,
+                                  **c.kw)
+    cols = []
+    for m, res in mech.items():
+        cols.append(res)
+        if c.y:
+            cols.append(did.twfe(c.data, c.y, c.x, ID, TIME, controls=(*c.controls, m), fe=c.fe, **c.kw))
+    return cols
+
+
+@COLUMNS.register("psm_did", "PSM-DID: logit propensity by year, nearest-neighbour matching with replacement, then "
+                             "TWFE on the matched sample (weights or common support); its balance table is printed as "
+                             "a table of its own.",
+                  schema=(*REG, COVARIATES, _o("k", "int", "neighbours", default=1),
+                          _o("balance", "str", "name of the balance table"),
+                          _o("psm_sample", "choice", "use the matching weights or the common-support sample",
+                             choices=("weights", "support"), default="weights")))
+def _psm_did(c: Column) -> list:
+    from .. import did
+
+    d = c.data.dropna(subset=[c.y, *c.entry["covariates"], *c.controls]).copy()
+    d["_treat"] = treat_group(d, c.info)
+    reg, match = did.psm_did(d, c.y, c.x, ID, TIME, "_treat", list(c.entry["covariates"]), controls=c.controls,
+                             fe=c.fe, sample=c.entry.get("psm_sample", "weights"),
+                             psm_kwargs={"k": int(c.entry.get("k", 1)), "replace": True, "by": TIME}, **c.kw)
+    c.side["balance"] = (c.entry.get("balance"), match.balance)
+    return [reg]
+
+
+@COLUMNS.register("ife", "Interactive fixed effects (Bai 2009) on the balanced panel (firms observed every year).",
+                  schema=(Y, X, CONTROLS, WHERE, LABEL, RENAME, VARIABLES))
+def _ife(c: Column) -> list:
+    from .. import did
+
+    bal, dropped = balanced_panel(c.data.dropna(subset=[c.y, c.x, *c.controls]), ID, TIME)
+    c.info["ife_firms_dropped"] = dropped
+    return [did.ife(bal, c.y, [c.x, *c.controls], ID, TIME)]
+
+
+@COLUMNS.register("ebal_did", "Entropy balancing (Hainmueller) of the control group, then weighted TWFE.",
+                  schema=(*REG, COVARIATES, _o("moments", "int", "moments balanced", default=1)))
+def _ebal(c: Column) -> list:
+    from .. import did
+
+    d = c.data.dropna(subset=[c.y, c.x, *c.entry["covariates"], *c.controls]).copy()
+    d["_treat"] = treat_group(d, c.info)
+    eb = did.entropy_balance(d, "_treat", list(c.entry["covariates"]), moments=int(c.entry.get("moments", 1)))
+    d["_ebw"] = eb.weights
+    c.info["ebal_max_moment_diff"] = float(eb.max_moment_diff)
+    return [did.twfe(d, c.y, c.x, ID, TIME, controls=c.controls, fe=c.fe, weights="_ebw", **c.kw)]
+
+
+@COLUMNS.register("did2s", "Gardner two-stage DID (no controls), printed on the treatment's row.",
+                  schema=(Y, X, CLUSTER, WHERE, LABEL, RENAME))
+def _did2s(c: Column) -> list:
+    from .. import did
+
+    r = did.did2s(c.data.dropna(subset=[c.y]), c.y, TIME, ID, "gname", cluster=c.entry.get("cluster", ID))
+    return [rename_terms(r, {"ATT": c.x})]
+
+
+@COLUMNS.register("heckman", "Heckman two-step: a probit selection column, then the outcome equation with the "
+                             "inverse Mills ratio.",
+                  schema=(*REG, _o("selection", "column", "0/1 column of the probit", required=True),
+                          _o("exclusion", "column", "variable only in the selection equation", required=True)))
+def _heckman(c: Column) -> list:
+    from .. import did
+    from ..did._part2_results import EstimateResult
+
+    sel = c.entry["selection"]
+    h = did.heckman(c.data, c.y, c.x, sel, c.entry["exclusion"], controls=c.controls, fe=c.fe or (ID, TIME),
+                    cluster=c.kw.get("cluster", ID))
+    probit = EstimateResult(params=h.selection["estimate"], bse=h.selection["std_error"], nobs=h.nobs,
+                            depvar=sel, method="Probit", controls=tuple(c.controls),
+                            vcov_label="MLE", extra={"pseudo R2": h.extra.get("pseudo R2 (probit)")})
+    # the probit's statistics sit in its own column; the outcome column keeps the IMR only
+    h = dataclasses.replace(h, extra={k: v for k, v in h.extra.items() if "probit" not in k and k != "selection"})
+    return [probit, h]
+
+
+@COLUMNS.register("dml", "Double machine learning, partially linear model, one learner per column.",
+                  schema=(Y, X, CONTROLS, WHERE, LABEL, RENAME, VARIABLES,
+                          _o("learner", "choice", "nuisance learner", choices=("rf", "lasso", "ridge", "svm"),
+                             default="rf"),
+                          _o("folds", "int", "cross-fitting folds", default=5), _o("seed", "int", "seed", default=0)))
+def _dml(c: Column) -> list:
+    from .. import did
+
+    dd = c.data.dropna(subset=[c.y, c.x, *c.controls])
+    return [did.dml_plr(dd, c.y, c.x, c.controls, ID, TIME, learner=c.entry.get("learner", "rf"),
+                        n_folds=int(c.entry.get("folds", 5)), random_state=int(c.entry.get("seed", 0)))]
+
+
+@COLUMNS.register("robust_estimators", "TWFE beside the heterogeneity-robust estimators (CS, SA, BJS, did2s) on the "
+                                       "balanced panel, one column each.",
+                  schema=(Y, WHERE, LABEL, _o("window", "pair", "event window", default=[-4, 4])))
+def _robust(c: Column) -> list:
+    from .. import did
+
+    bal, dropped = balanced_panel(c.data.dropna(subset=[c.y]), ID, TIME)
+    c.info["balanced_firms_dropped"] = dropped
+    static, _ = did.robust_comparison(bal, c.y, TIME, ID, "gname", window=tuple(c.entry.get("window", (-4, 4))))
+    c.side.setdefault("titles", []).extend(static)
+    c.side["keep"] = ["ATT"]
+    c.info["estimates"] = {k: {"att": float(r.coef()["ATT"]), "se": float(r.se()["ATT"])} for k, r in static.items()}
+    return list(static.values())
+
+
+BACON_TYPES = {"Treated vs Untreated": "处理组 vs 从未处理组", "Earlier vs Later Treated": "早处理组 vs 晚处理组（晚组作对照）",
+               "Later vs Earlier Treated": "晚处理组 vs 早处理组（早组作对照）",
+               "Later vs Always Treated": "晚处理组 vs 始终处理组"}
+
+
+@COLUMNS.register("describe", "A descriptive-statistics table of the variables (the table's only column).",
+                  schema=(_o("variables", "columns", "variables described", required=True), WHERE),
+                  whole_table=True)
+def _describe(c: Column):
+    from ..report import describe
+
+    c.info["rows"] = len(c.entry["variables"])
+    return describe(c.data, list(c.entry["variables"]), labels=c.side["labels"], title=c.side["title"])
+
+
+@COLUMNS.register("bacon", "Goodman-Bacon decomposition and dCDH negative weights of the TWFE coefficient on the "
+                           "balanced panel (the table's only column).", schema=(Y, WHERE), whole_table=True)
+def _bacon(c: Column):
+    from .. import did
+    from ..report import format_number
+    from ..report.render import Table
+
+    y, dname = c.y, c.dname
+    bal, dropped = balanced_panel(c.data.dropna(subset=[y]), ID, TIME)
+    bac = did.bacon(bal, y, ID, TIME, dname)
+    w = did.twfe_weights(bal, ID, TIME, dname, yname=y)
+    rows = [[BACON_TYPES.get(str(t), str(t)), format_number(r["weight"], 3), format_number(r["avg_est"], 4)]
+            for t, r in bac.summary.iterrows()]
+    total = w.n_positive + w.n_negative
+    diag = [["TWFE 系数（= 加权和）", "1.000", format_number(bac.estimate, 4)],
+            ["dCDH 负权重处理单元 / 全部处理单元", f"{w.n_negative} / {total}", ""],
+            ["dCDH 负权重之和", format_number(w.sum_negative, 4), ""]]
+    notes = [f"平衡面板：{bac.nobs} 个观测（剔除 {dropped} 家未在每一年出现的企业）；被解释变量 {y}。"]
+    c.info.update({"bacon": {str(t): {"weight": float(r["weight"]), "avg_est": float(r["avg_est"])}
+                             for t, r in bac.summary.iterrows()},
+                   "twfe": float(bac.estimate), "dcdh_negative": int(w.n_negative), "dcdh_cells": int(total),
+                   "dcdh_sum_negative": float(w.sum_negative), "balanced_firms_dropped": int(dropped)})
+    return Table(header=[["比较类型", "权重", "平均估计"]], sections=[rows, diag], title=c.side["title"], notes=notes)
+
+
+def fit_column(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict, side: dict):
+    """Fit one table column entry on its rows (``where`` applied); models or, for whole-table kinds, a Table."""
+    c = Column(spec, entry, apply_where(d, entry.get("where")), dname, info, side)
+    return COLUMNS[entry.get("kind", "twfe")].func(c)

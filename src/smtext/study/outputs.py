@@ -1,4 +1,10 @@
-"""Table and figure stages of a study: fit the spec's models, lay them out, save every format."""
+"""Table and figure stages of a study: fit a table's columns, lay them out, write every format.
+
+A table's options (``TABLE_SCHEMA``) are the layout; its columns are registered column kinds
+(:mod:`smtext.study.models`), its figures registered figure kinds (:mod:`smtext.study.figures`).
+Each table stage also writes ``estimates.csv`` (every term of every column, full precision),
+which the truth checks and the report read.
+"""
 
 from __future__ import annotations
 
@@ -6,65 +12,43 @@ from pathlib import Path
 
 import pandas as pd
 
-from .spec import Spec, controls_of
 from ..stages import StageContext
-from .common import ID, TIME, _apply_where, _save_table
-from .models import columns_of, rename_terms, treat_group
+from .common import apply_where, save_table
+from .figures import Plot
+from .models import COLUMNS, fit_column, rename_terms
+from .registry import FIGURES, Option
+from .spec import Spec, controls_of
 
-
-BACON_TYPES = {"Treated vs Untreated": "处理组 vs 从未处理组", "Earlier vs Later Treated": "早处理组 vs 晚处理组（晚组作对照）",
-               "Later vs Earlier Treated": "晚处理组 vs 早处理组（早组作对照）",
-               "Later vs Always Treated": "晚处理组 vs 始终处理组"}
-
-
-def _bacon_table(d: pd.DataFrame, entry: dict, dname: str):
-    """Goodman-Bacon decomposition and dCDH weights of the TWFE coefficient on the balanced panel."""
-    from .. import did
-    from ..panel import balanced_panel
-    from ..report import format_number
-    from ..report.render import Table
-
-    y = entry["columns"][0]["y"]
-    bal, dropped = balanced_panel(d.dropna(subset=[y]), ID, TIME)
-    bac = did.bacon(bal, y, ID, TIME, dname)
-    w = did.twfe_weights(bal, ID, TIME, dname, yname=y)
-    rows = [[BACON_TYPES.get(str(t), str(t)), format_number(r["weight"], 3), format_number(r["avg_est"], 4)]
-            for t, r in bac.summary.iterrows()]
-    total = w.n_positive + w.n_negative
-    diag = [["TWFE 系数（= 加权和）", "1.000", format_number(bac.estimate, 4)],
-            ["dCDH 负权重处理单元 / 全部处理单元", f"{w.n_negative} / {total}", ""],
-            ["dCDH 负权重之和", format_number(w.sum_negative, 4), ""]]
-    notes = [f"平衡面板：{bac.nobs} 个观测（剔除 {dropped} 家未在每一年出现的企业）；被解释变量 {y}。"]
-    table = Table(header=[["比较类型", "权重", "平均估计"]], sections=[rows, diag], title=entry.get("title"),
-                  notes=notes)
-    info = {"bacon": {str(t): {"weight": float(r["weight"]), "avg_est": float(r["avg_est"])}
-                      for t, r in bac.summary.iterrows()},
-            "twfe": float(bac.estimate), "dcdh_negative": int(w.n_negative), "dcdh_cells": int(total),
-            "dcdh_sum_negative": float(w.sum_negative), "balanced_firms_dropped": int(dropped)}
-    return table, info
+TABLE_SCHEMA = (
+    Option("title", "str", "table title"),
+    Option("columns", "list", "the table's columns: registered column kinds (kind: twfe by default)", required=True),
+    Option("where", "where", "rows every column of this table uses (columns may filter further)"),
+    Option("keep", "list", "terms shown (default: every term but controls and the intercept)"),
+    Option("column_titles", "list", "one title per printed column"),
+    Option("column_groups", "list", "[[title, number of columns], ...] above the column titles"),
+    Option("notes", "list", "notes printed under the table"),
+    Option("stat", "choice", "in parentheses: standard errors or t values", choices=("se", "t"), default="se"),
+    Option("show_controls", "bool", "print the control coefficients", default=False),
+)
 
 
 def stage_table(spec: Spec, name: str, data_path: Path, dname: str):
+    """Stage body: fit and write table ``name`` (Markdown, HTML, LaTeX, Excel, Word) and its estimates."""
     def run(ctx: StageContext) -> None:
-        from ..report import describe, regression_table
+        from ..report import regression_table
 
         entry = ctx.params["table"]
-        d = pd.read_parquet(data_path, columns=ctx.params["columns"])
+        d = apply_where(pd.read_parquet(data_path, columns=ctx.params["columns"]), entry.get("where"))
         labels = ctx.params["labels"]
-        if entry["columns"][0].get("kind") == "describe":
-            table = describe(d, list(entry["columns"][0]["variables"]), labels=labels, title=entry.get("title"))
-            _save_table(table, ctx.dir, name)
-            ctx.info["rows"] = len(entry["columns"][0]["variables"])
-            return
-        if entry["columns"][0].get("kind") == "bacon":
-            table, info = _bacon_table(d, entry, dname)
-            _save_table(table, ctx.dir, name)
-            ctx.info.update(info)
+        first = entry["columns"][0]
+        if COLUMNS[first.get("kind", "twfe")].meta.get("whole_table"):
+            table = fit_column(spec, first, d, dname, ctx.info, {"labels": labels, "title": entry.get("title")})
+            save_table(table, ctx.dir, name)
             return
         models, titles, side, auto = [], [], {}, False
-        for i, col in enumerate(entry["columns"]):
+        for col in entry["columns"]:
             side_i: dict = {}
-            got = [rename_terms(m, col.get("rename") or {}) for m in columns_of(spec, col, d, dname, ctx.info, side_i)]
+            got = [rename_terms(m, col.get("rename") or {}) for m in fit_column(spec, col, d, dname, ctx.info, side_i)]
             models += got
             titles += side_i.get("titles", [labels.get(col.get("y"), col.get("y") or "")] * len(got))
             auto = auto or "titles" in side_i
@@ -84,14 +68,15 @@ def stage_table(spec: Spec, name: str, data_path: Path, dname: str):
         table = regression_table(models, labels=labels, keep=entry.get("keep") or side.get("keep"),
                                  controls=ctrl or None, column_titles=column_titles,
                                  column_groups=[tuple(g) for g in entry["column_groups"]] if entry.get("column_groups") else None,
-                                 title=entry.get("title"), notes=notes or None, stat=entry.get("stat", "se"))
-        _save_table(table, ctx.dir, name)
+                                 title=entry.get("title"), notes=notes or None, stat=entry.get("stat", "se"),
+                                 show_controls=bool(entry.get("show_controls", False)))
+        save_table(table, ctx.dir, name)
         if "balance" in side:  # the PSM column's balance test is a table of its own in the papers
             from ..report import balance_table
 
             bname, bal = side["balance"]
-            _save_table(balance_table(bal, title=ctx.params["titles"].get(bname, "平衡性检验")), ctx.dir,
-                        bname or f"{name}_balance")
+            save_table(balance_table(bal, title=ctx.params["titles"].get(bname, "平衡性检验")), ctx.dir,
+                       bname or f"{name}_balance")
             ctx.info["balance_table"] = bname or f"{name}_balance"
         rows = []
         for k, m in enumerate(models, start=1):
@@ -108,57 +93,17 @@ def stage_table(spec: Spec, name: str, data_path: Path, dname: str):
 
 
 def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
+    """Stage body: draw figure ``name`` into ``figures/<name>.png`` (and its numbers into estimates.csv)."""
     def run(ctx: StageContext) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
-        from .. import did
-        from ..report import event_study_plot, honest_did_plot, placebo_plot, pscore_density_plot
-
-        f = ctx.params["figure"]
-        d = _apply_where(pd.read_parquet(data_path, columns=ctx.params["columns"]), f.get("where"))
-        c = controls_of(spec, f.get("controls"))
-        y, kind, title = f.get("y"), f["kind"], f.get("title")
-        fe, cl = tuple(f.get("fe") or ()), f.get("cluster", ID)
-        if kind == "event_study":
-            ev = did.event_study(d.dropna(subset=[y, *c]), y, ID, TIME, "gname", window=tuple(f.get("window", (-4, 4))),
-                                 controls=c, fe=fe, cluster=cl)
-            ev.tidy().to_csv(ctx.dir / "estimates.csv", index=False)
-            fig = event_study_plot(ev, title=title)
-            ctx.info["pretrend_p"] = float(ev.pretrend_p)
-        elif kind == "placebo":
-            pl = did.placebo_test(d.dropna(subset=[y, *c]), y, f.get("x", dname), ID, TIME, "gname", controls=c, fe=fe,
-                                  draws=int(f.get("draws", 500)), seed=int(f.get("seed", 20240501)), cluster=cl)
-            pd.DataFrame({"draw": pl.draws}).to_csv(ctx.dir / "estimates.csv", index=False)
-            fig = placebo_plot(pl, title=title)
-            ctx.info.update(placebo_p=float(pl.p_value), true_estimate=float(pl.true_estimate))
-        elif kind == "pscore":
-            d = d.dropna(subset=[y, *f["covariates"], *c]).copy()
-            d["_treat"] = treat_group(d, f, ctx.info)
-            _, match = did.psm_did(d, y, dname, ID, TIME, "_treat", list(f["covariates"]), controls=c,
-                                   psm_kwargs={"k": int(f.get("k", 1)), "replace": True, "by": TIME}, cluster=cl)
-            fig = pscore_density_plot(match, title=title)
-        else:  # robust_event, honest: heterogeneity-robust event studies on the balanced panel
-            from ..panel import balanced_panel
-            from ..report import event_study_compare_plot
-
-            bal, _ = balanced_panel(d.dropna(subset=[y]), ID, TIME)
-            window = tuple(f.get("window", (-4, 4)))
-            if kind == "robust_event":
-                _, events = did.robust_comparison(bal, y, TIME, ID, "gname", window=window)
-                fig = event_study_compare_plot(events, title=title)
-            else:  # HonestDiD needs the did2s event study only, not all five estimators
-                event = did.did2s(bal, y, TIME, ID, "gname", window=window).event
-                betahat, sigma, n_pre, n_post = did.event_inputs(event)
-                sens = did.honest(betahat, sigma, n_pre, n_post, method="RM",
-                                  grid=list(f.get("grid", [0.0, 0.5, 1.0, 1.5, 2.0])))
-                sens.to_csv(ctx.dir / "estimates.csv", index=False)
-                fig = honest_did_plot(sens, title=title)
-        (ctx.dir / "figures").mkdir(exist_ok=True)
-        fig.savefig(ctx.dir / "figures" / f"{name}.png", dpi=150)
         import matplotlib.pyplot as plt
 
+        entry = ctx.params["figure"]
+        d = apply_where(pd.read_parquet(data_path, columns=ctx.params["columns"]), entry.get("where"))
+        fig = FIGURES[entry["kind"]].func(Plot(spec, entry, d, dname, ctx.dir, ctx.info))
+        (ctx.dir / "figures").mkdir(exist_ok=True)
+        fig.savefig(ctx.dir / "figures" / f"{name}.png", dpi=150)
         plt.close(fig)
     return run
-
-

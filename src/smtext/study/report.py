@@ -1,4 +1,9 @@
-"""The study's truth check (demo worlds) and its HTML report."""
+"""The study report: one HTML file built from the stages' own outputs, the same for every spec.
+
+Sections, each present when the run has what it shows: overview and truth checks (demo
+worlds), sample construction, corpus and extraction, measurements (TFP, N_ML, patents),
+every table and figure of the spec, the run's warnings and the stage timings.
+"""
 
 from __future__ import annotations
 
@@ -7,56 +12,103 @@ from pathlib import Path
 
 import pandas as pd
 
-from .spec import Spec
-from ..stages import StageRunner
+from ..report import Html, Section, build_report
 
 
-def _lookup(truth: dict, dotted: str):
-    cur = truth
-    for part in dotted.split("."):
-        cur = cur[part]
-    return float(cur)
+def _truth_sections(run, rows: list[dict]) -> list[Section]:
+    blocks = []
+    truth_path = run.inputs.path("truth")
+    if truth_path.exists():
+        t = json.loads(truth_path.read_text(encoding="utf-8"))
+        if {"panel", "documents", "pilots", "config"} <= set(t):
+            blocks.append(f"Demo world: {t['panel']['firms']} firms, {t['panel']['firm_years']} firm-years, "
+                          f"{t['documents']['annual_reports']} annual reports, {t['pilots']['listed_pilot_firms']} "
+                          f"listed pilot firms among {t['pilots']['projects']} pilot projects (seed {t['config']['seed']}).")
+    est = [r for r in rows if r["check"] == "estimate"]
+    if est:
+        blocks += ["Each checked estimate beside the effect the world planted (truth.json):",
+                   pd.DataFrame(est)[["label", "planted", "estimate", "ci_low", "ci_high", "covered", "note"]]]
+    for r in (r for r in rows if r["check"] == "expansion"):
+        blocks.append(f"{r['label']} against the planted synonyms: precision {r['precision']:.2f}, "
+                      f"recall {r['recall']:.2f}.")
+    tfp = [r for r in rows if r["check"] == "tfp"]
+    if tfp:
+        blocks += ["Production-function elasticities beside the planted ones:",
+                   pd.DataFrame(tfp)[["method", "input", "planted", "estimate", "error"]]]
+    return [Section("概览 Overview", blocks)] if blocks else []
 
 
-def truth_check(spec: Spec, runner: StageRunner, world: Path) -> dict | None:
-    t = spec.get("truth")
-    if not t or not (world / "truth.json").exists():
-        return None
-    truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))
-    est = pd.read_csv(runner.path(f"table.{t['table']}") / "estimates.csv")
-    row = est[(est["column"] == int(t["column"])) & (est["term"] == t.get("term", "DID"))]
-    if row.empty:
-        raise spec.error("SM703", ("truth",), f"table {t['table']!r} has no term {t.get('term', 'DID')!r} in "
-                         f"column {t['column']}.")
-    r = row.iloc[0]
-    value = _lookup(truth, t["effect"])
-    return {"table": t["table"], "column": int(t["column"]), "term": t.get("term", "DID"), "effect": t["effect"],
-            "planted": value, "estimate": float(r["estimate"]), "ci_low": float(r["ci_low"]),
-            "ci_high": float(r["ci_high"]), "covered": bool(r["ci_low"] <= value <= r["ci_high"])}
+def _corpus_section(run) -> list[Section]:
+    if "corpus" not in run.runner.records:
+        return []
+    info = run.runner.records["corpus"].info
+    documents = pd.read_parquet(run.stage_dir("extract") / "documents.parquet")
+    failures = documents[documents["status"] != "ok"][["path", "code", "status"]].reset_index(drop=True)
+    excluded = pd.read_csv(run.stage_dir("corpus") / "excluded.csv", dtype={"stkcd": str})
+    return [Section("文本：抽取与质量 Corpus and extraction", [
+        f"{info.get('found')} PDF files found; {info.get('kept')} annual reports kept; excluded: "
+        f"{info.get('excluded_reasons')}. Extraction flagged {len(failures)} documents (never counted as zero; "
+        "their firm-years are missing in the text indices):",
+        failures,
+        "Files left out by the corpus rules (summaries, English versions, superseded filings), by reason, and the "
+        "first 15 (all of them in stages/corpus/*/excluded.csv):",
+        excluded["reason"].value_counts().rename_axis("reason").reset_index(name="files"),
+        excluded[["path", "reason"]].head(15),
+    ])]
 
 
-def write_report(spec: Spec, runner: StageRunner, out: Path, truth: dict | None, timings: list) -> Path:
-    from ..report import Html, Section, build_report
-
+def _measure_sections(run) -> list[Section]:
     secs = []
-    steps = pd.read_csv(runner.path("panel") / "sample_steps.csv")
-    ds = runner.records["dataset"].info
-    secs.append(Section("样本构建", [steps, f"分析样本：{ds.get('rows')} 个公司-年度观测，{ds.get('firms')} 家企业；"
-                                         f"筛选条件剔除 {ds.get('dropped_by_where')} 个，缺失值剔除 {ds.get('dropped_missing')} 个。"]))
-    if truth:
-        secs.append(Section("与演示世界真值的比较", [pd.DataFrame([truth])]))
+    recs = run.runner.records
+    if "tfp" in recs:
+        secs.append(Section("全要素生产率 TFP", [
+            "Production-function estimates (value added; labour free, capital state; LP/ACF proxy: cash paid for "
+            "goods; OP proxy: investment):", pd.read_csv(run.stage_dir("tfp") / "coefficients.csv")]))
+    if "nml" in recs:
+        exp = pd.read_csv(run.stage_dir("nml") / "expansion.csv", encoding="utf-8-sig")
+        secs.append(Section("新质生产力 N_ML", [
+            "Word2Vec on the analyst reports (jieba with the economics user dictionary, deterministic training), seed "
+            "words expanded above the similarity threshold and screened against the government work reports:",
+            exp.head(30), f"N_ML defined for {recs['nml'].info.get('firm_years')} firm-years (missing where a "
+                          "firm-year has no analyst report)."]))
+    if "patents" in recs and recs["patents"].info.get("applicant_matches"):
+        secs.append(Section("专利 Patents", [
+            f"{recs['patents'].info.get('patents')} patent records; applicants matched to listed firms and "
+            f"subsidiaries: {recs['patents'].info['applicant_matches']} (all matches in "
+            "stages/patents/*/applicant_matches.csv)."]))
+    return secs
+
+
+def write_report(run, truth_rows: list[dict], warnings: list[dict]) -> Path:
+    """Write ``OUT/report.html`` for a finished run (``run`` is the driver's run state)."""
+    spec, out = run.spec, run.out
+    steps = pd.read_csv(run.stage_dir("panel") / "sample_steps.csv")
+    ds = run.runner.records["dataset"].info
+    secs = _truth_sections(run, truth_rows)
+    secs.append(Section("样本构建 Sample", [
+        steps, f"分析样本：{ds.get('rows')} 个公司-年度观测，{ds.get('firms')} 家企业；"
+               f"筛选条件剔除 {ds.get('dropped_by_where')} 个，缺失值剔除 {ds.get('dropped_missing')} 个。",
+        f"试点名单匹配：{run.runner.records['panel'].info.get('pilot_matches')}（全部匹配见 stages/panel/*/pilot_matches.csv）。"]))
+    secs += _corpus_section(run) + _measure_sections(run)
     for name, entry in (spec.get("tables") or {}).items():
         blocks = [Html((out / "tables" / f"{name}.html").read_text(encoding="utf-8"))]
-        info = runner.records[f"table.{name}"].info
+        info = run.runner.records[f"table.{name}"].info
         if info.get("balance_table"):
             blocks.append(Html((out / "tables" / f"{info['balance_table']}.html").read_text(encoding="utf-8")))
         if info.get("groups_skipped"):
             blocks.append(f"样本中处理组观测过少而未估计的分组：{info['groups_skipped']}")
         secs.append(Section(entry.get("title", name), blocks))
     for name, entry in (spec.get("figures") or {}).items():
-        secs.append(Section(entry.get("title", name), [out / "figures" / f"{name}.png"]))
-    secs.append(Section("阶段耗时", [pd.DataFrame(timings)[["stage", "cached", "seconds"]]]))
+        blocks = [out / "figures" / f"{name}.png"]
+        info = run.runner.records[f"figure.{name}"].info
+        if "pretrend_p" in info:
+            blocks.append(f"Joint pre-trend test p = {info['pretrend_p']:.3f}.")
+        if "placebo_p" in info:
+            blocks.append(f"True estimate {info['true_estimate']:.3f}; empirical p = {info['placebo_p']:.3f}.")
+        secs.append(Section(entry.get("title", name), blocks))
+    if warnings:
+        secs.append(Section("警告 Warnings", ["Coded warnings of this run, each once with the number of times it "
+                                              "was raised:", pd.DataFrame(warnings)]))
+    secs.append(Section("运行阶段 Stages", [pd.DataFrame(run.runner.timings())[["stage", "cached", "seconds"]]]))
     return build_report(out / "report.html", spec.get("title", spec.name), secs,
                         subtitle=f"spec: {spec.source}; paper: {spec.get('paper', '')}")
-
-

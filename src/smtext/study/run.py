@@ -1,45 +1,50 @@
-"""Run a study spec (:mod:`smtext.study.spec`) end to end through cached stages.
+"""Run a study spec end to end through cached stages: the only driver in smtext.
 
-Stage graph (each a :class:`smtext.stages.StageRunner` stage under ``OUT/stages``)::
+``smtext run SPEC`` and the main job (``smtext demo run``, the bundled spec ``demo``) both
+come here. Stage graph (each a :class:`smtext.stages.StageRunner` stage under ``OUT/stages``)::
 
-    panel ─┬─ tfp ────────┐
-           ├─ patents ────┤
-    corpus ─ extract ─ text ─ dataset ─┬─ table.<name>  (one per table)
-    city ─────────────────┘            ├─ figure.<name> (one per figure)
-                                       └─ report (always rebuilt; cheap)
+    panel ─┬─ tfp ───────────────┐
+           │  patents, nml, ... ──┤        (one stage per measure of the spec)
+    corpus ─ extract ─ text ─────┤
+                                 └─ dataset ─┬─ table.<name>  (one per table)
+                                             ├─ figure.<name> (one per figure)
+                                             └─ report (always rebuilt; cheap)
 
-Measurement stages are keyed by their own options and the world's data files.
-Tables and figures are keyed by their spec entry and a hash of the *content of
-the columns they use*, not by the whole data set: re-measuring one variable
-(a TFP method, a lexicon) re-runs its measurement stage and the data set, then
-only the tables and figures whose columns changed.
+Measurement stages are keyed by their own options and the input files. Tables and figures
+are keyed by their spec entry and a hash of the *content of the columns they use*, not by
+the whole data set: re-measuring one variable (a TFP method, a lexicon) re-runs its
+measurement stage and the data set, then only the tables and figures whose columns changed.
 
 Outputs: ``OUT/tables/<name>.{md,html,tex,xlsx,docx}``, ``OUT/figures/<name>.png``,
-``OUT/panel.parquet`` and ``OUT/panel.dta``, ``OUT/report.html``,
-``OUT/truth_check.json`` (when the spec names a truth to compare with) and
-``OUT/manifest.json`` (versions, spec hash, stage timings).
+``OUT/panel.parquet`` and ``OUT/panel.dta``, ``OUT/report.html``, ``OUT/truth_check.json``
+(when the spec has truth checks and the world a ``truth.json``) and ``OUT/manifest.json``
+(versions, spec hash, input hashes, stage timings, warnings).
 """
 
+from __future__ import annotations
 
 import json
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SMError
+from ..errors import SMWarning
 from ..manifest import build_manifest, stable_hash, write_manifest
-from .spec import Spec, load
 from ..stages import StageRunner
-from .common import FE_LABELS, STAGE_VERSION, _reports_fingerprint, _world_hash
-from .measures import (stage_city, stage_extras, stage_nml, stage_panel, stage_patents, stage_robots,
-                       stage_subsidies, stage_text, stage_tfp, stage_trade)
-from .models import check_entry, used_columns
+from .common import FE_LABELS, STAGE_VERSION
+from .inputs import Inputs
+from .measures import Env, stage_corpus, stage_extract
 from .outputs import stage_figure, stage_table
-from .report import truth_check, write_report
+from .registry import COLUMNS, FIGURES, MEASURES, TRUTHS
+from .report import write_report
+from .sample import designs, stage_panel
+from .spec import Spec, check_columns
 from .variables import stage_dataset
+from .vocabulary import check_entry, entry_columns, load
 
 
 @dataclass(frozen=True)
@@ -54,14 +59,18 @@ class StudyResult:
         ``report.html``.
     stages : list of dict
         One row per stage: name, key, cached, seconds and the stage's counts.
-    truth : dict or None
-        Truth check (estimate, CI, planted effect, covered) when the spec asks for one.
+    truth : list of dict
+        Rows of the truth checks (planted value, estimate, CI, covered ...); empty when the
+        spec has none or the world has no ``truth.json``.
+    warnings : list of dict
+        Coded warnings of the run, each once with its count.
     """
 
     out: Path
     report: Path
     stages: list
-    truth: dict | None
+    truth: list
+    warnings: list
 
     def ran(self) -> list[str]:
         """Names of the stages that ran (were not reused from the cache)."""
@@ -77,21 +86,39 @@ class StudyResult:
         return pd.DataFrame(self.stages)[["stage", "cached", "seconds"]]
 
 
+@dataclass
+class _Run:
+    """The state a truth check or the report reads: the spec, the inputs, the stages that ran."""
+
+    spec: Spec
+    inputs: Inputs
+    out: Path
+    runner: StageRunner
+    dname: str
+
+    def stage_dir(self, name: str) -> Path:
+        return self.runner.path(name)
+
+
 def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jobs: int = 2,
-              force: bool = False) -> StudyResult:
+              scheduler: str | None = None, force: bool = False) -> StudyResult:
     """Execute a study spec on a world folder and write tables, figures, panel and report.
 
     Parameters
     ----------
     spec : Spec, str or Path
-        A loaded spec, a YAML path, or a bundled spec name (``"paper000"``).
+        A loaded spec, a YAML path, or a bundled spec name (``"paper000"``, ``"demo"``).
     world : path
-        Folder with ``data/`` (financials, firms, pilot list, patents, city tables)
-        and, when the spec has text measures, ``reports/annual``.
+        Folder with the inputs in the layout of :data:`smtext.study.inputs.DEMO_LAYOUT`
+        (``data/financials.parquet``, ``data/pilot_list.csv`` ..., ``reports/annual`` for
+        text measures).
     out : path
         Output folder (created).
     jobs : int
         Worker processes for PDF extraction and counting.
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:port``): PDF extraction runs on that cluster
+        instead of the local pool, with identical results.
     force : bool
         Re-run every stage even when cached.
 
@@ -100,70 +127,56 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
     StudyResult
     """
     from ..text.pdf import EXTRACTOR_VERSION
-    from ..pipeline import _stage_corpus, _stage_extract
 
     spec = spec if isinstance(spec, Spec) else load(spec)
-    world, out = Path(world), Path(out)
-    if not (world / "data").is_dir():
-        raise SMError("SM706", f"{world} has no data/ folder.", "pass --world with a generated demo world.")
+    inputs, out = Inputs(world), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     runner = StageRunner(out, force=force)
-    wh = _world_hash(world)
+    tables_hash = inputs.tables_hash()
+    env = Env(inputs, jobs, scheduler)
     measures = spec.get("measures") or {}
-    treat = spec.get("treatment") or {}
-    dname = treat.get("dname", "DID")
+    dname = designs(spec.get("treatment"))[0].get("dname", "DID")
     sample = spec.get("sample") or {}
-    runner.run("panel", stage_panel(world), {"sample": {k: sample.get(k) for k in
+    runner.run("panel", stage_panel(inputs), {"sample": {k: sample.get(k) for k in
                ("years", "drop_st", "drop_financial", "winsorize", "manufacturing") if k in sample},
-               "treatment": treat}, extra_key={"world": wh}, version=STAGE_VERSION)
+               "treatment": spec.get("treatment") or {}}, extra_key={"inputs": tables_hash}, version=STAGE_VERSION)
     deps = ["panel"]
-    if "tfp" in measures:
-        runner.run("tfp", stage_tfp(), measures["tfp"], deps=("panel",), version=STAGE_VERSION)
-        deps.append("tfp")
-    if "patents" in measures:
-        runner.run("patents", stage_patents(world), measures["patents"] or {}, extra_key={"world": wh},
-                   version=STAGE_VERSION)
-        deps.append("patents")
-    if "text" in measures:
-        runner.run("corpus", _stage_corpus(world), {},
-                   extra_key={"world": wh, "reports": _reports_fingerprint(world / "reports" / "annual")})
-        runner.run("extract", _stage_extract(world, jobs, None), {"backend": "pdfium", "version": EXTRACTOR_VERSION},
-                   deps=("corpus",))
-        runner.run("text", stage_text(jobs), measures["text"], deps=("extract",), version=STAGE_VERSION)
-        deps.append("text")
-    if "city" in measures:
-        runner.run("city", stage_city(world), measures["city"] or {}, extra_key={"world": wh}, version=STAGE_VERSION)
-        deps.append("city")
-    if "nml" in measures:
-        reports = {k: _reports_fingerprint(world / "reports" / k) for k in ("analyst", "gov")}
-        runner.run("nml", stage_nml(world, jobs), measures["nml"] or {}, extra_key={"reports": reports},
-                   version=STAGE_VERSION)
-        deps.append("nml")
-    for name, body in (("extras", stage_extras), ("trade", stage_trade), ("robots", stage_robots),
-                       ("subsidies", stage_subsidies)):
-        if name in measures:
-            runner.run(name, body(world), measures[name] or {}, extra_key={"world": wh}, version=STAGE_VERSION)
-            deps.append(name)
+    for entry in MEASURES.entries():   # registration order, whatever the spec's order
+        if entry.name not in measures:
+            continue
+        if entry.meta.get("reports"):   # the reports it counts: scanned and extracted once, cached
+            folder = entry.meta["reports"]
+            runner.run("corpus", stage_corpus(env, folder), {},
+                       extra_key={"inputs": tables_hash, "reports": inputs.folder_fingerprint(folder)})
+            runner.run("extract", stage_extract(env, folder), {"backend": "pdfium", "version": EXTRACTOR_VERSION},
+                       deps=("corpus",))
+        folders = {f: inputs.folder_fingerprint(f) for f in entry.meta.get("folders", ())}
+        runner.run(entry.name, entry.func(env), measures[entry.name] or {}, deps=tuple(entry.meta.get("deps", ())),
+                   extra_key={"inputs": tables_hash, **folders}, version=STAGE_VERSION)
+        deps.append(entry.name)
     runner.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},
                "where": sample.get("where"), "dropna": sample.get("dropna")}, deps=tuple(deps), version=STAGE_VERSION)
     data_path = runner.path("dataset") / "dataset.parquet"
     data = pd.read_parquet(data_path)
     labels = {**FE_LABELS, **(spec.get("labels") or {})}
-    # validate every reference before fitting anything: a typo fails in a second, naming its line
-    entries = [(("tables", n, "columns", i), col) for n, t in (spec.get("tables") or {}).items()
-               for i, col in enumerate(t["columns"])]
-    entries += [(("figures", n), f) for n, f in (spec.get("figures") or {}).items()]
-    for path, entry in entries:
-        check_entry(spec, path, entry, data.columns, dname)
+    # every reference checked before anything is fitted: a typo fails in a second, naming its line
+    tables, figures = spec.get("tables") or {}, spec.get("figures") or {}
+    for name, table in tables.items():
+        check_columns(spec, ("tables", name, "where"), list(table.get("where") or {}), data.columns, "filter column")
+        for i, col in enumerate(table["columns"]):
+            check_entry(spec, ("tables", name, "columns", i), col, COLUMNS, data.columns, "twfe")
+    for name, fig in figures.items():
+        check_entry(spec, ("figures", name), fig, FIGURES, data.columns)
 
     def content_key(cols: list[str]) -> str:
         return stable_hash(pd.util.hash_pandas_object(data[cols], index=False).to_numpy().tobytes().hex())
 
     (out / "tables").mkdir(exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
-    for name, entry in (spec.get("tables") or {}).items():
-        cols = sorted({c for col in entry["columns"] for c in used_columns(spec, col, dname)} & set(data.columns))
+    for name, entry in tables.items():
+        cols = {c for col in entry["columns"] for c in entry_columns(spec, col, COLUMNS, dname, "twfe")}
+        cols = sorted((cols | set(entry.get("where") or {})) & set(data.columns))
         folder = runner.run(f"table.{name}", stage_table(spec, name, data_path, dname),
                             {"table": entry, "columns": cols, "labels": labels,
                              "titles": dict((spec.get("report") or {}).get("titles", {})),
@@ -171,8 +184,8 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         for f in (folder / "tables").glob("*"):
             shutil.copy2(f, out / "tables" / f.name)
-    for name, entry in (spec.get("figures") or {}).items():
-        cols = sorted(set(used_columns(spec, entry, dname)) & set(data.columns))
+    for name, entry in figures.items():
+        cols = sorted(set(entry_columns(spec, entry, FIGURES, dname)) & set(data.columns))
         folder = runner.run(f"figure.{name}", stage_figure(spec, name, data_path, dname),
                             {"figure": entry, "columns": cols, "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
@@ -181,17 +194,33 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
     from ..report import export_panel
 
     export_panel(data, out / "panel.dta", labels={k: v for k, v in labels.items() if k in data.columns})
-    truth = truth_check(spec, runner, world)
+    run = _Run(spec, inputs, out, runner, dname)
+    truth = _truth_rows(run)
     if truth:
         (out / "truth_check.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
+    coded = runner.warnings()
+    for w in coded:   # each coded warning once per run, with its count
+        warnings.warn(w["warning"] + (f" [{w['count']} times]" if w["count"] > 1 else ""), SMWarning, stacklevel=2)
+    report = write_report(run, truth, coded)
     timings = runner.timings()
-    report = write_report(spec, runner, out, truth, timings)
     write_manifest(out / "manifest.json", build_manifest(
-        f"run {spec.name}", {"spec": spec.source, "world": str(world), "out": str(out), "jobs": jobs, "force": force},
-        inputs={"world_data": wh}, extra={"spec_hash": stable_hash(spec.data), "stages": timings, "truth": truth,
-                                          "seconds_total": round(time.perf_counter() - started, 2)}))
-    return StudyResult(out, report, timings, truth)
+        f"run {spec.name}", {"spec": spec.source, "world": str(world), "out": str(out), "jobs": jobs,
+                             "scheduler": scheduler, "force": force},
+        inputs={"world_tables": tables_hash}, extra={"spec_hash": stable_hash(spec.data), "stages": timings,
+                                                    "truth": truth, "warnings": coded,
+                                                    "seconds_total": round(time.perf_counter() - started, 2)}))
+    return StudyResult(out, report, timings, truth, coded)
+
+
+def _truth_rows(run: _Run) -> list[dict]:
+    checks = run.spec.get("truth")
+    if not checks or not run.inputs.exists("truth"):
+        return []
+    truth = json.loads(run.inputs.path("truth").read_text(encoding="utf-8"))
+    rows = []
+    for check in checks if isinstance(checks, list) else [checks]:
+        rows += TRUTHS[check.get("kind", "estimate")].func(check, truth, run)
+    return rows
 
 
 __all__ = ["run_study", "StudyResult"]
-

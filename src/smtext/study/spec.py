@@ -1,37 +1,14 @@
-"""Study specs: one YAML file describing a paper's data, variables and tables.
+"""A study spec file: safe YAML with the line of every value, and checks against option schemas.
 
-A spec is loaded with PyYAML's ``SafeLoader`` (no Python objects can be built
-from it) through ``yaml.compose``, so every value keeps the line it was written
-on. Validation errors then name the spec file and line
-(``paper000.yaml:42: table 'table3_baseline' column 1 uses y='TFP_LPP' ...``)
-instead of failing deep inside an estimator.
+A spec is parsed with PyYAML's ``SafeLoader`` (no Python objects can be built from it)
+through ``yaml.compose``, so every value keeps the line it was written on. Errors then name
+the spec file and line (``paper000.yaml:42: table 'table3_baseline' column 1 ...``) instead
+of failing deep inside an estimator. What a spec may contain is not listed here: it is the
+registered vocabulary (:mod:`smtext.study.registry`), checked by
+:func:`smtext.study.vocabulary.validate` through :func:`check_options`.
 
-Layout of a spec (see ``smtext/study/specs/paper000.yaml`` for a full example)::
-
-    study: paper000                 # name, used for output folders
-    title: ...                      # report title
-    paper: 000_....txt              # the publication it replicates
-    sample: {years, where, drop_st, drop_financial, winsorize, dropna}
-    measures:                       # measurement steps, each its own cached stage
-      text: {lexicons: {smart: smart_manufacturing}, filters: [negation]}
-      tfp: {methods: [lp, op, ols, fe]}
-      patents: {scheme: sei_ipc_2021}
-      city: {}                      # city controls, instruments, competing policies
-      nml: {seeds: [新质生产力], threshold: 0.9}      # Word2Vec index from analyst reports
-      extras: {composites: {NQPF: {preset: nqpf_002}}}  # firm_extras + entropy-weight indices
-      trade: {}                     # export DVAR from customs records
-      robots: {scale: 1}            # robot penetration, upstream/downstream exposure
-      subsidies: {}                 # R&D subsidies and tax refunds from grant items
-    treatment: {design: firm | city_spillover, dname: DID, delay: 1}
-    variables: {NAME: {OP: ARG}}    # derived columns, in order
-    controls: {main: [ROA, Lev, ...]}
-    labels: {DID: DID}
-    tables: {NAME: {title, columns: [...], keep, column_titles, column_groups, notes}}
-    figures: {NAME: {kind: event_study | placebo | pscore | robust_event | honest, ...}}
-
-Error codes: SM701 (cannot read / not YAML), SM702 (unknown or missing key),
-SM703 (a value of the wrong type or not allowed), SM704 (a column the data lacks),
-SM705 (duplicate key).
+Error codes: SM701 (cannot read / not YAML), SM702 (unknown or missing key), SM703 (a value
+of the wrong type or not allowed), SM704 (a column the data lacks), SM705 (duplicate key).
 """
 
 from __future__ import annotations
@@ -44,34 +21,12 @@ from pathlib import Path
 import yaml
 
 from ..errors import SMError
-
-TOP_KEYS = ("study", "title", "paper", "description", "sample", "measures", "treatment", "variables", "controls",
-            "labels", "tables", "figures", "report", "truth")
-SAMPLE_KEYS = ("years", "where", "drop_st", "drop_financial", "winsorize", "dropna", "manufacturing")
-MEASURE_KEYS = ("text", "tfp", "patents", "city", "nml", "extras", "trade", "robots", "subsidies")
-TREATMENT_KEYS = ("design", "dname", "delay", "drop_pilot_firms")
-DESIGNS = ("firm", "city_spillover")
-TABLE_KEYS = ("title", "columns", "keep", "column_titles", "column_groups", "notes", "stat", "show_controls")
-COLUMN_KINDS = ("twfe", "progressive", "fepois", "logit", "iv", "lag", "split", "mechanism", "psm_did",
-                "robust_estimators", "ife", "describe", "ebal_did", "did2s", "heckman", "dml", "bacon")
-COLUMN_KEYS = ("kind", "y", "x", "controls", "fe", "cluster", "unit_fe", "time_fe", "steps", "instrument", "lags",
-               "by", "groups", "min_treated", "mediators", "covariates", "k", "where", "window", "variables",
-               "dropna", "balance", "vcov", "psm_sample", "label", "selection", "exclusion", "learner", "folds",
-               "seed", "moments", "diff_test", "second_only", "rename")
-FIGURE_KINDS = ("event_study", "placebo", "pscore", "robust_event", "honest")
-FIGURE_KEYS = ("kind", "title", "y", "x", "controls", "fe", "cluster", "window", "draws", "seed", "covariates", "k",
-               "grid", "where")
-VARIABLE_OPS = ("log", "log1p", "ratio", "esg_score", "copy", "city_pilot_count", "indicator", "median_above",
-                "zscore", "exp_shift", "map", "product", "median_group", "share_in", "volatility", "diff", "hhi", "sa_index",
-                "mean", "firm_never", "max", "sum", "lag", "winsor", "group_mean", "group_max", "group_min", "first_in_group", "theil", "n_tfp",
-                "fc_index")
-TFP_METHODS = ("lp", "op", "acf", "ols", "fe")
+from .registry import Option
 
 
-# ---------------------------------------------------------------- loading
 @dataclass(frozen=True)
 class Spec:
-    """A loaded study spec: plain data plus the line of every value.
+    """A parsed study spec: plain data plus the line of every value.
 
     Attributes
     ----------
@@ -131,8 +86,8 @@ def _walk(node, path: tuple, lines: dict, source: str) -> None:
             _walk(item, path + (i,), lines, source)
 
 
-def loads(text: str, source: str = "<spec>") -> Spec:
-    """Parse spec text safely (``yaml.SafeLoader``) and validate its structure.
+def parse(text: str, source: str = "<spec>") -> Spec:
+    """Parse spec text safely (``yaml.SafeLoader``), recording lines; no vocabulary check.
 
     Parameters
     ----------
@@ -140,10 +95,6 @@ def loads(text: str, source: str = "<spec>") -> Spec:
         YAML text.
     source : str
         Name shown in error messages.
-
-    Returns
-    -------
-    Spec
     """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -157,26 +108,18 @@ def loads(text: str, source: str = "<spec>") -> Spec:
         raise SMError("SM701", f"{source}: a spec must be a mapping of keys (study, sample, tables ...).")
     lines: dict = {}
     _walk(node, (), lines, source)
-    spec = Spec(data, source, lines)
-    validate(spec)
-    return spec
+    return Spec(data, source, lines)
 
 
-def load(path: str | Path) -> Spec:
-    """Read and validate a spec file (or a bundled spec name such as ``paper000``).
-
-    Parameters
-    ----------
-    path : str or Path
-        A YAML file, or the name of a spec shipped in ``smtext/study/specs``.
-    """
+def read(path: str | Path) -> Spec:
+    """Parse a spec file, or a bundled spec by name (``"paper000"``, ``"demo"``); no vocabulary check."""
     p = Path(path)
     if not p.exists() and p.suffix == "" and str(path) in bundled():
         p = Path(str(resources.files("smtext.study.specs") / f"{path}.yaml"))
     if not p.exists():
         raise SMError("SM701", f"spec file {path} does not exist.",
                       f"pass a YAML file or one of the bundled specs {bundled()}.")
-    return loads(p.read_text(encoding="utf-8"), source=str(p.name))
+    return parse(p.read_text(encoding="utf-8"), source=str(p.name))
 
 
 def bundled() -> list[str]:
@@ -185,17 +128,23 @@ def bundled() -> list[str]:
     return sorted(Path(str(f)).stem for f in folder.iterdir() if str(f).endswith(".yaml"))
 
 
-# ---------------------------------------------------------------- structure checks
-def _unknown(spec: Spec, path: tuple, mapping: dict, allowed) -> None:
-    for key in mapping:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), list(allowed), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise spec.error("SM702", path + (key,), f"unknown key {key!r} in {'/'.join(map(str, path)) or 'the spec'}.",
-                             f"{hint}allowed keys: {list(allowed)}.")
+# ---------------------------------------------------------------- checks against a schema
+def unknown_key(spec: Spec, path: tuple, key, allowed, what: str) -> SMError:
+    """SM702 for a key that is not among ``allowed``, with the closest name as a hint."""
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return spec.error("SM702", path + (key,), f"unknown key {key!r} in {what}.", f"{hint}allowed keys: {list(allowed)}.")
 
 
-def _mapping(spec: Spec, path: tuple, value, what: str) -> dict:
+def not_allowed(spec: Spec, path: tuple, value, allowed, what: str) -> SMError:
+    """SM703 for a value that is not among ``allowed``, with the closest one as a hint."""
+    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return spec.error("SM703", path, f"{what}={value!r} is not allowed.", f"{hint}choose one of {list(allowed)}.")
+
+
+def mapping(spec: Spec, path: tuple, value, what: str) -> dict:
+    """``value`` as a mapping (``None`` -> ``{}``); SM703 when it is something else."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -203,92 +152,68 @@ def _mapping(spec: Spec, path: tuple, value, what: str) -> dict:
     return value
 
 
-def _option(spec: Spec, path: tuple, value, allowed, what: str) -> None:
-    if value not in allowed:
-        close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise spec.error("SM703", path, f"{what}={value!r} is not allowed.", f"{hint}choose one of {list(allowed)}.")
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def validate(spec: Spec) -> None:
-    """Check keys, kinds and options of a spec (columns are checked later against the data).
+def check_value(spec: Spec, path: tuple, option: Option, value) -> None:
+    """SM703 (naming the line) when ``value`` does not fit ``option``'s kind."""
+    name, kind = option.name, option.kind
 
-    Raises SMError SM702 / SM703 naming the spec line.
-    """
-    d = spec.data
-    _unknown(spec, (), d, TOP_KEYS)
-    for key in ("study", "tables"):
-        if key not in d:
-            raise SMError("SM702", f"{spec.source}: the spec lacks the key {key!r}.", "see smtext/study/specs/paper000.yaml.")
-    sample = _mapping(spec, ("sample",), d.get("sample"), "sample")
-    _unknown(spec, ("sample",), sample, SAMPLE_KEYS)
-    if "years" in sample:
-        y = sample["years"]
-        if not (isinstance(y, list) and len(y) == 2 and all(isinstance(v, int) for v in y) and y[0] <= y[1]):
-            raise spec.error("SM703", ("sample", "years"), f"years must be [FIRST, LAST], got {y!r}.")
-    measures = _mapping(spec, ("measures",), d.get("measures"), "measures")
-    _unknown(spec, ("measures",), measures, MEASURE_KEYS)
-    tfp = _mapping(spec, ("measures", "tfp"), measures.get("tfp"), "measures/tfp")
-    for i, m in enumerate(tfp.get("methods", [])):
-        _option(spec, ("measures", "tfp", "methods", i), m, TFP_METHODS, "TFP method")
-    text = _mapping(spec, ("measures", "text"), measures.get("text"), "measures/text")
-    if text:
-        from ..text.lexicon import list_lexicons
+    def bad(expected: str) -> SMError:
+        return spec.error("SM703", path, f"{name} must be {expected}, got {value!r}.")
 
-        known = list(list_lexicons())
-        for key, name in _mapping(spec, ("measures", "text", "lexicons"), text.get("lexicons"), "lexicons").items():
-            _option(spec, ("measures", "text", "lexicons", key), name, known, "lexicon")
-    treatment = _mapping(spec, ("treatment",), d.get("treatment"), "treatment")
-    _unknown(spec, ("treatment",), treatment, TREATMENT_KEYS)
-    _option(spec, ("treatment", "design"), treatment.get("design", "firm"), DESIGNS, "design")
-    for name, op in _mapping(spec, ("variables",), d.get("variables"), "variables").items():
-        op = _mapping(spec, ("variables", name), op, f"variable {name}")
-        if len(op) != 1:
-            raise spec.error("SM703", ("variables", name), f"variable {name!r} needs exactly one operation, got {list(op)}.",
-                             f"use one of {list(VARIABLE_OPS)}.")
-        _unknown(spec, ("variables", name), op, VARIABLE_OPS)
-    controls = _mapping(spec, ("controls",), d.get("controls"), "controls")
-    for name, cols in controls.items():
-        if not isinstance(cols, list):
-            raise spec.error("SM703", ("controls", name), f"control set {name!r} must be a list of columns.")
-    tables = _mapping(spec, ("tables",), d.get("tables"), "tables")
-    for tname, table in tables.items():
-        table = _mapping(spec, ("tables", tname), table, f"table {tname}")
-        _unknown(spec, ("tables", tname), table, TABLE_KEYS)
-        cols = table.get("columns")
-        if not isinstance(cols, list) or not cols:
-            raise spec.error("SM702", ("tables", tname), f"table {tname!r} needs a non-empty list 'columns'.")
-        for i, col in enumerate(cols):
-            path = ("tables", tname, "columns", i)
-            col = _mapping(spec, path, col, f"table {tname} column {i + 1}")
-            _unknown(spec, path, col, COLUMN_KEYS)
-            _option(spec, path + ("kind",), col.get("kind", "twfe"), COLUMN_KINDS, "kind")
-            if col.get("kind", "twfe") == "heckman" and not {"selection", "exclusion"} <= set(col):
-                raise spec.error("SM702", path, f"table {tname!r} column {i + 1}: a heckman column needs "
-                                 "'selection' (0/1 column of the probit) and 'exclusion'.")
-            if col.get("kind", "twfe") not in ("describe", "robust_estimators", "mechanism") and "y" not in col:
-                raise spec.error("SM702", path, f"table {tname!r} column {i + 1} lacks 'y'.")
-            _control_ref(spec, path + ("controls",), col.get("controls"), controls)
-            if "vcov" in col:
-                _option(spec, path + ("vcov",), col["vcov"], ("cluster", "hetero", "iid"), "vcov")
-            if "psm_sample" in col:
-                _option(spec, path + ("psm_sample",), col["psm_sample"], ("weights", "support"), "psm_sample")
-    figures = _mapping(spec, ("figures",), d.get("figures"), "figures")
-    for fname, fig in figures.items():
-        fig = _mapping(spec, ("figures", fname), fig, f"figure {fname}")
-        _unknown(spec, ("figures", fname), fig, FIGURE_KEYS)
-        _option(spec, ("figures", fname, "kind"), fig.get("kind"), FIGURE_KINDS, "kind")
-        _control_ref(spec, ("figures", fname, "controls"), fig.get("controls"), controls)
+    if kind in ("str", "column") and not isinstance(value, str):
+        raise bad("a text value" if kind == "str" else "a column name")
+    if kind == "int" and not (isinstance(value, int) and not isinstance(value, bool)):
+        raise bad("a whole number")
+    if kind == "float" and not _is_number(value):
+        raise bad("a number")
+    if kind == "bool" and not isinstance(value, bool):
+        raise bad("true or false")
+    if kind in ("columns", "fe") and not (isinstance(value, str) or (isinstance(value, list)
+                                                                   and all(isinstance(v, str) for v in value))):
+        raise bad("a list of column names")
+    if kind == "operands" and not (isinstance(value, list) and all(isinstance(v, str) or _is_number(v) for v in value)):
+        raise bad("a list of columns or numbers")
+    if kind == "controls" and not (value in (None, False) or isinstance(value, str)
+                                   or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+        raise bad("a control set name, a list of columns or none")
+    if kind == "pair" and not (isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)
+                               and value[0] <= value[1]):
+        raise bad("[FIRST, LAST] with FIRST <= LAST")
+    if kind == "choice" and value not in option.choices:
+        raise not_allowed(spec, path, value, option.choices, name)
+    if kind == "choices":
+        if not isinstance(value, list):
+            raise bad(f"a list of values from {list(option.choices)}")
+        for i, v in enumerate(value):
+            if v not in option.choices:
+                raise not_allowed(spec, path + (i,), v, option.choices, name)
+    if kind == "list" and not isinstance(value, list):
+        raise bad("a list")
+    if kind in ("mapping", "where") and not isinstance(value, dict):
+        raise bad("a mapping")
+    if kind == "options":
+        check_options(spec, path, mapping(spec, path, value, name), option.schema, name)
 
 
-def _control_ref(spec: Spec, path: tuple, value, controls: dict) -> None:
-    if isinstance(value, str) and value != "none" and value not in controls:
-        raise spec.error("SM703", path, f"control set {value!r} is not defined under 'controls'.",
-                         f"define it or use one of {list(controls)}.")
+def check_options(spec: Spec, path: tuple, value: dict, schema, what: str) -> None:
+    """Check a mapping against a schema: unknown keys (SM702), missing required keys (SM702), kinds (SM703)."""
+    names = [o.name for o in schema]
+    for key in value:
+        if key not in names:
+            raise unknown_key(spec, path, key, names, what)
+    for option in schema:
+        if option.name in value:
+            check_value(spec, path + (option.name,), option, value[option.name])
+        elif option.required:
+            raise spec.error("SM702", path, f"{what} lacks the key {option.name!r} ({option.doc}).")
 
 
+# ---------------------------------------------------------------- references to data columns
 def controls_of(spec: Spec, value) -> list[str]:
-    """Resolve a column's ``controls`` (a named set, a list, or none)."""
+    """Resolve a ``controls`` value (a named set, a list, or none) to a list of columns."""
     if value in (None, "none", False):
         return []
     if isinstance(value, str):
@@ -308,6 +233,8 @@ def check_columns(spec: Spec, path: tuple, columns, available, what: str = "colu
         Column names the spec refers to.
     available : iterable of str
         Columns of the analysis data set.
+    what : str
+        What the reference is (``"y"``, ``"control"`` ...), for the message.
     """
     available = list(available)
     for c in columns:
@@ -318,4 +245,5 @@ def check_columns(spec: Spec, path: tuple, columns, available, what: str = "colu
                              f"{hint}fix the name in the spec, or add it under 'variables'.")
 
 
-__all__ = ["Spec", "load", "loads", "validate", "bundled", "controls_of", "check_columns"]
+__all__ = ["Spec", "parse", "read", "bundled", "check_options", "check_value", "controls_of", "check_columns",
+           "mapping", "unknown_key", "not_allowed"]

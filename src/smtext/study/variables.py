@@ -1,167 +1,350 @@
-"""Derived variables of a study spec (``variables: {NAME: {OP: ARG}}``) and the analysis data set."""
+"""Derived variables of a study (``variables: {NAME: {OP: ARG}}``), each operation registered once,
+and the data-set stage that merges the measures and derives them in order.
+
+An operation's ``arg`` option says what its argument is: one column (``log: total_assets``),
+a list (``ratio: [a, b]``), or a mapping of options (``hhi: {column: revenue, by: [industry,
+year]}``). Where a mapping has a ``shorthand`` key, a bare value stands for that key
+(``median_above: TFP_LP`` is ``median_above: {column: TFP_LP}``).
+"""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from .spec import Spec, check_columns
 from ..stages import StageContext
-from .common import ID, TIME, _apply_where
+from .common import ID, TIME, apply_where
+from .registry import MEASURES, VARIABLES, Option
 
 
-def derive(d: pd.DataFrame, name: str, op: dict, spec: Spec, pilots: pd.DataFrame | None) -> pd.Series:
+def _col(doc: str = "the column") -> Option:
+    return Option("arg", "column", doc)
+
+
+def _two(doc: str) -> Option:
+    return Option("arg", "columns", doc)
+
+
+def _opts(*schema) -> Option:
+    return Option("arg", "options", "a mapping of options", schema=tuple(schema))
+
+
+def arg_options(entry, arg) -> dict:
+    """The argument as a mapping of options (a bare value stands for the shorthand key)."""
+    if entry.arg.kind != "options":
+        return {"arg": arg}
+    return arg if isinstance(arg, dict) else {entry.meta["shorthand"]: arg}
+
+
+def n_operands(n: int):
+    """A check that a list argument has exactly ``n`` items."""
+    def check(spec, path, arg):
+        if not isinstance(arg, list) or len(arg) != n:
+            raise spec.error("SM703", path, f"this operation takes a list of {n} items, got {arg!r}.")
+    return check
+
+
+@VARIABLES.register("log", "ln(x), missing where x <= 0.", arg=_col())
+def _log(d, arg):
+    x = d[arg].astype(float)
+    return np.log(x.where(x > 0))
+
+
+@VARIABLES.register("log1p", "ln(1 + x).", arg=_col())
+def _log1p(d, arg):
+    return np.log1p(d[arg].astype(float))
+
+
+@VARIABLES.register("ratio", "a / b, missing where b = 0.", arg=_two("[numerator, denominator]"), check=n_operands(2))
+def _ratio(d, arg):
+    return d[arg[0]] / d[arg[1]].where(d[arg[1]] != 0)
+
+
+@VARIABLES.register("product", "a * b (interactions, shift-share instruments).", arg=_two("[a, b]"),
+                    check=n_operands(2))
+def _product(d, arg):
+    return d[arg[0]] * d[arg[1]]
+
+
+@VARIABLES.register("diff", "a - b, where either may be a number (year - 2011 is a trend; 1 - x flips a dummy).",
+                    arg=Option("arg", "operands", "[a, b]"), check=n_operands(2))
+def _diff(d, arg):
+    a, b = (d[v] if isinstance(v, str) else v for v in arg)
+    return a - b
+
+
+@VARIABLES.register("esg_score", "Huazheng ESG grades C ... AAA -> 1 ... 9 (paper 000).", arg=_col("the grade column"))
+def _esg(d, arg):
+    from ..indicators.controls import esg_score
+
+    return pd.Series(np.asarray(esg_score(d[arg]), dtype=float), index=d.index)
+
+
+@VARIABLES.register("copy", "the column under a new name.", arg=_col())
+def _copy(d, arg):
+    return d[arg]
+
+
+@VARIABLES.register("median_above", "1 when the column is above its median within groups (by year by default), "
+                                    "else 0.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("by", "columns", "groups whose median is used", default=["year"])),
+                    shorthand="column")
+def _median_above(d, arg):
+    by = list(arg.get("by", [TIME]))
+    return (d[arg["column"]] > d.groupby(by)[arg["column"]].transform("median")).astype(int)
+
+
+@VARIABLES.register("zscore", "(x - mean) / sd over all rows.", arg=_col())
+def _zscore(d, arg):
+    return (d[arg] - d[arg].mean()) / d[arg].std()
+
+
+@VARIABLES.register("exp_shift", "exp(x - min x), the minimum taken within groups when `by` is given: a positive "
+                                 "outcome for a Poisson column.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("by", "columns", "groups whose minimum is used", default=[])),
+                    shorthand="column")
+def _exp_shift(d, arg):
+    by = list(arg.get("by", []))
+    low = d.groupby(by)[arg["column"]].transform("min") if by else d[arg["column"]].min()
+    return np.exp(d[arg["column"]] - low)
+
+
+@VARIABLES.register("map", "recode values (labels for table headers); unmapped values stay as they are.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("values", "mapping", "old value -> new value", required=True)))
+def _map(d, arg):
+    return d[arg["column"]].map(arg["values"]).fillna(d[arg["column"]])
+
+
+@VARIABLES.register("mean", "row mean of the columns (missing when any is missing).",
+                    arg=Option("arg", "columns", "the columns"))
+def _mean(d, arg):
+    return d[list(arg)].mean(axis=1, skipna=False)
+
+
+@VARIABLES.register("max", "row maximum of the columns.", arg=Option("arg", "columns", "the columns"))
+def _max(d, arg):
+    return d[list(arg)].max(axis=1)
+
+
+@VARIABLES.register("sum", "row sum of the columns (missing when any is missing).",
+                    arg=Option("arg", "columns", "the columns"))
+def _sum(d, arg):
+    return d[list(arg)].sum(axis=1, min_count=len(arg)).where(d[list(arg)].notna().all(axis=1))
+
+
+@VARIABLES.register("hhi", "Herfindahl index of the column's shares within groups (industry-year).",
+                    arg=_opts(Option("column", "column", "the value whose shares are summed", required=True),
+                              Option("by", "columns", "the groups", required=True)))
+def _hhi(d, arg):
+    from ..indicators.concentration import hhi
+
+    return hhi(d, value=arg["column"], by=list(arg["by"]), idname=ID)
+
+
+@VARIABLES.register("sa_index", "SA index of financing constraints (Hadlock & Pierce 2010).",
+                    arg=_opts(Option("assets", "column", "total assets", required=True),
+                              Option("age", "column", "firm age in years", required=True),
+                              Option("unit", "str", "money unit of assets", default="yuan")))
+def _sa(d, arg):
+    from ..indicators.constraints import sa_index
+
+    return sa_index(d, assets=arg["assets"], age=arg["age"], unit=arg.get("unit", "yuan"))
+
+
+@VARIABLES.register("indicator", "1 when the column is positive (ever treated from a cohort column), else 0.",
+                    arg=_col())
+def _indicator(d, arg):
+    return (d[arg] > 0).astype(int)
+
+
+@VARIABLES.register("median_group", "高于中位数 / 低于中位数 split at the pooled median (missing stays missing).",
+                    arg=_col())
+def _median_group(d, arg):
+    above = d[arg] > d[arg].median()
+    return pd.Series(np.where(d[arg].isna(), None, np.where(above, "高于中位数", "低于中位数")), index=d.index)
+
+
+@VARIABLES.register("share_in", "the column / its total within groups (market share).",
+                    arg=_opts(Option("column", "column", "the value", required=True),
+                              Option("by", "columns", "the groups", required=True)))
+def _share_in(d, arg):
+    return d[arg["column"]] / d.groupby(list(arg["by"]))[arg["column"]].transform("sum")
+
+
+@VARIABLES.register("volatility", "standard deviation of the column's growth over a calendar window (paper 004).",
+                    arg=_opts(Option("column", "column", "sales", required=True),
+                              Option("window", "int", "years in the window", default=3),
+                              Option("align", "choice", "window position", choices=("backward", "centered", "forward"),
+                                     default="backward")))
+def _volatility(d, arg):
+    from ..indicators.market import market_volatility
+
+    return market_volatility(d, sales=arg["column"], idname=ID, tname=TIME, window=int(arg.get("window", 3)),
+                             align=arg.get("align", "backward"))
+
+
+@VARIABLES.register("firm_never", "1 when the column is 0 in every observed year of the firm (clean controls); "
+                                  "missing when never observed.", arg=_col())
+def _firm_never(d, arg):
+    x = pd.to_numeric(d[arg], errors="coerce")
+    seen = x.notna().groupby(d[ID]).transform("any")
+    hit = (x > 0).groupby(d[ID]).transform("any")
+    return pd.Series(np.where(~seen, np.nan, np.where(hit, 0.0, 1.0)), index=d.index)
+
+
+@VARIABLES.register("lag", "calendar lag: a gap year gives a missing value, not the previous row.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("k", "int", "years back", default=1)))
+def _lag(d, arg):
+    from ..panel import lag
+
+    return lag(d, arg["column"], int(arg.get("k", 1)), idname=ID, tname=TIME)
+
+
+@VARIABLES.register("winsor", "one column clipped at pooled quantiles.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("limits", "pair", "lower and upper quantile", default=[0.01, 0.99])))
+def _winsor(d, arg):
+    lo, hi = d[arg["column"]].quantile(list(arg.get("limits", (0.01, 0.99))))
+    return d[arg["column"]].clip(lo, hi)
+
+
+def _group(stat: str):
+    def f(d, arg):
+        return d.groupby(list(arg["by"]))[arg["column"]].transform(stat)
+    return f
+
+
+for _stat in ("mean", "max", "min"):
+    VARIABLES.register(f"group_{_stat}", f"the column's {_stat} within groups.",
+                       arg=_opts(Option("column", "column", "the column", required=True),
+                                 Option("by", "columns", "the groups", required=True)))(_group(_stat))
+
+
+@VARIABLES.register("first_in_group", "1 on one row per group (collapses a firm panel to its groups), chosen among "
+                                      "the rows where the `notna` columns are present.",
+                    arg=_opts(Option("by", "columns", "the groups", required=True),
+                              Option("notna", "columns", "columns the chosen row must have", default=[])),
+                    shorthand="by")
+def _first_in_group(d, arg):
+    by, need = list(arg["by"]), list(arg.get("notna", []))
+    rows = d.dropna(subset=need) if need else d   # pick the row among those the regression keeps
+    first = ~rows.sort_values([*by, ID]).duplicated(by)
+    return first.reindex(d.index, fill_value=False).astype(int)
+
+
+@VARIABLES.register("theil", "Theil T of the column within each group (missing where any value <= 0).",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("by", "columns", "the groups", required=True)))
+def _theil(d, arg):
+    from ..indicators.concentration import theil
+
+    def one(v: pd.Series) -> float:
+        v = v.dropna()
+        return theil(v)["total"] if len(v) > 1 and (v > 0).all() else np.nan
+    return d.groupby(list(arg["by"]))[arg["column"]].transform(one)
+
+
+@VARIABLES.register("n_tfp", "industry-relative TFP (paper 002's N_TFP).",
+                    arg=_opts(Option("column", "column", "the TFP column", required=True),
+                              Option("industry", "column", "industry column", default="industry"),
+                              Option("kind", "choice", "level or growth", choices=("level", "growth"), default="level"),
+                              Option("reference", "choice", "industry reference", choices=("mean", "max"),
+                                     default="mean")))
+def _n_tfp(d, arg):
+    from ..indicators.productivity import n_tfp
+
+    return n_tfp(d, tfp=arg["column"], industry=arg.get("industry", "industry"), idname=ID, tname=TIME,
+                 kind=arg.get("kind", "level"), reference=arg.get("reference", "mean"))
+
+
+@VARIABLES.register("fc_index", "FC index of financing constraints (fitted logit probability).",
+                    arg=_opts(*(Option(k, "column", doc, required=True) for k, doc in (
+                        ("assets", "total assets"), ("age", "firm age"), ("cash_dividends", "cash dividends"),
+                        ("leverage", "leverage"), ("mb", "market-to-book"), ("nwc", "net working capital / assets"),
+                        ("ebit", "EBIT / assets")))))
+def _fc(d, arg):
+    from ..indicators.constraints import fc_index
+
+    return fc_index(d, tname=TIME, **arg)[0]
+
+
+def check_variable(spec, name: str, op) -> None:
+    """Static checks of one ``variables`` entry: one registered operation with a well-formed argument."""
+    from .spec import check_value, mapping, unknown_key
+
+    path = ("variables", name)
+    op = mapping(spec, path, op, f"variable {name}")
+    if len(op) != 1:
+        raise spec.error("SM703", path, f"variable {name!r} needs exactly one operation, got {list(op)}.",
+                         f"use one of {VARIABLES.names()}.")
     (kind, arg), = op.items()
-    path = ("variables", name, kind)
-    cols = [arg] if isinstance(arg, str) else (list(arg) if isinstance(arg, list) else [])
-    if kind in ("hhi", "sa_index"):
-        cols = [arg["column"]] + list(arg.get("by", [])) if kind == "hhi" else [arg["assets"], arg["age"]]
-    if kind in ("map", "share_in", "volatility", "lag", "winsor"):
-        cols = [arg["column"]] + list(arg.get("by", []))
-    if kind == "diff":   # a - b, where b may be a number (year - 2011 = a trend)
-        cols = [a for a in arg if isinstance(a, str)]
-    if kind in ("group_mean", "group_max", "group_min", "theil"):
-        cols = [arg["column"], *arg["by"]]
-    if kind == "n_tfp":
-        cols = [arg["column"], arg.get("industry", "industry")]
-    if kind == "fc_index":
-        cols = list(arg.values())
-    if kind in ("firm_never", "max", "sum", "first_in_group"):
-        cols = [arg] if isinstance(arg, str) else list(arg)
-    if kind == "first_in_group" and isinstance(arg, dict):
-        cols = [*arg["by"], *arg.get("notna", [])]
-    if kind != "city_pilot_count":
-        check_columns(spec, path, cols, d.columns)
-    if kind == "log":
-        x = d[arg].astype(float)
-        return np.log(x.where(x > 0))
-    if kind == "log1p":
-        return np.log1p(d[arg].astype(float))
-    if kind == "ratio":
-        return d[arg[0]] / d[arg[1]].where(d[arg[1]] != 0)
-    if kind == "product":
-        return d[arg[0]] * d[arg[1]]
-    if kind == "esg_score":
-        from ..indicators.controls import esg_score
-
-        return pd.Series(np.asarray(esg_score(d[arg]), dtype=float), index=d.index)
-    if kind == "copy":
-        return d[arg]
-    if kind == "median_above":
-        return (d[arg] > d.groupby(TIME)[arg].transform("median")).astype(int)
-    if kind == "zscore":
-        return (d[arg] - d[arg].mean()) / d[arg].std()
-    if kind == "exp_shift":
-        return np.exp(d[arg] - d[arg].min())
-    if kind == "map":
-        return d[arg["column"]].map(arg["values"]).fillna(d[arg["column"]])
-    if kind == "mean":
-        return d[list(arg)].mean(axis=1, skipna=False)
-    if kind == "hhi":   # Herfindahl index of the column's shares within groups (industry-year)
-        from ..indicators.concentration import hhi
-
-        return hhi(d, value=arg["column"], by=list(arg["by"]), idname=ID)
-    if kind == "sa_index":
-        from ..indicators.constraints import sa_index
-
-        return sa_index(d, assets=arg["assets"], age=arg["age"], unit=arg.get("unit", "yuan"))
-    if kind == "diff":
-        a, b = (d[v] if isinstance(v, str) else v for v in arg)
-        return a - b
-    if kind == "indicator":   # 1 when the column is positive (ever-treated from a cohort column)
-        return (d[arg] > 0).astype(int)
-    if kind == "median_group":  # 0/1 split at the pooled median, labelled for table headers
-        above = d[arg] > d[arg].median()
-        return pd.Series(np.where(d[arg].isna(), None, np.where(above, "高于中位数", "低于中位数")), index=d.index)
-    if kind == "share_in":   # e.g. market share: revenue / industry-year total
-        return d[arg["column"]] / d.groupby(list(arg["by"]))[arg["column"]].transform("sum")
-    if kind == "volatility":
-        from ..indicators.market import market_volatility
-
-        return market_volatility(d, sales=arg["column"], idname=ID, tname=TIME, window=int(arg.get("window", 3)),
-                                 align=arg.get("align", "backward"))
-    if kind == "firm_never":   # 1 when the column is 0 in every observed year of the firm (clean controls)
-        x = pd.to_numeric(d[arg], errors="coerce")
-        seen = x.notna().groupby(d[ID]).transform("any")
-        hit = (x > 0).groupby(d[ID]).transform("any")
-        return pd.Series(np.where(~seen, np.nan, np.where(hit, 0.0, 1.0)), index=d.index)
-    if kind == "lag":   # calendar lag: a gap year gives a missing value, not the previous row
-        from ..panel import lag
-
-        return lag(d, arg["column"], int(arg.get("k", 1)), idname=ID, tname=TIME)
-    if kind == "winsor":   # one column at pooled quantiles (robustness to extreme values)
-        lo, hi = d[arg["column"]].quantile(list(arg.get("limits", (0.01, 0.99))))
-        return d[arg["column"]].clip(lo, hi)
-    if kind == "max":
-        return d[list(arg)].max(axis=1)
-    if kind == "sum":   # missing when any part is missing
-        return d[list(arg)].sum(axis=1, min_count=len(arg)).where(d[list(arg)].notna().all(axis=1))
-    if kind in ("group_mean", "group_max", "group_min"):
-        return d.groupby(list(arg["by"]))[arg["column"]].transform(kind.split("_")[1])
-    if kind == "first_in_group":   # 1 on one row per group: collapses a firm panel to its groups
-        by, need = (list(arg), []) if isinstance(arg, list) else (list(arg["by"]), list(arg.get("notna", [])))
-        rows = d.dropna(subset=need) if need else d   # pick the row among those the regression keeps
-        first = ~rows.sort_values([*by, ID]).duplicated(by)
-        return first.reindex(d.index, fill_value=False).astype(int)
-    if kind == "theil":   # Theil T of the column within each group (missing where any value <= 0)
-        from ..indicators.concentration import theil
-
-        def one(v: pd.Series) -> float:
-            v = v.dropna()
-            return theil(v)["total"] if len(v) > 1 and (v > 0).all() else np.nan
-        return d.groupby(list(arg["by"]))[arg["column"]].transform(one)
-    if kind == "n_tfp":
-        from ..indicators.productivity import n_tfp
-
-        return n_tfp(d, tfp=arg["column"], industry=arg.get("industry", "industry"), idname=ID, tname=TIME,
-                     kind=arg.get("kind", "level"), reference=arg.get("reference", "mean"))
-    if kind == "fc_index":
-        from ..indicators.constraints import fc_index
-
-        return fc_index(d, tname=TIME, **arg)[0]
-    if kind == "city_pilot_count":
-        from ..demo_job import _city_pilot_instrument
-
-        return _city_pilot_instrument(d, pilots)
-    raise spec.error("SM703", path, f"unknown variable operation {kind!r}.")
+    if kind not in VARIABLES:
+        raise unknown_key(spec, path, kind, VARIABLES.names(), f"variable {name}")
+    entry = VARIABLES[kind]
+    if entry.arg.kind == "options" and not isinstance(arg, dict) and entry.meta.get("shorthand"):
+        short = next(o for o in entry.arg.schema if o.name == entry.meta["shorthand"])
+        check_value(spec, path + (kind,), short, arg)
+    else:
+        check_value(spec, path + (kind,), Option(kind, entry.arg.kind, "", schema=entry.arg.schema), arg)
+    if entry.meta.get("check"):
+        entry.meta["check"](spec, path + (kind,), arg)
 
 
-# measurement stage -> its firm-year file, and whether a firm-year absent from it is a zero
-# (patents, subsidies: no record = none) rather than missing (text, N_ML, DVAR: not measured)
-MEASURE_FILES = (("tfp", "tfp.parquet", False), ("patents", "patents.parquet", True), ("text", "firm_year_index.parquet", False),
-                 ("nml", "nml.parquet", False), ("extras", "extras.parquet", False), ("trade", "trade.parquet", False),
-                 ("robots", "robots.parquet", False), ("subsidies", "subsidies.parquet", True))
+def variable_columns(op: dict) -> list[str]:
+    """The data columns a validated ``{OP: ARG}`` entry reads."""
+    from .registry import columns_in
+
+    (kind, arg), = op.items()
+    entry = VARIABLES[kind]
+    if entry.arg.kind != "options":
+        return columns_in(entry.arg, arg)
+    return columns_in(entry.arg, arg_options(entry, arg))
 
 
-def stage_dataset(spec: Spec):
+def derive(d: pd.DataFrame, name: str, op: dict) -> pd.Series:
+    """The values of derived variable ``name`` (``op`` is its ``{OP: ARG}`` mapping, already validated)."""
+    (kind, arg), = op.items()
+    entry = VARIABLES[kind]
+    value = arg_options(entry, arg)
+    return entry.func(d, value if entry.arg.kind == "options" else value["arg"])
+
+
+def stage_dataset(spec):
+    """Stage body: the panel joined with every measure's table, the derived variables, the sample filters."""
     def run(ctx: StageContext) -> None:
+        from .spec import check_columns
+
         d = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet")
-        for name, file, fill in MEASURE_FILES:
-            if name in ctx.inputs:
-                m = pd.read_parquet(ctx.inputs[name] / file)
+        for entry in MEASURES.entries():   # firm-year tables first, in registration order
+            if entry.name in ctx.inputs and entry.meta.get("firm_year"):
+                m = pd.read_parquet(ctx.inputs[entry.name] / entry.meta["firm_year"])
                 m = m.drop(columns=[c for c in m.columns if c in d.columns and c not in (ID, TIME)])
                 d = d.merge(m, on=[ID, TIME], how="left", validate="one_to_one")
-                if fill:  # a listed firm without an application has zero patents, not a missing count
+                if entry.meta.get("fill_zero"):  # a listed firm without an application has zero patents
                     num = [c for c in m.columns if c not in (ID, TIME) and pd.api.types.is_numeric_dtype(m[c])]
                     d[num] = d[num].fillna(0)
-        if "patents" in ctx.inputs and (ctx.inputs["patents"] / "similarity.parquet").exists():
-            sim = pd.read_parquet(ctx.inputs["patents"] / "similarity.parquet")
-            d = d.merge(sim, on=["city", TIME], how="left", validate="many_to_one")
-        if "city" in ctx.inputs:
-            c = pd.read_parquet(ctx.inputs["city"] / "city.parquet")
-            d = d.merge(c, on=["city", TIME], how="left", validate="many_to_one")
-        pilots = pd.read_csv(ctx.inputs["panel"] / "pilots.csv", dtype={ID: str}, encoding="utf-8-sig")
-        import warnings
-
+        for entry in MEASURES.entries():   # then city-year tables on the firm's city
+            path = ctx.inputs[entry.name] / entry.meta["city_year"] if (
+                entry.name in ctx.inputs and entry.meta.get("city_year")) else None
+            if path is not None and path.exists():
+                d = d.merge(pd.read_parquet(path), on=["city", TIME], how="left", validate="many_to_one")
         with warnings.catch_warnings():  # adding columns one by one fragments the frame; copied below
             warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
             for name, op in (spec.get("variables") or {}).items():
-                d[name] = derive(d, name, op, spec, pilots)
+                (kind, _), = op.items()
+                check_columns(spec, ("variables", name, kind), variable_columns(op), d.columns)
+                d[name] = derive(d, name, op)
         d = d.copy()
         sample = spec.get("sample") or {}
         before = len(d)
         check_columns(spec, ("sample", "where"), list((sample.get("where") or {}).keys()), d.columns)
-        d = _apply_where(d, sample.get("where"))
+        d = apply_where(d, sample.get("where"))
         after_where = len(d)
         check_columns(spec, ("sample", "dropna"), sample.get("dropna") or [], d.columns)
         d = d.dropna(subset=list(sample.get("dropna") or []))
@@ -170,5 +353,3 @@ def stage_dataset(spec: Spec):
         ctx.info.update(rows=len(d), firms=int(d[ID].nunique()), dropped_by_where=before - after_where,
                         dropped_missing=after_where - len(d))
     return run
-
-

@@ -1,0 +1,153 @@
+"""Figure kinds of a study (``figures: {NAME: {kind: ...}}``), each registered with its options.
+
+A kind's function draws one matplotlib figure from the figure's rows (``where`` applied) and
+may write the numbers behind it to ``estimates.csv`` in its stage folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .common import ID, TIME
+from .registry import FIGURES, Option
+from .spec import Spec, controls_of
+
+
+@dataclass
+class Plot:
+    """What a figure kind gets: the spec, the figure's entry and rows, the treatment name, its stage folder."""
+
+    spec: Spec
+    entry: dict
+    data: pd.DataFrame
+    dname: str
+    dir: Path
+    info: dict
+
+    @property
+    def controls(self) -> list[str]:
+        return controls_of(self.spec, self.entry.get("controls"))
+
+
+def _o(name, kind, doc, **kw) -> Option:
+    return Option(name, kind, doc, **kw)
+
+
+TITLE = _o("title", "str", "figure title")
+Y = _o("y", "column", "outcome", required=True)
+CONTROLS = _o("controls", "controls", "a control set name, a list of columns, or none")
+FE = _o("fe", "fe", "extra fixed effects")
+CLUSTER = _o("cluster", "column", "cluster standard errors by this column", default="stkcd")
+WHERE = _o("where", "where", "rows this figure uses")
+WINDOW = _o("window", "pair", "event window", default=[-4, 4])
+COMMON = (TITLE, WHERE)
+
+
+@FIGURES.register("event_study", "Leads and lags of the treatment (base period -1, end points binned) with the "
+                                 "joint pre-trend test.", schema=(*COMMON, Y, CONTROLS, FE, CLUSTER, WINDOW))
+def _event_study(p: Plot):
+    from .. import did
+    from ..report import event_study_plot
+
+    y, c = p.entry["y"], p.controls
+    ev = did.event_study(p.data.dropna(subset=[y, *c]), y, ID, TIME, "gname", window=tuple(p.entry.get("window", (-4, 4))),
+                         controls=c, fe=tuple(p.entry.get("fe") or ()), cluster=p.entry.get("cluster", ID))
+    ev.tidy().to_csv(p.dir / "estimates.csv", index=False)
+    p.info["pretrend_p"] = float(ev.pretrend_p)
+    return event_study_plot(ev, title=p.entry.get("title"))
+
+
+@FIGURES.register("placebo", "Random pseudo-treated firms and adoption years: the density of placebo estimates "
+                             "against the true one, with the empirical p-value.",
+                  schema=(*COMMON, Y, _o("x", "column", "treatment (default dname)"), CONTROLS, FE, CLUSTER,
+                          _o("draws", "int", "placebo draws", default=500),
+                          _o("seed", "int", "seed", default=20240501)))
+def _placebo(p: Plot):
+    from .. import did
+    from ..report import placebo_plot
+
+    y, c = p.entry["y"], p.controls
+    pl = did.placebo_test(p.data.dropna(subset=[y, *c]), y, p.entry.get("x", p.dname), ID, TIME, "gname", controls=c,
+                          fe=tuple(p.entry.get("fe") or ()), draws=int(p.entry.get("draws", 500)),
+                          seed=int(p.entry.get("seed", 20240501)), cluster=p.entry.get("cluster", ID))
+    pd.DataFrame({"draw": pl.draws}).to_csv(p.dir / "estimates.csv", index=False)
+    p.info.update(placebo_p=float(pl.p_value), true_estimate=float(pl.true_estimate))
+    return placebo_plot(pl, title=p.entry.get("title"))
+
+
+@FIGURES.register("pscore", "Propensity-score densities of treated and controls before and after matching.",
+                  schema=(*COMMON, Y, CONTROLS, CLUSTER, _o("covariates", "columns", "matching covariates", required=True),
+                          _o("k", "int", "neighbours", default=1)))
+def _pscore(p: Plot):
+    from .. import did
+    from ..report import pscore_density_plot
+    from .models import treat_group
+
+    y, c = p.entry["y"], p.controls
+    d = p.data.dropna(subset=[y, *p.entry["covariates"], *c]).copy()
+    d["_treat"] = treat_group(d, p.info)
+    _, match = did.psm_did(d, y, p.dname, ID, TIME, "_treat", list(p.entry["covariates"]), controls=c,
+                           psm_kwargs={"k": int(p.entry.get("k", 1)), "replace": True, "by": TIME},
+                           cluster=p.entry.get("cluster", ID))
+    return pscore_density_plot(match, title=p.entry.get("title"))
+
+
+@FIGURES.register("robust_event", "Event studies of TWFE and the heterogeneity-robust estimators side by side "
+                                  "(balanced panel).", schema=(*COMMON, Y, WINDOW))
+def _robust_event(p: Plot):
+    from .. import did
+    from ..panel import balanced_panel
+    from ..report import event_study_compare_plot
+
+    y = p.entry["y"]
+    bal, _ = balanced_panel(p.data.dropna(subset=[y]), ID, TIME)
+    _, events = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(p.entry.get("window", (-4, 4))))
+    return event_study_compare_plot(events, title=p.entry.get("title"))
+
+
+@FIGURES.register("honest", "HonestDiD sensitivity (Rambachan-Roth, relative magnitudes) of the did2s event study "
+                            "on the balanced panel: robust 95% CIs of the average post effect over a grid of Mbar.",
+                  schema=(*COMMON, Y, WINDOW, _o("grid", "list", "values of Mbar", default=[0.0, 0.5, 1.0, 1.5, 2.0])))
+def _honest(p: Plot):
+    from .. import did
+    from ..panel import balanced_panel
+    from ..report import honest_did_plot
+
+    y = p.entry["y"]
+    bal, _ = balanced_panel(p.data.dropna(subset=[y]), ID, TIME)
+    event = did.did2s(bal, y, TIME, ID, "gname", window=tuple(p.entry.get("window", (-4, 4)))).event
+    betahat, sigma, n_pre, n_post = did.event_inputs(event)
+    sens = did.honest(betahat, sigma, n_pre, n_post, method="RM",
+                      grid=list(p.entry.get("grid", [0.0, 0.5, 1.0, 1.5, 2.0])))
+    sens.to_csv(p.dir / "estimates.csv", index=False)
+    return honest_did_plot(sens, title=p.entry.get("title"))
+
+
+@FIGURES.register("trend", "Yearly mean of a column for ever-treated and never-treated firms, with the cohort "
+                           "years marked (raw data, no model).",
+                  schema=(*COMMON, Y, _o("ylabel", "str", "axis label (default: the column)")))
+def _trend(p: Plot):
+    import matplotlib.pyplot as plt
+
+    from ..report.fonts import setup_cjk_font
+
+    setup_cjk_font()
+    y = p.entry["y"]
+    means = (p.data.assign(group=(p.data["gname"] > 0).map({True: "试点企业", False: "非试点企业"}))
+             .groupby(["group", TIME])[y].mean().rename("mean").reset_index())
+    means.to_csv(p.dir / "estimates.csv", index=False)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for name, g in means.groupby("group"):
+        ax.plot(g[TIME], g["mean"], marker="o", label=name)
+    for year in sorted(int(v) for v in p.data.loc[p.data["gname"] > 0, "gname"].unique()):
+        ax.axvline(year, color="grey", lw=0.6, ls=":")
+    ax.set_xlabel("年份")
+    ax.set_ylabel(p.entry.get("ylabel", y))
+    if p.entry.get("title"):
+        ax.set_title(p.entry["title"])
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig

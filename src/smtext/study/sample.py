@@ -1,0 +1,165 @@
+"""The panel stage of a study: statements + firm table -> controls, sample rules, pilot matching, treatment.
+
+The pilot list is matched to listed firms once, here (``pilot_matches.csv``, ``pilots.csv``);
+every later stage reads those files. Each sample rule records the rows it dropped
+(``sample_steps.csv``), shown in the report.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import warn
+from ..stages import StageContext
+from .common import ID, TIME
+from .inputs import Inputs
+from .registry import Option
+
+SAMPLE_SCHEMA = (
+    Option("years", "pair", "first and last fiscal year kept"),
+    Option("manufacturing", "bool", "keep manufacturing firms only (is_manufacturing == 1)", default=False),
+    Option("drop_st", "bool", "drop ST / *ST / PT firm-years", default=True),
+    Option("drop_financial", "bool", "drop financial firms", default=True),
+    Option("winsorize", "options", "winsorize columns over the whole panel (before any table filter)", schema=(
+        Option("columns", "columns", "columns to winsorize", required=True),
+        Option("limits", "pair", "lower and upper quantile", default=[0.01, 0.99]))),
+    Option("where", "where", "rows of the analysis data set to keep, after the variables are derived"),
+    Option("dropna", "columns", "drop rows missing any of these columns, after the variables are derived"),
+)
+
+DESIGN_SCHEMA = (
+    Option("design", "choice", "firm: a pilot firm is treated from its selection year; city_spillover: firms "
+                               "in a pilot city from `delay` years after its first announcement",
+           choices=("firm", "city_spillover"), default="firm"),
+    Option("dname", "str", "name of the 0/1 treatment column", default="DID"),
+    Option("gname", "str", "name of the cohort column (first treated year, 0 = never treated)",
+           default="gname (first design), gname_<dname> (later designs)"),
+    Option("delay", "int", "city_spillover: years between announcement and treatment", default=1),
+    Option("drop_pilot_firms", "bool", "city_spillover: leave the pilot firms out (the first design drops their "
+                                       "rows; a later design sets its treatment missing for them)", default=True),
+)
+
+
+def designs(treatment) -> list[dict]:
+    """The spec's ``treatment`` as a list of designs (a single mapping is one design)."""
+    if treatment is None:
+        return [{}]
+    return list(treatment) if isinstance(treatment, list) else [treatment]
+
+
+def firm_controls(fin: pd.DataFrame) -> pd.DataFrame:
+    """Controls and shares from statement items (the papers' definitions), as new columns.
+
+    ROA = net profit / mean of this and last year's total assets; Lev, Cashflow, FIXED,
+    TobinQ, cash_ratio over total assets; Growth = revenue growth (missing after a gap
+    year: calendar lag); INST = institutional holding; Humcap = employees with a master's
+    degree or above / employees; export_share = overseas revenue / revenue.
+    """
+    from ..panel import lag
+
+    d = fin.copy()
+    prev = lag(fin, ["total_assets", "revenue"], 1, idname=ID, tname=TIME)
+    avg_assets = pd.concat([d["total_assets"], prev["total_assets"]], axis=1).mean(axis=1)
+    d["ROA"] = d["net_profit"] / avg_assets
+    d["Lev"] = d["total_liabilities"] / d["total_assets"]
+    d["Cashflow"] = d["operating_cash_flow"] / d["total_assets"]
+    d["FIXED"] = d["fixed_assets_net"] / d["total_assets"]
+    d["TobinQ"] = d["market_value"] / d["total_assets"]
+    d["Growth"] = d["revenue"] / prev["revenue"] - 1.0
+    d["INST"] = d["inst_holding"]
+    d["cash_ratio"] = d["cash"] / d["total_assets"]
+    d["Humcap"] = d["employees_master"] / d["employees"]
+    d["export_share"] = d["overseas_revenue"] / d["revenue"]
+    return d
+
+
+def financials(inputs: Inputs, needed_by: str) -> tuple[pd.DataFrame, int]:
+    """Statements without duplicate firm-years (first kept) joined to the firm table; and the duplicates dropped."""
+    fin = inputs.read("financials", needed_by)
+    dup = fin.duplicated([ID, TIME], keep="first")
+    fin = fin[~dup].reset_index(drop=True)
+    firms = inputs.read("firms", needed_by)
+    return fin.merge(firms, on=ID, how="left", validate="many_to_one"), int(dup.sum())
+
+
+def matched_pilots(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pilot list with the matched ``stkcd`` (missing for unlisted applicants), and the match table."""
+    from ..patents.applicants import match_applicants
+
+    firms = inputs.read("firms", "treatment")
+    subs = inputs.read("subsidiaries", "treatment")
+    pilots = inputs.read("pilot_list", "treatment", dtype={"年份": int})
+    match = match_applicants(pilots["申报单位"], firms, subs)
+    out = pilots.merge(match.table[["name", "stkcd"]], left_on="申报单位", right_on="name", how="left")
+    return out.rename(columns={"年份": TIME, "所在城市": "pilot_city"}), match.table
+
+
+def _treat(panel: pd.DataFrame, pilots: pd.DataFrame, design: dict, primary: bool, steps: list) -> pd.DataFrame:
+    """Add one design's treatment columns to ``panel``."""
+    from ..did import city_spillover, firm_treatment
+
+    dname = design.get("dname", "DID")
+    gname = design.get("gname", "gname" if primary else f"gname_{dname}")
+    relname = "rel_time" if primary else None
+    listed = pilots[pilots[ID].notna()][[ID, TIME]]
+    if design.get("design", "firm") == "firm":
+        return firm_treatment(panel, listed, idname=ID, tname=TIME, dname=dname, gname=gname, relname=relname).data
+    drop = bool(design.get("drop_pilot_firms", True))
+    before = len(panel)
+    out = city_spillover(panel, pilots[[ID, TIME, "pilot_city"]], idname=ID, tname=TIME, city="city",
+                         pilot_city="pilot_city", delay=int(design.get("delay", 1)), drop_pilot_firms=drop and primary,
+                         dname=dname, gname=gname, relname=relname).data
+    if primary:
+        steps.append({"step": "pilot firms dropped (city design)", "rows": len(out), "dropped": before - len(out)})
+    elif drop:   # the rows stay for the other designs; this treatment is missing for pilot firms
+        is_pilot = out[ID].isin(listed[ID])
+        out[dname] = out[dname].where(~is_pilot, np.nan)
+        warn("SM514", f"{dname} is missing for {int(is_pilot.sum())} firm-years of {out.loc[is_pilot, ID].nunique()} "
+                      f"pilot firms (spillover design: only non-pilot firms are compared); models using {dname} "
+                      "leave them out.")
+        steps.append({"step": f"{dname} missing for pilot firms (spillover design)", "rows": len(out), "dropped": 0})
+    return out
+
+
+def stage_panel(inputs: Inputs):
+    """Stage body: the firm-year panel with controls, sample rules and every treatment design."""
+    def run(ctx: StageContext) -> None:
+        from ..panel import filter_sample, winsorize
+
+        sample, treatment = ctx.params["sample"], designs(ctx.params["treatment"])
+        merged, n_dup = financials(inputs, "the panel")
+        panel = firm_controls(merged)
+        steps = [{"step": "raw firm-years", "rows": int(len(panel) + n_dup)},
+                 {"step": "duplicate firm-years dropped", "rows": int(len(panel)), "dropped": n_dup}]
+        if "years" in sample:
+            before = len(panel)
+            panel = panel[panel[TIME].between(*sample["years"])]
+            steps.append({"step": f"years {sample['years'][0]}-{sample['years'][1]}", "rows": len(panel),
+                          "dropped": before - len(panel)})
+        if sample.get("manufacturing"):
+            before = len(panel)
+            panel = panel[panel["is_manufacturing"] == 1]
+            steps.append({"step": "manufacturing firms", "rows": len(panel), "dropped": before - len(panel)})
+        pilots, matches = matched_pilots(inputs)
+        matches.to_csv(ctx.dir / "pilot_matches.csv", index=False, encoding="utf-8-sig")
+        pilots.to_csv(ctx.dir / "pilots.csv", index=False, encoding="utf-8-sig")
+        for i, design in enumerate(treatment):
+            panel = _treat(panel, pilots, design, i == 0, steps)
+        filt = filter_sample(panel, st=bool(sample.get("drop_st", True)),
+                             financial=bool(sample.get("drop_financial", True)))
+        panel = filt.data
+        fs = filt.summary()
+        steps.append({"step": "ST / financial firms dropped", "rows": len(panel),
+                      "dropped": fs if isinstance(fs, (int, float)) else str(fs)})
+        wins = sample.get("winsorize") or {}
+        if wins:
+            panel = winsorize(panel, [c for c in wins["columns"] if c in panel.columns],
+                              limits=tuple(wins.get("limits", (0.01, 0.99))))
+        panel.to_parquet(ctx.dir / "panel.parquet", index=False)
+        pd.DataFrame(steps).to_csv(ctx.dir / "sample_steps.csv", index=False)
+        dname = treatment[0].get("dname", "DID")
+        ctx.info.update(rows=len(panel), firms=int(panel[ID].nunique()),
+                        treated_firms=int(panel.loc[panel[dname] > 0, ID].nunique()) if dname in panel else 0,
+                        pilot_matches=matches["method"].value_counts().to_dict() if "method" in matches else {})
+    return run
