@@ -16,7 +16,8 @@
 Every sub-indicator is ``level_i + trend * t + delta * D_it + noise`` with no clipping, so the
 entropy-weight NQPF index (pooled over this table) moves by exactly
 ``sum_j w_j * sign_j * delta_j / (max_j - min_j)`` when a firm is treated; :func:`nqpf_truth`
-computes that number with the index's own weights for ``truth.json``.
+computes that number for ``truth.json`` with the entropy weights of this table, by the demo's own
+code (:mod:`smtext.demo.truth`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .geography import INDUSTRIES, city_province
+from .truth import entropy_weights
 
 # name -> (direction, level mean, level sd across firms, trend per year, noise sd, planted pilot effect)
 NQPF_INDICATORS: dict[str, tuple[str, float, float, float, float, float]] = {
@@ -148,12 +150,14 @@ def dvar_target(rng: np.random.Generator, obs: pd.DataFrame, robot: pd.Series, e
 
 
 def nqpf_truth(extras: pd.DataFrame) -> dict:
-    """The NQPF index's planted effect with the entropy weights and ranges of this very table."""
-    from ..indicators.composite import entropy_weight
+    """The NQPF index's planted effect with the entropy weights and ranges of this very table.
 
+    The weights come from :func:`smtext.demo.truth.entropy_weights` (the method's steps written
+    out here), pooled over every row, as paper 002 builds its index.
+    """
     directions = {k: v[0] for k, v in NQPF_INDICATORS.items()}
-    res = entropy_weight(extras, directions)
-    w = res.weights.iloc[0]
+    positive = np.array([d == "+" for d in directions.values()])
+    w = dict(zip(directions, entropy_weights(extras[list(directions)].to_numpy(), positive)))
     span = {k: float(extras[k].max() - extras[k].min()) for k in directions}
     sign = {k: 1.0 if v == "+" else -1.0 for k, v in directions.items()}
     att = sum(float(w[k]) * sign[k] * NQPF_INDICATORS[k][5] / span[k] for k in directions)

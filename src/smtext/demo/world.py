@@ -31,6 +31,7 @@ from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
 from ..manifest import build_manifest, file_sha256, write_manifest
 from .pdf import image_only_pdf, render_pdf_with_pages, truncate
+from .truth import robot_exposure
 
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
@@ -294,14 +295,11 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
 
 def _robot_penetration(obs: pd.DataFrame, extra: pd.DataFrame, firms: pd.DataFrame, robots: pd.DataFrame,
                        cfg: WorldConfig) -> pd.Series:
-    """Robot_it as a user computes it from the world's files (the DVAR effect is planted on it)."""
-    from ..indicators.robots import firm_robot_exposure
-
+    """Robot_it from the world's files, each firm's first year as base (the DVAR effect is planted on it)."""
     panel = obs[["stkcd", "year", "employees"]].reset_index(drop=True)
     panel["industry"] = panel["stkcd"].map(firms.set_index("stkcd")["industry"])
     panel["production_workers"] = extra["production_workers"].to_numpy()
-    robot = firm_robot_exposure(panel, robots, scale=cfg.robot_scale)
-    return pd.Series(robot.to_numpy(), index=obs.index, name="robot_penetration")
+    return pd.Series(robot_exposure(panel, robots, scale=cfg.robot_scale), index=obs.index, name="robot_penetration")
 
 
 def world_fingerprint(out: str | Path) -> str:
