@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .indicators.tfp import STUDY_METHODS as TFP_METHODS
 from .stages import StageContext, StageRunner
 
 PLACEBO_DRAWS = 500
@@ -91,7 +92,6 @@ def stage_panel(world: Path):
 
 
 # ---------------------------------------------------------------- TFP
-TFP_METHODS = ("lp", "op", "acf", "ols", "fe")
 
 
 def stage_tfp():

@@ -44,6 +44,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import SMError
+from ..indicators.tfp import STUDY_METHODS as TFP_METHODS
 
 TOP_KEYS = ("study", "title", "paper", "description", "sample", "measures", "treatment", "variables", "controls",
             "labels", "tables", "figures", "report", "truth")
@@ -65,7 +66,6 @@ VARIABLE_OPS = ("log", "log1p", "ratio", "esg_score", "copy", "city_pilot_count"
                 "zscore", "exp_shift", "map", "product", "median_group", "share_in", "volatility", "diff", "hhi", "sa_index",
                 "mean", "firm_never", "max", "sum", "lag", "winsor", "group_mean", "group_max", "group_min", "first_in_group", "theil", "n_tfp",
                 "fc_index")
-TFP_METHODS = ("lp", "op", "acf", "ols", "fe")
 
 
 # ---------------------------------------------------------------- loading

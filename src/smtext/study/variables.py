@@ -108,7 +108,7 @@ def derive(d: pd.DataFrame, name: str, op: dict, spec: Spec, pilots: pd.DataFram
 
         def one(v: pd.Series) -> float:
             v = v.dropna()
-            return theil(v)["total"] if len(v) > 1 and (v > 0).all() else np.nan
+            return theil(v).total if len(v) > 1 and (v > 0).all() else np.nan
         return d.groupby(list(arg["by"]))[arg["column"]].transform(one)
     if kind == "n_tfp":
         from ..indicators.productivity import n_tfp
@@ -118,7 +118,7 @@ def derive(d: pd.DataFrame, name: str, op: dict, spec: Spec, pilots: pd.DataFram
     if kind == "fc_index":
         from ..indicators.constraints import fc_index
 
-        return fc_index(d, tname=TIME, **arg)[0]
+        return fc_index(d, tname=TIME, **arg).index
     if kind == "city_pilot_count":
         from ..demo_job import _city_pilot_instrument
 
