@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import smtext
 from smtext.demo import WorldConfig
 from smtext.demo.patents import make_patents
 from smtext.demo.world import _rng, build_economy
 from smtext.did import fepois_did, placebo_test, robust_comparison, twfe
+from smtext.indicators import tfp
 
 CFG = WorldConfig()
 TFP_KW = dict(y="ln_value_added", free="ln_employees", state="ln_fixed_assets_net", idname="stkcd", tname="year")
@@ -28,8 +28,8 @@ def _panel(cfg: WorldConfig) -> pd.DataFrame:
     fin = eco["fin"][~eco["fin"]["gap"]].reset_index(drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        d = smtext.tfp.log_inputs(fin)
-        d["TFP_LP"] = smtext.tfp.estimate(d, "lp", proxy="ln_cash_paid_goods", **TFP_KW).omega
+        d = tfp.log_inputs(fin)
+        d["TFP_LP"] = tfp.estimate(d, "lp", proxy="ln_cash_paid_goods", **TFP_KW).omega
     d["DID"] = d["treated_post"]
     d["cash_ratio"] = d["cash"] / d["total_assets"]
     return d.merge(eco["firms"][["stkcd", "exporter"]], on="stkcd")

@@ -14,6 +14,7 @@ import smtext
 from smtext.cli import app
 from smtext.demo import WorldConfig
 from smtext.demo.world import build_economy
+from smtext.indicators import constraints, tfp
 from smtext.indicators.constraints import sa_index
 
 runner = CliRunner()
@@ -38,9 +39,9 @@ def test_tfp_command_matches_api(fin_path, tmp_path):
     got = pd.read_parquet(out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        d = smtext.tfp.log_inputs(pd.read_parquet(fin_path))
-    r = smtext.tfp.estimate(d, "lp", y="ln_value_added", free="ln_employees", state="ln_fixed_assets_net",
-                            proxy="ln_cash_paid_goods", seed=3)
+        d = tfp.log_inputs(pd.read_parquet(fin_path))
+    r = tfp.estimate(d, "lp", y="ln_value_added", free="ln_employees", state="ln_fixed_assets_net",
+                     proxy="ln_cash_paid_goods", seed=3)
     # same call, same numbers: the command adds nothing to the estimate
     np.testing.assert_allclose(got["tfp_lp"].to_numpy(), r.omega.to_numpy(), rtol=0, atol=1e-12)
     assert list(got.columns) == ["stkcd", "year", "tfp_lp"]
@@ -63,6 +64,28 @@ def test_sa_and_volatility_commands(fin_path, tmp_path):
     assert res.exit_code == 0, res.output
     assert out2.with_suffix(".manifest.json").exists()
     assert pd.read_parquet(out2)["volatility"].notna().sum() > 100
+
+
+def test_kz_and_fc_commands_match_api(fin_path, tmp_path):
+    fin = pd.read_parquet(fin_path)
+    ta = fin["total_assets"]
+    fin = fin.assign(age=fin["year"] - 1990 + fin["stkcd"].astype(int) % 17,   # age varies within a year
+                     leverage=fin["total_liabilities"] / ta, tobin_q=fin["market_value"] / ta,
+                     market_to_book=fin["market_value"] / (ta - fin["total_liabilities"]),
+                     net_working_capital=(fin["current_assets"] - fin["current_liabilities"]) / ta,
+                     ebit=fin["net_profit"] / ta)
+    path = tmp_path / "fin_ratios.parquet"
+    fin.to_parquet(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = {"kz": constraints.kz_index(fin), "fc": constraints.fc_index(fin)}
+    for cmd, r in want.items():
+        out = tmp_path / f"{cmd}.parquet"
+        res = runner.invoke(app, ["--quiet", "indicators", cmd, str(path), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        np.testing.assert_allclose(pd.read_parquet(out)[cmd.upper()], r.index.to_numpy(), rtol=0, atol=1e-12)
+        man = json.loads(out.with_suffix(".manifest.json").read_text())
+        assert man["coefficients"] == pytest.approx(r.coef.to_dict(), rel=1e-12)
 
 
 def test_coded_errors_exit_2(fin_path, tmp_path):

@@ -1,5 +1,7 @@
 """Financing constraints, concentration, entropy weights and shift-share: hand-computed checks."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,15 +41,22 @@ def test_kz_given_coefficients_and_ordered_logit():
                       "cash": rng.uniform(0, 2, n), "total_assets": rng.uniform(5, 15, n),
                       "leverage": rng.uniform(0.1, 0.9, n), "tobin_q": rng.uniform(0.5, 3, n)})
     coefs = {"cf": 1.0, "div": 2.0, "cash": 3.0, "lev": 4.0, "q": 5.0}
-    kz, _ = constraints.kz_index(d, coefficients=coefs)
+    given = constraints.kz_index(d, coefficients=coefs)
+    kz = given.index
+    assert given.coef.to_dict() == coefs and given.cutoffs is None and given.nobs == 0
     lta = d["total_assets"].iloc[0]
     r = d.iloc[1]
     assert kz.iloc[1] == pytest.approx((r.operating_cash_flow + 2 * r.dividends + 3 * r.cash) / lta
                                        + 4 * r.leverage + 5 * r.tobin_q)
-    kz2, est = constraints.kz_index(d)
+    r = constraints.kz_index(d)
+    kz2, est = r.index, r.coef
     # the score rises with low CF/Div/Cash and high Lev/Q, so the logit signs must follow
     assert est["cf"] < 0 and est["div"] < 0 and est["cash"] < 0 and est["lev"] > 0 and est["q"] > 0
-    assert kz2.notna().sum() == n // 2
+    assert kz2.notna().sum() == n // 2 and r.nobs == n // 2
+    assert r.cutoffs.is_monotonic_increasing and r.cutoffs.index[0] == "0|1"
+    assert "ordered logit" in r.summary()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.coef = est
 
 
 def _ordered_logit_mle(y, X):
@@ -79,7 +88,8 @@ def test_kz_ordered_logit_equals_hand_procedure():
     d = d.assign(operating_cash_flow=rng.normal(1, 1, n), dividends=rng.uniform(0, 1, n), cash=rng.uniform(0, 2, n),
                  total_assets=rng.uniform(5, 15, n), leverage=rng.uniform(0.1, 0.9, n), tobin_q=rng.uniform(0.5, 3, n))
     d = d.drop(index=[4])             # firm 1 lacks 2015 (a gap year): its 2016 has no lagged assets
-    kz, coef = constraints.kz_index(d)
+    r = constraints.kz_index(d)
+    kz, coef = r.index, r.coef
     # by hand: scale by the calendar lag of total assets, medians within each year
     lta = d.set_index(["stkcd", "year"])["total_assets"]
     prev = pd.Series([lta.get((f, y - 1), np.nan) for f, y in zip(d.stkcd, d.year)], index=d.index)
@@ -135,28 +145,30 @@ def test_theil_decomposition():
     x = np.array([1.0, 2.0, 3.0, 6.0])
     g = np.array([0, 0, 1, 1])
     r = concentration.theil(x, g)
+    assert isinstance(r, concentration.TheilResult) and "between" in r.summary()
     mu = 3.0
     total = np.mean(x / mu * np.log(x / mu))
     # between: shares 3/12, 9/12; group means 1.5, 4.5
     between = 0.25 * np.log(1.5 / 3) + 0.75 * np.log(4.5 / 3)
-    assert r["total"] == pytest.approx(total)
-    assert r["between"] == pytest.approx(between)
-    assert r["between"] + r["within"] == pytest.approx(r["total"], abs=1e-12)
+    assert r.total == pytest.approx(total)
+    assert r.between == pytest.approx(between)
+    assert r.between + r.within == pytest.approx(r.total, abs=1e-12)
     # within: T_0 over [1, 2] (mean 1.5), T_1 over [3, 6] (mean 4.5), weighted by income shares
     t0 = (1 / 1.5 * np.log(1 / 1.5) + 2 / 1.5 * np.log(2 / 1.5)) / 2
     t1 = (3 / 4.5 * np.log(3 / 4.5) + 6 / 4.5 * np.log(6 / 4.5)) / 2
-    assert r["by_group"].tolist() == pytest.approx([t0, t1])
-    assert r["within"] == pytest.approx(0.25 * t0 + 0.75 * t1)
+    assert r.by_group.tolist() == pytest.approx([t0, t1])
+    assert r.within == pytest.approx(0.25 * t0 + 0.75 * t1)
     # a zero contributes 0 * ln 0 = 0 to Theil T (e.g. a DVAR clipped at 0); negatives are rejected
     z = concentration.theil(np.array([0.0, 1.0, 2.0]))
-    assert z["total"] == pytest.approx((1 * np.log(1) + 2 * np.log(2)) / 3)
+    assert z.total == pytest.approx((1 * np.log(1) + 2 * np.log(2)) / 3)
+    assert z.between is None and z.by_group is None
     with pytest.raises(SMError, match="SM431"):
         concentration.theil(np.array([-1.0, 2.0]))
     # a group of zeros has income share 0: between = 1 * ln(2 / 1), within = T of [1, 3]
     zg = concentration.theil(np.array([0.0, 0.0, 1.0, 3.0]), np.array([0, 0, 1, 1]))
     t1 = (0.5 * np.log(0.5) + 1.5 * np.log(1.5)) / 2
-    assert (zg["between"], zg["within"]) == (pytest.approx(np.log(2)), pytest.approx(t1))
-    assert zg["total"] == pytest.approx(3 * np.log(3) / 4) and np.isnan(zg["by_group"].loc[0])
+    assert (zg.between, zg.within) == (pytest.approx(np.log(2)), pytest.approx(t1))
+    assert zg.total == pytest.approx(3 * np.log(3) / 4) and np.isnan(zg.by_group.loc[0])
 
 
 def test_entropy_weight_hand_computed():

@@ -26,7 +26,8 @@ def test_fc_index_matches_hand_procedure():
                       "market_to_book": rng.uniform(0.3, 3, n), "net_working_capital": rng.normal(0.1, 0.1, n),
                       "ebit": rng.normal(0.05, 0.05, n)})
     d["dividends"] = d["total_assets"] * np.clip(rng.normal(0.01, 0.01, n), 0, None)
-    fc, coef = constraints.fc_index(d)
+    r = constraints.fc_index(d)
+    fc, coef = r.index, r.coef
     # by hand: year z-scores of ln(TA), age, dividends/TA; terciles of their mean
     parts = pd.DataFrame({"s": np.log(d.total_assets), "a": d.age, "c": d.dividends / d.total_assets})
     z = parts.groupby(d.year).transform(lambda s: (s - s.mean()) / s.std())
@@ -38,9 +39,14 @@ def test_fc_index_matches_hand_procedure():
                          d.market_to_book, d.net_working_capital, d.ebit])
     keep = ~np.isnan(y)
     b = _logit_newton(y[keep], X[keep])
-    np.testing.assert_allclose(list(coef.values()), b, rtol=1e-6)
+    assert list(coef.index) == ["const", "size", "lev", "cashdiv", "mb", "nwc", "ebit"]
+    np.testing.assert_allclose(coef.to_numpy(), b, rtol=1e-6)
     np.testing.assert_allclose(fc.to_numpy(), 1 / (1 + np.exp(-X @ b)), rtol=1e-6)
     assert coef["size"] < 0   # larger firms are classified unconstrained
+    assert r.nobs == keep.sum() and r.n_constrained == (y == 1).sum()
+    np.testing.assert_allclose(r.cutoffs["constrained"].to_numpy(), q1.groupby(d.year).first().to_numpy())
+    np.testing.assert_allclose(r.cutoffs["unconstrained"].to_numpy(), q2.groupby(d.year).first().to_numpy())
+    assert "constrained" in r.summary()
     with pytest.raises(SMError, match="SM422"):
         constraints.fc_index(d, split=0.7)
 

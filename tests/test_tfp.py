@@ -1,4 +1,4 @@
-"""Tests of smtext.tfp against a known DGP, statsmodels/pyfixest, and statspai (independent peer).
+"""Tests of smtext.indicators.tfp against a known DGP, statsmodels/pyfixest, and statspai (independent peer).
 
 The simulated panel follows the textbook proxy-variable assumptions: productivity is
 first-order Markov (AR(1), rho = 0.7), investment and materials are exact monotone
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import smtext
 from smtext.errors import SMError
+from smtext.indicators import tfp
 
 BL, BK = 0.6, 0.3
 
@@ -47,7 +47,7 @@ KW = dict(y="y", free="l", state="k", idname="id", tname="year")
 
 @pytest.mark.parametrize("method,proxy", [("op", "i"), ("lp", "m"), ("acf", "m")])
 def test_proxy_methods_recover_truth_within_bootstrap_se(sim, method, proxy):
-    r = smtext.tfp.estimate(sim, method, proxy=proxy, bootstrap=30, seed=7, **KW)
+    r = tfp.estimate(sim, method, proxy=proxy, bootstrap=30, seed=7, **KW)
     truth = pd.Series({"l": BL, "k": BK})
     # firm-cluster bootstrap SEs here are ~0.005 (l) and ~0.02 (k); 4 SEs is a 1e-4 false-alarm rate
     assert (r.se < 0.05).all()
@@ -59,13 +59,13 @@ def test_proxy_methods_recover_truth_within_bootstrap_se(sim, method, proxy):
 
 
 def test_ols_labour_biased_upward(sim):
-    r = smtext.tfp.estimate(sim, "ols", **KW)
+    r = tfp.estimate(sim, "ols", **KW)
     assert r.coef["l"] > BL + 0.2     # labour responds to omega: the transmission bias
 
 
 def test_ols_matches_statsmodels_cluster(sim):
     import statsmodels.formula.api as smf
-    r = smtext.tfp.estimate(sim, "ols", **KW)
+    r = tfp.estimate(sim, "ols", **KW)
     m = smf.ols("y ~ l + k", sim).fit(cov_type="cluster", cov_kwds={"groups": sim["id"]})
     np.testing.assert_allclose(r.coef[["l", "k"]], m.params[["l", "k"]], rtol=1e-10)
     np.testing.assert_allclose(r.se[["l", "k"]], m.bse[["l", "k"]], rtol=1e-8)
@@ -75,7 +75,7 @@ def test_ols_matches_statsmodels_cluster(sim):
 
 def test_fe_matches_pyfixest(sim):
     import pyfixest as pf
-    r = smtext.tfp.estimate(sim, "fe", time_effects=True, **KW)
+    r = tfp.estimate(sim, "fe", time_effects=True, **KW)
     m = pf.feols("y ~ l + k | id + year", data=sim, vcov={"CRV1": "id"})
     np.testing.assert_allclose(r.coef[["l", "k"]], m.coef()[["l", "k"]], rtol=1e-8)
     np.testing.assert_allclose(r.se[["l", "k"]], m.se()[["l", "k"]], rtol=1e-3)
@@ -88,7 +88,7 @@ def test_matches_statspai(sim, method, proxy):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = fn(sim, output="y", free="l", state="k", proxy=proxy, panel_id="id", time="year")
-    b = smtext.tfp.estimate(sim, method, proxy=proxy, **KW)
+    b = tfp.estimate(sim, method, proxy=proxy, **KW)
     if method == "acf":
         # statspai's just-identified ACF lands on a second exact root (k = -0.41) on this
         # panel; our default over-identified moments keep only the root near the truth.
@@ -105,19 +105,19 @@ def test_acf_moments_equal_statspai_at_its_second_root(sim):
     # just-identified ACF moments too: started there, our search stays there with a zero
     # criterion, while from the OLS start it finds the root near the truth (k = 0.28)
     sp = pytest.importorskip("statspai")
-    from smtext.indicators import tfp as T
+    from smtext.indicators.tfp import _common, proxy
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = sp.ackerberg_caves_frazer(sim, output="y", free="l", state="k", proxy="m", panel_id="id", time="year")
     d = sim.sort_values(["id", "year"])
     firm, year = d["id"].to_numpy(), d["year"].to_numpy()
-    p = T._Panel(d["y"].to_numpy(float), d[["l"]].to_numpy(float), d[["k"]].to_numpy(float),
-                 d["m"].to_numpy(float), firm, year, T._lag_positions(firm, year))
+    p = _common.Panel(d["y"].to_numpy(float), d[["l"]].to_numpy(float), d[["k"]].to_numpy(float),
+                      d["m"].to_numpy(float), firm, year, _common.lag_positions(firm, year))
     opts = dict(poly_degree=3, g_degree=3, acf_overid=False, n_starts=1, x0=np.array([a.coef["l"], a.coef["k"]]))
-    b, info = T._fit_acf(p, opts, np.random.default_rng(0))
+    b, info = proxy.fit_acf(p, opts, np.random.default_rng(0))
     assert b == pytest.approx([a.coef["l"], a.coef["k"]], abs=1e-6) and info["criterion"] < 1e-20
-    ours = smtext.tfp.estimate(sim, "acf", proxy="m", acf_overid=False, **KW)
+    ours = tfp.estimate(sim, "acf", proxy="m", acf_overid=False, **KW)
     assert ours.info["criterion"] < 1e-15 and ours.coef["k"] == pytest.approx(BK, abs=0.05)
 
 
@@ -136,8 +136,8 @@ def test_chilean_prodest_data_vs_statspai(reference_dir, method, proxy):
         warnings.simplefilter("ignore")
         a = fn(ch, output="log_y", free=free, state="log_k", proxy=proxy, panel_id="id", time="year", **kw)
     # statspai's ACF is just-identified like prodest's, so compare with acf_overid=False
-    b = smtext.tfp.estimate(ch, method, y="log_y", free=free, state="log_k", proxy=proxy,
-                            idname="id", tname="year", acf_overid=False)
+    b = tfp.estimate(ch, method, y="log_y", free=free, state="log_k", proxy=proxy,
+                     idname="id", tname="year", acf_overid=False)
     # measured differences are below 2e-8 for every coefficient (optimizer tolerance)
     for c in free + ["log_k"]:
         assert b.coef[c] == pytest.approx(a.coef[c], abs=1e-6), c
@@ -158,15 +158,15 @@ def test_polynomial_degree_is_used_and_matches_statspai(reference_dir, method, p
         a = fn(ch, output="log_y", free=free, state="log_k", proxy=proxy, panel_id="id", time="year",
                polynomial_degree=degree, productivity_degree=degree, **kw)
     spec = dict(y="log_y", free=free, state="log_k", proxy=proxy, idname="id", tname="year")
-    b = smtext.tfp.estimate(ch, method, poly_degree=degree, g_degree=degree, **spec)
-    cubic = smtext.tfp.estimate(ch, method, **spec)
+    b = tfp.estimate(ch, method, poly_degree=degree, g_degree=degree, **spec)
+    cubic = tfp.estimate(ch, method, **spec)
     for c in free + ["log_k"]:
         assert b.coef[c] == pytest.approx(a.coef[c], abs=1e-6), c
     assert abs(b.coef["log_k"] - cubic.coef["log_k"]) > 1e-3     # the degree changes the answer
 
 
 def test_wooldridge_recovers_truth(sim):
-    r = smtext.tfp.estimate(sim, "wrdg", proxy="m", **KW)
+    r = tfp.estimate(sim, "wrdg", proxy="m", **KW)
     # analytic firm-clustered GMM SEs: ~0.005 (l), ~0.017 (k)
     assert (r.se < 0.03).all()
     assert abs(r.coef["l"] - BL) < 4 * r.se["l"]
@@ -187,7 +187,7 @@ def test_wooldridge_matches_statspai(sim, reference_dir):
             warnings.simplefilter("ignore")
             a = sp.wooldridge_prod(data, output=spec["y"], free=spec["free"], state=spec["state"],
                                    proxy=spec["proxy"], panel_id="id", time="year")
-        b = smtext.tfp.estimate(data, "wrdg", idname="id", tname="year", **spec)
+        b = tfp.estimate(data, "wrdg", idname="id", tname="year", **spec)
         assert b.nobs == a.n_obs
         for c in spec["free"] + spec["state"]:
             assert b.coef[c] == pytest.approx(float(a.coef[c]), abs=tol), c
@@ -211,7 +211,7 @@ def sim_dynamic(n=1500, T=8, seed=3, me=0.1):
 
 def test_system_gmm_recovers_truth():
     d = sim_dynamic()
-    r = smtext.tfp.estimate(d, "gmm", **KW)
+    r = tfp.estimate(d, "gmm", **KW)
     assert abs(r.coef["l"] - BL) < 3 * r.se["l"]
     assert abs(r.coef["k"] - BK) < 3 * r.se["k"]
     # rho is not a reported coefficient; collapsed-instrument GMM puts it at ~0.50 here
@@ -230,7 +230,7 @@ def test_system_gmm_first_stage_matches_statspai_xtabond(lags):
     sp = pytest.importorskip("statspai")
     d = sim_dynamic().sort_values(["id", "year"]).reset_index(drop=True)
     d["Ll"], d["Lk"] = d.groupby("id")["l"].shift(), d.groupby("id")["k"].shift()
-    r = smtext.tfp.estimate(d, "gmm", gmm_lags=lags, **KW)
+    r = tfp.estimate(d, "gmm", gmm_lags=lags, **KW)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = sp.xtabond(d, y="y", id="id", time="year", lags=1, gmm_lags=lags, method="system", collapse=True,
@@ -247,18 +247,18 @@ def test_system_gmm_first_stage_matches_statspai_xtabond(lags):
 def test_gap_year_is_not_a_lag(sim):
     # removing one interior year of one firm removes two stage-2 rows: that year and the
     # next, whose calendar lag is now missing (a row-based lag would keep the next one)
-    base = smtext.tfp.estimate(sim, "lp", proxy="m", **KW)
+    base = tfp.estimate(sim, "lp", proxy="m", **KW)
     gap = sim[~((sim["id"] == 3) & (sim["year"] == 2004))]
-    r = smtext.tfp.estimate(gap, "lp", proxy="m", **KW)
+    r = tfp.estimate(gap, "lp", proxy="m", **KW)
     assert base.nobs - r.nobs == 2
 
 
 def test_bootstrap_same_for_any_worker_count(sim):
     small = sim[sim["id"] < 150]
-    a = smtext.tfp.estimate(small, "lp", proxy="m", bootstrap=6, seed=11, n_jobs=1, **KW)
-    b = smtext.tfp.estimate(small, "lp", proxy="m", bootstrap=6, seed=11, n_jobs=2, **KW)
+    a = tfp.estimate(small, "lp", proxy="m", bootstrap=6, seed=11, n_jobs=1, **KW)
+    b = tfp.estimate(small, "lp", proxy="m", bootstrap=6, seed=11, n_jobs=2, **KW)
     pd.testing.assert_frame_equal(a.boot, b.boot)
-    c = smtext.tfp.estimate(small, "lp", proxy="m", bootstrap=6, seed=12, n_jobs=1, **KW)
+    c = tfp.estimate(small, "lp", proxy="m", bootstrap=6, seed=12, n_jobs=1, **KW)
     assert not a.boot.equals(c.boot)
 
 
@@ -269,8 +269,8 @@ def test_gross_output_lp_solves_its_moments(sim):
     # are solved; the proxy's elasticity is reported under its column name.
     d = sim.copy()
     d["q"] = d["y"] + 0.2 * d["m"]
-    r = smtext.tfp.estimate(d, "lp", y="q", free="l", state="k", proxy="m", idname="id",
-                            tname="year", output="gross")
+    r = tfp.estimate(d, "lp", y="q", free="l", state="k", proxy="m", idname="id",
+                     tname="year", output="gross")
     assert list(r.coef.index) == ["l", "k", "m"]
     assert r.coef["l"] == pytest.approx(BL, abs=0.03)
     assert r.info["criterion"] < 1e-10
@@ -280,30 +280,30 @@ def test_by_industry_and_omega_alignment(sim):
     d = sim.copy()
     d["ind"] = np.where(d["id"] % 2 == 0, "C39", "C26")
     d.loc[d["id"] == 999, "ind"] = "tiny"
-    r = smtext.tfp.estimate(d, "ols", by="ind", **KW)
+    r = tfp.estimate(d, "ols", by="ind", **KW)
     assert set(r.coef.index) == {"C26", "C39"}
     sub = d[d["ind"] == "C26"]
-    alone = smtext.tfp.estimate(sub, "ols", **KW)
+    alone = tfp.estimate(sub, "ols", **KW)
     pd.testing.assert_series_equal(r.omega.loc[sub.index], alone.omega, check_names=False)
 
 
 def test_errors(sim):
     with pytest.raises(SMError, match="SM002"):
-        smtext.tfp.estimate(sim, "levpet", proxy="m", **KW)
+        tfp.estimate(sim, "levpet", proxy="m", **KW)
     with pytest.raises(SMError, match="SM411"):
-        smtext.tfp.estimate(sim, "lp", **KW)
+        tfp.estimate(sim, "lp", **KW)
     with pytest.raises(SMError, match="SM001"):
-        smtext.tfp.estimate(sim, "ols", y="nope", free="l", state="k", idname="id", tname="year")
+        tfp.estimate(sim, "ols", y="nope", free="l", state="k", idname="id", tname="year")
     dup = pd.concat([sim, sim.head(1)])
     with pytest.raises(SMError, match="SM401"):
-        smtext.tfp.estimate(dup, "ols", **KW)
+        tfp.estimate(dup, "ols", **KW)
 
 
 def test_missing_inputs_warned_and_omega_missing(sim):
     d = sim.copy()
     d.loc[d.index[:5], "l"] = np.nan
     with pytest.warns(UserWarning, match="SM412"):
-        r = smtext.tfp.estimate(d, "ols", **KW)
+        r = tfp.estimate(d, "ols", **KW)
     assert r.omega.iloc[:5].isna().all() and r.omega.iloc[5:].notna().all()
     assert r.info["n_dropped_missing_inputs"] == 5
 
@@ -332,8 +332,8 @@ def simulate_exit(n_firms=800, T=10, seed=5, burn=5):
 def test_op_attrition_corrects_selection_bias(sim):
     d = simulate_exit()
     assert d.groupby("id").size().lt(10).mean() > 0.3      # plenty of exits
-    plain = smtext.tfp.estimate(d, "op", proxy="i", bootstrap=20, seed=2, **KW)
-    corr = smtext.tfp.estimate(d, "op", proxy="i", attrition=True, bootstrap=20, seed=2, **KW)
+    plain = tfp.estimate(d, "op", proxy="i", bootstrap=20, seed=2, **KW)
+    corr = tfp.estimate(d, "op", proxy="i", attrition=True, bootstrap=20, seed=2, **KW)
     # selection on omega given k biases b_k down (OP 1996): here 0.244 (se 0.021) without the
     # survival probability, 0.278 (se 0.042) with it; labour comes from stage 1 either way
     assert BK - plain.coef["k"] > 2 * plain.se["k"]
@@ -341,6 +341,6 @@ def test_op_attrition_corrects_selection_bias(sim):
     assert abs(corr.coef["k"] - BK) < abs(plain.coef["k"] - BK)
     assert corr.coef["l"] == pytest.approx(plain.coef["l"], abs=1e-12)
     with pytest.raises(SMError, match="SM415"):   # balanced panel: nobody exits
-        smtext.tfp.estimate(sim, "op", proxy="i", attrition=True, **KW)
+        tfp.estimate(sim, "op", proxy="i", attrition=True, **KW)
     with pytest.raises(SMError, match="SM002"):
-        smtext.tfp.estimate(sim, "lp", proxy="m", attrition=True, **KW)
+        tfp.estimate(sim, "lp", proxy="m", attrition=True, **KW)

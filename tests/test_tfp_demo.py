@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import smtext
 from smtext.demo import WorldConfig
 from smtext.demo.world import build_economy
+from smtext.indicators import tfp
 
 # ACF has several roots on small samples (150 firms: b_k = -1.4 at seed 4); 600 firms identify it
 CFG = WorldConfig(n_firms=600, seed=3)
@@ -39,7 +39,7 @@ def demo_panel() -> pd.DataFrame:
     fin = fin[~fin["gap"]].reset_index(drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # no zero inputs in the demo, but be robust
-        return smtext.tfp.log_inputs(fin)
+        return tfp.log_inputs(fin)
 
 
 def truth() -> pd.Series:
@@ -47,7 +47,7 @@ def truth() -> pd.Series:
 
 
 def _check_in_ci(method: str, proxy: str, panel: pd.DataFrame):
-    r = smtext.tfp.estimate(panel, method, proxy=proxy, bootstrap=DRAWS, seed=7, **KW)
+    r = tfp.estimate(panel, method, proxy=proxy, bootstrap=DRAWS, seed=7, **KW)
     ci = r.conf_int(0.95)
     t = truth()
     assert len(r.boot) >= DRAWS - 2, "too many bootstrap draws failed"
@@ -72,7 +72,7 @@ def test_acf_truth_inside_bootstrap_ci(demo_panel):
 
 
 def test_ols_is_biased(demo_panel):
-    r = smtext.tfp.estimate(demo_panel, "ols", **KW)
+    r = tfp.estimate(demo_panel, "ols", **KW)
     ci = r.conf_int()   # firm-clustered analytic SEs
     # labour responds to omega (0.6 loading), so OLS over-states b_l far outside its CI
     assert ci.loc["ln_employees", "lower"] > CFG.beta_l + 0.2
@@ -80,7 +80,7 @@ def test_ols_is_biased(demo_panel):
 
 
 def test_lp_omega_tracks_true_productivity(demo_panel):
-    r = smtext.tfp.estimate(demo_panel, "lp", proxy="ln_cash_paid_goods", **KW)
+    r = tfp.estimate(demo_panel, "lp", proxy="ln_cash_paid_goods", **KW)
     # omega = y - b'x carries the output noise on top of the true omega, so even the true
     # coefficients cannot beat the correlation of y - 0.6 l - 0.3 k with omega (the ceiling,
     # ~0.90 here); the estimate must come within 0.02 of it

@@ -16,8 +16,6 @@ _SUBMODULES = {
 
 
 def __getattr__(name):
-    if name == "tfp":  # TEMPORARY until indicators.tfp is a package
-        return import_module("smtext.indicators.tfp")
     if name in _SUBMODULES:
         return import_module(f"smtext.{name}")
     raise AttributeError(f"module 'smtext' has no attribute {name!r}")

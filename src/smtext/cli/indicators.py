@@ -147,9 +147,9 @@ def kz_cmd(
     from ..indicators.constraints import kz_index
 
     data = _read(panel)
-    kz, coef = kz_index(data, leverage=leverage, q=q, idname=idname, tname=tname)
-    _write(out, _keyed(data, idname, tname, KZ=kz.to_numpy()), "kz", {"leverage": leverage, "q": q}, panel,
-           extra={"coefficients": {k: float(v) for k, v in coef.items()}})
+    kz = kz_index(data, leverage=leverage, q=q, idname=idname, tname=tname)
+    _write(out, _keyed(data, idname, tname, KZ=kz.index.to_numpy()), "kz", {"leverage": leverage, "q": q}, panel,
+           extra={"coefficients": {k: float(v) for k, v in kz.coef.items()}})
 
 
 @app.command("fc")
@@ -164,9 +164,9 @@ def fc_cmd(
     from ..indicators.constraints import fc_index
 
     data = _read(panel)
-    fc, coef = fc_index(data, tname=tname, split=split)
-    _write(out, _keyed(data, idname, tname, FC=fc.to_numpy()), "fc", {"split": split}, panel,
-           extra={"coefficients": {k: float(v) for k, v in coef.items()}})
+    fc = fc_index(data, tname=tname, split=split)
+    _write(out, _keyed(data, idname, tname, FC=fc.index.to_numpy()), "fc", {"split": split}, panel,
+           extra={"coefficients": {k: float(v) for k, v in fc.coef.items()}})
 
 
 @app.command("hhi")

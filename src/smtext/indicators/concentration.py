@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ..errors import SMError, require_columns, warn
 
-__all__ = ["hhi", "supply_chain_concentration", "theil"]
+__all__ = ["hhi", "supply_chain_concentration", "theil", "TheilResult"]
 
 
 def hhi(data: pd.DataFrame, *, value: str = "revenue", by=("industry", "year"),
@@ -70,7 +72,37 @@ def supply_chain_concentration(data: pd.DataFrame, *, customer: str = "top5_cust
 
 
 
-def theil(values, groups=None) -> dict:
+@dataclass(frozen=True)
+class TheilResult:
+    """Theil T index and, with groups, its decomposition (see :func:`theil`).
+
+    Attributes
+    ----------
+    total : float
+        Theil T of all values.
+    between, within : float or None
+        The between-group and within-group parts (``between + within == total``); None
+        without groups.
+    by_group : pandas.Series or None
+        Theil T within each group (missing for a group whose values are all zero); None
+        without groups.
+    """
+
+    total: float
+    between: float | None = None
+    within: float | None = None
+    by_group: pd.Series | None = None
+
+    def summary(self) -> str:
+        """Plain-text total and decomposition."""
+        out = f"Theil T = {self.total:.4f}"
+        if self.by_group is not None:
+            out += (f" = between {self.between:.4f} + within {self.within:.4f}\nby group\n"
+                    + self.by_group.to_string(float_format=lambda v: f"{v:.4f}"))
+        return out
+
+
+def theil(values, groups=None) -> TheilResult:
     """Theil T index with the between/within decomposition over ``groups``.
 
     ``T = (1/N) sum (x_i/mu) ln(x_i/mu)``; with groups g (population share n_g/N, income
@@ -88,9 +120,9 @@ def theil(values, groups=None) -> dict:
 
     Returns
     -------
-    dict
-        ``total``, and with groups also ``between``, ``within`` and ``by_group`` (Series of
-        T_g; missing for a group whose values are all zero, which has income share 0).
+    TheilResult
+        ``.total``, and with groups also ``.between``, ``.within`` and ``.by_group`` (Series
+        of T_g; missing for a group whose values are all zero, which has income share 0).
 
     Raises
     ------
@@ -106,10 +138,9 @@ def theil(values, groups=None) -> dict:
     mu = x.mean()
     total = float(np.mean(xlogy(x / mu, x / mu)))
     if groups is None:
-        return {"total": total}
+        return TheilResult(total)
     g = pd.Series(x).groupby(np.asarray(groups))
     mug, ng = g.mean(), g.size()
     sg = ng * mug / (len(x) * mu)
     tg = g.apply(lambda v: float(np.mean(xlogy(v / v.mean(), v / v.mean()))) if v.mean() > 0 else np.nan)
-    return {"total": total, "between": float(xlogy(sg, mug / mu).sum()),
-            "within": float((sg * tg.fillna(0.0)).sum()), "by_group": tg}
+    return TheilResult(total, float(xlogy(sg, mug / mu).sum()), float((sg * tg.fillna(0.0)).sum()), tg)

@@ -1,11 +1,15 @@
 """Financing-constraint indices: SA, WW, KZ and FC (formulas and sources in each docstring).
 
-All functions take a firm-year panel and column names and return a Series aligned to
-the input index. Growth rates and lagged denominators use calendar lags
-(:func:`smtext.panel.lag`), so a gap year gives a missing value.
+All functions take a firm-year panel and column names. SA and WW return a Series aligned
+to the input index; KZ and FC, whose coefficients are estimated, return a
+:class:`KZResult` / :class:`FCResult` holding that Series (``.index``) and the fit.
+Growth rates and lagged denominators use calendar lags (:func:`smtext.panel.lag`), so a
+gap year gives a missing value.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,7 +17,7 @@ import pandas as pd
 from ..errors import SMError, check_option, require_columns, warn
 from ..panel import lag
 
-__all__ = ["sa_index", "ww_index", "kz_index", "fc_index", "KZ_LAMONT_2001"]
+__all__ = ["sa_index", "ww_index", "kz_index", "fc_index", "KZResult", "FCResult", "KZ_LAMONT_2001"]
 
 _UNIT_TO_MILLION = {"yuan": 1e-6, "10k_yuan": 1e-2, "million_yuan": 1.0}
 
@@ -76,6 +80,78 @@ def ww_index(data: pd.DataFrame, *, cash_flow: str = "operating_cash_flow", asse
     return ww.rename("WW")
 
 
+def _table(s: pd.Series) -> str:
+    return s.to_string(float_format=lambda v: f"{v:.4f}")
+
+
+@dataclass(frozen=True)
+class KZResult:
+    """KZ index and the coefficients that produced it (see :func:`kz_index`).
+
+    Attributes
+    ----------
+    index : pandas.Series
+        The index aligned to the input rows, named ``KZ``; larger = more constrained.
+        Missing where a ratio lacks its calendar-lagged total assets.
+    coef : pandas.Series
+        Coefficients on ``cf, div, cash, lev, q``: estimated by the ordered logit, or the
+        ones given.
+    cutoffs : pandas.Series or None
+        Ordered-logit cut points between consecutive KZ scores (index ``"0|1"``, ``"1|2"``,
+        ...); None when the coefficients were given.
+    nobs : int
+        Firm-years in the ordered logit (0 when the coefficients were given).
+    """
+
+    index: pd.Series
+    coef: pd.Series
+    cutoffs: pd.Series | None = None
+    nobs: int = 0
+
+    def summary(self) -> str:
+        """Plain-text coefficients (and cut points) with the number of firm-years."""
+        how = f"ordered logit, N = {self.nobs:,}" if self.cutoffs is not None else "given coefficients"
+        out = f"KZ index ({how}); {int(self.index.notna().sum()):,} of {len(self.index):,} rows scored\n"
+        out += _table(self.coef)
+        if self.cutoffs is not None:
+            out += "\ncut points\n" + _table(self.cutoffs)
+        return out
+
+
+@dataclass(frozen=True)
+class FCResult:
+    """FC index and the logit that produced it (see :func:`fc_index`).
+
+    Attributes
+    ----------
+    index : pandas.Series
+        Fitted probability of being constrained, in (0, 1), aligned to the input rows and
+        named ``FC``; missing where a regressor is missing.
+    coef : pandas.Series
+        Logit coefficients ``const, size, lev, cashdiv, mb, nwc, ebit``.
+    cutoffs : pandas.DataFrame
+        Per year (index), the quantiles of the average z-score that split the sample:
+        rows at or below ``constrained`` are FC = 1, rows at or above ``unconstrained``
+        are FC = 0, the rows between are left out of the logit.
+    nobs : int
+        Firm-years in the logit.
+    n_constrained : int
+        Of which FC = 1.
+    """
+
+    index: pd.Series
+    coef: pd.Series
+    cutoffs: pd.DataFrame
+    nobs: int
+    n_constrained: int
+
+    def summary(self) -> str:
+        """Plain-text logit coefficients with the size of both groups."""
+        return (f"FC index (logit, N = {self.nobs:,}: {self.n_constrained:,} constrained, "
+                f"{self.nobs - self.n_constrained:,} unconstrained); "
+                f"{int(self.index.notna().sum()):,} of {len(self.index):,} rows scored\n" + _table(self.coef))
+
+
 #: Lamont, Polk & Saa-Requejo (2001) KZ coefficients on CF/K, Q, Debt/Capital, Div/K, Cash/K.
 KZ_LAMONT_2001 = {"cf": -1.001909, "q": 0.2826389, "lev": 3.139193, "div": -39.3678, "cash": -1.314759}
 
@@ -83,7 +159,7 @@ KZ_LAMONT_2001 = {"cf": -1.001909, "q": 0.2826389, "lev": 3.139193, "div": -39.3
 def kz_index(data: pd.DataFrame, *, cash_flow: str = "operating_cash_flow", dividends: str = "dividends",
              cash: str = "cash", assets: str = "total_assets", leverage: str = "leverage",
              q: str = "tobin_q", idname: str = "stkcd", tname: str = "year",
-             coefficients: dict | None = None):
+             coefficients: dict | None = None) -> KZResult:
     """KZ index, by the Chinese procedure of Wei Zhihua et al. (2014, 金融研究) or given coefficients.
 
     Procedure: CF, Div and Cash are scaled by lagged total assets (calendar lag). Each
@@ -94,14 +170,29 @@ def kz_index(data: pd.DataFrame, *, cash_flow: str = "operating_cash_flow", divi
 
     Parameters
     ----------
+    data : pandas.DataFrame
+        Firm-year panel with unique (``idname``, ``tname``).
+    cash_flow, dividends, cash, assets : str
+        Operating cash flow, cash dividends, cash holdings and total assets columns (the
+        first three are divided by the lagged fourth).
+    leverage, q : str
+        Leverage and Tobin's Q columns, used as they are.
+    idname, tname : str
+        Firm and year columns.
     coefficients : dict, optional
         Keys ``cf, div, cash, lev, q``: skip the logit and return ``sum(coef * x)``
         (e.g. :data:`KZ_LAMONT_2001`, with the scalings the user intends).
 
     Returns
     -------
-    (pandas.Series, dict)
-        The index and the coefficients used (estimated or given).
+    KZResult
+        ``.index`` (the KZ Series), ``.coef`` (estimated or given), ``.cutoffs`` and
+        ``.nobs`` of the ordered logit.
+
+    Raises
+    ------
+    SMError
+        SM421 when ``coefficients`` lacks a key or the ordered logit cannot be fitted.
     """
     require_columns(data, [cash_flow, dividends, cash, assets, leverage, q, idname, tname], "panel")
     lta = lag(data, assets, idname=idname, tname=tname)
@@ -111,7 +202,8 @@ def kz_index(data: pd.DataFrame, *, cash_flow: str = "operating_cash_flow", divi
         missing = set(X) - set(coefficients)
         if missing:
             raise SMError("SM421", f"coefficients lack {sorted(missing)}.", "give cf, div, cash, lev and q.")
-        return (X @ pd.Series(coefficients)[X.columns]).rename("KZ"), dict(coefficients)
+        given = pd.Series(coefficients)[X.columns]
+        return KZResult((X @ given).rename("KZ"), given.astype(float).rename("coef"))
     ok = X.notna().all(axis=1)
     Xo, yr = X[ok], data.loc[ok, tname]
     med = Xo.groupby(yr).transform("median")
@@ -124,15 +216,18 @@ def kz_index(data: pd.DataFrame, *, cash_flow: str = "operating_cash_flow", divi
     except Exception as e:  # statsmodels raises several types on singular designs
         raise SMError("SM421", f"the KZ ordered logit failed: {e}.",
                       "check the five inputs vary, or pass coefficients=.") from e
-    coef = dict(zip(X.columns, res.params[: X.shape[1]]))
-    return (X @ pd.Series(coef)).rename("KZ"), coef
+    coef = pd.Series(np.asarray(res.params[: X.shape[1]], float), index=X.columns, name="coef")
+    levels = [str(v) for v in res.model.labels]
+    cuts = pd.Series(res.model.transform_threshold_params(res.params)[1:-1],
+                     index=[f"{a}|{b}" for a, b in zip(levels, levels[1:])], name="cutoff")
+    return KZResult((X @ coef).rename("KZ"), coef, cuts, int(res.nobs))
 
 
 def fc_index(data: pd.DataFrame, *, assets: str = "total_assets", age: str = "age",
              cash_dividends: str = "dividends", leverage: str = "leverage", mb: str = "market_to_book",
              nwc: str = "net_working_capital", ebit: str = "ebit", tname: str = "year",
-             split: float = 1 / 3) -> tuple[pd.Series, dict]:
-    """FC index of financing constraints (larger = more constrained), with its logit coefficients.
+             split: float = 1 / 3) -> FCResult:
+    """FC index of financing constraints (larger = more constrained), with its logit.
 
     Paper 004 (s. 6.1) uses the FC index of 顾雷雷、郭建鸾、王鸿宇 (2020, 金融研究 第2期) but
     does not print its construction. We implement the procedure that Chinese studies
@@ -165,9 +260,10 @@ def fc_index(data: pd.DataFrame, *, assets: str = "total_assets", age: str = "ag
 
     Returns
     -------
-    (pandas.Series, dict)
-        The index in (0, 1) aligned to ``data.index`` (missing where a regressor is
-        missing) and the logit coefficients (``const, size, lev, cashdiv, mb, nwc, ebit``).
+    FCResult
+        ``.index``: the index in (0, 1) aligned to ``data.index`` (missing where a
+        regressor is missing); ``.coef``: the logit coefficients (``const, size, lev,
+        cashdiv, mb, nwc, ebit``); ``.cutoffs``: the yearly split points.
 
     Raises
     ------
@@ -209,7 +305,8 @@ def fc_index(data: pd.DataFrame, *, assets: str = "total_assets", age: str = "ag
         raise SMError("SM422", f"the FC logit failed: {e}.",
                       "check that the six regressors vary and the sample is not tiny.") from e
     names = ["const"] + list(X.columns)
-    coef = dict(zip(names, np.asarray(res.params, float)))
-    eta = coef["const"] + X @ pd.Series({k: coef[k] for k in X.columns})
+    coef = pd.Series(np.asarray(res.params, float), index=names, name="coef")
+    eta = coef["const"] + X @ coef[X.columns]
     index = 1 / (1 + np.exp(-eta))
-    return index.where(ok).rename("FC"), coef
+    cutoffs = pd.DataFrame({"constrained": lo.groupby(yr).first(), "unconstrained": hi.groupby(yr).first()})
+    return FCResult(index.where(ok).rename("FC"), coef, cutoffs, int(fit_rows.sum()), int((fc == 1).sum()))

@@ -13,12 +13,12 @@ import json
 
 import pandas as pd
 
+from ..indicators.tfp import STUDY_METHODS
 from ..stages import StageContext
 from .common import ID, TIME
 from .registry import MEASURES, Option
 from .sample import financials
 
-TFP_METHODS = ("lp", "op", "acf", "ols", "fe")
 
 
 class Env:
@@ -42,7 +42,7 @@ def _check_lexicons(spec, path: tuple, opts: dict) -> None:
     "tfp", "Production-function TFP (value added; labour free, capital state; LP/ACF proxy: cash paid for goods, "
            "OP proxy: investment) -> TFP_<METHOD> per firm-year.",
     schema=(Option("methods", "choices", "estimators, one column TFP_<METHOD> each", required=True,
-                   choices=TFP_METHODS),
+                   choices=STUDY_METHODS),
             Option("seed", "int", "seed of the estimators' random starts", default=0)),
     deps=("panel",), firm_year="tfp.parquet")
 def tfp_measure(env: Env):

@@ -246,7 +246,7 @@ def _theil(d, arg):
 
     def one(v: pd.Series) -> float:
         v = v.dropna()
-        return theil(v)["total"] if len(v) > 1 and (v > 0).all() else np.nan
+        return theil(v).total if len(v) > 1 and (v > 0).all() else np.nan
     return d.groupby(list(arg["by"]))[arg["column"]].transform(one)
 
 
@@ -271,7 +271,7 @@ def _n_tfp(d, arg):
 def _fc(d, arg):
     from ..indicators.constraints import fc_index
 
-    return fc_index(d, tname=TIME, **arg)[0]
+    return fc_index(d, tname=TIME, **arg).index
 
 
 def check_variable(spec, name: str, op) -> None:

@@ -1,4 +1,4 @@
-"""System GMM (Blundell & Bond 2000) production function for ``smtext.tfp.estimate(..., "gmm")``.
+"""System GMM (Blundell & Bond 2000) production function for ``tfp.estimate(..., "gmm")``.
 
 The dynamic (common-factor) form of ``y_t = b'x_t + omega_t + eta_i + v_t`` with AR(1)
 productivity, ``y_t = b'x_t - rho b'x_{t-1} + rho y_{t-1} + eta_i(1-rho) + e_t``, is estimated
@@ -12,10 +12,9 @@ a missing instrument counts as zero, as in xtabond2.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
 
-from ..errors import SMError
-from .tfp import _demean
+from ...errors import SMError
+from ._common import Panel, demean
 
 
 def _linear_gmm(X, y, Z, groups, two_step=True):
@@ -45,12 +44,12 @@ def _linear_gmm(X, y, Z, groups, two_step=True):
     return b, V, u
 
 
-def fit_gmm(p, opts) -> tuple[np.ndarray, dict]:
+def fit_gmm(p: Panel, opts) -> tuple[np.ndarray, dict]:
     """Blundell-Bond system GMM of ``y_t = pi'[x_t, x_{t-1}, y_{t-1}] + eta_i + v_t``, then COMFAC.
 
     Parameters
     ----------
-    p : smtext.indicators.tfp._Panel
+    p : Panel
         Usable rows with calendar-lag positions.
     opts : dict
         ``time_effects`` (cross-sectional demeaning by year) and ``gmm_lags`` (first and
@@ -62,13 +61,16 @@ def fit_gmm(p, opts) -> tuple[np.ndarray, dict]:
         Elasticities of ``free + state`` and diagnostics (``se``, ``nobs``, ``rho``,
         ``comfac_chi2``, the unrestricted ``pi`` = [x_t, x_{t-1}, y_{t-1}], ``n_diff``).
     """
+    # scipy on use only: importing the package (e.g. for METHODS) stays light
+    from scipy import optimize
+
     X = np.column_stack([p.F, p.S])
     q = X.shape[1]
     y = p.y.copy()
     if opts["time_effects"]:   # common year shocks removed by cross-sectional demeaning
         codes, inv = np.unique(p.year, return_inverse=True)
-        y = _demean(y, inv, len(codes))
-        X = _demean(X, inv, len(codes))
+        y = demean(y, inv, len(codes))
+        X = demean(X, inv, len(codes))
     V = np.column_stack([y, X])                   # variables whose lags instrument
     Vl = p.lagged(V)
     W_lev = np.column_stack([X, Vl[:, 1:], Vl[:, :1]])   # x_t, x_{t-1}, y_{t-1}

@@ -1,4 +1,4 @@
-"""Wooldridge (2009) one-step production-function estimator (``smtext.tfp.estimate(..., "wrdg")``).
+"""Wooldridge (2009) one-step production-function estimator (``tfp.estimate(..., "wrdg")``).
 
 Two equations share the output elasticities ``b`` and the control function
 ``h(state, proxy) = H'g`` (a polynomial without intercept, so ``h`` is log
@@ -23,15 +23,13 @@ using proxy variables to control for unobservables. Economics Letters 104(3), 11
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
 
-from ..errors import SMError
+from ...errors import SMError
+from ._common import Panel, poly_basis
 
 
-def _blocks(p, degree: int) -> dict:
+def _blocks(p: Panel, degree: int) -> dict:
     """Arrays of the rows usable by both equations (current and lagged inputs finite)."""
-    from .tfp import poly_basis
-
     SP = np.column_stack([p.S, p.P])
     ok0 = np.isfinite(SP).all(axis=1)
     H = np.full((len(p.y), 0), np.nan)
@@ -127,12 +125,12 @@ def _prodest_start(sys_: _System, blk: dict) -> np.ndarray:
     return np.concatenate([[c[0], c[0] + c[1]], c[2:], rho])
 
 
-def fit_wrdg(p, opts, rng) -> tuple[np.ndarray, dict]:
+def fit_wrdg(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     """Wooldridge (2009) one-step GMM on a prepared panel (see the module docstring).
 
     Parameters
     ----------
-    p : smtext.indicators.tfp._Panel
+    p : Panel
         Usable rows with calendar-lag positions.
     opts : dict
         ``poly_degree`` (degree of ``h``), ``g_degree`` (degree of the Markov polynomial),
@@ -146,6 +144,9 @@ def fit_wrdg(p, opts, rng) -> tuple[np.ndarray, dict]:
         Elasticities of ``free + state`` and diagnostics (``se``, ``nobs``, ``rho``,
         ``criterion``, ``converged``).
     """
+    # scipy on use only: importing the package (e.g. for METHODS) stays light
+    from scipy import optimize
+
     d = int(opts["g_degree"])
     blk = _blocks(p, int(opts["poly_degree"]))
     sys_ = _System(blk, d)
