@@ -11,7 +11,7 @@ from itertools import combinations_with_replacement
 import numpy as np
 import pandas as pd
 
-from ...errors import SMError, warn
+from ...errors import NotIdentified, warn
 
 
 @dataclass
@@ -66,7 +66,7 @@ def prepare(data: pd.DataFrame, *, y: str, free: list[str], state: list[str], pr
              "check the inputs were positive before taking logs.")
     du = d.loc[usable]
     if len(du) < min_obs:
-        raise SMError("SM410", f"only {len(du)} usable firm-years (need {min_obs}).",
+        raise NotIdentified("SM410", f"only {len(du)} usable firm-years (need {min_obs}).",
                       "use more data or lower min_obs.")
     P = (pd.to_numeric(du[proxy], errors="coerce").to_numpy(dtype=float) if proxy
          else np.full(len(du), np.nan))

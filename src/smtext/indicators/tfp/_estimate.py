@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from ...errors import SMError, check_option, require_columns, warn
+from ...errors import NotIdentified, SMError, check_option, require_columns, warn
 from ...panel import check_keys
 from ._bootstrap import cluster_bootstrap
 from ._common import Panel, prepare
@@ -211,9 +211,7 @@ def _by_group(data, method, by, **kw) -> TFPGroupResult:
     for g, sub in data.groupby(by, sort=True, dropna=False):
         try:
             r = estimate(sub, method, by=None, **kw)
-        except SMError as e:
-            if e.code != "SM410":
-                raise
+        except NotIdentified as e:   # too few firm-years in this group: report it, estimate the others
             skipped[g] = str(e)
             continue
         results[g] = r

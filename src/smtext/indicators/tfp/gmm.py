@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import SMError
+from ...errors import NotIdentified
 from ._common import Panel, demean
 
 
@@ -105,7 +105,7 @@ def fit_gmm(p: Panel, opts) -> tuple[np.ndarray, dict]:
                    [np.zeros((nl, Zd.shape[1])), Zl[okl], np.ones((nl, 1))]])
     gs = np.concatenate([p.firm[okd], p.firm[okl]])
     if nd < 10 * (kx + 1):
-        raise SMError("SM410", f"only {nd} firm-years have the two lags system GMM needs.",
+        raise NotIdentified("SM410", f"only {nd} firm-years have the two lags system GMM needs.",
                       "use a longer panel or another method.")
     pi, Vpi, _ = _linear_gmm(Xs, ys, Zs, gs)
     pi, Vpi = pi[:kx], Vpi[:kx, :kx]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import SMError
+from ...errors import NotIdentified, SMError
 from ._common import Panel, ols, poly_basis
 
 
@@ -113,7 +113,7 @@ def fit_oplp(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     if prob is not None:
         s2 &= np.isfinite(prob)
     if s2.sum() < 10 * (X.shape[1] + opts["g_degree"] + 2):
-        raise SMError("SM410", f"only {int(s2.sum())} firm-years have the lags stage 2 needs.",
+        raise NotIdentified("SM410", f"only {int(s2.sum())} firm-years have the lags stage 2 needs.",
                       "use a longer panel or a simpler method (ols, fe).")
     ys, Xs, Xls, ph, phl = ystar[s2], X[s2], Xl[s2], phi[s2], phil[s2]
     pr = prob[s2] if prob is not None else None
@@ -176,7 +176,7 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     phil = p.lagged(phi)
     s2 = np.isfinite(phil) & np.isfinite(phi) & np.isfinite(Xl).all(axis=1)
     if s2.sum() < 10 * (X.shape[1] + opts["g_degree"] + 2):
-        raise SMError("SM410", f"only {int(s2.sum())} firm-years have the lags ACF's stage 2 needs.",
+        raise NotIdentified("SM410", f"only {int(s2.sum())} firm-years have the lags ACF's stage 2 needs.",
                       "use a longer panel or a simpler method (ols, fe).")
     Xs, Xls, ph, phl = X[s2], Xl[s2], phi[s2], phil[s2]
     Z = np.column_stack([p.S[s2], Xls[:, :nf]])   # state_t and free_{t-1}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import SMError
+from ...errors import NotIdentified
 from ._common import Panel, poly_basis
 
 
@@ -152,7 +152,7 @@ def fit_wrdg(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     sys_ = _System(blk, d)
     n_par = 2 + sys_.k + sys_.nh + d
     if blk["n"] < 10 * n_par:
-        raise SMError("SM410", f"only {blk['n']} firm-years have the lags Wooldridge's second equation needs.",
+        raise NotIdentified("SM410", f"only {blk['n']} firm-years have the lags Wooldridge's second equation needs.",
                       "use a longer panel or a lower poly_degree.")
     x0 = _prodest_start(sys_, blk)
     starts = [x0]
@@ -167,7 +167,7 @@ def fit_wrdg(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
         if np.all(np.isfinite(r.x)) and (best is None or r.cost < best.cost):
             best = r
     if best is None:
-        raise SMError("SM410", "the Wooldridge GMM did not converge from any start.",
+        raise NotIdentified("SM410", "the Wooldridge GMM did not converge from any start.",
                       "use another method (lp, acf) or a lower poly_degree.")
     _a0, _c2, b, _g, rho = sys_.split(best.x)
     V = sys_.vcov(best.x)[2:2 + sys_.k, 2:2 + sys_.k]
