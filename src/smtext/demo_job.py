@@ -213,10 +213,11 @@ def stage_battery(placebo_draws: int):
 # ---------------------------------------------------------------- N_ML (paper 002)
 def stage_nml(world: Path, jobs: int):
     def run(ctx: StageContext) -> None:
-        from .text.w2v import build_nml, read_documents
+        from .text.extract import read_folder
+        from .text.w2v import build_nml
 
-        docs = read_documents(world / "reports" / "analyst", jobs=jobs)
-        gov = read_documents(world / "reports" / "gov", doc_type="government_report", jobs=1)
+        docs = read_folder(world / "reports" / "analyst", ctx.dir / "extract" / "analyst", "analyst_report", jobs=jobs)
+        gov = read_folder(world / "reports" / "gov", ctx.dir / "extract" / "gov", "government_report", jobs=1)
         panel = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet")[["stkcd", "year"]]
         res = build_nml(docs, gov["text"].dropna().tolist(), work_dir=ctx.dir / "w2v", panel=panel, jobs=jobs)
         res.expansion.table.to_csv(ctx.dir / "expansion.csv", index=False, encoding="utf-8-sig")

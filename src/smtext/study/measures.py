@@ -141,11 +141,13 @@ def _financials(world: Path) -> tuple[pd.DataFrame, int]:
 def stage_nml(world: Path, jobs: int):
     """Paper 002's N_ML: Word2Vec expansion of seed words in analyst reports, screened by gov reports."""
     def run(ctx: StageContext) -> None:
-        from ..text.w2v import build_nml, read_documents
+        from ..text.extract import read_folder
+        from ..text.w2v import build_nml
 
         p = ctx.params
-        docs = read_documents(world / "reports" / "analyst", jobs=jobs)
-        gov = read_documents(world / "reports" / "gov", doc_type="government_report", jobs=1)
+        # extracted into the stage's folder (resumable), as every other text measure reads its reports
+        docs = read_folder(world / "reports" / "analyst", ctx.dir / "extract" / "analyst", "analyst_report", jobs=jobs)
+        gov = read_folder(world / "reports" / "gov", ctx.dir / "extract" / "gov", "government_report", jobs=1)
         res = build_nml(docs, gov["text"].dropna().tolist() if p.get("screen", True) else None,
                         list(p.get("seeds", ["新质生产力"])), work_dir=ctx.dir / "w2v",
                         threshold=float(p.get("threshold", 0.9)), topn=p.get("topn"), name="N_ML", jobs=jobs)
