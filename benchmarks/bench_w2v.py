@@ -41,7 +41,8 @@ def synthetic_docs(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def bench_tokenize(docs: pd.DataFrame) -> list[dict]:
-    from smtext.text.w2v import TokenizerConfig, tokenize_corpus
+    from smtext.text.tokenize import TokenizerConfig
+    from smtext.text.w2v import tokenize_corpus
 
     out = []
     backends = ["jieba"]
@@ -66,7 +67,8 @@ def bench_tokenize(docs: pd.DataFrame) -> list[dict]:
 
 
 def bench_train(docs: pd.DataFrame) -> list[dict]:
-    from smtext.text.w2v import TokenizerConfig, tokenize_corpus, train_word2vec
+    from smtext.text.tokenize import TokenizerConfig
+    from smtext.text.w2v import tokenize_corpus, train_word2vec
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -63,3 +63,20 @@ def test_scan_is_recursive_and_case_insensitive_and_select_explains_every_exclus
     assert dict(zip(excluded["path"], excluded["reason"])) == {
         r: why for r, why in names.items() if why not in (None, "not scanned")}
     assert not kept.duplicated(["stkcd", "year"]).any() and str(kept["year"].dtype) == "int64"
+
+
+def test_select_every_document_of_a_type():
+    # analyst reports come several per firm-year, government work reports without a stock code
+    import pandas as pd
+
+    names = ["000263_2015_瑞越精密_研究报告_中信证券_1.pdf", "000263_2015_瑞越精密_研究报告_华泰证券_2.pdf",
+             "000263_2015_瑞越精密_2015年年度报告.pdf", "2023年政府工作报告.pdf"]
+    rows = [{"path": n, **{k: getattr(parse_filename(n), k) for k in ("stkcd", "year", "doc_type", "revision")}}
+            for n in names]
+    found = pd.DataFrame(rows).astype({"year": "Int64"})
+    kept, excluded = select(found, ("analyst_report",), per_firm_year=False)
+    assert kept["path"].tolist() == names[:2] and excluded["reason"].tolist() == ["doc_type:annual_report",
+                                                                                   "doc_type:government_report"]
+    assert select(found, ("analyst_report",))[0]["path"].tolist() == names[1:2]     # one per firm-year
+    gov, _ = select(found, ("government_report",), per_firm_year=False)
+    assert gov["path"].tolist() == names[3:] and gov["stkcd"].isna().all() and gov["year"].tolist() == [2023]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from smtext.demo.pdf import image_only_pdf, render_pdf, truncate, unmapped_font_pdf
@@ -217,6 +218,44 @@ def test_optional_table_removal_and_simplification():
     pytest.importorskip("opencc")
     assert to_simplified("智慧製造與數位轉型") == "智慧制造与数位转型"
     assert normalize_pages(["公司推進智能製造。"], strip_running=False, simplified=True) == ["公司推进智能制造。"]
+
+
+def test_read_folder_gives_the_text_of_extract_pdf(tmp_path):
+    # the one reading path: a folder -> resumable extraction output -> one text per document, the same
+    # text extract_pdf(...).text gives (pages joined by join_pages), missing where extraction failed
+    from smtext.text.extract import iter_documents, read_documents, read_folder
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    other = LONG.replace("智能制造", "工业互联网")
+    files = {"000001_2019_示例科技_研究报告_中信证券_1.pdf": render_pdf(_spec()),
+             "000001_2019_示例科技_研究报告_华泰证券_2.pdf": render_pdf(_spec(other)),   # same firm-year: kept too
+             "000002_2019_另一科技_研究报告_中信证券_1.pdf": truncate(render_pdf(_spec())),
+             "000001_2019_示例科技_2019年年度报告.pdf": render_pdf(_spec()),
+             "2023年政府工作报告.pdf": render_pdf(_spec(other))}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    docs = read_folder(folder, tmp_path / "out", "analyst_report", jobs=1)
+    assert docs["path"].tolist() == sorted(n for n in files if "研究报告" in n)
+    assert docs["status"].tolist() == ["ok", "ok", "corrupt"] and docs["year"].tolist() == [2019] * 3
+    for path, text in zip(docs["path"][:2], docs["text"][:2]):
+        assert text == extract_pdf(folder / path).text
+    assert pd.isna(docs.loc[2, "text"])
+    assert dict(iter_documents(tmp_path / "out")) == dict(zip(docs["path"][:2], docs["text"][:2]))
+    assert list(iter_documents(tmp_path / "out", paths=[docs.loc[1, "path"]])) == [(docs.loc[1, "path"], docs.loc[1, "text"])]
+    pd.testing.assert_frame_equal(read_documents(tmp_path / "out", "analyst_report"), docs)
+    gov = read_folder(folder, tmp_path / "gov", "government_report", jobs=1)
+    assert gov["path"].tolist() == ["2023年政府工作报告.pdf"] and gov["stkcd"].isna().all()
+    assert gov.loc[0, "text"] == extract_pdf(folder / "2023年政府工作报告.pdf").text
+    with pytest.raises(SMError) as err:
+        read_documents(tmp_path / "out", "annual_report")
+    assert err.value.code == "SM242"
+    with pytest.raises(SMError) as err:
+        read_documents(folder)
+    assert err.value.code == "SM213"
+    with pytest.raises(SMError) as err:
+        read_folder(folder, tmp_path / "none", "semiannual_report", jobs=1)
+    assert err.value.code == "SM107"
 
 
 def test_csv_manifest_fills_fields_from_file_names(tmp_path, good_pdf):

@@ -163,6 +163,25 @@ def test_firm_year_index_with_lead_column_names():
         firm_year_index(doc.drop(columns="smart_count"))
 
 
+def test_firm_year_index_on_a_panel():
+    # the panel fixes the rows: a firm-year without documents is missing (not zero), one outside is left out
+    doc = pd.DataFrame({"stkcd": ["000001", "000001", "000002", "000003", None], "year": [2015, 2015, 2015, 2015, 2015],
+                        "status": ["ok", "ok", "ok", "ok", "ok"], "n_chars": [100, 50, 80, 10, 10],
+                        "smart_count": [4, 1, 0, 2, 7]})
+    panel = pd.DataFrame({"stkcd": ["000002", "000001", "000004", "000001"], "year": [2015, 2015, 2015, 2015]})
+    fy = firm_year_index(doc, count_cols=["smart_count"], panel=panel)
+    assert list(zip(fy["stkcd"], fy["year"])) == [("000001", 2015), ("000002", 2015), ("000004", 2015)]
+    t = fy.set_index("stkcd")
+    assert t.loc["000001", "smart_count"] == 5 and t.loc["000001", "n_docs"] == 2
+    assert t.loc["000002", "smart_ln"] == 0.0
+    assert np.isnan(t.loc["000004", "smart_ln"]) and t.loc["000004", "n_docs"] == 0
+    assert fy.attrs["dropped"] == {"firm_years_missing_all_documents_bad": 0, "documents_bad": 0,
+                                   "documents_missing_keys": 1, "firm_years_outside_panel": 1,
+                                   "firm_years_without_documents": 1}
+    # without a panel: every firm-year with a document, the document without a firm key left out
+    assert len(firm_year_index(doc, count_cols=["smart_count"])) == 3
+
+
 def test_tfidf_equals_sklearn(docs):
     from sklearn.feature_extraction.text import TfidfTransformer
 

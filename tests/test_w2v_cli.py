@@ -82,3 +82,45 @@ def test_continue_training_and_rjieba_from_the_command_line(tmp_path):
         assert "新质生产力" in W2VModel.load(tmp_path / "rj" / "model").wv.key_to_index
     res = runner.invoke(app, ["w2v", "train", str(docs), "--out", str(tmp_path / "bad"), "--tokenizer", "thulac"])
     assert res.exit_code == 2 and "SM002" in res.output
+
+
+def test_pdf_folder_is_extracted_once_and_extraction_output_is_accepted(tmp_path):
+    # DOCS as a folder of PDFs: extracted into OUT/extract (every analyst report, several per firm-year),
+    # resumable; the extraction output itself, and a Parquet table of it, give the same index
+    from smtext.demo.pdf import render_pdf
+    from smtext.demo.text import DocumentSpec, Paragraph, Section
+    from smtext.text.extract import read_documents
+
+    folder = tmp_path / "analyst"
+    folder.mkdir()
+    rng = np.random.default_rng(5)
+    words = ["新质生产力", "未来产业", "前沿技术", "营业收入", "净利润", "毛利率"]
+    for i in range(12):
+        text = "".join(f"公司积极培育{rng.choice(words)}，加快形成{rng.choice(words)}优势。" for _ in range(20))
+        spec = DocumentSpec(header="研究报告", cover=["研究报告"], with_toc=False,
+                            sections=[Section("body", "投资要点", [Paragraph(text)])])
+        (folder / f"{i % 3:06d}_2023_示例{i % 3}_研究报告_券商{i}_{i}.pdf").write_bytes(render_pdf(spec))
+    out = tmp_path / "w"
+    args = ["w2v", "train", str(folder), "--out", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1",
+            "--word", "新质生产力", "--jobs", "1"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    docs = read_documents(out / "extract", "analyst_report")
+    assert len(docs) == 12 and (docs["status"] == "ok").all() and docs["stkcd"].nunique() == 3
+    parts = {p: p.stat().st_mtime_ns for p in (out / "extract" / "work").rglob("part-*.parquet")}
+    assert runner.invoke(app, args).exit_code == 0
+    assert {p: p.stat().st_mtime_ns for p in (out / "extract" / "work").rglob("part-*.parquet")} == parts
+    lex = tmp_path / "lex.csv"
+    lex.write_text("category,term\nnqpf,新质生产力\nnqpf,未来产业\n", encoding="utf-8")
+    docs.to_parquet(tmp_path / "docs.parquet", index=False)
+    tables = []
+    for source in (folder, out / "extract", tmp_path / "docs.parquet"):
+        target = tmp_path / f"nml_{len(tables)}.parquet"
+        res = runner.invoke(app, ["w2v", "index", str(source), "--lexicon", str(lex), "--out", str(target), "--jobs", "1"])
+        assert res.exit_code == 0, res.output
+        tables.append(pd.read_parquet(target))
+    assert (tmp_path / "nml_0_extract" / "documents.parquet").is_file()
+    expected = sum(t.count("新质生产力") + t.count("未来产业") for t in docs["text"])
+    assert len(tables[0]) == 3 and tables[0]["N_ML_count"].sum() == expected
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], other)

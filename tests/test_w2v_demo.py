@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from smtext import demo
-from smtext.text.w2v import build_nml, read_documents
+from smtext.text.extract import read_folder
+from smtext.text.w2v import build_nml
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,8 @@ def world(tmp_path_factory):
 
 def test_nml_on_demo_world(world, tmp_path):
     truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))["text"]
-    docs = read_documents(world / "reports" / "analyst", jobs=2)
-    gov = read_documents(world / "reports" / "gov", "government_report")["text"].tolist()
+    docs = read_folder(world / "reports" / "analyst", tmp_path / "analyst", "analyst_report", jobs=2)
+    gov = read_folder(world / "reports" / "gov", tmp_path / "gov", "government_report", jobs=1)["text"].tolist()
     res = build_nml(docs, gov, seeds=(truth["nqpf_seed"],), work_dir=tmp_path, jobs=1)
     expansion_table, nml = res                               # tuple-style unpacking for the main job
 

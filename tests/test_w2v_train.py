@@ -131,7 +131,8 @@ def test_bad_inputs():
 def test_manifest_records_corpus_hash_and_tokenizer(tmp_path):
     import pandas as pd
 
-    from smtext.text.w2v import TokenizerConfig, tokenize_corpus
+    from smtext.text.tokenize import TokenizerConfig
+    from smtext.text.w2v import tokenize_corpus
 
     docs = pd.DataFrame({"path": [f"d{i}" for i in range(20)],
                          "text": ["公司推进技术研发与专利布局。公司收入与利润增长。"] * 10 + ["公司研发创新。"] * 10})

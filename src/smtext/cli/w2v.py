@@ -1,9 +1,10 @@
 """``smtext w2v train|expand|index``: a thin command layer over :mod:`smtext.text.w2v`.
 
 The main CLI mounts this app with ``app.add_typer(w2v.cli.app, name="w2v")``.
-DOCS arguments take either a folder of PDFs (scanned with
-:func:`smtext.text.corpus.scan`, filtered by ``--doc-type``) or a Parquet table with
-``path, stkcd, year, text`` columns (extraction output).
+DOCS arguments take a folder of PDFs (extracted first with
+:func:`smtext.text.extract.read_folder` into an extraction folder, resumable, keeping
+every document of ``--doc-type``), the output folder of ``smtext extract``
+(``documents.parquet``, ``pages.parquet``), or a Parquet table with ``path, stkcd, year, text``.
 """
 
 from __future__ import annotations
@@ -18,21 +19,26 @@ from ..manifest import build_manifest, write_manifest
 app = typer.Typer(help="Word2Vec: train vectors, expand seed words into a lexicon, build a text index (N_ML).",
                   no_args_is_help=True)
 
+DOCS_HELP = ("Folder of PDFs (extracted first, resumable), output folder of `smtext extract`, or Parquet with "
+             "path, stkcd, year, text.")
 
 
-def _docs(source: Path, doc_type: str, jobs: int) -> pd.DataFrame:
-    from ..text.w2v.nml import read_documents
+def _docs(source: Path, doc_type: str, extract_dir: Path, jobs: int, scheduler: str | None = None) -> pd.DataFrame:
+    """DOCS as a table with ``text``: a Parquet table, an extraction output, or a folder of PDFs to extract."""
+    from ..text.extract import read_documents, read_folder
 
-    if source.is_dir():
-        return read_documents(source, doc_type, jobs=jobs)
-    return pd.read_parquet(source)
+    if source.is_file():
+        return pd.read_parquet(source)
+    if (source / "documents.parquet").is_file():
+        return read_documents(source, doc_type)
+    return read_folder(source, extract_dir, doc_type, jobs=jobs, scheduler=scheduler)
 
 
 @app.command("train")
 def train_cmd(
-    docs: Path = typer.Argument(..., exists=True, help="Folder of PDFs, or Parquet with path, text columns."),
-    out: Path = typer.Option(Path("smtext_w2v"), "--out", "-o", help="Output folder (model/, tokens/)."),
-    doc_type: str = typer.Option("analyst_report", "--doc-type", help="Document type to read from a folder."),
+    docs: Path = typer.Argument(..., exists=True, help=DOCS_HELP),
+    out: Path = typer.Option(Path("smtext_w2v"), "--out", "-o", help="Output folder (model/, tokens/, extract/)."),
+    doc_type: str = typer.Option("analyst_report", "--doc-type", help="Document type to read from a folder or an extraction output."),
     arch: str = typer.Option("cbow", "--arch", help="cbow or skipgram."),
     dim: int = typer.Option(100, "--dim", min=1, help="Vector size."),
     window: int = typer.Option(5, "--window", min=1, help="Context window."),
@@ -50,13 +56,14 @@ def train_cmd(
                                             "architecture and sizes are the saved model's."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Processes for extraction and tokenizing."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for "
-                                                            "tokenizing; same tokens as the local pool."),
+                                                            "extraction and tokenizing; same tokens as the local pool."),
 ) -> None:
-    """Tokenize documents (cached) and train Word2Vec; writes OUT/model with a manifest."""
-    from ..text.w2v.tokens import TokenizerConfig, default_userdicts, tokenize_corpus
+    """Tokenize documents (cached) and train Word2Vec; writes OUT/model with a manifest (PDFs go to OUT/extract)."""
+    from ..text.tokenize import TokenizerConfig, default_userdicts
+    from ..text.w2v.corpus import tokenize_corpus
     from ..text.w2v.train import W2VModel, W2VParams, train_word2vec
 
-    frame = _docs(docs, doc_type, jobs)
+    frame = _docs(docs, doc_type, out / "extract", jobs, scheduler)
     cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word),
                           backend=tokenizer)
     corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs, scheduler=scheduler)
@@ -81,14 +88,18 @@ def expand_cmd(
     threshold: float = typer.Option(0.9, "--threshold", help="Minimum cosine similarity to the seeds' mean."),
     topn: int = typer.Option(None, "--topn", min=1, help="Keep at most N words (after the threshold)."),
     min_freq: int = typer.Option(5, "--min-freq", min=0, help="Minimum corpus frequency."),
-    screen: Path = typer.Option(None, "--screen", exists=True, help="Folder of screening PDFs (government work reports) or Parquet with text."),
+    screen: Path = typer.Option(None, "--screen", exists=True,
+                                help="Screening texts (government work reports): folder of PDFs (extracted into "
+                                     "OUT's folder, <name>_screen_extract/), output of `smtext extract`, or Parquet "
+                                     "with text."),
 ) -> None:
     """Expand seed words; write a review CSV (edit its `kept` column, then use it with `w2v index`)."""
     from ..text.w2v.expand import expand_seeds
     from ..text.w2v.train import load_vectors
 
     vectors = load_vectors(model)
-    texts = None if screen is None else _docs(screen, "government_report", 1)["text"].dropna().tolist()
+    texts = None if screen is None else _docs(screen, "government_report", out.with_name(f"{out.stem}_screen_extract"),
+                                              1)["text"].dropna().tolist()
     res = expand_seeds(vectors, list(seed), threshold=threshold, topn=topn, min_freq=min_freq,
                        screen_texts=texts, category=category)
     res.to_review_csv(out)
@@ -98,25 +109,27 @@ def expand_cmd(
 
 @app.command("index")
 def index_cmd(
-    docs: Path = typer.Argument(..., exists=True, help="Folder of PDFs, or Parquet with path, stkcd, year, text."),
+    docs: Path = typer.Argument(..., exists=True, help=DOCS_HELP + " PDFs are extracted into OUT's folder, "
+                                                             "<name>_extract/."),
     lexicon: Path = typer.Option(..., "--lexicon", "-l", exists=True, help="Review CSV (word, category, kept) or lexicon CSV (category, term)."),
     out: Path = typer.Option(Path("nml.parquet"), "--out", "-o", help="Firm-year Parquet to write."),
     name: str = typer.Option("N_ML", "--name", help="Index column name."),
-    doc_type: str = typer.Option("analyst_report", "--doc-type", help="Document type to read from a folder."),
+    doc_type: str = typer.Option("analyst_report", "--doc-type", help="Document type to read from a folder or an extraction output."),
     panel: Path = typer.Option(None, "--panel", exists=True, help="Parquet of firm-years (stkcd, year): missing where no documents."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Processes."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for counting."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for "
+                                                            "extraction and counting."),
 ) -> None:
     """Count the lexicon's words per firm-year: NAME = ln(1 + count); missing where no documents."""
     from ..text.lexicon import load_lexicon
     from ..text.w2v.expand import read_review_csv
-    from ..text.w2v.index import text_index
+    from ..text.w2v.nml import nml_index
 
     head = pd.read_csv(lexicon, nrows=0, encoding="utf-8-sig", comment=None).columns
     words = read_review_csv(lexicon) if "kept" in head else load_lexicon(lexicon).terms
-    frame = _docs(docs, doc_type, jobs)
-    res = text_index(frame, words, name=name, jobs=jobs, scheduler=scheduler,
-                     panel=None if panel is None else pd.read_parquet(panel))
+    frame = _docs(docs, doc_type, out.with_name(f"{out.stem}_extract"), jobs, scheduler)
+    res = nml_index(frame, words, name=name, jobs=jobs, scheduler=scheduler,
+                    panel=None if panel is None else pd.read_parquet(panel))
     out.parent.mkdir(parents=True, exist_ok=True)
     res.table.to_parquet(out, index=False)
     write_manifest(out.with_suffix(".manifest.json"),

@@ -129,11 +129,15 @@ def text_measure(env: Env):
     firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"))
 def nml_measure(env: Env):
     def run(ctx: StageContext) -> None:
-        from ..text.w2v import build_nml, read_documents
+        from ..text.extract import read_folder
+        from ..text.w2v import build_nml
 
         p = ctx.params
-        docs = read_documents(env.inputs.require("analyst_reports", "measures/nml"), jobs=env.jobs)
-        gov = read_documents(env.inputs.require("gov_reports", "measures/nml"), doc_type="government_report", jobs=1)
+        # extracted into the stage's folder (resumable, content-addressed), as every text measure reads its reports
+        docs = read_folder(env.inputs.require("analyst_reports", "measures/nml"), ctx.dir / "extract" / "analyst",
+                           "analyst_report", jobs=env.jobs)
+        gov = read_folder(env.inputs.require("gov_reports", "measures/nml"), ctx.dir / "extract" / "gov",
+                          "government_report", jobs=1)
         res = build_nml(docs, gov["text"].dropna().tolist() if p.get("screen", True) else None,
                         list(p.get("seeds", ["新质生产力"])), work_dir=ctx.dir / "w2v",
                         threshold=float(p.get("threshold", 0.9)), topn=p.get("topn"), name="N_ML", jobs=env.jobs)

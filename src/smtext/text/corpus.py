@@ -194,8 +194,9 @@ def _given(rec: dict, key: str, default):
     return default if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
-def select(manifest: pd.DataFrame, doc_types=("annual_report",)) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep one document per firm-year of the wanted types; report what was excluded and why.
+def select(manifest: pd.DataFrame, doc_types=("annual_report",),
+           per_firm_year: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the documents of the wanted types (by default one per firm-year); report what was excluded and why.
 
     Parameters
     ----------
@@ -204,24 +205,32 @@ def select(manifest: pd.DataFrame, doc_types=("annual_report",)) -> tuple[pd.Dat
     doc_types : sequence of str
         Document types to keep (see :func:`doc_type_of`); summaries, English
         versions, announcements and cancelled filings are excluded by default.
+    per_firm_year : bool
+        Keep one document per firm-year and type (the latest revision) and exclude
+        names without a stock code or year. ``False`` keeps every document of the
+        wanted types in manifest order: analyst reports come several per firm-year,
+        and government work reports have no stock code.
 
     Returns
     -------
     kept : DataFrame
-        The manifest rows to process (``year`` as int64).
+        The manifest rows to process (``year`` as int64 when every kept name has one).
     excluded : DataFrame
         The other rows with a ``reason`` column: ``unparsed_name``, ``doc_type:<type>`` or
         ``superseded_by_revision`` (an amended filing, or the later path of two copies, was kept).
     """
     m = manifest.copy()
     m["reason"] = ""
-    m.loc[m["stkcd"].isna() | m["year"].isna(), "reason"] = "unparsed_name"
+    if per_firm_year:
+        m.loc[m["stkcd"].isna() | m["year"].isna(), "reason"] = "unparsed_name"
     wrong = (m["reason"] == "") & ~m["doc_type"].isin(doc_types)
     m.loc[wrong, "reason"] = "doc_type:" + m.loc[wrong, "doc_type"]
-    cand = m[m["reason"] == ""].sort_values(["stkcd", "year", "doc_type", "revision", "path"])
-    latest = cand.groupby(["stkcd", "year", "doc_type"]).tail(1).index
-    m.loc[cand.index.difference(latest), "reason"] = "superseded_by_revision"
+    if per_firm_year:
+        cand = m[m["reason"] == ""].sort_values(["stkcd", "year", "doc_type", "revision", "path"])
+        latest = cand.groupby(["stkcd", "year", "doc_type"]).tail(1).index
+        m.loc[cand.index.difference(latest), "reason"] = "superseded_by_revision"
     kept = m[m["reason"] == ""].drop(columns="reason").reset_index(drop=True)
-    kept["year"] = kept["year"].astype("int64")  # a parsed stock code always comes with a year
+    if kept["year"].notna().all():  # always so for per_firm_year: a parsed stock code comes with a year
+        kept["year"] = kept["year"].astype("int64")
     excluded = m[m["reason"] != ""].reset_index(drop=True)
     return kept, excluded

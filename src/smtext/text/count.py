@@ -14,9 +14,9 @@ Matching
 ``mode="overlapping"``
     Every occurrence of every term, nested ones included.
 ``mode="token"``
-    Segment with jieba (own ``jieba.Tokenizer`` instance with every lexicon term
-    as a user word) and count tokens equal to a term; ``tokenizer="rjieba"`` uses
-    rjieba. On text where the segmenter keeps terms whole this equals the default.
+    Segment with :mod:`smtext.text.tokenize` (jieba, its own instance, with every
+    lexicon term as a user word) and count tokens equal to a term; ``tokenizer="rjieba"``
+    uses rjieba. On text where the segmenter keeps terms whole this equals the default.
 
 Automaton: ahocorasick-rs (a Rust DFA) when installed, else pyahocorasick
 (``backend=`` chooses). Both report every occurrence and the selection above is
@@ -450,13 +450,15 @@ def _sentence_stats(text: str, starts: list[int]) -> tuple[int, int]:
 
 
 def _token_matches(text: str, folded: str, matcher: Matcher, tokenizer) -> list[tuple[int, int, int]]:
-    from .tokenize import Tokenizer, get_tokenizer
+    from .tokenize import USER_FREQ, Tokenizer, TokenizerConfig, get_tokenizer
 
     if isinstance(tokenizer, Tokenizer):
         tok = tokenizer
     else:
         check_option("tokenizer", tokenizer, TOKENIZERS)
-        tok = get_tokenizer(matcher.terms, backend=tokenizer)
+        # no user dictionary: every lexicon term is a user word with a high frequency, so it stays one token
+        tok = get_tokenizer(TokenizerConfig(userdicts=(), words=tuple(matcher.terms), word_freq=USER_FREQ,
+                                            backend=tokenizer))
     out = []
     lookup = matcher.lookup
     for word, s, e in tok.spans(text):

@@ -1,14 +1,25 @@
 """A folder of PDFs -> ``documents.parquet`` + ``pages.parquet``: resumable, content-addressed batches.
 
-The API behind ``smtext extract`` and every study's extraction stage. One PDF is read by
+The one way report text is read: the API behind ``smtext extract``, every study's
+extraction stage, the Word2Vec commands and N_ML. One PDF is read by
 :mod:`smtext.text.pdf`; this module scans or reads a manifest (:mod:`smtext.text.corpus`),
 hashes each file, and runs the extraction in resumable Parquet parts on a local pool or a
-Dask cluster (:mod:`smtext.engine`).
+Dask cluster (:mod:`smtext.engine`). :func:`iter_document_pages`, :func:`iter_documents`
+and :func:`read_documents` read an extraction output back, one document at a time or as a
+table; a document's text is its pages joined by :func:`smtext.text.normalize.join_pages`,
+the text :attr:`smtext.text.pdf.ExtractedDocument.text` gives.
+
+Error codes
+-----------
+SM107  no PDF (of the wanted types) under the folder
+SM213  an extraction output lacks documents.parquet / pages.parquet, or its pages are not grouped by document
+SM242  an extraction output has no document of the wanted type
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +28,7 @@ from ..engine import iter_parts, run_batches
 from ..errors import SMError
 from ..manifest import build_manifest, file_hashes, stable_hash, write_manifest
 from . import corpus
+from .normalize import join_pages
 from .pdf import EXTRACTOR_VERSION, extract_record
 
 
@@ -97,7 +109,7 @@ def _atomic(path: Path, write) -> None:
 def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium", doc_types=("annual_report",),
                    jobs: int = 2, scheduler: str | None = None, max_pages: int | None = None,
                    timeout: float | None = 120.0, drop_tables: bool = False, simplified: bool = False,
-                   manifest_csv: str | Path | None = None, batch_size: int = 64) -> str:
+                   manifest_csv: str | Path | None = None, batch_size: int = 64, per_firm_year: bool = True) -> str:
     """Scan a folder (or read a CSV manifest), select, extract; the API behind ``smtext extract``.
 
     Parameters
@@ -115,6 +127,10 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
         A CSV manifest (``path`` column relative to ``folder``) instead of scanning.
     batch_size : int
         Documents per resumable part.
+    per_firm_year : bool
+        Keep one document per firm-year (annual reports); ``False`` keeps every document
+        of ``doc_types`` (analyst reports, government work reports), see
+        :func:`smtext.text.corpus.select`.
 
     Returns
     -------
@@ -126,7 +142,11 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
     found = corpus.read_manifest(manifest_csv, folder) if manifest_csv else corpus.scan(folder)
     if found.empty:
         raise SMError("SM107", f"no PDF files under {folder}.", "check the folder; files must end in .pdf.")
-    kept, excluded = corpus.select(found, doc_types)
+    kept, excluded = corpus.select(found, doc_types, per_firm_year=per_firm_year)
+    if kept.empty:
+        raise SMError("SM107", f"no {' or '.join(doc_types)} PDF under {folder} ({len(excluded)} other files: "
+                               f"{excluded['reason'].value_counts().to_dict()}).",
+                      "check --doc-type and the file names (see smtext.text.corpus.parse_filename).")
     _atomic(out / "excluded.csv", lambda p: excluded.to_csv(p, index=False))
     options = {"max_pages": max_pages, "timeout": timeout, "drop_tables": drop_tables, "simplified": simplified}
     work = out / "work" / f"{backend}-{_setting(backend, options)[:12]}"
@@ -140,7 +160,7 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
     manifest = build_manifest(
         "extract", {"folder": str(folder), "backend": backend, "doc_types": list(doc_types), "jobs": jobs,
                     "scheduler": scheduler, "extractor_version": EXTRACTOR_VERSION, "batch_size": batch_size,
-                    **options},
+                    "per_firm_year": per_firm_year, **options},
         inputs={"documents_sha256": stable_hash(documents[["path", "sha256"]].values.tolist())},
         extra={"counts": {"found": len(found), "kept": len(kept), "excluded": len(excluded),
                           "failed": len(failures), "with_image_pages": partial},
@@ -151,3 +171,132 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
     extra = f"; {partial} more have some image-only pages (see image_pages)" if partial else ""
     return (f"{len(kept)} documents extracted ({len(failures)} flagged: {reasons}{extra}); "
             f"{len(excluded)} excluded (see excluded.csv); output in {out}")
+
+
+def iter_document_pages(pages_path: str | Path, batch_rows: int = 20_000) -> Iterator[tuple[str, list[str]]]:
+    """Yield ``(path, [page texts in page order])`` from a ``pages.parquet``, one document at a time.
+
+    Parameters
+    ----------
+    pages_path : str or Path
+        ``pages.parquet`` of an extraction output (``path, page, text``).
+    batch_rows : int
+        Rows read at once (memory is bounded by this and the largest document).
+
+    Raises
+    ------
+    SMError
+        SM213 when a document's pages are not contiguous in the file (the file
+        was not written by ``smtext extract``).
+    """
+    import pyarrow.parquet as pq
+
+    current, rows, seen = None, [], set()
+    for batch in pq.ParquetFile(pages_path).iter_batches(batch_size=batch_rows, columns=["path", "page", "text"]):
+        cols = batch.to_pydict()
+        for path, page, text in zip(cols["path"], cols["page"], cols["text"]):
+            if path != current:
+                if current is not None:
+                    yield current, [t for _, t in sorted(rows, key=lambda r: r[0])]
+                if path in seen:
+                    raise SMError("SM213", f"{pages_path}: the pages of {path} are not contiguous.",
+                                  "use the pages.parquet written by `smtext extract`, or sort it by path, page.")
+                seen.add(path)
+                current, rows = path, []
+            rows.append((page, text if isinstance(text, str) else ""))
+    if current is not None:
+        yield current, [t for _, t in sorted(rows, key=lambda r: r[0])]
+
+
+def extraction_files(extract_dir: str | Path) -> tuple[Path, Path]:
+    """``documents.parquet`` and ``pages.parquet`` of an extraction output (SM213 when one is missing)."""
+    docs_path, pages_path = Path(extract_dir) / "documents.parquet", Path(extract_dir) / "pages.parquet"
+    for p in (docs_path, pages_path):
+        if not p.is_file():
+            raise SMError("SM213", f"{p} does not exist.", "point EXTRACT_DIR at the --out folder of `smtext extract`.")
+    return docs_path, pages_path
+
+
+def iter_documents(extract_dir: str | Path, paths: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+    """Stream ``(path, text)`` from an extraction output, one document at a time.
+
+    Parameters
+    ----------
+    extract_dir : str or Path
+        Output folder of :func:`extract_folder` (``smtext extract``).
+    paths : iterable of str, optional
+        Only these documents (``path`` as in ``documents.parquet``).
+
+    Yields
+    ------
+    (path, text)
+        In the order of ``pages.parquet`` (the order of ``documents.parquet``); documents
+        whose extraction failed have no pages and are not yielded.
+    """
+    wanted = None if paths is None else set(paths)
+    for path, pages in iter_document_pages(extraction_files(extract_dir)[1]):
+        if wanted is None or path in wanted:
+            yield path, join_pages(pages)[0]
+
+
+def read_documents(extract_dir: str | Path, doc_type: str | None = None) -> pd.DataFrame:
+    """An extraction output as a table with one row and the text of every document.
+
+    Parameters
+    ----------
+    extract_dir : str or Path
+        Output folder of :func:`extract_folder` (``smtext extract``).
+    doc_type : str, optional
+        Keep only documents of this type (``analyst_report``, ``government_report`` ...).
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``documents.parquet`` (``path, stkcd, year, doc_type, ..., status``)
+        and ``text``, in that file's order; ``text`` is missing where the extraction
+        failed (``status`` says why), never an empty string.
+
+    Raises
+    ------
+    SMError
+        SM213 when the folder is not an extraction output; SM242 when no document has ``doc_type``.
+    """
+    docs_path, _ = extraction_files(extract_dir)
+    docs = pd.read_parquet(docs_path)
+    if doc_type is not None:
+        docs = docs[docs["doc_type"] == doc_type].reset_index(drop=True)
+        if docs.empty:
+            raise SMError("SM242", f"no {doc_type} document in {extract_dir}.",
+                          "check --doc-type, or extract the folder of those reports first.")
+    ok = docs.loc[docs["status"] == "ok", "path"]
+    texts = dict(iter_documents(extract_dir, ok))
+    return docs.assign(text=[texts.get(p) for p in docs["path"]])
+
+
+def read_folder(folder: str | Path, out: str | Path, doc_type: str, jobs: int = 2,
+                scheduler: str | None = None) -> pd.DataFrame:
+    """Every ``doc_type`` PDF under ``folder`` as a table with its text, extracted into ``out`` first.
+
+    :func:`extract_folder` with ``per_firm_year=False`` (analyst reports come several per
+    firm-year; government work reports have no stock code), then :func:`read_documents`.
+    Re-running into the same ``out`` extracts only new or changed files.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Folder of PDFs (searched recursively).
+    out : str or Path
+        Extraction output folder (``documents.parquet``, ``pages.parquet``, ``failures.csv`` ...).
+    doc_type : str
+        Document type to keep (see :func:`smtext.text.corpus.doc_type_of`).
+    jobs, scheduler
+        Local worker processes, or a Dask scheduler address (same output).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`read_documents`: ``path`` (relative to ``folder``), ``stkcd, year, doc_type, ...,
+        status, text``.
+    """
+    extract_folder(folder, out, doc_types=(doc_type,), jobs=jobs, scheduler=scheduler, per_firm_year=False)
+    return read_documents(out, doc_type)

@@ -1,7 +1,8 @@
 """Keyword indices from the output of ``smtext extract`` (the ``smtext index count`` job).
 
 ``index_extract(extract_dir, lexicons, out)`` reads ``documents.parquet`` and
-``pages.parquet`` written by :func:`smtext.text.extract.extract_folder`, joins each
+``pages.parquet`` written by :func:`smtext.text.extract.extract_folder`
+(:func:`smtext.text.extract.iter_document_pages`), joins each
 document's pages (:func:`smtext.text.normalize.join_pages`, so a keyword wrapped across
 a page break is counted), optionally cuts the MD&A section
 (:func:`smtext.text.sections.find_mda_in_pages`), counts the lexicons
@@ -42,6 +43,7 @@ import pandas as pd
 
 from ..errors import SMError, check_option, warn
 from .count import TOKENIZERS
+from .extract import extraction_files, iter_document_pages
 from .indices import (
     FILTERS,
     SCOPES,
@@ -113,34 +115,6 @@ def _prepare(args: tuple) -> dict:
     return {"path": path, "text": sec.text, "scope_status": "ok", "scope_pages": f"{sec.first_page}-{sec.last_page}"}
 
 
-def iter_document_pages(pages_path: str | Path, batch_rows: int = 20_000):
-    """Yield ``(path, [page texts in page order])`` from a ``pages.parquet``, one document at a time.
-
-    Raises
-    ------
-    SMError
-        SM213 when a document's pages are not contiguous in the file (the file
-        was not written by ``smtext extract``).
-    """
-    import pyarrow.parquet as pq
-
-    current, rows, seen = None, [], set()
-    for batch in pq.ParquetFile(pages_path).iter_batches(batch_size=batch_rows, columns=["path", "page", "text"]):
-        cols = batch.to_pydict()
-        for path, page, text in zip(cols["path"], cols["page"], cols["text"]):
-            if path != current:
-                if current is not None:
-                    yield current, [t for _, t in sorted(rows, key=lambda r: r[0])]
-                if path in seen:
-                    raise SMError("SM213", f"{pages_path}: the pages of {path} are not contiguous.",
-                                  "use the pages.parquet written by `smtext extract`, or sort it by path, page.")
-                seen.add(path)
-                current, rows = path, []
-            rows.append((page, text if isinstance(text, str) else ""))
-    if current is not None:
-        yield current, [t for _, t in sorted(rows, key=lambda r: r[0])]
-
-
 def _chunks(documents: pd.DataFrame, pages_path: Path, chunk_docs: int):
     """Yield lists of (path, pages) for the documents in ``documents`` (bounded memory)."""
     wanted = set(documents["path"])
@@ -210,10 +184,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
     for f in filters:
         check_option("filters", f, FILTERS)
     extract_dir, out = Path(extract_dir), Path(out)
-    docs_path, pages_path = extract_dir / "documents.parquet", extract_dir / "pages.parquet"
-    for p in (docs_path, pages_path):
-        if not p.is_file():
-            raise SMError("SM213", f"{p} does not exist.", "point EXTRACT_DIR at the --out folder of `smtext extract`.")
+    docs_path, pages_path = extraction_files(extract_dir)
     if isinstance(lexicons, dict):
         lex = {k: load_lexicon(v) for k, v in lexicons.items()}
     else:

@@ -225,7 +225,7 @@ def add_tfidf(counts: DocumentCounts, id_col: str = "path", status_col: str | No
 
 def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "year"), status_col: str | None = "status",
                     chars_col: str = "n_chars", sentences_col: str = "n_sentences", per: int = 10_000,
-                    weighting: str = "count", category_cols=None) -> pd.DataFrame:
+                    weighting: str = "count", category_cols=None, panel: pd.DataFrame | None = None) -> pd.DataFrame:
     """Firm-year keyword measures from per-document counts.
 
     For every count column ``<base>_count`` the output has ``<base>_count`` (sum over
@@ -257,11 +257,17 @@ def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "y
         each gives ``<col>_count``, ``<col>_ln`` and ``<col>_per10k`` (no sentence
         share or TF-IDF). ``"auto"``: every ``<key>__<category>`` column of the
         lexicons in ``count_cols``. Default: none.
+    panel : DataFrame, optional
+        Firm-years (``keys`` columns) the index is wanted for: the output has exactly
+        these rows; those without any document get ``n_docs`` 0 and missing measures
+        (no document is not zero mentions, e.g. a firm-year without analyst reports),
+        and documents of firm-years outside the panel are left out.
 
     Returns
     -------
-    DataFrame keyed by ``keys`` with ``n_docs``, ``n_bad_docs`` and the measures;
-    ``.attrs["dropped"]`` says how many firm-years are missing and why.
+    DataFrame keyed by ``keys`` (sorted) with ``n_docs``, ``n_bad_docs`` and the measures;
+    ``.attrs["dropped"]`` says how many firm-years are missing and why, and how many
+    documents lack a key.
     """
     check_option("weighting", weighting, WEIGHTINGS)
     keys = list(keys)
@@ -314,8 +320,19 @@ def firm_year_index(doc_counts: pd.DataFrame, count_cols=None, keys=("stkcd", "y
         res[f"{col}_per10k"] = np.where(chars > 0, cnt / chars.where(chars > 0) * per, np.nan)
     res = res.reset_index()
     missing = int((out["n_good"] == 0).sum())
-    res.attrs["dropped"] = {"firm_years_missing_all_documents_bad": missing,
-                            "documents_bad": int((~good).sum())}
+    dropped = {"firm_years_missing_all_documents_bad": missing, "documents_bad": int((~good).sum()),
+               "documents_missing_keys": int(d[keys].isna().any(axis=1).sum())}
+    if panel is not None:
+        require_columns(panel, keys, "panel")
+        wanted = panel[keys].drop_duplicates()
+        if len(res):
+            wanted = wanted.astype(res[keys].dtypes.to_dict())
+        merged = wanted.merge(res, on=keys, how="left", indicator=True)
+        dropped["firm_years_outside_panel"] = len(res) - int((merged["_merge"] == "both").sum())
+        dropped["firm_years_without_documents"] = int((merged["_merge"] == "left_only").sum())
+        res = merged.drop(columns="_merge").sort_values(keys).reset_index(drop=True)
+        res[["n_docs", "n_bad_docs"]] = res[["n_docs", "n_bad_docs"]].fillna(0).astype(int)
+    res.attrs["dropped"] = dropped
     if missing:
         warn("SM208", f"{missing} firm-year(s) have only documents flagged bad (encrypted, truncated, image-only ...); "
                       "their keyword measures are missing, not zero.",

@@ -1,17 +1,23 @@
-"""Word2Vec measurement: streaming token corpora, training, seed-word expansion, text indices.
+"""Word2Vec measurement: streaming token corpora, training, seed-word expansion, N_ML-style indices.
 
 The pipeline of paper 002's N_ML index, usable for any seed-word indicator
 (digital, green, AI, ESG ...)::
 
-    from smtext import w2v
-    docs = w2v.read_documents("world/reports/analyst")              # path, stkcd, year, text
-    gov = w2v.read_documents("world/reports/gov", "government_report")["text"]
+    from smtext.text import w2v
+    from smtext.text.extract import read_folder
+    docs = read_folder("world/reports/analyst", "work/analyst", "analyst_report")   # path, stkcd, year, text
+    gov = read_folder("world/reports/gov", "work/gov", "government_report")["text"].dropna()
     res = w2v.build_nml(docs, gov, seeds=("新质生产力",), work_dir="work/nml", panel=firm_years)
     res.expansion.table      # word, category, similarity, frequency, screen_count, kept, reason
-    res.index.table          # stkcd, year, n_docs, N_ML_count, N_ML
+    res.index.table          # stkcd, year, n_docs, n_bad_docs, N_ML_count, N_ML
 
 or step by step: :func:`tokenize_corpus` -> :func:`train_word2vec` ->
-:func:`expand_seeds` -> :func:`text_index`.
+:func:`expand_seeds` -> :func:`nml_index`. Text comes from an extraction output
+(:mod:`smtext.text.extract`), tokens from the one tokenizer (:mod:`smtext.text.tokenize`),
+counts from the counting engine and :func:`smtext.text.indices.firm_year_index`.
+
+Modules: ``corpus`` (cached, streaming token corpora), ``train`` (deterministic Word2Vec),
+``expand`` (seed expansion with a review table), ``nml`` (N_ML end to end, word-list indices).
 
 Validation on demo worlds (CBOW, 100 dims, window 5, min_count 5, 10 epochs, seed 42,
 deterministic, default threshold 0.9, screen = 2023-2024 government work reports):
@@ -41,21 +47,12 @@ lists such policy phrases). With no user dictionary jieba splits them (数智化
 新/赛道) and on the 120-firm world only 前沿技术 is found: precision 1, recall 0.125 at 0.9.
 """
 
+from .corpus import TokenCorpus, tokenize_corpus
 from .expand import Expansion, expand_seeds, read_review_csv
-from .index import TextIndex, text_index
-from .nml import DEFAULT_THRESHOLD, NMLResult, build_nml, read_documents
-from .tokens import (
-    JiebaTokenizer,
-    TokenCorpus,
-    TokenizerConfig,
-    docs_from_pages,
-    split_sentences,
-    tokenize_corpus,
-)
+from .nml import DEFAULT_THRESHOLD, NMLIndex, NMLResult, build_nml, nml_index
 from .train import W2VModel, W2VParams, load_vectors, train_word2vec
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "Expansion", "JiebaTokenizer", "NMLResult", "TextIndex", "TokenCorpus", "TokenizerConfig",
-    "W2VModel", "W2VParams", "build_nml", "docs_from_pages", "expand_seeds", "load_vectors", "read_documents",
-    "read_review_csv", "split_sentences", "text_index", "tokenize_corpus", "train_word2vec",
+    "DEFAULT_THRESHOLD", "Expansion", "NMLIndex", "NMLResult", "TokenCorpus", "W2VModel", "W2VParams", "build_nml",
+    "expand_seeds", "load_vectors", "nml_index", "read_review_csv", "tokenize_corpus", "train_word2vec",
 ]

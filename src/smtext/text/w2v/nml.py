@@ -1,8 +1,17 @@
 """Paper 002's N_ML end to end: tokenize analyst reports, train, expand 新质生产力, screen, count.
 
-:func:`build_nml` is the one call the main job uses; :func:`read_documents`
-turns a folder of PDFs (analyst reports, government work reports) into the
-``path, stkcd, year, text`` table it takes.
+:func:`build_nml` is the one call the study engine uses. It takes the analyst reports as a
+table ``path, stkcd, year, text``: :func:`smtext.text.extract.read_folder` extracts a folder
+of PDFs into a resumable extraction output and reads it back, so N_ML reads the same text
+as every other measure. :func:`nml_index` counts a word list per firm-year with the
+counting engine (:func:`smtext.text.indices.count_documents`, leftmost-longest matching,
+no context filter) and :func:`smtext.text.indices.firm_year_index`:
+``N_ML = ln(1 + count)``, missing (not zero) where a firm-year has no usable report.
+
+Error/warning codes
+-------------------
+SM240  the word list of the index is empty
+SM241  (warning) documents left out of the index (failed extraction, missing keys)
 """
 
 from __future__ import annotations
@@ -12,13 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...engine import parallel_map
-from ...errors import SMError, require_columns
+from ...errors import SMError, require_columns, warn
 from ...manifest import build_manifest, stable_hash
-from ..corpus import scan
-from .expand import Expansion, expand_seeds
-from .index import TextIndex, text_index
-from .tokens import TokenizerConfig, tokenize_corpus
+from ..indices import DocumentCounts, count_documents, firm_year_index
+from ..lexicon import from_frame
+from ..tokenize import TokenizerConfig
+from .corpus import tokenize_corpus
+from .expand import Expansion, expand_seeds, words_of
 from .train import W2VModel, W2VParams, train_word2vec
 
 # chosen on the demo world (see the package docstring for precision/recall)
@@ -26,40 +35,91 @@ DEFAULT_THRESHOLD = 0.9
 DEFAULT_SEEDS = ("新质生产力",)
 
 
-def _extract_text(path: str) -> dict:
-    from ..pdf import extract_pdf
+@dataclass(frozen=True)
+class NMLIndex:
+    """Result of :func:`nml_index`.
 
-    try:
-        doc = extract_pdf(path)
-    except SMError as err:
-        return {"text": None, "status": err.code}
-    return {"text": doc.text, "status": "ok"}
+    Attributes
+    ----------
+    table : DataFrame
+        Firm-year rows: ``stkcd, year, n_docs, n_bad_docs, <name>_count`` (Int64) and
+        ``<name>`` = ln(1 + count) (Float64); both missing where no document was usable.
+    counts : DocumentCounts
+        Per document (``counts.documents``: ``<name>_count`` ...) and per term (``counts.terms``).
+    words : list of str
+    name : str
+    dropped : dict
+        Documents and firm-years left out or missing, by reason.
+    """
+
+    table: pd.DataFrame
+    counts: DocumentCounts = field(repr=False)
+    words: list = field(default_factory=list)
+    name: str = "N_ML"
+    dropped: dict = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """The firm-year table."""
+        return self.table
+
+    def summary(self) -> str:
+        t = self.table
+        n_obs = int(t[self.name].notna().sum())
+        return (f"{self.name}: {len(self.words)} words, {n_obs} firm-years measured "
+                f"({int((t[f'{self.name}_count'] > 0).sum())} with mentions), "
+                f"{int(t[self.name].isna().sum())} missing (no usable document); dropped {self.dropped}")
 
 
-def read_documents(folder: str | Path, doc_type: str | None = "analyst_report", jobs: int = 1,
-                   scheduler: str | None = None) -> pd.DataFrame:
-    """Scan ``folder`` for PDFs of ``doc_type`` and extract their text.
+def nml_index(docs: pd.DataFrame, words, *, name: str = "N_ML", panel: pd.DataFrame | None = None,
+              keys=("stkcd", "year"), text_col: str = "text", status_col: str = "status", jobs: int = 1,
+              scheduler: str | None = None) -> NMLIndex:
+    """Count ``words`` in every document and aggregate to firm-years: ``ln(1 + count)``.
 
-    Every file is kept (several analyst reports per firm-year are normal, so no
-    one-per-firm-year selection is applied). Failed extractions keep their row
-    with ``text = None`` and the reason code in ``status``.
+    Parameters
+    ----------
+    docs : DataFrame
+        One row per document with ``path``, ``keys`` and ``text_col`` (and optionally
+        ``status_col``); documents whose text is missing (failed extraction) or whose
+        status is not ``"ok"`` are left out and reported (warning SM241).
+    words : Expansion, lexicon DataFrame (``term``/``word`` column) or sequence of str
+        Seed and expanded words; for an :class:`~smtext.text.w2v.expand.Expansion` its kept words.
+    name : str
+        Column name of the index (and key of the counted lexicon).
+    panel : DataFrame, optional
+        Firm-years (``keys``) the index is wanted for; those without documents get
+        ``NA`` (missing, not zero). Without it the table covers the firm-years that
+        have documents.
+    jobs, scheduler
+        Local pool or Dask, as in :func:`smtext.engine.parallel_map` (same result).
 
     Returns
     -------
-    DataFrame
-        ``path`` (relative to ``folder``), ``stkcd``, ``year``, ``doc_type``, ``text``, ``status``.
+    NMLIndex
     """
-    found = scan(folder)
-    if doc_type is not None:
-        found = found[found["doc_type"] == doc_type]
-    if found.empty:
-        raise SMError("SM242", f"no {doc_type or ''} PDF under {folder}.",
-                      "check the folder and the file names (see smtext.text.corpus.parse_filename).")
-    root = Path(folder)
-    recs = parallel_map(_extract_text, [str(root / p) for p in found["path"]], jobs=jobs, scheduler=scheduler,
-                        description="extracting")
-    out = found[["path", "stkcd", "year", "doc_type"]].reset_index(drop=True)
-    return pd.concat([out, pd.DataFrame.from_records(recs)], axis=1)
+    terms = words.words() if isinstance(words, Expansion) else words_of(words)
+    if not terms:
+        raise SMError("SM240", "the word list for the index is empty.",
+                      "check the expansion (threshold, screen) or pass the words explicitly.")
+    keys = list(keys)
+    require_columns(docs, ["path", *keys, text_col], "documents")
+    lex = from_frame(pd.DataFrame({"category": "words", "term": terms}), name=name)
+    # paper 002 counts plain frequencies: no context filter
+    counts = count_documents(docs, {name: lex}, text_col=text_col, id_col="path", status_col=status_col,
+                             filters=(), jobs=jobs, scheduler=scheduler)
+    documents = counts.documents
+    for col in (f"{name}_count", "n_chars"):
+        if col not in documents:  # no usable document at all
+            documents = documents.assign(**{col: pd.array([pd.NA] * len(documents), dtype="Float64")})
+    fy = firm_year_index(documents, count_cols=[f"{name}_count"], keys=keys, status_col=status_col, panel=panel)
+    dropped = dict(fy.attrs["dropped"])
+    left_out = dropped["documents_bad"] + dropped["documents_missing_keys"]
+    if left_out:
+        warn("SM241", f"{left_out} document(s) left out of {name}: {dropped}.",
+             "failed extractions are in failures.csv; their firm-years are missing unless another document covers them.")
+    table = fy[[*keys, "n_docs", "n_bad_docs"]].copy()
+    table[f"{name}_count"] = fy[f"{name}_count"].astype("Int64")
+    table[name] = fy[f"{name}_ln"].astype("Float64")
+    return NMLIndex(table, counts, list(terms), name, dropped)
 
 
 @dataclass(frozen=True)
@@ -70,7 +130,7 @@ class NMLResult:
     ----------
     expansion : Expansion
         Candidates with similarity, frequency, screen counts, kept / reason.
-    index : TextIndex
+    index : NMLIndex
         Firm-year ``N_ML`` (and per-document counts).
     model : W2VModel
         The trained vectors and their manifest.
@@ -78,7 +138,7 @@ class NMLResult:
     """
 
     expansion: Expansion
-    index: TextIndex
+    index: NMLIndex
     model: W2VModel = field(repr=False)
     manifest: dict = field(default_factory=dict, repr=False)
 
@@ -103,7 +163,8 @@ def build_nml(analyst_docs: pd.DataFrame, gov_texts, seeds=DEFAULT_SEEDS, *, wor
     Parameters
     ----------
     analyst_docs : DataFrame
-        ``path, stkcd, year, text`` (see :func:`read_documents`); rows with missing text are dropped and reported.
+        ``path, stkcd, year, text`` (see :func:`smtext.text.extract.read_folder`); rows with missing
+        text (failed extractions) are left out and reported.
     gov_texts : sequence of str or None
         Screening texts; ``None`` skips the screen.
     seeds : sequence of str or mapping
@@ -139,7 +200,7 @@ def build_nml(analyst_docs: pd.DataFrame, gov_texts, seeds=DEFAULT_SEEDS, *, wor
                              screen_texts=None if gov_texts is None else list(gov_texts),
                              category="nqpf" if tuple(seed_words) == DEFAULT_SEEDS else "seed")
     expansion.to_review_csv(work_dir / "expansion_review.csv")
-    index = text_index(analyst_docs, expansion, panel=panel, name=name, jobs=jobs, scheduler=scheduler)
+    index = nml_index(analyst_docs, expansion, panel=panel, name=name, jobs=jobs, scheduler=scheduler)
     manifest = build_manifest(
         "w2v build_nml",
         {"seeds": seed_words, "threshold": threshold, "topn": topn, "min_freq": min_freq, "name": name,

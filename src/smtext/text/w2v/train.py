@@ -180,7 +180,7 @@ def train_word2vec(corpus, params: W2VParams | None = None, **overrides) -> W2VM
     Parameters
     ----------
     corpus : iterable of list of str
-        A :class:`~smtext.text.w2v.tokens.TokenCorpus` (recommended: its hash goes
+        A :class:`~smtext.text.w2v.corpus.TokenCorpus` (recommended: its hash goes
         into the manifest) or any re-iterable of sentences.
     params : W2VParams, optional
     **overrides
