@@ -135,7 +135,7 @@ def nml_measure(env: Env):
         p = ctx.params
         # extracted into the stage's folder (resumable, content-addressed), as every text measure reads its reports
         docs = read_folder(env.inputs.require("analyst_reports", "measures/nml"), ctx.dir / "extract" / "analyst",
-                           "analyst_report", jobs=env.jobs)
+                           "analyst_report", jobs=env.jobs, scheduler=env.scheduler)
         gov = read_folder(env.inputs.require("gov_reports", "measures/nml"), ctx.dir / "extract" / "gov",
                           "government_report", jobs=1)
         res = build_nml(docs, gov["text"].dropna().tolist() if p.get("screen", True) else None,
