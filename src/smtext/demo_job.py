@@ -136,13 +136,13 @@ def stage_did():
         d = panel.merge(tfp, on=["stkcd", "year"], how="left")
         d = d[d["exporter"] == 1]       # paper 000: exporting firms
         d.to_parquet(ctx.dir / "estimation_sample.parquet", index=False)
-        base = twfe_progressive(d, "TFP_LP", "DID", "stkcd", "year", controls=PAPER000_CONTROLS, cluster="stkcd",
-                                steps=("bare", "fe", "full"))
-        robust = [twfe(d, f"TFP_{m}", "DID", "stkcd", "year", controls=PAPER000_CONTROLS, cluster="stkcd")
+        base = list(twfe_progressive(d, "TFP_LP", "year", "stkcd", "DID", controls=PAPER000_CONTROLS,
+                                     cluster="stkcd", steps=("bare", "fe", "full")))
+        robust = [twfe(d, f"TFP_{m}", "year", "stkcd", "DID", controls=PAPER000_CONTROLS, cluster="stkcd")
                   for m in ("OP", "ACF", "OLS", "FE")]
-        others = [twfe(d, "cash_ratio", "DID", "stkcd", "year", cluster="stkcd"),
-                  twfe(d, "smart_ln", "DID", "stkcd", "year", cluster="stkcd"),
-                  twfe(d, "digital_ln", "DID", "stkcd", "year", cluster="stkcd")]
+        others = [twfe(d, "cash_ratio", "year", "stkcd", "DID", cluster="stkcd"),
+                  twfe(d, "smart_ln", "year", "stkcd", "DID", cluster="stkcd"),
+                  twfe(d, "digital_ln", "year", "stkcd", "DID", cluster="stkcd")]
         tables = {
             "table3_baseline": regression_table(base, labels=LABELS, title="表3 基准回归：智能制造试点与出口企业TFP（LP）"),
             "table6_tfp_methods": regression_table(robust, labels=LABELS, column_titles=["OP", "ACF", "OLS", "FE"],
@@ -186,19 +186,19 @@ def stage_battery(placebo_draws: int):
         d = d.dropna(subset=["TFP_LP", *PAPER000_CONTROLS])
         figs = ctx.dir / "figures"
         figs.mkdir(exist_ok=True)
-        ev = event_study(d, "TFP_LP", "stkcd", "year", "gname", window=(-4, 4), controls=PAPER000_CONTROLS)
+        ev = event_study(d, "TFP_LP", "year", "stkcd", "gname", window=(-4, 4), controls=PAPER000_CONTROLS)
         ev.tidy().to_csv(ctx.dir / "event_study.csv", index=False)
         event_study_plot(ev, title="图1 平行趋势检验（TFP_LP）").savefig(figs / "event_study.png", dpi=150)
-        pl = placebo_test(d, "TFP_LP", "DID", "stkcd", "year", "gname", controls=PAPER000_CONTROLS,
+        pl = placebo_test(d, "TFP_LP", "year", "stkcd", "gname", dname="DID", controls=PAPER000_CONTROLS,
                           draws=placebo_draws, seed=20240501)
         placebo_plot(pl).savefig(figs / "placebo.png", dpi=150)
         firm = d.groupby("stkcd").first().reset_index()
         # pooled matching on pre-programme firm characteristics (first observed year)
         d["treat"] = (d["gname"] > 0).astype(int)
-        reg, match = psm_did(d, "TFP_LP", "DID", "stkcd", "year", "treat", list(PSM_COVARIATES),
-                             controls=PAPER000_CONTROLS, psm_kwargs={"k": 1, "replace": True, "by": "year"})
-        pscore_density_plot(match).savefig(figs / "pscore.png", dpi=150)
-        save_table(balance_table(match.balance, title="表4 平衡性检验"), ctx.dir, "table4_balance")
+        reg = psm_did(d, "TFP_LP", "year", "stkcd", "DID", treat="treat", covariates=list(PSM_COVARIATES),
+                      controls=PAPER000_CONTROLS, psm_kwargs={"k": 1, "replace": True, "by": "year"})
+        pscore_density_plot(reg.matching).savefig(figs / "pscore.png", dpi=150)
+        save_table(balance_table(reg.matching.balance, title="表4 平衡性检验"), ctx.dir, "table4_balance")
         save_table(regression_table([reg], labels=LABELS, keep=["DID"], controls=PAPER000_CONTROLS,
                                     column_titles=["PSM-DID"], title="表5 PSM-DID"), ctx.dir, "table5_psm_did")
         summary = {"pretrend_p": float(ev.pretrend_p), "placebo_p": float(pl.p_value),
@@ -249,7 +249,7 @@ def stage_paper000_tables(world: Path):
     """Endogeneity (Table 5), robustness (6), heterogeneity (7) and mechanisms (8) of paper 000."""
     def run(ctx: StageContext) -> None:
         from .did import (fepois_did, iv_2sls, lag_treatment, logit_did, mechanism_two_step, split_sample, twfe)
-        from .did.twfe import fit_feols
+        from .did.regression import fit_feols
         from .indicators.controls import esg_score
         from .report import regression_table
 
@@ -264,27 +264,27 @@ def stage_paper000_tables(world: Path):
         pilots = pilots.merge(matches[["name", "stkcd"]], left_on="申报单位", right_on="name", how="left")
         pilots = pilots.rename(columns={"年份": "year", "所在城市": "pilot_city"})
         d["IV_city_pilots"] = _city_pilot_instrument(d, pilots)
-        d = lag_treatment(d, "DID", "stkcd", "year", lags=(1, 2))
+        d = lag_treatment(d, "year", "stkcd", "DID", lags=(1, 2))
         c, kw = PAPER000_CONTROLS, {"cluster": "stkcd"}
         tables = {}
 
-        iv = iv_2sls(d, "TFP_LP", "DID", "IV_city_pilots", "stkcd", "year", controls=c, **kw)
-        lag1 = twfe(d, "TFP_LP", "L1_DID", "stkcd", "year", controls=c, **kw)
-        lag2 = twfe(d, "TFP_LP", "L2_DID", "stkcd", "year", controls=c, **kw)
+        iv = iv_2sls(d, "TFP_LP", "year", "stkcd", "DID", instruments="IV_city_pilots", controls=c, **kw)
+        lag1 = twfe(d, "TFP_LP", "year", "stkcd", "L1_DID", controls=c, **kw)
+        lag2 = twfe(d, "TFP_LP", "year", "stkcd", "L2_DID", controls=c, **kw)
         tables["table5_endogeneity"] = regression_table(
             [iv.first_stage[0], iv, lag1, lag2], labels=LABELS, keep=["DID", "IV_city_pilots", "L1_DID", "L2_DID"],
             controls=c, column_titles=["第一阶段", "第二阶段", "L.DID", "L2.DID"],
             column_groups=[("工具变量法", 2), ("滞后解释变量", 2)], title="表5 内生性检验（工具变量与滞后解释变量）")
 
-        robust = [twfe(d, f"TFP_{m}", "DID", "stkcd", "year", controls=c, **kw) for m in ("OP", "OLS", "FE")]
+        robust = [twfe(d, f"TFP_{m}", "year", "stkcd", "DID", controls=c, **kw) for m in ("OP", "OLS", "FE")]
         # continuous treatment: the smart-manufacturing word frequency instead of the pilot dummy
         robust.append(fit_feols(d.dropna(subset=["smart_ln"]), "TFP_LP", ("smart_ln", *c), ("stkcd", "year"),
                                 cluster="stkcd", controls=c))
         d["TFP_up"] = (d["TFP_LP"] > d.groupby("year")["TFP_LP"].transform("median")).astype(int)
         d["TFP_pos"] = np.exp(d["TFP_LP"] - d["TFP_LP"].min())
-        robust.append(fepois_did(d, "TFP_pos", "DID", "stkcd", "year", controls=c, **kw))
-        robust.append(logit_did(d, "TFP_up", "DID", "stkcd", "year", controls=c, fe=("year", "industry"), **kw))
-        robust.append(twfe(d, "TFP_LP", "DID", "stkcd", "year", controls=c, fe=("industry",), **kw))
+        robust.append(fepois_did(d, "TFP_pos", "year", "stkcd", "DID", controls=c, **kw))
+        robust.append(logit_did(d, "TFP_up", "year", "stkcd", "DID", controls=c, fe=("year", "industry"), **kw))
+        robust.append(twfe(d, "TFP_LP", "year", "stkcd", "DID", controls=c, fe=("industry",), **kw))
         tables["table6_robustness"] = regression_table(
             robust, labels=LABELS, keep=["DID", "smart_ln"], controls=c,
             column_titles=["OP", "OLS", "FE", "词频", "Poisson", "Logit", "行业FE"], title="表6 稳健性检验")
@@ -301,14 +301,16 @@ def stage_paper000_tables(world: Path):
             skipped = sorted(set(treated.index) - set(groups))
             if skipped:
                 ctx.info.setdefault("heterogeneity_groups_skipped", []).extend(f"{by}={g}" for g in skipped)
-            het.update(split_sample(d[d[by].isin(groups)], by, "TFP_LP", "DID", "stkcd", "year", controls=c, **kw))
+            het.update(split_sample(d[d[by].isin(groups)], "TFP_LP", "year", "stkcd", "DID", by=by, controls=c,
+                                    **kw).items())
         tables["table7_heterogeneity"] = regression_table(list(het.values()), labels=LABELS, keep=["DID"], controls=c,
                                                           column_titles=list(het), title="表7 异质性检验")
 
-        mech = mechanism_two_step(d, ["Pat", "Humcap", "ESG"], "DID", "stkcd", "year", controls=c, **kw)
+        mediators = ["Pat", "Humcap", "ESG"]
+        mech = mechanism_two_step(d, "TFP_LP", "year", "stkcd", "DID", mediators=mediators, controls=c, **kw)
         cols = []
-        for m, res in mech.items():
-            cols += [res, twfe(d, "TFP_LP", "DID", "stkcd", "year", controls=(*c, m), **kw)]
+        for m in mediators:
+            cols += [mech[m], twfe(d, "TFP_LP", "year", "stkcd", "DID", controls=(*c, m), **kw)]
         tables["table8_mechanisms"] = regression_table(
             cols, labels=LABELS, keep=["DID", "Pat", "Humcap", "ESG"], controls=c,
             column_titles=["Pat", "TFP_LP", "Humcap", "TFP_LP", "ESG", "TFP_LP"], title="表8 中介效应检验")
@@ -325,7 +327,7 @@ def stage_robust():
         import matplotlib
 
         matplotlib.use("Agg")
-        from .did import bacon, event_inputs, honest, robust_comparison, twfe_weights
+        from .did import bacon, honest, robust_comparison, twfe_weights
         from .panel import balanced_panel
         from .report import event_study_compare_plot, honest_did_plot, regression_table
 
@@ -333,17 +335,16 @@ def stage_robust():
         bal, n_dropped = balanced_panel(d.dropna(subset=["TFP_LP"]), "stkcd", "year")
         figs = ctx.dir / "figures"
         figs.mkdir(exist_ok=True)
-        static, events = robust_comparison(bal, "TFP_LP", "year", "stkcd", "gname", window=(-4, 4))
-        save_table(regression_table(list(static.values()), column_titles=list(static), keep=["ATT"],
+        static = robust_comparison(bal, "TFP_LP", "year", "stkcd", "gname", window=(-4, 4))
+        save_table(regression_table(list(static), column_titles=static.names, keep=["ATT"],
                                     title="稳健性：异质性稳健的交错DID估计量（平衡面板）"), ctx.dir, "robust_estimators")
-        event_study_compare_plot(events, title="交错DID：TWFE与异质性稳健估计量的动态效应").savefig(
+        event_study_compare_plot(static.events, title="交错DID：TWFE与异质性稳健估计量的动态效应").savefig(
             figs / "robust_event_studies.png", dpi=150)
-        bac = bacon(bal, "TFP_LP", "stkcd", "year", "DID")
-        bac.summary.to_csv(ctx.dir / "bacon_summary.csv")
-        weights = twfe_weights(bal, "stkcd", "year", "DID", yname="TFP_LP")
-        betahat, sigma, n_pre, n_post = event_inputs(events["did2s"])
-        sens = honest(betahat, sigma, n_pre, n_post, method="RM", grid=[0.0, 0.5, 1.0, 1.5, 2.0])
-        sens.to_csv(ctx.dir / "honest_rm.csv", index=False)
+        bac = bacon(bal, "TFP_LP", "year", "stkcd", "DID")
+        bac.by_type.to_csv(ctx.dir / "bacon_summary.csv")
+        weights = twfe_weights(bal, "TFP_LP", "year", "stkcd", "DID")
+        sens = honest(static["did2s"].event, method="RM", grid=[0.0, 0.5, 1.0, 1.5, 2.0])
+        sens.tidy().to_csv(ctx.dir / "honest_rm.csv", index=False)
         honest_did_plot(sens).savefig(figs / "honest_rm.png", dpi=150)
         summary = {name: {"att": float(r.coef()["ATT"]), "se": float(r.se()["ATT"])} for name, r in static.items()}
         summary["balanced_firms_dropped"] = n_dropped
@@ -378,13 +379,14 @@ def stage_patents(world: Path):
         matches = pd.read_csv(ctx.inputs["panel"] / "pilot_matches.csv", dtype={"stkcd": str}, encoding="utf-8-sig")
         pilots = pilots.merge(matches[["name", "stkcd"]], left_on="申报单位", right_on="name", how="left")
         pilots = pilots.rename(columns={"年份": "year", "所在城市": "pilot_city"})[["stkcd", "year", "pilot_city"]]
-        timing = city_spillover(d.drop(columns=["gname", "rel_time"], errors="ignore"), pilots, "stkcd", "year", "city",
-                                pilot_city="pilot_city", delay=1, drop_pilot_firms=True, dname="Policy")
+        timing = city_spillover(d.drop(columns=["gname", "rel_time"], errors="ignore"), pilots, tname="year",
+                                idname="stkcd", city="city", pilot_city="pilot_city", delay=1, drop_pilot_firms=True,
+                                dname="Policy")
         s = timing.data
         s.to_parquet(ctx.dir / "spillover_sample.parquet", index=False)
-        models = [twfe(s, "ln_keytech", "Policy", "stkcd", "year", cluster="city"),
-                  twfe(s, "ln_keytech", "Policy", "stkcd", "year", fe=("industry^year",), cluster="city"),
-                  fepois_did(s, "n_keytech", "Policy", "stkcd", "year", cluster="city")]
+        models = [twfe(s, "ln_keytech", "year", "stkcd", "Policy", cluster="city"),
+                  twfe(s, "ln_keytech", "year", "stkcd", "Policy", fe=("industry^year",), cluster="city"),
+                  fepois_did(s, "n_keytech", "year", "stkcd", "Policy", cluster="city")]
         save_table(regression_table(models, keep=["Policy"], column_titles=["OLS", "OLS", "Poisson"],
                                     title="论文004 基准：城市试点对非试点企业关键核心技术创新的溢出"), ctx.dir,
                    "paper004_spillover")

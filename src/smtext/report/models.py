@@ -1,9 +1,10 @@
 """Adapt regression results to one read-only summary that tables can show.
 
-smtext results follow the shared result protocol (``tidy()`` with
-``estimate, std_error, t_value, p_value``; attributes ``nobs``, ``r2``,
-``r2_within``, ``adj_r2``, ``depvar``, ``fe``, ``controls``, ``vcov_label``,
-``extra``). Raw pyfixest ``Feols``/``Fepois`` objects and statsmodels results
+smtext regression results (:class:`smtext.did.RegResult` and its subclasses)
+give ``tidy()`` with ``estimate, std_error, t_value, p_value`` and the
+attributes ``nobs``, ``r2``, ``r2_within``, ``adj_r2``, ``depvar``, ``fe``,
+``controls``, ``vcov_label``, ``extra``; any object that does is read the same
+way. Raw pyfixest ``Feols``/``Fepois`` objects and statsmodels results
 (for logit or probit columns) are adapted here, so the table code never needs
 to know where a column came from.
 """

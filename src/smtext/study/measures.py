@@ -44,7 +44,7 @@ def stage_panel(world: Path):
             panel = firm_treatment(panel, listed, idname=ID, tname=TIME, dname=dname).data
         else:
             before = len(panel)
-            panel = city_spillover(panel, pilots[[ID, TIME, "pilot_city"]], ID, TIME, "city",
+            panel = city_spillover(panel, pilots[[ID, TIME, "pilot_city"]], tname=TIME, idname=ID, city="city",
                                    pilot_city="pilot_city", delay=int(treat.get("delay", 1)),
                                    drop_pilot_firms=bool(treat.get("drop_pilot_firms", True)), dname=dname).data
             steps.append({"step": "pilot firms dropped (city design)", "rows": len(panel),

@@ -78,8 +78,8 @@ def _fit(d: pd.DataFrame, entry: dict, y: str, x: str, c: list, fe: tuple, kw: d
 
     unit_fe, time_fe = entry.get("unit_fe", True), entry.get("time_fe", True)
     if x == dname or _binary(d[x]):
-        return did.twfe(d, y, x, ID, TIME, controls=c, fe=fe, unit_fe=unit_fe, time_fe=time_fe, **kw)
-    from ..did.twfe import fit_feols  # continuous treatment (robot penetration, word frequency)
+        return did.twfe(d, y, TIME, ID, x, controls=c, fe=fe, unit_fe=unit_fe, time_fe=time_fe, **kw)
+    from ..did.regression import fit_feols  # continuous treatment (robot penetration, word frequency)
 
     fes = tuple(f for f, on in ((ID, unit_fe), (TIME, time_fe)) if on) + tuple(fe)
     return fit_feols(d.dropna(subset=[x]), y, (x, *c), fes, controls=c, **kw)
@@ -89,10 +89,8 @@ def rename_terms(res, mapping: dict):
     """The result with its terms renamed (``rename: {Robot_ind: Robot}`` puts a variant on the main row)."""
     if not mapping:
         return res
-    if isinstance(getattr(res, "table", None), pd.DataFrame):
-        vc = res.vcov.rename(index=mapping, columns=mapping) if getattr(res, "vcov", None) is not None else None
-        return dataclasses.replace(res, table=res.table.rename(index=mapping), vcov=vc)
-    return dataclasses.replace(res, params=res.params.rename(mapping), bse=res.bse.rename(mapping))
+    vc = res.vcov.rename(index=mapping, columns=mapping) if res.vcov is not None else None
+    return dataclasses.replace(res, table=res.table.rename(index=mapping), vcov=vc)
 
 
 def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict, side: dict) -> list:
@@ -112,22 +110,22 @@ def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict,
     if kind == "twfe":
         return [_fit(d, entry, y, x, c, fe, kw, dname)]
     if kind == "progressive":
-        return list(did.twfe_progressive(d, y, x, ID, TIME, controls=c, fe=fe,
+        return list(did.twfe_progressive(d, y, TIME, ID, x, controls=c, fe=fe,
                                          steps=tuple(entry.get("steps", ("bare", "fe", "full"))), **kw))
     if kind == "fepois":
-        return [did.fepois_did(d, y, x, ID, TIME, controls=c, fe=fe, **kw)]
+        return [did.fepois_did(d, y, TIME, ID, x, controls=c, fe=fe, **kw)]
     if kind == "logit":
-        return [did.logit_did(d, y, x, ID, TIME, controls=c, fe=fe or (TIME, "industry"), **kw)]
+        return [did.logit_did(d, y, TIME, ID, x, controls=c, fe=fe or (TIME, "industry"), **kw)]
     if kind == "iv":
-        iv = did.iv_2sls(d, y, x, entry["instrument"], ID, TIME, controls=c, fe=fe, **kw)
+        iv = did.iv_2sls(d, y, TIME, ID, x, instruments=entry["instrument"], controls=c, fe=fe, **kw)
         side.setdefault("iv", []).append({"estimate": float(iv.coef()[x]),
                                           **{k: (float(v) if isinstance(v, (int, float, np.floating)) else str(v))
                                              for k, v in (getattr(iv, "extra", {}) or {}).items()}})
         return [iv] if entry.get("second_only") else [iv.first_stage[0], iv]
     if kind == "lag":
         lags = tuple(entry.get("lags", (1, 2)))
-        dl = did.lag_treatment(d, x, ID, TIME, lags=lags)
-        return [did.twfe(dl, y, f"L{k}_{x}", ID, TIME, controls=c, fe=fe, **kw) for k in lags]
+        dl = did.lag_treatment(d, TIME, ID, x, lags=lags)
+        return [did.twfe(dl, y, TIME, ID, f"L{k}_{x}", controls=c, fe=fe, **kw) for k in lags]
     if kind == "split":
         by = entry["by"]
         treated = d.groupby(by)[x].sum()
@@ -150,7 +148,7 @@ def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict,
         test = entry.get("diff_test")
         if test and len(order) == 2:   # bdiff-style empirical p-value of the between-group gap
             dd = d[d[by].isin(order)]
-            perm = did.permutation_diff_test(dd, by, y, x, ID, TIME, controls=c, fe=fe, draws=int(test.get("draws", 500)),
+            perm = did.permutation_diff_test(dd, y, TIME, ID, x, by=by, controls=c, fe=fe, draws=int(test.get("draws", 500)),
                                              seed=int(test.get("seed", 0)), cluster=kw.get("cluster"))
             gap = float(res[order[0]].coef()[x] - res[order[1]].coef()[x])
             note = f"{gap:.3f} (p={perm.p_one_sided:.3f})"
@@ -159,59 +157,54 @@ def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict,
                                                       "p_empirical": perm.p_one_sided, "p_two_sided": perm.p_value,
                                                       "draws": int(test.get("draws", 500))})
         return cols
-    if kind == "mechanism":
-        mech = did.mechanism_two_step(d, list(entry["mediators"]), x, ID, TIME, controls=c, fe=fe, **kw)
+    if kind == "mechanism":   # each mediator on the treatment, then (with y) the outcome with the mediator
         cols = []
-        for m, res in mech.items():
-            cols.append(res)
+        for m in entry["mediators"]:
+            cols.append(did.twfe(d, m, TIME, ID, x, controls=c, fe=fe, **kw))
             if y:
-                cols.append(did.twfe(d, y, x, ID, TIME, controls=(*c, m), fe=fe, **kw))
+                cols.append(did.twfe(d, y, TIME, ID, x, controls=(*c, m), fe=fe, **kw))
         return cols
     if kind == "psm_did":
         d = d.dropna(subset=[y, *entry["covariates"], *c]).copy()
         d["_treat"] = treat_group(d, entry, info)
-        reg, match = did.psm_did(d, y, x, ID, TIME, "_treat", list(entry["covariates"]), controls=c, fe=fe,
-                                 sample=entry.get("psm_sample", "weights"),
-                                 psm_kwargs={"k": int(entry.get("k", 1)), "replace": True, "by": TIME}, **kw)
-        side["balance"] = (entry.get("balance"), match.balance)
+        reg = did.psm_did(d, y, TIME, ID, x, treat="_treat", covariates=list(entry["covariates"]), controls=c, fe=fe,
+                          sample=entry.get("psm_sample", "weights"),
+                          psm_kwargs={"k": int(entry.get("k", 1)), "replace": True, "by": TIME}, **kw)
+        side["balance"] = (entry.get("balance"), reg.matching.balance)
         return [reg]
     if kind == "ife":  # Bai (2009) needs a balanced panel: keep firms observed in every year
         bal, dropped = balanced_panel(d.dropna(subset=[y, x, *c]), ID, TIME)
         info["ife_firms_dropped"] = dropped
-        return [did.ife(bal, y, [x, *c], ID, TIME)]
+        return [did.ife(bal, y, TIME, ID, x, controls=c)]
     if kind == "ebal_did":   # entropy balancing (Hainmueller) of the control group, then weighted TWFE
         d = d.dropna(subset=[y, x, *entry["covariates"], *c]).copy()
         d["_treat"] = treat_group(d, entry, info)
         eb = did.entropy_balance(d, "_treat", list(entry["covariates"]), moments=int(entry.get("moments", 1)))
         d["_ebw"] = eb.weights
         info["ebal_max_moment_diff"] = float(eb.max_moment_diff)
-        return [did.twfe(d, y, x, ID, TIME, controls=c, fe=fe, weights="_ebw", **kw)]
+        return [did.twfe(d, y, TIME, ID, x, controls=c, fe=fe, weights="_ebw", **kw)]
     if kind == "did2s":   # Gardner two-stage DID (no controls, as paper 002 Table 5 column 7)
         r = did.did2s(d.dropna(subset=[y]), y, TIME, ID, "gname", cluster=kw.get("cluster", ID))
         return [rename_terms(r, {"ATT": x})]   # the papers print it on the treatment's row
     if kind == "heckman":   # probit selection column, then the outcome equation with the IMR
-        sel = entry["selection"]
-        h = did.heckman(d, y, x, sel, entry["exclusion"], controls=c, fe=fe or (ID, TIME),
-                        cluster=kw.get("cluster", ID))
-        from ..did._part2_results import EstimateResult
-
-        probit = EstimateResult(params=h.selection["estimate"], bse=h.selection["std_error"], nobs=h.nobs,
-                                depvar=sel, method="Probit", controls=tuple(c),
-                                vcov_label="MLE", extra={"pseudo R2": h.extra.get("pseudo R2 (probit)")})
+        # fe given: those fixed effects only (not firm and year), as before
+        h = did.heckman(d, y, TIME, ID, x, selection=entry["selection"], exclusion=entry["exclusion"], controls=c,
+                        fe=fe, unit_fe=not fe, time_fe=not fe, cluster=kw.get("cluster", ID))
+        probit = h.probit()
         # the probit's statistics sit in its own column; the outcome column keeps the IMR only
         h = dataclasses.replace(h, extra={k: v for k, v in h.extra.items() if "probit" not in k and k != "selection"})
         return [probit, h]
     if kind == "dml":   # double machine learning, partially linear, one learner per column
         dd = d.dropna(subset=[y, x, *c])
-        return [did.dml_plr(dd, y, x, c, ID, TIME, learner=entry.get("learner", "rf"),
-                            n_folds=int(entry.get("folds", 5)), random_state=int(entry.get("seed", 0)))]
+        return [did.dml_plr(dd, y, TIME, ID, x, controls=c, learner=entry.get("learner", "rf"),
+                            n_folds=int(entry.get("folds", 5)), seed=int(entry.get("seed", 0)))]
     if kind == "robust_estimators":
         bal, dropped = balanced_panel(d.dropna(subset=[y]), ID, TIME)
         info["balanced_firms_dropped"] = dropped
-        static, _ = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(entry.get("window", (-4, 4))))
-        side.setdefault("titles", []).extend(static)
+        static = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(entry.get("window", (-4, 4))))
+        side.setdefault("titles", []).extend(static.names)
         side["keep"] = ["ATT"]
-        return list(static.values())
+        return list(static)
     raise spec.error("SM703", (), f"unknown column kind {kind!r}.")
 
 

@@ -26,10 +26,10 @@ def _bacon_table(d: pd.DataFrame, entry: dict, dname: str):
 
     y = entry["columns"][0]["y"]
     bal, dropped = balanced_panel(d.dropna(subset=[y]), ID, TIME)
-    bac = did.bacon(bal, y, ID, TIME, dname)
-    w = did.twfe_weights(bal, ID, TIME, dname, yname=y)
+    bac = did.bacon(bal, y, TIME, ID, dname)
+    w = did.twfe_weights(bal, y, TIME, ID, dname)
     rows = [[BACON_TYPES.get(str(t), str(t)), format_number(r["weight"], 3), format_number(r["avg_est"], 4)]
-            for t, r in bac.summary.iterrows()]
+            for t, r in bac.by_type.iterrows()]
     total = w.n_positive + w.n_negative
     diag = [["TWFE 系数（= 加权和）", "1.000", format_number(bac.estimate, 4)],
             ["dCDH 负权重处理单元 / 全部处理单元", f"{w.n_negative} / {total}", ""],
@@ -38,7 +38,7 @@ def _bacon_table(d: pd.DataFrame, entry: dict, dname: str):
     table = Table(header=[["比较类型", "权重", "平均估计"]], sections=[rows, diag], title=entry.get("title"),
                   notes=notes)
     info = {"bacon": {str(t): {"weight": float(r["weight"]), "avg_est": float(r["avg_est"])}
-                      for t, r in bac.summary.iterrows()},
+                      for t, r in bac.by_type.iterrows()},
             "twfe": float(bac.estimate), "dcdh_negative": int(w.n_negative), "dcdh_cells": int(total),
             "dcdh_sum_negative": float(w.sum_negative), "balanced_firms_dropped": int(dropped)}
     return table, info
@@ -121,13 +121,13 @@ def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
         y, kind, title = f.get("y"), f["kind"], f.get("title")
         fe, cl = tuple(f.get("fe") or ()), f.get("cluster", ID)
         if kind == "event_study":
-            ev = did.event_study(d.dropna(subset=[y, *c]), y, ID, TIME, "gname", window=tuple(f.get("window", (-4, 4))),
+            ev = did.event_study(d.dropna(subset=[y, *c]), y, TIME, ID, "gname", window=tuple(f.get("window", (-4, 4))),
                                  controls=c, fe=fe, cluster=cl)
             ev.tidy().to_csv(ctx.dir / "estimates.csv", index=False)
             fig = event_study_plot(ev, title=title)
             ctx.info["pretrend_p"] = float(ev.pretrend_p)
         elif kind == "placebo":
-            pl = did.placebo_test(d.dropna(subset=[y, *c]), y, f.get("x", dname), ID, TIME, "gname", controls=c, fe=fe,
+            pl = did.placebo_test(d.dropna(subset=[y, *c]), y, TIME, ID, "gname", dname=f.get("x", dname), controls=c, fe=fe,
                                   draws=int(f.get("draws", 500)), seed=int(f.get("seed", 20240501)), cluster=cl)
             pd.DataFrame({"draw": pl.draws}).to_csv(ctx.dir / "estimates.csv", index=False)
             fig = placebo_plot(pl, title=title)
@@ -135,9 +135,9 @@ def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
         elif kind == "pscore":
             d = d.dropna(subset=[y, *f["covariates"], *c]).copy()
             d["_treat"] = treat_group(d, f, ctx.info)
-            _, match = did.psm_did(d, y, dname, ID, TIME, "_treat", list(f["covariates"]), controls=c,
-                                   psm_kwargs={"k": int(f.get("k", 1)), "replace": True, "by": TIME}, cluster=cl)
-            fig = pscore_density_plot(match, title=title)
+            reg = did.psm_did(d, y, TIME, ID, dname, treat="_treat", covariates=list(f["covariates"]), controls=c,
+                              psm_kwargs={"k": int(f.get("k", 1)), "replace": True, "by": TIME}, cluster=cl)
+            fig = pscore_density_plot(reg.matching, title=title)
         else:  # robust_event, honest: heterogeneity-robust event studies on the balanced panel
             from ..panel import balanced_panel
             from ..report import event_study_compare_plot
@@ -145,14 +145,12 @@ def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
             bal, _ = balanced_panel(d.dropna(subset=[y]), ID, TIME)
             window = tuple(f.get("window", (-4, 4)))
             if kind == "robust_event":
-                _, events = did.robust_comparison(bal, y, TIME, ID, "gname", window=window)
+                events = did.robust_comparison(bal, y, TIME, ID, "gname", window=window).events
                 fig = event_study_compare_plot(events, title=title)
             else:  # HonestDiD needs the did2s event study only, not all five estimators
                 event = did.did2s(bal, y, TIME, ID, "gname", window=window).event
-                betahat, sigma, n_pre, n_post = did.event_inputs(event)
-                sens = did.honest(betahat, sigma, n_pre, n_post, method="RM",
-                                  grid=list(f.get("grid", [0.0, 0.5, 1.0, 1.5, 2.0])))
-                sens.to_csv(ctx.dir / "estimates.csv", index=False)
+                sens = did.honest(event, method="RM", grid=list(f.get("grid", [0.0, 0.5, 1.0, 1.5, 2.0])))
+                sens.tidy().to_csv(ctx.dir / "estimates.csv", index=False)
                 fig = honest_did_plot(sens, title=title)
         (ctx.dir / "figures").mkdir(exist_ok=True)
         fig.savefig(ctx.dir / "figures" / f"{name}.png", dpi=150)
