@@ -170,3 +170,19 @@ def test_result_set_is_ordered_indexable_and_stacks(results):
     assert regression_table(rs).to_markdown() == regression_table(list(rs)).to_markdown()
     comp = results["robust_comparison"]
     assert comp.names == list(comp.events) == ["TWFE", "did2s", "CS", "BJS", "SA"]
+
+
+def test_report_figures_read_results(results):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from smtext.report import event_study_compare_plot, honest_did_plot
+
+    comp = results["robust_comparison"]
+    fig = event_study_compare_plot(comp, language="en")
+    assert [c.get_label() for c in fig.axes[0].containers] == comp.names
+    plt.close(fig)
+    fig = honest_did_plot(did.honest(comp["did2s"].event, method="SD", grid=[0.0, 0.1]), language="en")
+    plt.close(fig)

@@ -104,7 +104,7 @@ def _from_protocol(r) -> ModelSummary:
     missing = [c for c in ("estimate", "std_error", "t_value", "p_value") if c not in tidy.columns]
     if missing:
         raise SMError("SM601", f"{type(r).__name__}.tidy() lacks column(s) {missing}.",
-                      "return estimate, std_error, t_value, p_value as the result protocol says.")
+                      "return estimate, std_error, t_value, p_value as smtext regression results do.")
     return ModelSummary(
         coef=_series(tidy["estimate"], idx), se=_series(tidy["std_error"], idx),
         tstat=_series(tidy["t_value"], idx), pvalue=_series(tidy["p_value"], idx),
@@ -135,7 +135,7 @@ def as_model(result) -> ModelSummary:
     Parameters
     ----------
     result : object
-        An smtext result (result protocol), a pyfixest ``Feols``/``Fepois``, a
+        An smtext regression result (or any object with that ``tidy()``), a pyfixest ``Feols``/``Fepois``, a
         statsmodels results object, or a :class:`ModelSummary`.
 
     Raises

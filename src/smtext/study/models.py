@@ -187,7 +187,7 @@ def columns_of(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict,
         r = did.did2s(d.dropna(subset=[y]), y, TIME, ID, "gname", cluster=kw.get("cluster", ID))
         return [rename_terms(r, {"ATT": x})]   # the papers print it on the treatment's row
     if kind == "heckman":   # probit selection column, then the outcome equation with the IMR
-        # fe given: those fixed effects only (not firm and year), as before
+        # a spec that names fe gets those fixed effects instead of firm and year
         h = did.heckman(d, y, TIME, ID, x, selection=entry["selection"], exclusion=entry["exclusion"], controls=c,
                         fe=fe, unit_fe=not fe, time_fe=not fe, cluster=kw.get("cluster", ID))
         probit = h.probit()
