@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TOPICS = ("extract", "count", "w2v", "patents", "tfp", "did_part1", "did_part2")
+TOPICS = ("extract", "count", "w2v", "patents", "tfp", "did_placebo", "did_staggered")
 
 
 def main(argv=None) -> dict:

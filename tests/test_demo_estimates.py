@@ -45,17 +45,17 @@ def _att(d: pd.DataFrame) -> float:
 
 
 def test_baseline_ci_covers_planted_tfp_effect(panel):
-    res = twfe(panel, "TFP_LP", "DID", "stkcd", "year", cluster="stkcd")
+    res = twfe(panel, "TFP_LP", "year", "stkcd", "DID", cluster="stkcd")
     row = res.tidy().loc["DID"]
     assert row["ci_low"] <= _att(panel) <= row["ci_high"], (row.to_dict(), _att(panel))
     assert row["p_value"] < 0.01
 
 
 def test_placebo_rejects_the_real_effect_and_not_a_zero_effect(panel):
-    real = placebo_test(panel, "TFP_LP", "DID", "stkcd", "year", "gname", draws=300, seed=1)
+    real = placebo_test(panel, "TFP_LP", "year", "stkcd", "gname", dname="DID", draws=300, seed=1)
     assert real.p_value < 0.05
     # cash / assets has no planted effect: randomisation inference does not reject it
-    zero = placebo_test(panel, "cash_ratio", "DID", "stkcd", "year", "gname", draws=300, seed=1)
+    zero = placebo_test(panel, "cash_ratio", "year", "stkcd", "gname", dname="DID", draws=300, seed=1)
     assert zero.p_value > 0.05, zero.p_value
 
 
@@ -68,7 +68,7 @@ def test_city_spillover_of_keytech_patents_is_recovered():
     _, truth = make_patents(_rng(CFG, "patents"), firms, eco["subsidiaries"], obs, obs["spill_post"], CFG)
     d = truth.merge(obs[["stkcd", "year", "spill_post", "gname", "city"]], on=["stkcd", "year"])
     d = d[d["gname"] == 0]                               # pilot firms are dropped in the design
-    res = fepois_did(d, "n_keytech", "spill_post", "stkcd", "year", cluster="city")
+    res = fepois_did(d, "n_keytech", "year", "stkcd", "spill_post", cluster="city")
     row = res.tidy().loc["spill_post"]
     assert row["ci_low"] <= CFG.spillover_keytech_effect <= row["ci_high"], row.to_dict()
 
@@ -80,7 +80,7 @@ def test_robust_estimators_recover_heterogeneous_effects_where_twfe_is_biased():
     fin = eco["fin"][~eco["fin"]["gap"]]
     counts = fin.groupby("stkcd")["year"].nunique()
     bal = fin[fin["stkcd"].isin(counts.index[counts == len(cfg.years)])].copy()
-    static, _ = robust_comparison(bal, "omega", "year", "stkcd", "gname")
+    static = robust_comparison(bal, "omega", "year", "stkcd", "gname")
     att = float(bal.loc[bal["treated_post"] == 1, "tfp_effect"].mean())
     err = {k: abs(float(r.coef()["ATT"]) - att) for k, r in static.items()}
     for name in ("did2s", "CS", "BJS"):
@@ -95,11 +95,11 @@ def test_planted_effects_on_other_outcomes(panel):
     ex = panel[(panel["exporter"] == 1) & (panel["overseas_revenue"] > 0)].copy()
     ex["ln_export_share"] = np.log(ex["overseas_revenue"] / ex["revenue"])
     # log overseas revenue = log revenue + log share: the share carries the planted export effect
-    res = twfe(ex, "ln_export_share", "DID", "stkcd", "year", cluster="stkcd")
+    res = twfe(ex, "ln_export_share", "year", "stkcd", "DID", cluster="stkcd")
     lo, hi = res.tidy().loc["DID", ["ci_low", "ci_high"]]
     assert lo <= CFG.export_effect <= hi + 0.05
     panel = panel.assign(humcap=panel["employees_master"] / panel["employees"])
-    res = twfe(panel, "humcap", "DID", "stkcd", "year", cluster="stkcd")
+    res = twfe(panel, "humcap", "year", "stkcd", "DID", cluster="stkcd")
     lo, hi = res.tidy().loc["DID", ["ci_low", "ci_high"]]
     assert lo <= CFG.master_share_effect <= hi
 
@@ -114,8 +114,8 @@ def test_coverage_and_size_across_seeds():
     covered = rejected = 0
     for seed in range(101, 121):
         d = _panel(WorldConfig(seed=seed))
-        row = twfe(d, "TFP_LP", "DID", "stkcd", "year", cluster="stkcd").tidy().loc["DID"]
+        row = twfe(d, "TFP_LP", "year", "stkcd", "DID", cluster="stkcd").tidy().loc["DID"]
         covered += bool(row["ci_low"] <= _att(d) <= row["ci_high"])
-        rejected += bool(twfe(d, "cash_ratio", "DID", "stkcd", "year", cluster="stkcd").pvalue()["DID"] < 0.05)
+        rejected += bool(twfe(d, "cash_ratio", "year", "stkcd", "DID", cluster="stkcd").pvalue()["DID"] < 0.05)
     assert covered >= 15, covered
     assert rejected <= 3, rejected

@@ -1,25 +1,50 @@
-"""The shared difference-in-differences module.
+"""Difference-in-differences for firm panels: one calling convention, one result shape.
 
-One calling convention for every estimator: ``yname`` (outcome), ``tname``
-(year), ``idname`` (unit), ``dname`` (0/1 treatment) or ``gname`` (cohort: first
-treated year, 0 = never treated). Public functions are loaded lazily from the
-module that implements them; add a new estimator by adding its name here.
+Every estimator is called as ``fn(data, yname, tname, idname, gname_or_dname, *,
+...)``: the outcome, the period, the unit, then the cohort column ``gname``
+(first treated period, 0 = never treated) or the 0/1 treatment ``dname``;
+every other argument is keyword-only, and randomness goes through ``seed=``.
+Every estimator returns a subclass of :class:`smtext.did._results.Result`
+(``tidy()``, ``coef()``, ``se()``, ``pvalue()``, ``confint()``, ``summary()``,
+``nobs``); several models come back as a ``ResultSet``. Helpers that prepare
+data (treatment timing, lags, matching, balancing) take the same column names.
+
+Modules, by job:
+
+* ``regression`` -- TWFE DID (``twfe``, ``twfe_progressive``);
+  ``event`` -- event study; ``placebo`` -- placebo test;
+  ``timing`` -- treatment timing from pilot lists;
+* ``matching`` / ``ebalance`` -- PSM-DID, balance tables, entropy balancing;
+  ``iv`` -- 2SLS with weak-identification statistics; ``selection`` -- Heckman;
+  ``dml`` -- double machine learning; ``interactive_fe`` -- Bai (2009);
+* ``variants`` -- lags, Poisson/logit/NB, dropped years, competing policies;
+  ``hetero`` -- split samples, permutation and interaction tests;
+  ``mechanism`` -- two-step mechanism and Sobel mediation;
+* ``decompose`` -- Goodman-Bacon and dCDH weights; ``cs`` (with ``drdid``) --
+  Callaway-Sant'Anna; ``two_stage`` -- did2s; ``imputation`` -- BJS;
+  ``sun_abraham`` -- Sun-Abraham; ``compare`` -- all of them next to TWFE;
+  ``sensitivity`` -- HonestDiD;
+* ``simulate`` -- seeded panels with a planted effect.
+
+Public functions load lazily from the module named in ``_API`` (importing
+``smtext.did`` does not import pyfixest); add an estimator by adding its name
+here. No public function shares its module's name, so importing a submodule
+never shadows a function.
 """
 
 from importlib import import_module
 
 # public name -> module under smtext.did that defines it
 _API = {
-    # part 1 (issue 8)
-    "twfe": "twfe",
-    "twfe_progressive": "twfe",
+    "twfe": "regression",
+    "twfe_progressive": "regression",
+    "event_study": "event",
+    "wald_test": "event",
+    "placebo_test": "placebo",
     "firm_treatment": "timing",
     "city_spillover": "timing",
     "relative_time": "timing",
     "clean_controls": "timing",
-    "event_study": "event",
-    "wald_test": "event",
-    "placebo_test": "placebo",
     "psm": "matching",
     "psm_did": "matching",
     "balance_table": "matching",
@@ -37,48 +62,47 @@ _API = {
     "interaction_test": "hetero",
     "mechanism_two_step": "mechanism",
     "mediation_sobel": "mechanism",
-    # part 2 (issue 9): heterogeneity-robust staggered DID and sensitivity
-    "bacon": "bacon",
-    "twfe_weights": "dcdh",
+    "bacon": "decompose",
+    "twfe_weights": "decompose",
     "callaway_santanna": "cs",
-    "sunab": "sunab",
+    "did2s": "two_stage",
     "did_imputation": "imputation",
-    "did2s": "did2s",
-    "honest": "honest",
-    "honest_identified_set": "honest",
-    "event_inputs": "honest",
-    "heckman": "heckman",
+    "sunab": "sun_abraham",
+    "robust_comparison": "compare",
+    "honest": "sensitivity",
+    "honest_from_estimates": "sensitivity",
+    "honest_identified_set": "sensitivity",
+    "event_inputs": "sensitivity",
+    "heckman": "selection",
     "dml_plr": "dml",
-    "ife": "ife",
-    "robust_comparison": "_part2_compare",
+    "ife": "interactive_fe",
+    "simulate_panel": "simulate",
+    "simulate_staggered": "simulate",
+    "Result": "_results",
+    "RegResult": "_results",
+    "EventResult": "_results",
+    "RobustDIDResult": "_results",
+    "ResultSet": "_results",
 }
 
+#: the estimators: ``fn(data, yname, tname, idname, gname_or_dname, *, ...)`` returning a Result
+ESTIMATORS = (
+    "twfe", "twfe_progressive", "event_study", "placebo_test", "psm_did", "iv_2sls", "fepois_did",
+    "logit_did", "negbin_did", "competing_policies", "split_sample", "permutation_diff_test",
+    "interaction_test", "mechanism_two_step", "mediation_sobel", "bacon", "twfe_weights",
+    "callaway_santanna", "did2s", "did_imputation", "sunab", "robust_comparison", "heckman", "dml_plr", "ife",
+)
 
-# Functions that share their module's name are bound eagerly: importing submodule
-# ``smtext.did.honest`` anywhere sets the package attribute ``honest`` to the module,
-# and a lazy lookup would then never run. Binding them here, after their modules are
-# imported, keeps ``smtext.did.honest`` the function for good.
-from .bacon import bacon  # noqa: E402
-from .did2s import did2s  # noqa: E402
-from .heckman import heckman  # noqa: E402
-from .honest import honest  # noqa: E402
-from .ife import ife  # noqa: E402
-from .sunab import sunab  # noqa: E402
-from .twfe import twfe  # noqa: E402
+__all__ = sorted(_API)
 
 
 def __getattr__(name):
     if name in _API:
-        module = import_module(f"smtext.did.{_API[name]}")
-        # Importing submodule ``honest`` sets the package attribute ``honest`` to the
-        # module, shadowing the function of the same name; bind every public name of
-        # the module that was just imported, so the functions win.
-        for public, mod in _API.items():
-            if mod == _API[name]:
-                globals()[public] = getattr(module, public)
-        return globals()[name]
+        value = getattr(import_module(f"smtext.did.{_API[name]}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module 'smtext.did' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(_API)
+    return sorted(set(globals()) | set(_API))

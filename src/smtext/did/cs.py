@@ -8,7 +8,7 @@ and a comparison group (never treated, or not yet treated by ``max(t, base)``)
 over the base period and t. The base period is "varying" as in R ``did``
 (g - 1 for post-treatment cells, t - 1 for pre-treatment cells). Each cell is
 estimated by outcome regression, IPW or doubly robust 2x2 DID
-(:mod:`smtext.did._part2_drdid`), with covariates taken at the base period.
+(:mod:`smtext.did.drdid`), with covariates taken at the base period.
 Standard errors are analytic, from the influence functions; aggregations add
 the estimation error of the cohort-share weights exactly as ``did::aggte``.
 """
@@ -20,39 +20,34 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from smtext.did._part2_drdid import did_panel
-from smtext.did._part2_panel import (
+from smtext.did._prepare import (
+    as_tuple,
     check_balanced,
     check_cohort,
     check_unique,
     drop_always_treated,
     prepare,
 )
-from smtext.did._part2_results import EstimateResult, EventStudyResult, _tidy_frame
+from smtext.did._results import EventResult, RegResult, Result, event_table, tidy_frame
+from smtext.did.drdid import did_panel
 from smtext.errors import SMError, check_option, warn
 
 _KINDS = ("simple", "group", "calendar", "dynamic")
 
 
-def _parse_xformla(xformla) -> list[str]:
-    if xformla is None:
-        return []
-    if isinstance(xformla, str):
-        rhs = xformla.split("~")[-1]
-        terms = [t.strip() for t in rhs.split("+")]
-        return [t for t in terms if t and t != "1"]
-    return list(xformla)
-
-
-@dataclass(frozen=True, eq=False)
-class CSAggregate:
+@dataclass(frozen=True, eq=False, repr=False)
+class CSAggregate(Result):
     """An aggregation of ATT(g, t).
+
+    ``coef()``, ``se()``, ``pvalue()`` and ``confint()`` are those of the
+    overall ATT (term ``"ATT"``); ``tidy()`` is the by-kind table (the event
+    study for ``dynamic``, the overall ATT for ``simple``).
 
     Attributes
     ----------
     kind : str
         ``"simple"``, ``"group"``, ``"calendar"`` or ``"dynamic"``.
-    overall : EstimateResult
+    overall : RegResult
         The overall ATT (term ``"ATT"``), usable in regression tables.
     table : pandas.DataFrame
         One row per group / calendar period / event time (column named
@@ -61,8 +56,13 @@ class CSAggregate:
     """
 
     kind: str
-    overall: EstimateResult
+    overall: RegResult
     table: pd.DataFrame
+
+    @property
+    def nobs(self) -> int:
+        """Observations used."""
+        return self.overall.nobs
 
     @property
     def base_period(self):
@@ -70,16 +70,16 @@ class CSAggregate:
         return None
 
     @property
-    def event(self) -> EventStudyResult | None:
+    def event(self) -> EventResult | None:
         """The dynamic aggregation as an event-study result (None otherwise)."""
         if self.kind != "dynamic":
             return None
-        return EventStudyResult(
-            self.table[["rel_time", "estimate", "std_error"]],
-            base_period=None,
-            method="Callaway-Sant'Anna",
-            depvar=self.overall.depvar,
+        return EventResult(
+            table=event_table(self.table["rel_time"], self.table["estimate"], self.table["std_error"]),
             nobs=self.overall.nobs,
+            depvar=self.overall.depvar,
+            method="Callaway-Sant'Anna",
+            base_period=None,
         )
 
     def tidy(self) -> pd.DataFrame:
@@ -90,22 +90,21 @@ class CSAggregate:
             return self.overall.tidy()
         return self.table.copy()
 
-    def coef(self) -> pd.Series:
-        return self.overall.coef()
-
-    def se(self) -> pd.Series:
-        return self.overall.se()
+    def _estimates(self) -> pd.DataFrame:
+        return self.overall.table
 
     def summary(self) -> str:
+        """The overall ATT and the by-kind table."""
         return f"CS {self.kind} aggregation\n{self.overall.summary()}\n{self.table.round(5).to_string()}"
 
-    def __repr__(self) -> str:
-        return self.summary()
 
-
-@dataclass(frozen=True, eq=False)
-class CSResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CSResult(Result):
     """Group-time ATTs from :func:`callaway_santanna`.
+
+    ``tidy()`` has one row per (group, time) cell with ``estimate, std_error,
+    ci_low, ci_high, post``; ``coef()`` and friends are indexed by
+    (group, time); ``aggregate(kind)`` gives the aggregations.
 
     Attributes
     ----------
@@ -117,6 +116,8 @@ class CSResult:
         Cohort of each unit (row order of ``inffunc``).
     n_units : int
         Units used.
+    nobs : int
+        Rows used (units x periods).
     """
 
     attgt: pd.DataFrame
@@ -129,6 +130,13 @@ class CSResult:
     est_method: str
     covariates: tuple = ()
     dropped: dict = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """``group, time, estimate, std_error, ci_low, ci_high, post``, one row per cell."""
+        return self.attgt.rename(columns={"att": "estimate", "se": "std_error"})
+
+    def _estimates(self) -> pd.DataFrame:
+        return self.tidy().set_index(["group", "time"])[["estimate", "std_error"]]
 
     def aggregate(self, kind: str = "group") -> CSAggregate:
         """Aggregate ATT(g, t) as ``did::aggte`` does.
@@ -219,9 +227,9 @@ class CSResult:
             est = float(np.mean(ests))
             inf = np.column_stack(infs).mean(axis=1)
 
-        overall = EstimateResult(
-            params=pd.Series({"ATT": est}),
-            bse=pd.Series({"ATT": se_of(inf)}),
+        overall = RegResult.from_estimates(
+            pd.Series({"ATT": est}),
+            pd.Series({"ATT": se_of(inf)}),
             nobs=self.nobs,
             depvar=self.depvar,
             method="Callaway-Sant'Anna",
@@ -232,19 +240,17 @@ class CSResult:
         )
         table = pd.DataFrame(rows, columns=[label or "term", "estimate", "std_error"])
         if len(table):
-            t = _tidy_frame(table["estimate"], table["std_error"])
+            t = tidy_frame(table["estimate"], table["std_error"])
             table["ci_low"], table["ci_high"] = t["ci_low"].to_numpy(), t["ci_high"].to_numpy()
         return CSAggregate(kind=kind, overall=overall, table=table)
 
     def summary(self) -> str:
+        """The ATT(g, t) table with the design."""
         return (
             f"Callaway-Sant'Anna ATT(g,t): {self.depvar}, {self.n_units} units, "
             f"control={self.control_group}, est_method={self.est_method}\n"
             + self.attgt.round(5).to_string(index=False)
         )
-
-    def __repr__(self) -> str:
-        return self.summary()
 
 
 def callaway_santanna(
@@ -253,7 +259,8 @@ def callaway_santanna(
     tname: str,
     idname: str,
     gname: str,
-    xformla=None,
+    *,
+    covariates=(),
     control_group: str = "nevertreated",
     est_method: str = "dr",
 ) -> CSResult:
@@ -266,9 +273,9 @@ def callaway_santanna(
     yname, tname, idname, gname : str
         Outcome, period, unit and cohort (first treated period, 0 = never
         treated) columns.
-    xformla : str or sequence of str, optional
-        Covariates, as ``"~ x1 + x2"`` or a list of names; their base-period
-        values enter the propensity score and/or outcome regression.
+    covariates : str or sequence of str, optional
+        Covariate columns; their base-period values enter the propensity score
+        and/or outcome regression (R ``did``'s ``xformla``).
     control_group : {"nevertreated", "notyettreated"}
         Comparison units for each cell.
     est_method : {"dr", "ipw", "reg"}
@@ -287,7 +294,7 @@ def callaway_santanna(
     """
     check_option("control_group", control_group, ("nevertreated", "notyettreated"))
     check_option("est_method", est_method, ("dr", "ipw", "reg"))
-    xs = _parse_xformla(xformla)
+    xs = list(as_tuple(covariates))
     df = prepare(data, [yname, tname, idname, gname, *xs], "panel")
     check_unique(df, idname, tname)
     check_balanced(df, idname, tname, "callaway_santanna()")
@@ -351,7 +358,7 @@ def callaway_santanna(
     if not rows:
         raise SMError("SM555", "no (g, t) cell has comparison units.", "check the cohort column.")
     attgt = pd.DataFrame(rows, columns=["group", "time", "att", "se", "post"])
-    t = _tidy_frame(attgt["att"], attgt["se"])
+    t = tidy_frame(attgt["att"], attgt["se"])
     attgt["ci_low"], attgt["ci_high"] = t["ci_low"].to_numpy(), t["ci_high"].to_numpy()
     attgt = attgt[["group", "time", "att", "se", "ci_low", "ci_high", "post"]]
     return CSResult(

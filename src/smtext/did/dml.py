@@ -13,7 +13,7 @@ folds formed by units (so a firm's years never straddle training and
 evaluation folds), ``l(X) = E[y|X]`` and ``m(X) = E[d|X]`` are learned out of
 fold and ``theta`` solves the partialling-out score
 ``mean((y - l - theta (d - m)) (d - m)) = 0``. Standard errors are clustered
-by unit on that score. Same data + ``random_state`` -> same estimate.
+by unit on that score. Same data + ``seed`` -> same estimate.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
-from smtext.did._part2_panel import cluster_sum, prepare
-from smtext.did._part2_results import EstimateResult
+from smtext.did._prepare import as_tuple, cluster_sum, prepare
+from smtext.did._results import RegResult
 from smtext.errors import SMError, check_option
 
 _LEARNERS = ("rf", "lasso", "ridge", "svm")
 
 
-def _learner(name, random_state):
+def _learner(name, seed):
     if not isinstance(name, str):
         return clone(name)  # any scikit-learn regressor
     check_option("learner", name, _LEARNERS)
@@ -48,10 +48,10 @@ def _learner(name, random_state):
             max_samples=0.3,
             max_features=0.5,
             n_jobs=1,
-            random_state=random_state,
+            random_state=seed,
         )
     if name == "lasso":
-        return make_pipeline(StandardScaler(), LassoCV(cv=5, alphas=30, random_state=random_state))
+        return make_pipeline(StandardScaler(), LassoCV(cv=5, alphas=30, random_state=seed))
     if name == "ridge":
         return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
     return make_pipeline(StandardScaler(), SVR(C=1.0))
@@ -75,29 +75,33 @@ def demean(df: pd.DataFrame, cols, fe, tol: float = 1e-10, max_iter: int = 1000)
 def dml_plr(
     data: pd.DataFrame,
     yname: str,
-    dname: str,
-    controls,
+    tname: str,
     idname: str,
-    tname: str | None = None,
+    dname: str,
+    *,
+    controls,
     learner="rf",
     n_folds: int = 5,
     squares: bool = True,
-    random_state: int = 0,
-) -> EstimateResult:
+    time_fe: bool = True,
+    seed: int = 0,
+) -> RegResult:
     """Partially linear DML estimate of the DID coefficient.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Firm-year panel.
-    yname, dname : str
-        Outcome and 0/1 (or continuous) treatment.
-    controls : sequence of str
-        Covariates X.
+    yname : str
+        Outcome.
+    tname : str
+        Period column: second fixed effect (unless ``time_fe=False``).
     idname : str
         Unit column: fixed effect, fold grouping and cluster.
-    tname : str, optional
-        Period column: second fixed effect (None for unit FE only).
+    dname : str
+        0/1 (or continuous) treatment.
+    controls : sequence of str
+        Covariates X (at least one).
     learner : {"rf", "lasso", "ridge", "svm"} or scikit-learn regressor
         Learner for both nuisance functions: random forest (100 trees, depth
         10, 30% subsamples), LassoCV, RidgeCV (both on standardised X) or an
@@ -107,15 +111,19 @@ def dml_plr(
         Cross-fitting folds.
     squares : bool
         Add squared controls (paper 002's "控制变量二次项").
-    random_state : int
+    time_fe : bool
+        Remove period fixed effects as well as unit fixed effects.
+    seed : int
         Seed for folds and learners.
 
     Returns
     -------
-    EstimateResult
-        Term ``dname``; ``extra`` records learner and folds.
+    RegResult
+        Term ``dname`` (normal reference); ``extra`` records learner, folds
+        and seed.
     """
-    controls = list(controls)
+    controls = list(as_tuple(controls))
+    tname = tname if time_fe else None
     if not controls:
         raise SMError("SM565", "dml_plr() needs at least one control.", "pass controls=[...].")
     df = prepare(data, [yname, dname, *controls, idname, tname], "panel")
@@ -133,14 +141,14 @@ def dml_plr(
 
     units = pd.factorize(df[idname])[0]
     n_units = units.max() + 1
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     fold_of_unit = rng.permutation(np.arange(n_units) % n_folds)
     fold = fold_of_unit[units]
     l_hat, m_hat = np.empty_like(y), np.empty_like(d)
     for k in range(n_folds):
         tr, te = fold != k, fold == k
-        l_hat[te] = _learner(learner, random_state).fit(X[tr], y[tr]).predict(X[te])
-        m_hat[te] = _learner(learner, random_state).fit(X[tr], d[tr]).predict(X[te])
+        l_hat[te] = _learner(learner, seed).fit(X[tr], y[tr]).predict(X[te])
+        m_hat[te] = _learner(learner, seed).fit(X[tr], d[tr]).predict(X[te])
     ry, rd = y - l_hat, d - m_hat
     theta = float(rd @ ry / (rd @ rd))
     psi = (ry - theta * rd) * rd
@@ -148,14 +156,14 @@ def dml_plr(
     s = cluster_sum(psi, units, n_units)
     se = float(np.sqrt(np.sum(s**2)) / (len(y) * J))
     name = learner if isinstance(learner, str) else type(learner).__name__
-    return EstimateResult(
-        params=pd.Series({dname: theta}),
-        bse=pd.Series({dname: se}),
+    return RegResult.from_estimates(
+        pd.Series({dname: theta}),
+        pd.Series({dname: se}),
         nobs=len(y),
         depvar=yname,
         method=f"DML ({name})",
         fe=tuple(fe),
         controls=tuple(controls),
         vcov_label=f"cluster: {idname}",
-        extra={"learner": name, "folds": n_folds, "squared controls": squares, "seed": random_state},
+        extra={"learner": name, "folds": n_folds, "squared controls": squares, "seed": seed},
     )

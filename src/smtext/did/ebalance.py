@@ -15,14 +15,19 @@ import pandas as pd
 
 from smtext.errors import SMError, check_option, require_columns
 
-from ._part1_prep import as_tuple
+from ._prepare import as_tuple
+from ._results import Result
 
 __all__ = ["EBResult", "entropy_balance"]
 
 
-@dataclass(frozen=True)
-class EBResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class EBResult(Result):
     """Entropy-balancing weights.
+
+    ``tidy()`` is the balance table; ``coef()`` the treated-minus-weighted-
+    control gap in each covariate's mean after balancing (zero up to ``tol``;
+    no standard error).
 
     Attributes
     ----------
@@ -36,13 +41,33 @@ class EBResult:
         moments after balancing (convergence check).
     balance : pandas.DataFrame
         Treated and control means before and after.
+    nobs : int
+        Rows balanced (complete cases).
+    converged : bool
+        Whether Newton's method met ``tol``.
     """
 
     weights: pd.Series
     lambdas: np.ndarray
     max_moment_diff: float
     balance: pd.DataFrame
+    nobs: int
     converged: bool = True
+
+    def tidy(self) -> pd.DataFrame:
+        """Treated and control means of each covariate before and after balancing."""
+        return self.balance.copy()
+
+    def _estimates(self) -> pd.DataFrame:
+        b = self.balance.set_index("variable")
+        out = pd.DataFrame({"estimate": b["mean_treated"] - b["mean_control_after"], "std_error": np.nan})
+        out.index.name = "term"
+        return out
+
+    def summary(self) -> str:
+        """Convergence and the balance table."""
+        return (f"entropy balancing: N = {self.nobs}, largest moment gap {self.max_moment_diff:.2e}\n"
+                + self.balance.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
 
 
 def entropy_balance(data: pd.DataFrame, treat: str, covariates: Sequence[str], *, moments: int = 1,
@@ -129,4 +154,5 @@ def entropy_balance(data: pd.DataFrame, treat: str, covariates: Sequence[str], *
         "mean_control_before": X[~tr].mean(axis=0),
         "mean_control_after": np.average(X[~tr], axis=0, weights=w),
     })
-    return EBResult(weights, lam, maxdiff, bal, converged)
+    return EBResult(weights=weights, lambdas=lam, max_moment_diff=maxdiff, balance=bal, nobs=len(d),
+                    converged=converged)

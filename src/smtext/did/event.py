@@ -10,9 +10,9 @@ from scipy import stats
 
 from smtext.errors import SMError, require_columns, warn
 
-from ._part1_prep import as_tuple
-from ._part1_results import EventResult
-from .twfe import fit_feols
+from ._prepare import as_tuple
+from ._results import EventResult
+from .regression import fit_feols
 
 __all__ = ["event_study", "wald_test"]
 
@@ -28,6 +28,13 @@ def wald_test(result, terms: Sequence[str]) -> tuple[float, float, tuple[int, fl
     ``df_t`` is the result's residual (or G-1) degrees of freedom, as Stata
     ``test`` after ``reghdfe`` and fixest ``wald()`` do.
 
+    Parameters
+    ----------
+    result : RegResult
+        A result with ``vcov`` (and ``df_t``; None = chi-square/q reference).
+    terms : sequence of str
+        Terms tested jointly.
+
     Returns
     -------
     F, p-value, (q, df2)
@@ -40,7 +47,7 @@ def wald_test(result, terms: Sequence[str]) -> tuple[float, float, tuple[int, fl
     return F, float(stats.f.sf(F, q, df2)), (q, df2)
 
 
-def event_study(data: pd.DataFrame, yname: str, idname: str, tname: str, gname: str, *,
+def event_study(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *,
                 window: tuple[int, int] = (-5, 5), base: int = -1, bin_ends: bool = True,
                 controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None,
                 vcov: str = "cluster", weights: str | None = None) -> EventResult:
@@ -54,8 +61,8 @@ def event_study(data: pd.DataFrame, yname: str, idname: str, tname: str, gname: 
     ----------
     data : pandas.DataFrame
         Firm-year panel.
-    yname, idname, tname, gname : str
-        Outcome, unit, year and cohort (first treated year, 0 = never) columns.
+    yname, tname, idname, gname : str
+        Outcome, year, unit and cohort (first treated year, 0 = never) columns.
     window : (int, int)
         First and last relative period, e.g. ``(-5, 5)``.
     base : int
@@ -71,7 +78,9 @@ def event_study(data: pd.DataFrame, yname: str, idname: str, tname: str, gname: 
     -------
     EventResult
         ``tidy()`` has one row per relative period (base row with 0),
-        ``pretrend_f``/``pretrend_p`` test all leads jointly.
+        ``pretrend_f``/``pretrend_p`` test all leads jointly, ``vcov`` is the
+        covariance of the estimates by relative period (so the result feeds
+        :func:`smtext.did.honest`), ``regression`` the underlying fit.
     """
     require_columns(data, [yname, idname, tname, gname])
     lo, hi = int(window[0]), int(window[1])
@@ -119,5 +128,7 @@ def event_study(data: pd.DataFrame, yname: str, idname: str, tname: str, gname: 
         F, p, dfs = wald_test(reg, leads)
     else:
         F, p, dfs = np.nan, np.nan, (0, np.nan)
-    return EventResult(table=table, base_period=base, pretrend_f=F, pretrend_p=p, pretrend_df=dfs,
-                       regression=reg, nobs=reg.nobs, depvar=yname)
+    est = [k for k in periods if _term(k) in tid.index]
+    vcov = reg.vcov.loc[[_term(k) for k in est], [_term(k) for k in est]].set_axis(est, axis=0).set_axis(est, axis=1)
+    return EventResult(table=table, nobs=reg.nobs, depvar=yname, method="TWFE", base_period=base, vcov=vcov,
+                       df_t=reg.df_t, pretrend_f=F, pretrend_p=p, pretrend_df=dfs, regression=reg)

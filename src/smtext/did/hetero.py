@@ -11,21 +11,35 @@ import pandas as pd
 
 from smtext.errors import SMError, require_columns, warn
 
-from ._part1_fe import FEProjector, fe_codes
-from ._part1_prep import Prepared, as_tuple, fe_columns
-from ._part1_results import RegResult
-from .twfe import twfe
+from ._fe import FEProjector, fe_codes
+from ._prepare import Prepared, as_tuple, fe_columns
+from ._results import RegResult, Result, ResultSet
+from .regression import twfe
 
 __all__ = ["split_sample", "median_split", "permutation_diff_test", "PermutationDiffResult",
            "interaction_test"]
 
 
-def median_split(data: pd.DataFrame, var: str, within: str | Sequence[str] | None = None,
+def median_split(data: pd.DataFrame, var: str, *, within: str | Sequence[str] | None = None,
                  name: str | None = None) -> pd.Series:
     """1 when ``var`` is above its median (within groups such as the year), else 0.
 
     Rows with missing ``var`` stay missing, so they cannot fall silently into
     the "low" group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    var : str
+        Column to split.
+    within : str or sequence of str, optional
+        Columns whose groups get their own median (e.g. ``"year"``).
+    name : str, optional
+        Name of the returned Series (default ``f"high_{var}"``).
+
+    Returns
+    -------
+    pandas.Series of nullable Int64.
     """
     require_columns(data, [var, *as_tuple(within)])
     med = data.groupby(list(as_tuple(within)))[var].transform("median") if within else data[var].median()
@@ -33,27 +47,40 @@ def median_split(data: pd.DataFrame, var: str, within: str | Sequence[str] | Non
     return out.rename(name or f"high_{var}")
 
 
-def split_sample(data: pd.DataFrame, by: str, yname: str, dname: str, idname: str, tname: str,
-                 controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None, **kwargs) -> dict:
+def split_sample(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *, by: str,
+                 controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None, **kwargs) -> ResultSet:
     """TWFE DID estimated separately in every group of ``by``.
+
+    Parameters
+    ----------
+    data, yname, tname, idname, dname, controls, fe, cluster
+        As in :func:`smtext.did.twfe`.
+    by : str
+        Grouping column; rows with a missing group are left out (SM503).
+    **kwargs
+        Passed to :func:`smtext.did.twfe`.
 
     Returns
     -------
-    dict
-        Group value -> :class:`RegResult` (in sorted group order), ready for a
-        table with one column per group.
+    ResultSet
+        One :class:`RegResult` per group value (sorted), named by the value,
+        ready for a table with one column per group.
     """
     require_columns(data, [by])
     if data[by].isna().any():
         warn("SM503", f"{int(data[by].isna().sum())} rows with missing {by!r} belong to no group.")
-    return {g: twfe(data.loc[data[by] == g], yname, dname, idname, tname, controls=controls, fe=fe,
-                    cluster=cluster, **kwargs)
-            for g in sorted(pd.unique(data[by].dropna()))}
+    return ResultSet({g: twfe(data.loc[data[by] == g], yname, tname, idname, dname, controls=controls, fe=fe,
+                              cluster=cluster, **kwargs)
+                      for g in sorted(pd.unique(data[by].dropna()))}, title=f"TWFE by {by}")
 
 
-@dataclass(frozen=True)
-class PermutationDiffResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PermutationDiffResult(Result):
     """Fisher permutation test of the between-group DID coefficient gap.
+
+    ``tidy()`` has one row per permutation draw (``draw, estimate``);
+    ``coef()`` is the observed gap (term ``"diff"``) and ``pvalue()`` its
+    two-sided permutation p-value (no standard error).
 
     Attributes
     ----------
@@ -66,17 +93,32 @@ class PermutationDiffResult:
     p_one_sided : float
         Share of draws with a gap at least as large as ``diff`` in its own
         direction (the "empirical p-value" of Stata ``bdiff``).
-    estimates : dict
+    estimates : ResultSet
         Group value -> :class:`RegResult` at the observed labels.
+    seed : int or None
+        Seed of the permutations.
+    unit : {"firm", "row"}
+        What was permuted.
+    nobs : int
+        Observations used.
     """
 
     diff: float
     draws: np.ndarray
     p_value: float
     p_one_sided: float
-    estimates: dict
+    estimates: ResultSet
     seed: int | None
     unit: str
+    nobs: int
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per permutation: ``draw`` (1, 2, ...) and the permuted gap ``estimate``."""
+        return pd.DataFrame({"draw": np.arange(1, self.draws.size + 1), "estimate": self.draws})
+
+    def _estimates(self) -> pd.DataFrame:
+        return pd.DataFrame({"estimate": [self.diff], "std_error": [np.nan], "p_value": [self.p_value]},
+                            index=pd.Index(["diff"], name="term"))
 
     def summary(self) -> str:
         """One-line summary."""
@@ -98,25 +140,27 @@ def _coef_arrays(codes: np.ndarray, y: np.ndarray, D: np.ndarray, X: np.ndarray 
     return float(dd @ yd / den) if den > 1e-12 else np.nan
 
 
-def permutation_diff_test(data: pd.DataFrame, group: str, yname: str, dname: str, idname: str,
-                          tname: str, controls: Sequence[str] = (), fe: Sequence[str] = (),
+def permutation_diff_test(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *, by: str,
+                          controls: Sequence[str] = (), fe: Sequence[str] = (),
                           draws: int = 1000, seed: int | None = 0, cluster=None) -> PermutationDiffResult:
     """Between-group coefficient difference test by Fisher permutation.
 
-    The DID is estimated in the two groups of the binary ``group`` column;
+    The DID is estimated in the two groups of the binary ``by`` column;
     then the group labels are permuted ``draws`` times and the gap is
-    recomputed. When ``group`` is constant within firms (SOE, region) whole
+    recomputed. When ``by`` is constant within firms (SOE, region) whole
     firms are permuted, keeping each firm's rows together; otherwise rows are.
 
     Parameters
     ----------
     data : pandas.DataFrame
-    group : str
+    yname, tname, idname, dname, controls, fe, cluster
+        As in :func:`smtext.did.twfe` (``cluster`` only for the observed fits).
+    by : str
         Two-valued grouping column; the gap is (larger value) - (smaller value).
-    yname, dname, idname, tname, controls, fe
-        As in :func:`smtext.did.twfe`.
     draws : int
+        Permutations.
     seed : int
+        Seed of ``numpy.random.default_rng``.
 
     Returns
     -------
@@ -128,6 +172,7 @@ def permutation_diff_test(data: pd.DataFrame, group: str, yname: str, dname: str
     TWFE refit) computed without standard errors, which keeps 1,000 draws
     affordable.
     """
+    group = by
     controls = as_tuple(controls)
     specs = (idname, tname, *as_tuple(fe))
     prep = Prepared(data, [group, yname, dname, *controls, *fe_columns(specs)])
@@ -137,8 +182,8 @@ def permutation_diff_test(data: pd.DataFrame, group: str, yname: str, dname: str
         raise SMError("SM548", f"{group!r} must have exactly two values; found {levels[:10]}.",
                       "use median_split or a 0/1 indicator.")
     lo, hi = levels
-    est = {g: twfe(d.loc[d[group] == g], yname, dname, idname, tname, controls=controls,
-                   fe=as_tuple(fe), cluster=cluster) for g in levels}
+    est = ResultSet({g: twfe(d.loc[d[group] == g], yname, tname, idname, dname, controls=controls,
+                             fe=as_tuple(fe), cluster=cluster) for g in levels}, title=f"TWFE by {group}")
     diff = float(est[hi].coef()[dname] - est[lo].coef()[dname])
     firm_level = bool((d.groupby(idname)[group].nunique() == 1).all())
     rng = np.random.default_rng(seed)
@@ -165,24 +210,38 @@ def permutation_diff_test(data: pd.DataFrame, group: str, yname: str, dname: str
     ok = out[np.isfinite(out)]
     p2 = float(np.mean(np.abs(ok) >= abs(diff)))
     p1 = float(np.mean(ok >= diff) if diff >= 0 else np.mean(ok <= diff))
-    return PermutationDiffResult(diff, out, p2, p1, est, seed, "firm" if firm_level else "row")
+    return PermutationDiffResult(diff=diff, draws=out, p_value=p2, p_one_sided=p1, estimates=est, seed=seed,
+                                 unit="firm" if firm_level else "row", nobs=len(d))
 
 
-def interaction_test(data: pd.DataFrame, group: str, yname: str, dname: str, idname: str, tname: str,
+def interaction_test(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *, moderator: str,
                      controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None,
                      **kwargs) -> RegResult:
-    """Pooled test: ``y ~ D + D x group + controls | FE``.
+    """Pooled test: ``y ~ D + D x moderator + controls | FE``.
 
-    The coefficient ``f"{dname}_x_{group}"`` is the gap in the treatment
-    effect between ``group == 1`` and ``group == 0`` (with common fixed
-    effects and control slopes, unlike :func:`split_sample`). ``group`` must
-    be numeric (0/1 or continuous); its main effect is absorbed by the firm FE
-    when constant within firms and included otherwise.
+    The coefficient ``f"{dname}_x_{moderator}"`` is the gap in the treatment
+    effect between ``moderator == 1`` and ``moderator == 0`` (with common
+    fixed effects and control slopes, unlike :func:`split_sample`).
+
+    Parameters
+    ----------
+    data, yname, tname, idname, dname, controls, fe, cluster
+        As in :func:`smtext.did.twfe`.
+    moderator : str
+        Numeric column (0/1 or continuous); its main effect is absorbed by the
+        firm FE when constant within firms and included otherwise.
+    **kwargs
+        Passed to :func:`smtext.did.twfe`.
+
+    Returns
+    -------
+    RegResult
     """
+    group = moderator
     require_columns(data, [group, dname])
     name = f"{dname}_x_{group}"
     d = data.assign(**{name: data[dname] * data[group]})
     const_within = bool((d.groupby(idname)[group].nunique(dropna=False) <= 1).all())
     extra_controls = () if const_within else (group,)
-    return twfe(d, yname, dname, idname, tname, controls=(name, *extra_controls, *as_tuple(controls)),
+    return twfe(d, yname, tname, idname, dname, controls=(name, *extra_controls, *as_tuple(controls)),
                 fe=fe, cluster=cluster, **kwargs)

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import pyfixest as pf
 
-from smtext.did._part2_fe import bin_rel, fit_untreated_fe, staggered_panel
-from smtext.did._part2_panel import cluster_sum
-from smtext.did._part2_results import EventStudyResult, RobustDIDResult
+from smtext.did._fe import bin_rel, fit_untreated_fe, staggered_panel
+from smtext.did._prepare import cluster_sum
+from smtext.did._results import EventResult, RobustDIDResult, event_table
 
 
 def _imputation_se(W1: np.ndarray, fe, tau: np.ndarray, treated: np.ndarray, cells: np.ndarray, clusters):
@@ -63,6 +63,7 @@ def did_imputation(
     tname: str,
     idname: str,
     gname: str,
+    *,
     window: tuple[int, int] | None = None,
     pretrends: int | None = None,
 ) -> RobustDIDResult:
@@ -112,17 +113,17 @@ def did_imputation(
     ]
     rows += _pretrend_rows(df, pretrends, window)
     table = pd.DataFrame(rows, columns=["rel_time", "estimate", "std_error", "binned"])
-    event = EventStudyResult(
-        table.sort_values("rel_time", ignore_index=True),
-        base_period=None,
-        method="BJS imputation",
-        depvar=yname,
+    event = EventResult(
+        table=event_table(table["rel_time"], table["estimate"], table["std_error"], table["binned"]),
         nobs=len(df),
+        depvar=yname,
+        method="BJS imputation",
+        base_period=None,
         extra={"pre-periods": "pre-trend test on untreated observations (BJS 2024, sec. 4.4)"},
     )
-    return RobustDIDResult(
-        params=pd.Series({"ATT": est[0]}),
-        bse=pd.Series({"ATT": ses[0]}),
+    return RobustDIDResult.from_estimates(
+        pd.Series({"ATT": est[0]}),
+        pd.Series({"ATT": ses[0]}),
         nobs=len(df),
         depvar=yname,
         method="BJS imputation",

@@ -13,23 +13,24 @@ from scipy import stats
 
 from smtext.errors import SMError, check_option, warn
 
-from ._part1_fe import FEProjector, fe_codes
-from ._part1_prep import Prepared, as_tuple, fe_columns
-from ._part1_results import RegResult, tidy_frame
-from .twfe import FIXEST_SSC, fit_feols
+from ._fe import FEProjector, fe_codes
+from ._prepare import Prepared, as_tuple, fe_columns
+from ._results import RegResult, tidy_frame
+from .regression import FIXEST_SSC, fit_feols
 
 __all__ = ["IVResult", "iv_2sls", "weak_id_stats"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class IVResult(RegResult):
-    """Second-stage result (protocol fields) plus the first stage(s).
+    """Second-stage result plus the first stage(s).
 
     ``extra`` holds the table rows ``first-stage F``, ``KP rk LM``,
-    ``KP rk LM p``, ``KP rk Wald F`` and ``CD Wald F``.
+    ``KP rk LM p``, ``KP rk Wald F`` and ``CD Wald F``; ``first_stage`` is a
+    list of :class:`RegResult`, one per endogenous regressor.
     """
 
-    first_stage: Any = field(default=None, repr=False, compare=False)
+    first_stage: Any = None
     weak_id: Any = field(default_factory=dict)
 
 
@@ -130,22 +131,23 @@ def weak_id_stats(x: np.ndarray, z: np.ndarray, clusters: np.ndarray | None, n_p
     return out
 
 
-def iv_2sls(data: pd.DataFrame, yname: str, endog: str | Sequence[str], instruments: str | Sequence[str],
-            idname: str, tname: str, controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None,
-            *, vcov: str = "cluster") -> IVResult:
+def iv_2sls(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str | Sequence[str], *,
+            instruments: str | Sequence[str], controls: Sequence[str] = (), fe: Sequence[str] = (),
+            cluster=None, vcov: str = "cluster") -> IVResult:
     """Two-stage least squares with firm and year (and extra) fixed effects.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Firm-year panel.
-    yname : str
-        Outcome.
-    endog : str or sequence of str
-        Endogenous regressor(s) (e.g. the DID term or a continuous treatment).
+    yname, tname, idname : str
+        Outcome, year and unit columns.
+    dname : str or sequence of str
+        Endogenous treatment(s): the DID term or a continuous treatment (need
+        not be 0/1); several names for several endogenous regressors.
     instruments : str or sequence of str
         Excluded instruments (e.g. a shift-share or a historical IV).
-    idname, tname, controls, fe, cluster, vcov
+    controls, fe, cluster, vcov
         As in :func:`smtext.did.twfe` (cluster defaults to ``idname``).
 
     Returns
@@ -166,7 +168,7 @@ def iv_2sls(data: pd.DataFrame, yname: str, endog: str | Sequence[str], instrume
           :func:`weak_id_stats`.
     """
     check_option("vcov", vcov, ("cluster", "hetero"))
-    endog, instruments, controls = as_tuple(endog), as_tuple(instruments), as_tuple(controls)
+    endog, instruments, controls = as_tuple(dname), as_tuple(instruments), as_tuple(controls)
     if len(instruments) < len(endog):
         raise SMError("SM540", f"{len(endog)} endogenous regressors but only {len(instruments)} instruments.",
                       "add instruments; the model is underidentified.")

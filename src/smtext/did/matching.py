@@ -6,14 +6,14 @@
   in descending order of the score, first matches for all treated before
   second matches) so matched sets can be checked against MatchIt.
 * :func:`balance_table` -- a Stata ``pstest``-style balance table.
-* :func:`psm_did` -- TWFE DID on the matched sample (weights or common support).
+* :func:`psm_did` -- TWFE DID on the matched sample (weights or common support),
+  returning the regression with the matching attached (:class:`PSMDIDResult`).
 
 Entropy balancing (Hainmueller 2012) is in :mod:`smtext.did.ebalance`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,15 +24,31 @@ from scipy import stats
 
 from smtext.errors import SMError, check_option, require_columns, warn
 
-from ._part1_prep import as_tuple
-from .twfe import twfe
+from ._prepare import as_tuple
+from ._results import RegResult, Result, promote
+from .regression import twfe
 
-__all__ = ["PSMResult", "psm", "balance_table", "psm_did"]
+__all__ = ["PSMResult", "PSMDIDResult", "psm", "balance_table", "psm_did"]
 
 
-@dataclass(frozen=True)
-class PSMResult:
+def _balance_estimates(balance: pd.DataFrame) -> pd.DataFrame:
+    """Treated-minus-control mean gap per covariate after matching, with its balance t test."""
+    b = balance.loc[balance["sample"] == "matched"].set_index("variable")
+    gap = b["mean_treated"] - b["mean_control"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = gap / b["t"]
+    out = pd.DataFrame({"estimate": gap, "std_error": se, "p_value": b["p"]})
+    out.index.name = "term"
+    return out
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class PSMResult(Result):
     """Matched sample and diagnostics.
+
+    ``tidy()`` is the balance table; ``coef()`` the treated-minus-control gap
+    in each covariate's mean after matching, with the standard error and
+    p-value of the matched balance t test (``pstest``).
 
     Attributes
     ----------
@@ -51,21 +67,35 @@ class PSMResult:
         Columns ``pscore, treated, matched`` (for the density figures).
     extra : dict
         Table rows: matching scheme, caliper, numbers matched / unmatched.
+    nobs : int
+        Rows matched on (complete cases).
     """
 
     data: pd.DataFrame
     pairs: pd.DataFrame
     balance: pd.DataFrame
     pscore: pd.DataFrame
+    nobs: int
     extra: dict = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """The balance table (:func:`balance_table`) before and after matching."""
+        return self.balance.copy()
+
+    def _estimates(self) -> pd.DataFrame:
+        return _balance_estimates(self.balance)
 
     def summary(self) -> str:
         """Matching scheme and balance table."""
         head = ", ".join(f"{k}: {v}" for k, v in self.extra.items())
         return head + "\n" + self.balance.to_string(index=False, float_format=lambda x: f"{x:.4g}")
 
-    def __str__(self) -> str:
-        return self.summary()
+
+@dataclass(frozen=True, eq=False, repr=False)
+class PSMDIDResult(RegResult):
+    """The DID regression on the matched sample; ``matching`` is the :class:`PSMResult`."""
+
+    matching: PSMResult | None = None
 
 
 def _logit_pscore(X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -117,7 +147,7 @@ def _match_group(ps: np.ndarray, treated: np.ndarray, k: int, replace: bool, cal
     return pairs
 
 
-def balance_table(data: pd.DataFrame, treat: str, covariates: Sequence[str],
+def balance_table(data: pd.DataFrame, treat: str, covariates: Sequence[str], *,
                   weights: str | None = None) -> pd.DataFrame:
     """Stata ``pstest``-style balance table, before and after matching.
 
@@ -282,19 +312,19 @@ def psm(data: pd.DataFrame, treat: str, covariates: Sequence[str], *, by: str | 
         "controls used": int((~tr & (weight > 0)).sum()),
     }
     pscore = pd.DataFrame({"pscore": ps, "treated": tr.astype(int), "matched": weight > 0}, index=d.index)
-    return PSMResult(d, pairs_out, bal, pscore, extra)
+    return PSMResult(data=d, pairs=pairs_out, balance=bal, pscore=pscore, nobs=len(d), extra=extra)
 
 
-def psm_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: str, treat: str,
-            covariates: Sequence[str], *, controls: Sequence[str] = (), fe: Sequence[str] = (),
-            cluster=None, sample: str = "weights", psm_kwargs: dict | None = None):
+def psm_did(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *, treat: str,
+            covariates: Sequence[str], controls: Sequence[str] = (), fe: Sequence[str] = (),
+            cluster=None, sample: str = "weights", psm_kwargs: dict | None = None) -> PSMDIDResult:
     """DID on a propensity-score matched sample (PSM-DID).
 
     Parameters
     ----------
     data : pandas.DataFrame
         Firm-year panel.
-    yname, dname, idname, tname : str
+    yname, tname, idname, dname : str
         As in :func:`smtext.did.twfe`.
     treat : str
         Treatment-group column used for matching (e.g. ever-pilot firm).
@@ -311,16 +341,16 @@ def psm_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: str,
 
     Returns
     -------
-    (RegResult, PSMResult)
-        The DID estimate (its ``extra`` names the matching) and the matching.
+    PSMDIDResult
+        The DID regression (its ``extra`` names the matching); ``.matching``
+        is the :class:`PSMResult` (balance table, propensity scores).
     """
     check_option("sample", sample, ("weights", "support"))
     m = psm(data, treat, covariates, **(psm_kwargs or {}))
     d = m.data.loc[m.data["matched"]]
-    r = twfe(d, yname, dname, idname, tname, controls=controls, fe=fe, cluster=cluster,
+    r = twfe(d, yname, tname, idname, dname, controls=controls, fe=fe, cluster=cluster,
              weights="weight" if sample == "weights" else None)
-    # the result is frozen: rebuild it with the matching rows for the table
     extra = dict(r.extra)
     extra.update({"matching": m.extra["matching"], "PSM sample": sample})
-    return dataclasses.replace(r, extra=extra), m
+    return promote(r, PSMDIDResult, extra=extra, matching=m)
 

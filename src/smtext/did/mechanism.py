@@ -6,41 +6,58 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from ._part1_prep import as_tuple
-from ._part1_results import RegResult
-from .twfe import twfe
+from ._prepare import as_tuple
+from ._results import RegResult, Result, ResultSet
+from .regression import twfe
 
 __all__ = ["mechanism_two_step", "MediationResult", "mediation_sobel"]
 
 
-def mechanism_two_step(data, mediators: str | Sequence[str], dname: str, idname: str, tname: str,
-                       controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None,
-                       **kwargs) -> dict:
-    """Two-step mechanism regressions: the treatment's effect on each mediator.
+def mechanism_two_step(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *,
+                       mediators: str | Sequence[str], controls: Sequence[str] = (), fe: Sequence[str] = (),
+                       cluster=None, **kwargs) -> ResultSet:
+    """Two-step mechanism regressions: the treatment's effect on the outcome, then on each mediator.
 
     Jiang Ting (2022, "因果推断经验研究中的中介效应与调节效应", 《中国工业经济》
     2022(5): 100-120) recommends showing that the policy moves a channel
     variable whose effect on the outcome is established by theory or prior
-    work, instead of the three-step mediation test: the DID of the mediator
-    is the evidence. Each mediator is
-    regressed on the treatment with the same fixed effects, controls and
-    clustering as the baseline.
+    work, instead of the three-step mediation test: step 1 is the DID of the
+    outcome, step 2 the DID of each mediator, which is the evidence. All
+    regressions share the fixed effects, controls and clustering of the
+    baseline.
+
+    Parameters
+    ----------
+    data, yname, tname, idname, dname, controls, fe, cluster
+        As in :func:`smtext.did.twfe`.
+    mediators : str or sequence of str
+        Channel variables.
+    **kwargs
+        Passed to :func:`smtext.did.twfe`.
 
     Returns
     -------
-    dict
-        Mediator name -> :class:`RegResult` (the treatment coefficient is the
-        effect on the channel).
+    ResultSet
+        ``yname`` -> step 1 (outcome on treatment), then mediator name -> step 2
+        (the treatment coefficient is the effect on the channel), each a
+        :class:`RegResult`.
     """
-    return {m: twfe(data, m, dname, idname, tname, controls=controls, fe=fe, cluster=cluster, **kwargs)
-            for m in as_tuple(mediators)}
+    names = (yname, *as_tuple(mediators))
+    return ResultSet({m: twfe(data, m, tname, idname, dname, controls=controls, fe=fe, cluster=cluster, **kwargs)
+                      for m in names}, title=f"two-step mechanism analysis of {dname}")
 
 
-@dataclass(frozen=True)
-class MediationResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class MediationResult(Result):
     """Three-step (Baron-Kenny) mediation with the Sobel test.
+
+    ``tidy()`` (and ``coef()`` ...) has the rows ``total`` (c), ``a``, ``b``,
+    ``direct`` (c') and ``indirect`` (a*b with the Sobel standard error and
+    normal p-value); the other rows take their regression's standard error
+    and p-value.
 
     Attributes
     ----------
@@ -54,6 +71,10 @@ class MediationResult:
         two-sided normal p-value.
     share_mediated : float
         ``a*b / c``.
+    dname, mediator : str
+        Treatment and mediator columns.
+    nobs : int
+        Observations (the common sample of the three regressions).
     """
 
     total: RegResult
@@ -66,6 +87,26 @@ class MediationResult:
     sobel_z: float
     sobel_p: float
     share_mediated: float
+    dname: str
+    mediator: str
+    nobs: int
+
+    def tidy(self) -> pd.DataFrame:
+        """Paths ``total, a, b, direct, indirect`` with ``estimate, std_error, p_value``."""
+        return self._estimates().copy()
+
+    def _estimates(self) -> pd.DataFrame:
+        d, m = self.dname, self.mediator
+        rows = {
+            "total": (self.total.coef()[d], self.total.se()[d], self.total.pvalue()[d]),
+            "a": (self.a, self.a_path.se()[d], self.a_path.pvalue()[d]),
+            "b": (self.b, self.direct.se()[m], self.direct.pvalue()[m]),
+            "direct": (self.direct.coef()[d], self.direct.se()[d], self.direct.pvalue()[d]),
+            "indirect": (self.indirect, self.sobel_se, self.sobel_p),
+        }
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "p_value"])
+        out.index.name = "term"
+        return out
 
     def summary(self) -> str:
         """Text summary."""
@@ -74,7 +115,7 @@ class MediationResult:
                 f"p = {self.sobel_p:.4g}); share mediated {self.share_mediated:.3f}")
 
 
-def mediation_sobel(data, yname: str, mediator: str, dname: str, idname: str, tname: str,
+def mediation_sobel(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *, mediator: str,
                     controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None,
                     **kwargs) -> MediationResult:
     """Classic three-step mediation (Baron and Kenny 1986) with a Sobel test.
@@ -89,17 +130,32 @@ def mediation_sobel(data, yname: str, mediator: str, dname: str, idname: str, tn
     fixed effects, controls and clustering; the Sobel SE uses the clustered
     SEs of ``a`` and ``b`` and ignores their covariance (they come from
     different equations).
+
+    Parameters
+    ----------
+    data, yname, tname, idname, dname, controls, fe, cluster
+        As in :func:`smtext.did.twfe`.
+    mediator : str
+        The channel variable M.
+    **kwargs
+        Passed to :func:`smtext.did.twfe`.
+
+    Returns
+    -------
+    MediationResult
     """
     cols = [yname, mediator, dname, idname, tname, *as_tuple(controls)]
     sample = data.dropna(subset=cols)
-    total = twfe(sample, yname, dname, idname, tname, controls=controls, fe=fe, cluster=cluster, **kwargs)
-    apath = twfe(sample, mediator, dname, idname, tname, controls=controls, fe=fe, cluster=cluster, **kwargs)
-    direct = twfe(sample, yname, dname, idname, tname, controls=(mediator, *as_tuple(controls)), fe=fe,
+    total = twfe(sample, yname, tname, idname, dname, controls=controls, fe=fe, cluster=cluster, **kwargs)
+    apath = twfe(sample, mediator, tname, idname, dname, controls=controls, fe=fe, cluster=cluster, **kwargs)
+    direct = twfe(sample, yname, tname, idname, dname, controls=(mediator, *as_tuple(controls)), fe=fe,
                   cluster=cluster, **kwargs)
     a, sa = float(apath.coef()[dname]), float(apath.se()[dname])
     b, sb = float(direct.coef()[mediator]), float(direct.se()[mediator])
     se = float(np.sqrt(b**2 * sa**2 + a**2 * sb**2))
     z = a * b / se
     c = float(total.coef()[dname])
-    return MediationResult(total, apath, direct, a, b, a * b, se, z, float(2 * stats.norm.sf(abs(z))),
-                           a * b / c if c != 0 else np.nan)
+    return MediationResult(total=total, a_path=apath, direct=direct, a=a, b=b, indirect=a * b, sobel_se=se,
+                           sobel_z=z, sobel_p=float(2 * stats.norm.sf(abs(z))),
+                           share_mediated=a * b / c if c != 0 else np.nan, dname=dname, mediator=mediator,
+                           nobs=total.nobs)

@@ -18,18 +18,24 @@ import pandas as pd
 
 from smtext.errors import SMError, check_option, require_columns
 
-from ._part1_prep import Prepared, as_tuple, fe_columns
-from ._part1_fe import FEProjector, fe_codes
-from .twfe import twfe
+from ._fe import FEProjector, fe_codes
+from ._prepare import Prepared, as_tuple, fe_columns
+from ._results import RegResult, Result
+from .regression import twfe
 
 __all__ = ["PlaceboResult", "placebo_test", "draw_cohorts"]
 
 MODES = ("random", "firms", "dates")
 
 
-@dataclass(frozen=True)
-class PlaceboResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlaceboResult(Result):
     """Distribution of placebo DID coefficients.
+
+    ``tidy()`` has one row per draw (``draw, estimate``). ``coef()`` is the
+    real treatment's coefficient (term ``dname``), ``se()`` its regression
+    standard error and ``pvalue()`` the empirical two-sided p-value of the
+    placebo distribution (not the regression's).
 
     Attributes
     ----------
@@ -44,6 +50,8 @@ class PlaceboResult:
     mode, seed, n_draws : as passed
     baseline : RegResult
         The real-treatment regression (for SE and tables).
+    nobs : int
+        Observations used.
     """
 
     draws: np.ndarray
@@ -53,7 +61,20 @@ class PlaceboResult:
     mode: str
     seed: int | None
     n_draws: int
-    baseline: object = None
+    baseline: RegResult
+    nobs: int
+    dname: str
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per draw: ``draw`` (1, 2, ...) and the placebo ``estimate``."""
+        return pd.DataFrame({"draw": np.arange(1, self.draws.size + 1), "estimate": self.draws})
+
+    def _estimates(self) -> pd.DataFrame:
+        return pd.DataFrame({"estimate": [self.true_estimate], "std_error": [self.baseline.se()[self.dname]],
+                             "p_value": [self.p_value]}, index=pd.Index([self.dname], name="term"))
+
+    def _df(self) -> float | None:
+        return self.baseline.df_t
 
     def summary(self) -> str:
         """Text summary: true estimate, draw quantiles and p-values."""
@@ -62,8 +83,6 @@ class PlaceboResult:
                 f"{self.true_estimate:.6g}; draws median {q[1]:.4g}, 95% range [{q[0]:.4g}, {q[2]:.4g}]; "
                 f"p = {self.p_value:.4g} (two-sided), {self.p_value_one_sided:.4g} (one-sided)")
 
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def draw_cohorts(unit_cohort: np.ndarray, years: np.ndarray, mode: str, rng: np.random.Generator) -> np.ndarray:
@@ -88,7 +107,7 @@ def draw_cohorts(unit_cohort: np.ndarray, years: np.ndarray, mode: str, rng: np.
     return out
 
 
-def placebo_test(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: str, gname: str, *,
+def placebo_test(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *, dname: str,
                  controls: Sequence[str] = (), fe: Sequence[str] = (), draws: int = 1000,
                  mode: str = "random", seed: int | None = 0, batch: int = 250,
                  cluster=None) -> PlaceboResult:
@@ -98,8 +117,11 @@ def placebo_test(data: pd.DataFrame, yname: str, dname: str, idname: str, tname:
     ----------
     data : pandas.DataFrame
         Firm-year panel.
-    yname, dname, idname, tname, gname : str
-        Outcome, real treatment, unit, year and cohort (0 = never) columns.
+    yname, tname, idname, gname : str
+        Outcome, year, unit and cohort (first treated year, 0 = never) columns;
+        the pseudo-treatments imitate the cohorts.
+    dname : str
+        The real 0/1 treatment (its coefficient is what the draws are compared with).
     controls, fe : sequence of str
         As in :func:`smtext.did.twfe` (firm and year FE are always included).
     draws : int
@@ -129,7 +151,7 @@ def placebo_test(data: pd.DataFrame, yname: str, dname: str, idname: str, tname:
     # canonical row and unit order (sorted ids): the draws for a seed do not depend on how
     # the input rows happen to be ordered, and sorted units make demeaning cheaper
     d = data.loc[prep.kept_index].sort_values([idname, tname], kind="stable")
-    baseline = twfe(d, yname, dname, idname, tname, controls=controls, fe=as_tuple(fe), cluster=cluster)
+    baseline = twfe(d, yname, tname, idname, dname, controls=controls, fe=as_tuple(fe), cluster=cluster)
     proj = FEProjector(fe_codes(d, specs), d[list(controls)].to_numpy(float) if controls else None)
     y = proj.residualise(d[yname].to_numpy(float))
     unit_codes, units = pd.factorize(d[idname], sort=True)
@@ -154,4 +176,4 @@ def placebo_test(data: pd.DataFrame, yname: str, dname: str, idname: str, tname:
     p2 = float(np.mean(np.abs(ok) >= abs(true)))
     p1 = float(np.mean(ok >= true) if true >= 0 else np.mean(ok <= true))
     return PlaceboResult(draws=out, true_estimate=true, p_value=p2, p_value_one_sided=p1, mode=mode,
-                         seed=seed, n_draws=draws, baseline=baseline)
+                         seed=seed, n_draws=draws, baseline=baseline, nobs=baseline.nobs, dname=dname)

@@ -69,8 +69,14 @@ class TimingResult:
         return self.summary()
 
 
-def relative_time(data: pd.DataFrame, gname: str, tname: str) -> pd.Series:
+def relative_time(data: pd.DataFrame, tname: str, gname: str) -> pd.Series:
     """Years since adoption (``tname - gname``); missing for never-treated (``gname == 0``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    tname, gname : str
+        Year and cohort (first treated year, 0 = never) columns.
 
     Returns
     -------
@@ -99,7 +105,7 @@ def _finish(panel, cohort, idname, tname, gname, dname, relname, unmatched, drop
     out[gname] = g
     out[dname] = ((g > 0) & (out[tname] >= g)).astype(int)
     if relname:
-        out[relname] = relative_time(out, gname, tname)
+        out[relname] = relative_time(out, tname, gname)
     first = out.groupby(idname)[tname].min()
     tb = pd.DataFrame({gname: cohort.reindex(first.index), "first_year": first}).dropna()
     tb.index.name = idname
@@ -135,8 +141,8 @@ def _pilot_years(pilots, pilot_key, pilot_year):
     return p.groupby(pilot_key)[pilot_year].min().astype(int)
 
 
-def firm_treatment(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stkcd",
-                   tname: str = "year", *, pilot_key: str | None = None, panel_key: str | None = None,
+def firm_treatment(panel: pd.DataFrame, pilots: pd.DataFrame, *, tname: str = "year", idname: str = "stkcd",
+                   pilot_key: str | None = None, panel_key: str | None = None,
                    pilot_year: str = "year", gname: str = "gname", dname: str = "did",
                    relname: str | None = "rel_time") -> TimingResult:
     """Firm-level staggered treatment: ``did = 1`` from the firm's selection year on.
@@ -150,8 +156,8 @@ def firm_treatment(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stk
         Firm-year panel.
     pilots : pandas.DataFrame
         One row per (firm, selection); a firm selected twice keeps its first year.
-    idname, tname : str
-        Unit and year columns of ``panel``.
+    tname, idname : str
+        Year and unit columns of ``panel``.
     pilot_key : str, optional
         Column of ``pilots`` identifying the firm (default: ``idname``).
     panel_key : str, optional
@@ -184,8 +190,8 @@ def firm_treatment(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stk
                    pd.DataFrame(columns=[idname, tname, "reason"]))
 
 
-def city_spillover(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stkcd",
-                   tname: str = "year", city: str = "city", *, pilot_key: str | None = None,
+def city_spillover(panel: pd.DataFrame, pilots: pd.DataFrame, *, tname: str = "year", idname: str = "stkcd",
+                   city: str = "city", pilot_key: str | None = None,
                    pilot_year: str = "year", pilot_city: str | None = None, delay: int = 1,
                    drop_pilot_firms: bool = True, gname: str = "gname", dname: str = "policy",
                    relname: str | None = "rel_time") -> TimingResult:
@@ -203,8 +209,8 @@ def city_spillover(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stk
         Pilot list: firm key, announcement year and (optionally) city. With
         ``pilot_city`` given, rows without a firm key (applicants that are not
         listed firms) still set their city's first announcement year.
-    idname, tname, city : str
-        Panel columns.
+    tname, idname, city : str
+        Year, unit and city columns of ``panel``.
     pilot_key : str, optional
         Firm column of ``pilots`` (default ``idname``), matched to ``idname``.
     pilot_year : str
@@ -216,6 +222,9 @@ def city_spillover(panel: pd.DataFrame, pilots: pd.DataFrame, idname: str = "stk
         Years between announcement and treatment (1 in paper 004).
     drop_pilot_firms : bool
         Drop the pilot firms (reported in ``.dropped``).
+    gname, dname, relname : str
+        Names of the cohort, treatment and relative-time columns to create
+        (``relname=None`` skips relative time).
 
     Returns
     -------

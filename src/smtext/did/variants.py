@@ -14,19 +14,35 @@ import statsmodels.api as sm
 
 from smtext.errors import SMError, require_columns, warn
 
-from ._part1_prep import Prepared, as_tuple, check_binary, fe_columns
-from ._part1_results import RegResult, tidy_frame
-from .twfe import FIXEST_SSC, twfe
+from ._prepare import Prepared, as_tuple, check_binary, fe_columns
+from ._results import RegResult, tidy_frame
+from .regression import FIXEST_SSC, twfe
 
 __all__ = ["lag_treatment", "drop_years", "fepois_did", "logit_did", "negbin_did", "competing_policies"]
 
 
-def lag_treatment(data: pd.DataFrame, dname: str, idname: str, tname: str, lags: Iterable[int] = (1, 2),
+def lag_treatment(data: pd.DataFrame, tname: str, idname: str, dname: str, *, lags: Iterable[int] = (1, 2),
                   prefix: str = "L") -> pd.DataFrame:
     """Add calendar lags of the treatment: ``L1_did`` is the firm's value in year t-1.
 
     A calendar lag is missing when the firm has no row for year t-k (never the
-    previous *row*). Returns a new frame with columns ``f"{prefix}{k}_{dname}"``.
+    previous *row*).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Firm-year panel, one row per (unit, year).
+    tname, idname, dname : str
+        Year, unit and treatment columns.
+    lags : iterable of int
+        Lags in years.
+    prefix : str
+        Prefix of the new column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with columns ``f"{prefix}{k}_{dname}"`` (same index).
     """
     require_columns(data, [dname, idname, tname])
     out = data.copy()
@@ -46,32 +62,58 @@ def lag_treatment(data: pd.DataFrame, dname: str, idname: str, tname: str, lags:
     return out
 
 
-def drop_years(data: pd.DataFrame, tname: str, years: Iterable[int]) -> pd.DataFrame:
-    """Drop whole years (e.g. 2020, the pandemic year) and report how many rows went."""
+def drop_years(data: pd.DataFrame, tname: str, *, years: Iterable[int]) -> pd.DataFrame:
+    """Drop whole years (e.g. 2020, the pandemic year) and report how many rows went (SM546).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    tname : str
+        Year column.
+    years : iterable of int
+        Years to drop.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy without those years.
+    """
     years = list(years)
     keep = ~data[tname].isin(years)
     warn("SM546", f"dropped {int((~keep).sum())} rows in years {years}.", stacklevel=2)
     return data.loc[keep].copy()
 
 
-def competing_policies(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: str,
+def competing_policies(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *,
                        policies: Sequence[str], controls: Sequence[str] = (), fe: Sequence[str] = (),
                        cluster=None, **kwargs) -> RegResult:
     """TWFE DID controlling for other policies' treatment dummies (competing-policy check).
 
-    ``policies`` are 0/1 columns of other programmes (e.g. a broadband-China city
-    dummy); they enter as controls and are listed in ``extra["competing policies"]``.
+    Parameters
+    ----------
+    data, yname, tname, idname, dname, controls, fe, cluster
+        As in :func:`smtext.did.twfe`.
+    policies : sequence of str
+        0/1 columns of other programmes (e.g. a broadband-China city dummy);
+        they enter as controls and are listed in ``extra["competing policies"]``.
+    **kwargs
+        Passed to :func:`smtext.did.twfe`.
+
+    Returns
+    -------
+    RegResult
     """
+    policies = list(as_tuple(policies))
     for p in policies:
         check_binary(data[p], p)
-    r = twfe(data, yname, dname, idname, tname, controls=(*as_tuple(controls), *policies), fe=fe,
+    r = twfe(data, yname, tname, idname, dname, controls=(*as_tuple(controls), *policies), fe=fe,
              cluster=cluster, **kwargs)
     extra = dict(r.extra)
     extra["competing policies"] = ", ".join(policies)
     return dataclasses.replace(r, extra=extra)
 
 
-def fepois_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: str,
+def fepois_did(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *,
                controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None) -> RegResult:
     """Poisson pseudo-maximum-likelihood DID with firm and year FE (pyfixest ``fepois``).
 
@@ -79,6 +121,16 @@ def fepois_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: s
     every year carry no information with firm FE and are dropped by the
     estimator; the number is reported in ``extra`` and warning SM547.
     Standard errors: clustered (default ``idname``) with the fixest convention.
+
+    Parameters
+    ----------
+    data, yname, tname, idname, dname, controls, fe, cluster
+        As in :func:`smtext.did.twfe` (``yname`` a non-negative count).
+
+    Returns
+    -------
+    RegResult
+        Method ``"Poisson"``; coefficients are log rate ratios.
     """
     controls = as_tuple(controls)
     check_binary(data[dname], dname)
@@ -99,15 +151,15 @@ def fepois_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: s
         warn("SM547", f"Poisson: {n_sep} rows dropped (fixed-effect groups whose outcome is always 0).",
              stacklevel=2)
     extra = {"dropped (all-zero FE groups)": n_sep} if n_sep else {}
-    return RegResult(tidy_frame(pd.Series(np.asarray(m.coef()), index=names),
-                                pd.Series(np.asarray(m.se()), index=names), df=float(m._df_t)),
+    return RegResult(table=tidy_frame(pd.Series(np.asarray(m.coef()), index=names),
+                                      pd.Series(np.asarray(m.se()), index=names), df=float(m._df_t)),
                      nobs=int(m._N), depvar=yname, method="Poisson", fe=specs, controls=controls,
                      vcov_label="cluster: " + " + ".join(cl), extra=extra,
                      vcov=pd.DataFrame(np.asarray(m._vcov), index=names, columns=names),
                      df_t=float(m._df_t), model=m)
 
 
-def _dummy_glm(data, yname, dname, idname, tname, controls, fe, cluster, family, label):
+def _dummy_glm(data, yname, tname, idname, dname, controls, fe, cluster, family, label):
     controls = as_tuple(controls)
     fe = as_tuple(fe)
     cl = idname if cluster is None else cluster
@@ -143,14 +195,14 @@ def _dummy_glm(data, yname, dname, idname, tname, controls, fe, cluster, family,
     keep = [dname, *controls]
     G = len(np.unique(groups))
     params = res.params.iloc[: model.exog.shape[1]]
-    return RegResult(tidy_frame(params[keep], res.bse[keep], df=float(G - 1)),
+    return RegResult(table=tidy_frame(params[keep], res.bse[keep], df=float(G - 1)),
                      nobs=int(res.nobs), depvar=yname, method=label, fe=fe, controls=controls,
                      vcov_label=f"cluster: {cl}",
                      extra={"pseudo R2": float(getattr(res, "prsquared", np.nan))},
                      vcov=res.cov_params().loc[keep, keep], df_t=float(G - 1), model=res)
 
 
-def logit_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: str,
+def logit_did(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *,
               controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None) -> RegResult:
     """Logit DID for a 0/1 outcome with dummy fixed effects (e.g. ``fe=("year", "industry")``).
 
@@ -160,20 +212,42 @@ def logit_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: st
     log-odds; standard errors are clustered by ``cluster`` (default
     ``idname``) with statsmodels' small-sample correction
     ``G/(G-1) (N-1)/(N-K)`` and p-values from t(G-1).
+
+    Parameters
+    ----------
+    data, yname, tname, idname, dname, controls, cluster
+        As in :func:`smtext.did.twfe` (``yname`` 0/1).
+    fe : sequence of str
+        Fixed effects entered as dummies (only these: none by default).
+
+    Returns
+    -------
+    RegResult
+        Method ``"Logit"``; ``extra["pseudo R2"]``.
     """
     check_binary(data[yname], yname)
-    return _dummy_glm(data, yname, dname, idname, tname, controls, fe, cluster, sm.Logit, "Logit")
+    return _dummy_glm(data, yname, tname, idname, dname, controls, fe, cluster, sm.Logit, "Logit")
 
 
-def negbin_did(data: pd.DataFrame, yname: str, dname: str, idname: str, tname: str,
+def negbin_did(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *,
                controls: Sequence[str] = (), fe: Sequence[str] = (), cluster=None) -> RegResult:
     """Negative binomial (NB2) DID for over-dispersed counts, dummy fixed effects.
 
     As :func:`logit_did` (statsmodels ``NegativeBinomial``, clustered SE);
     include ``idname`` in ``fe`` for firm dummies when the panel is long
-    enough. The dispersion ``alpha`` is in ``extra``.
+    enough.
+
+    Parameters
+    ----------
+    data, yname, tname, idname, dname, controls, fe, cluster
+        As in :func:`logit_did` (``yname`` a count).
+
+    Returns
+    -------
+    RegResult
+        Method ``"Negative binomial"``; the dispersion ``alpha`` is in ``extra``.
     """
-    r = _dummy_glm(data, yname, dname, idname, tname, controls, fe, cluster,
+    r = _dummy_glm(data, yname, tname, idname, dname, controls, fe, cluster,
                    lambda y, X: sm.NegativeBinomial(y, X, loglike_method="nb2"), "Negative binomial")
     extra = dict(r.extra)
     extra["alpha"] = float(r.model.params["alpha"])

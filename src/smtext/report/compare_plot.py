@@ -30,7 +30,8 @@ def event_study_compare_plot(events: Mapping[str, object], *, base_period: int |
         Name (legend entry) -> object with ``tidy()`` or a frame with columns
         ``rel_time, estimate, ci_low, ci_high``; a row with missing CI (the
         reference period) is drawn as a point without bar. Insertion order is
-        the plotting order.
+        the plotting order. A result with an ``events`` mapping
+        (``smtext.did.robust_comparison(...)``) is read through it.
     base_period : int or None
         Reference period: a dashed vertical line is drawn between it and the
         next period (None: no line).
@@ -46,6 +47,7 @@ def event_study_compare_plot(events: Mapping[str, object], *, base_period: int |
         labelled with its name.
     """
     check_option("language", language, ("zh", "en"))
+    events = getattr(events, "events", events)
     if not events:
         raise SMError("SM606", "event_study_compare_plot needs at least one event study.")
     words = _TEXT[language]

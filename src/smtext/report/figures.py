@@ -221,15 +221,16 @@ def pscore_density_plot(pscore, *, language: str = "zh", title: str | None = Non
     return fig
 
 
-def honest_did_plot(sensitivity: pd.DataFrame, *, original_label: str = "original",
+def honest_did_plot(sensitivity, *, original_label: str = "original",
                     language: str = "zh", title: str | None = None) -> Figure:
     """HonestDiD sensitivity plot: robust confidence intervals against M.
 
     Parameters
     ----------
-    sensitivity : DataFrame
-        Columns M, lb, ub. The row whose M equals ``original_label`` (or is
-        missing) is the original CI, drawn first in a different colour.
+    sensitivity : DataFrame or HonestDiD result
+        Columns M, lb, ub (a result's ``tidy()`` is used, e.g.
+        ``smtext.did.honest(...)``). The row whose M equals ``original_label``
+        (or is missing) is the original CI, drawn first in a different colour.
     original_label : str
     language : {"zh", "en"}
     title : str, optional
@@ -239,6 +240,7 @@ def honest_did_plot(sensitivity: pd.DataFrame, *, original_label: str = "origina
     matplotlib.figure.Figure
     """
     check_option("language", language, ("zh", "en"))
+    sensitivity = _tidy_of(sensitivity)
     require_columns(sensitivity, ["M", "lb", "ub"], "sensitivity frame")
     words = _TEXT[language]
     is_orig = sensitivity["M"].astype(str).eq(original_label) | sensitivity["M"].isna()
@@ -271,9 +273,10 @@ def coef_plot(models, *, terms: Sequence[str] | None = None, labels: dict | None
 
     Parameters
     ----------
-    models : list of (label, result) or DataFrame
+    models : list of (label, result), mapping, result set or DataFrame
         Results are adapted like table columns (smtext, pyfixest, statsmodels);
-        a DataFrame needs columns estimate, ci_low, ci_high and a ``label`` column
+        a mapping or an ``smtext.did`` result set gives (name, result) pairs; a
+        DataFrame needs columns estimate, ci_low, ci_high and a ``label`` column
         or index.
     terms : sequence of str, optional
         Terms to show (default: all but the intercept).
@@ -296,7 +299,7 @@ def coef_plot(models, *, terms: Sequence[str] | None = None, labels: dict | None
         require_columns(df, ["label", "estimate", "ci_low", "ci_high"], "coefficient frame")
         rows = list(df[["label", "estimate", "ci_low", "ci_high"]].itertuples(index=False, name=None))
     else:
-        for name, res in models:
+        for name, res in (models.items() if hasattr(models, "items") else models):
             m = as_model(res)
             # 95% CI from the model's own t or normal reference: estimate +/- t * se with
             # the critical value implied by its reported t and p values.

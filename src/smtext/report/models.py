@@ -1,9 +1,10 @@
 """Adapt regression results to one read-only summary that tables can show.
 
-smtext results follow the shared result protocol (``tidy()`` with
-``estimate, std_error, t_value, p_value``; attributes ``nobs``, ``r2``,
-``r2_within``, ``adj_r2``, ``depvar``, ``fe``, ``controls``, ``vcov_label``,
-``extra``). Raw pyfixest ``Feols``/``Fepois`` objects and statsmodels results
+smtext regression results (:class:`smtext.did.RegResult` and its subclasses)
+give ``tidy()`` with ``estimate, std_error, t_value, p_value`` and the
+attributes ``nobs``, ``r2``, ``r2_within``, ``adj_r2``, ``depvar``, ``fe``,
+``controls``, ``vcov_label``, ``extra``; any object that does is read the same
+way. Raw pyfixest ``Feols``/``Fepois`` objects and statsmodels results
 (for logit or probit columns) are adapted here, so the table code never needs
 to know where a column came from.
 """
@@ -103,7 +104,7 @@ def _from_protocol(r) -> ModelSummary:
     missing = [c for c in ("estimate", "std_error", "t_value", "p_value") if c not in tidy.columns]
     if missing:
         raise SMError("SM601", f"{type(r).__name__}.tidy() lacks column(s) {missing}.",
-                      "return estimate, std_error, t_value, p_value as the result protocol says.")
+                      "return estimate, std_error, t_value, p_value as smtext regression results do.")
     return ModelSummary(
         coef=_series(tidy["estimate"], idx), se=_series(tidy["std_error"], idx),
         tstat=_series(tidy["t_value"], idx), pvalue=_series(tidy["p_value"], idx),
@@ -134,7 +135,7 @@ def as_model(result) -> ModelSummary:
     Parameters
     ----------
     result : object
-        An smtext result (result protocol), a pyfixest ``Feols``/``Fepois``, a
+        An smtext regression result (or any object with that ``tidy()``), a pyfixest ``Feols``/``Fepois``, a
         statsmodels results object, or a :class:`ModelSummary`.
 
     Raises

@@ -157,9 +157,10 @@ def regression_table(
 
     Parameters
     ----------
-    models : result or sequence of results
-        smtext results (result protocol), pyfixest ``Feols``/``Fepois``, or
-        statsmodels results; one column each.
+    models : result, sequence of results or result set
+        smtext results (:class:`smtext.did.Result`), pyfixest
+        ``Feols``/``Fepois``, or statsmodels results; one column each (an
+        ``smtext.did`` result set gives one column per member, in order).
     labels : mapping, optional
         Display names for terms, dependent variables, fixed effects and the stat
         rows (keys ``"nobs"``, ``"r2"``, ...). Unlabelled names print as they are.
@@ -215,6 +216,8 @@ def regression_table(
     for s in stats:
         check_option("stats", s, STATS)
     levels = check_stars(stars)
+    if hasattr(models, "items") and hasattr(models, "tidy"):  # a result set: its members, in order
+        models = list(models)
     if not isinstance(models, list | tuple):
         models = [models]
     if not models:

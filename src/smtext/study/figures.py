@@ -53,7 +53,7 @@ def _event_study(p: Plot):
     from ..report import event_study_plot
 
     y, c = p.entry["y"], p.controls
-    ev = did.event_study(p.data.dropna(subset=[y, *c]), y, ID, TIME, "gname", window=tuple(p.entry.get("window", (-4, 4))),
+    ev = did.event_study(p.data.dropna(subset=[y, *c]), y, TIME, ID, "gname", window=tuple(p.entry.get("window", (-4, 4))),
                          controls=c, fe=tuple(p.entry.get("fe") or ()), cluster=p.entry.get("cluster", ID))
     ev.tidy().to_csv(p.dir / "estimates.csv", index=False)
     p.info["pretrend_p"] = float(ev.pretrend_p)
@@ -70,7 +70,7 @@ def _placebo(p: Plot):
     from ..report import placebo_plot
 
     y, c = p.entry["y"], p.controls
-    pl = did.placebo_test(p.data.dropna(subset=[y, *c]), y, p.entry.get("x", p.dname), ID, TIME, "gname", controls=c,
+    pl = did.placebo_test(p.data.dropna(subset=[y, *c]), y, TIME, ID, "gname", dname=p.entry.get("x", p.dname), controls=c,
                           fe=tuple(p.entry.get("fe") or ()), draws=int(p.entry.get("draws", 500)),
                           seed=int(p.entry.get("seed", 20240501)), cluster=p.entry.get("cluster", ID))
     pd.DataFrame({"draw": pl.draws}).to_csv(p.dir / "estimates.csv", index=False)
@@ -89,10 +89,10 @@ def _pscore(p: Plot):
     y, c = p.entry["y"], p.controls
     d = p.data.dropna(subset=[y, *p.entry["covariates"], *c]).copy()
     d["_treat"] = treat_group(d, p.info)
-    _, match = did.psm_did(d, y, p.dname, ID, TIME, "_treat", list(p.entry["covariates"]), controls=c,
-                           psm_kwargs={"k": int(p.entry.get("k", 1)), "replace": True, "by": TIME},
-                           cluster=p.entry.get("cluster", ID))
-    return pscore_density_plot(match, title=p.entry.get("title"))
+    reg = did.psm_did(d, y, TIME, ID, p.dname, treat="_treat", covariates=list(p.entry["covariates"]), controls=c,
+                      psm_kwargs={"k": int(p.entry.get("k", 1)), "replace": True, "by": TIME},
+                      cluster=p.entry.get("cluster", ID))
+    return pscore_density_plot(reg.matching, title=p.entry.get("title"))
 
 
 @FIGURES.register("robust_event", "Event studies of TWFE and the heterogeneity-robust estimators side by side "
@@ -104,7 +104,7 @@ def _robust_event(p: Plot):
 
     y = p.entry["y"]
     bal, _ = balanced_panel(p.data.dropna(subset=[y]), ID, TIME)
-    _, events = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(p.entry.get("window", (-4, 4))))
+    events = did.robust_comparison(bal, y, TIME, ID, "gname", window=tuple(p.entry.get("window", (-4, 4)))).events
     return event_study_compare_plot(events, title=p.entry.get("title"))
 
 
@@ -119,10 +119,8 @@ def _honest(p: Plot):
     y = p.entry["y"]
     bal, _ = balanced_panel(p.data.dropna(subset=[y]), ID, TIME)
     event = did.did2s(bal, y, TIME, ID, "gname", window=tuple(p.entry.get("window", (-4, 4)))).event
-    betahat, sigma, n_pre, n_post = did.event_inputs(event)
-    sens = did.honest(betahat, sigma, n_pre, n_post, method="RM",
-                      grid=list(p.entry.get("grid", [0.0, 0.5, 1.0, 1.5, 2.0])))
-    sens.to_csv(p.dir / "estimates.csv", index=False)
+    sens = did.honest(event, method="RM", grid=list(p.entry.get("grid", [0.0, 0.5, 1.0, 1.5, 2.0])))
+    sens.tidy().to_csv(p.dir / "estimates.csv", index=False)
     return honest_did_plot(sens, title=p.entry.get("title"))
 
 

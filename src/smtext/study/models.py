@@ -96,10 +96,8 @@ def fit_twfe(c: Column, d: pd.DataFrame | None = None, controls=None):
     ctrl = c.controls if controls is None else list(controls)
     unit_fe, time_fe = c.entry.get("unit_fe", True), c.entry.get("time_fe", True)
     if c.x == c.dname or _binary(d[c.x]):
-        return did.twfe(d, c.y, c.x, ID, TIME, controls=ctrl, fe=c.fe, unit_fe=unit_fe, time_fe=time_fe, **c.kw)
-    from ..did.twfe import (
-        fit_feols,  # continuous regressor (robot penetration, word frequency)
-    )
+        return did.twfe(d, c.y, TIME, ID, c.x, controls=ctrl, fe=c.fe, unit_fe=unit_fe, time_fe=time_fe, **c.kw)
+    from ..did.regression import fit_feols  # continuous regressor (robot penetration, word frequency)
 
     fes = tuple(f for f, on in ((ID, unit_fe), (TIME, time_fe)) if on) + c.fe
     return fit_feols(d.dropna(subset=[c.x]), c.y, (c.x, *ctrl), fes, controls=ctrl, **c.kw)
@@ -109,10 +107,8 @@ def rename_terms(res, mapping: dict):
     """The result with its terms renamed (``rename: {Robot_ind: Robot}`` puts a variant on the main row)."""
     if not mapping:
         return res
-    if isinstance(getattr(res, "table", None), pd.DataFrame):
-        vc = res.vcov.rename(index=mapping, columns=mapping) if getattr(res, "vcov", None) is not None else None
-        return dataclasses.replace(res, table=res.table.rename(index=mapping), vcov=vc)
-    return dataclasses.replace(res, params=res.params.rename(mapping), bse=res.bse.rename(mapping))
+    vc = res.vcov.rename(index=mapping, columns=mapping) if res.vcov is not None else None
+    return dataclasses.replace(res, table=res.table.rename(index=mapping), vcov=vc)
 
 
 def treat_group(d: pd.DataFrame, info: dict) -> pd.Series:
@@ -143,7 +139,7 @@ def _twfe(c: Column) -> list:
 def _progressive(c: Column) -> list:
     from .. import did
 
-    return list(did.twfe_progressive(c.data, c.y, c.x, ID, TIME, controls=c.controls, fe=c.fe,
+    return list(did.twfe_progressive(c.data, c.y, TIME, ID, c.x, controls=c.controls, fe=c.fe,
                                      steps=tuple(c.entry.get("steps", ("bare", "fe", "full"))), **c.kw))
 
 
@@ -152,7 +148,7 @@ def _progressive(c: Column) -> list:
 def _fepois(c: Column) -> list:
     from .. import did
 
-    return [did.fepois_did(c.data, c.y, c.x, ID, TIME, controls=c.controls, fe=c.fe, **c.kw)]
+    return [did.fepois_did(c.data, c.y, TIME, ID, c.x, controls=c.controls, fe=c.fe, **c.kw)]
 
 
 @COLUMNS.register("logit", "Logit of a 0/1 outcome with year and industry dummies (default fe).",
@@ -160,7 +156,7 @@ def _fepois(c: Column) -> list:
 def _logit(c: Column) -> list:
     from .. import did
 
-    return [did.logit_did(c.data, c.y, c.x, ID, TIME, controls=c.controls, fe=c.fe or (TIME, "industry"), **c.kw)]
+    return [did.logit_did(c.data, c.y, TIME, ID, c.x, controls=c.controls, fe=c.fe or (TIME, "industry"), **c.kw)]
 
 
 @COLUMNS.register("iv", "IV-2SLS with fixed effects: first stage, then second stage (KP rk LM / Wald F, CD F).",
@@ -169,7 +165,7 @@ def _logit(c: Column) -> list:
 def _iv(c: Column) -> list:
     from .. import did
 
-    iv = did.iv_2sls(c.data, c.y, c.x, c.entry["instrument"], ID, TIME, controls=c.controls, fe=c.fe, **c.kw)
+    iv = did.iv_2sls(c.data, c.y, TIME, ID, c.x, instruments=c.entry["instrument"], controls=c.controls, fe=c.fe, **c.kw)
     c.side.setdefault("iv", []).append({"estimate": float(iv.coef()[c.x]),
                                         **{k: (float(v) if isinstance(v, (int, float, np.floating)) else str(v))
                                            for k, v in (getattr(iv, "extra", {}) or {}).items()}})
@@ -182,8 +178,8 @@ def _lag(c: Column) -> list:
     from .. import did
 
     lags = tuple(c.entry.get("lags", (1, 2)))
-    dl = did.lag_treatment(c.data, c.x, ID, TIME, lags=lags)
-    return [did.twfe(dl, c.y, f"L{k}_{c.x}", ID, TIME, controls=c.controls, fe=c.fe, **c.kw) for k in lags]
+    dl = did.lag_treatment(c.data, TIME, ID, c.x, lags=lags)
+    return [did.twfe(dl, c.y, TIME, ID, f"L{k}_{c.x}", controls=c.controls, fe=c.fe, **c.kw) for k in lags]
 
 
 @COLUMNS.register("split", "The same regression in each group of a column (heterogeneity); optionally the "
@@ -217,7 +213,7 @@ def _split(c: Column) -> list:
     test = c.entry.get("diff_test")
     if test and len(order) == 2:   # bdiff-style empirical p-value of the between-group gap
         dd = d[d[by].isin(order)]
-        perm = did.permutation_diff_test(dd, by, c.y, x, ID, TIME, controls=c.controls, fe=c.fe,
+        perm = did.permutation_diff_test(dd, c.y, TIME, ID, x, by=by, controls=c.controls, fe=c.fe,
                                          draws=int(test.get("draws", 500)), seed=int(test.get("seed", 0)),
                                          cluster=c.kw.get("cluster"))
         gap = float(res[order[0]].coef()[x] - res[order[1]].coef()[x])
@@ -236,13 +232,11 @@ def _split(c: Column) -> list:
 def _mechanism(c: Column) -> list:
     from .. import did
 
-    mech = did.mechanism_two_step(c.data, list(c.entry["mediators"]), c.x, ID, TIME, controls=c.controls, fe=c.fe,
-                                  **c.kw)
     cols = []
-    for m, res in mech.items():
-        cols.append(res)
+    for m in c.entry["mediators"]:
+        cols.append(did.twfe(c.data, m, TIME, ID, c.x, controls=c.controls, fe=c.fe, **c.kw))
         if c.y:
-            cols.append(did.twfe(c.data, c.y, c.x, ID, TIME, controls=(*c.controls, m), fe=c.fe, **c.kw))
+            cols.append(did.twfe(c.data, c.y, TIME, ID, c.x, controls=(*c.controls, m), fe=c.fe, **c.kw))
     return cols
 
 
@@ -258,10 +252,10 @@ def _psm_did(c: Column) -> list:
 
     d = c.data.dropna(subset=[c.y, *c.entry["covariates"], *c.controls]).copy()
     d["_treat"] = treat_group(d, c.info)
-    reg, match = did.psm_did(d, c.y, c.x, ID, TIME, "_treat", list(c.entry["covariates"]), controls=c.controls,
-                             fe=c.fe, sample=c.entry.get("psm_sample", "weights"),
-                             psm_kwargs={"k": int(c.entry.get("k", 1)), "replace": True, "by": TIME}, **c.kw)
-    c.side["balance"] = (c.entry.get("balance"), match.balance)
+    reg = did.psm_did(d, c.y, TIME, ID, c.x, treat="_treat", covariates=list(c.entry["covariates"]),
+                      controls=c.controls, fe=c.fe, sample=c.entry.get("psm_sample", "weights"),
+                      psm_kwargs={"k": int(c.entry.get("k", 1)), "replace": True, "by": TIME}, **c.kw)
+    c.side["balance"] = (c.entry.get("balance"), reg.matching.balance)
     return [reg]
 
 
@@ -272,7 +266,7 @@ def _ife(c: Column) -> list:
 
     bal, dropped = balanced_panel(c.data.dropna(subset=[c.y, c.x, *c.controls]), ID, TIME)
     c.info["ife_firms_dropped"] = dropped
-    return [did.ife(bal, c.y, [c.x, *c.controls], ID, TIME)]
+    return [did.ife(bal, c.y, TIME, ID, c.x, controls=c.controls)]
 
 
 @COLUMNS.register("ebal_did", "Entropy balancing (Hainmueller) of the control group, then weighted TWFE.",
@@ -285,7 +279,7 @@ def _ebal(c: Column) -> list:
     eb = did.entropy_balance(d, "_treat", list(c.entry["covariates"]), moments=int(c.entry.get("moments", 1)))
     d["_ebw"] = eb.weights
     c.info["ebal_max_moment_diff"] = float(eb.max_moment_diff)
-    return [did.twfe(d, c.y, c.x, ID, TIME, controls=c.controls, fe=c.fe, weights="_ebw", **c.kw)]
+    return [did.twfe(d, c.y, TIME, ID, c.x, controls=c.controls, fe=c.fe, weights="_ebw", **c.kw)]
 
 
 @COLUMNS.register("did2s", "Gardner two-stage DID (no controls), printed on the treatment's row.",
@@ -303,14 +297,11 @@ def _did2s(c: Column) -> list:
                           _o("exclusion", "column", "variable only in the selection equation", required=True)))
 def _heckman(c: Column) -> list:
     from .. import did
-    from ..did._part2_results import EstimateResult
 
-    sel = c.entry["selection"]
-    h = did.heckman(c.data, c.y, c.x, sel, c.entry["exclusion"], controls=c.controls, fe=c.fe or (ID, TIME),
-                    cluster=c.kw.get("cluster", ID))
-    probit = EstimateResult(params=h.selection["estimate"], bse=h.selection["std_error"], nobs=h.nobs,
-                            depvar=sel, method="Probit", controls=tuple(c.controls),
-                            vcov_label="MLE", extra={"pseudo R2": h.extra.get("pseudo R2 (probit)")})
+    # a spec that names fe gets those fixed effects instead of firm and year
+    h = did.heckman(c.data, c.y, TIME, ID, c.x, selection=c.entry["selection"], exclusion=c.entry["exclusion"],
+                    controls=c.controls, fe=c.fe, unit_fe=not c.fe, time_fe=not c.fe, cluster=c.kw.get("cluster", ID))
+    probit = h.probit()
     # the probit's statistics sit in its own column; the outcome column keeps the IMR only
     h = dataclasses.replace(h, extra={k: v for k, v in h.extra.items() if "probit" not in k and k != "selection"})
     return [probit, h]
@@ -325,8 +316,8 @@ def _dml(c: Column) -> list:
     from .. import did
 
     dd = c.data.dropna(subset=[c.y, c.x, *c.controls])
-    return [did.dml_plr(dd, c.y, c.x, c.controls, ID, TIME, learner=c.entry.get("learner", "rf"),
-                        n_folds=int(c.entry.get("folds", 5)), random_state=int(c.entry.get("seed", 0)))]
+    return [did.dml_plr(dd, c.y, TIME, ID, c.x, controls=c.controls, learner=c.entry.get("learner", "rf"),
+                        n_folds=int(c.entry.get("folds", 5)), seed=int(c.entry.get("seed", 0)))]
 
 
 @COLUMNS.register("robust_estimators", "TWFE beside the heterogeneity-robust estimators (CS, SA, BJS, did2s) on the "
@@ -337,11 +328,12 @@ def _robust(c: Column) -> list:
 
     bal, dropped = balanced_panel(c.data.dropna(subset=[c.y]), ID, TIME)
     c.info["balanced_firms_dropped"] = dropped
-    static, _ = did.robust_comparison(bal, c.y, TIME, ID, "gname", window=tuple(c.entry.get("window", (-4, 4))))
-    c.side.setdefault("titles", []).extend(static)
+    static = did.robust_comparison(bal, c.y, TIME, ID, "gname", window=tuple(c.entry.get("window", (-4, 4))))
+    c.side.setdefault("titles", []).extend(static.names)
     c.side["keep"] = ["ATT"]
-    c.info["estimates"] = {k: {"att": float(r.coef()["ATT"]), "se": float(r.se()["ATT"])} for k, r in static.items()}
-    return list(static.values())
+    c.info["estimates"] = {k: {"att": float(static[k].coef()["ATT"]), "se": float(static[k].se()["ATT"])}
+                           for k in static.names}
+    return list(static)
 
 
 BACON_TYPES = {"Treated vs Untreated": "处理组 vs 从未处理组", "Earlier vs Later Treated": "早处理组 vs 晚处理组（晚组作对照）",
@@ -368,17 +360,17 @@ def _bacon(c: Column):
 
     y, dname = c.y, c.dname
     bal, dropped = balanced_panel(c.data.dropna(subset=[y]), ID, TIME)
-    bac = did.bacon(bal, y, ID, TIME, dname)
-    w = did.twfe_weights(bal, ID, TIME, dname, yname=y)
+    bac = did.bacon(bal, y, TIME, ID, dname)
+    w = did.twfe_weights(bal, y, TIME, ID, dname)
     rows = [[BACON_TYPES.get(str(t), str(t)), format_number(r["weight"], 3), format_number(r["avg_est"], 4)]
-            for t, r in bac.summary.iterrows()]
+            for t, r in bac.by_type.iterrows()]
     total = w.n_positive + w.n_negative
     diag = [["TWFE 系数（= 加权和）", "1.000", format_number(bac.estimate, 4)],
             ["dCDH 负权重处理单元 / 全部处理单元", f"{w.n_negative} / {total}", ""],
             ["dCDH 负权重之和", format_number(w.sum_negative, 4), ""]]
     notes = [f"平衡面板：{bac.nobs} 个观测（剔除 {dropped} 家未在每一年出现的企业）；被解释变量 {y}。"]
     c.info.update({"bacon": {str(t): {"weight": float(r["weight"]), "avg_est": float(r["avg_est"])}
-                             for t, r in bac.summary.iterrows()},
+                             for t, r in bac.by_type.iterrows()},
                    "twfe": float(bac.estimate), "dcdh_negative": int(w.n_negative), "dcdh_cells": int(total),
                    "dcdh_sum_negative": float(w.sum_negative), "balanced_firms_dropped": int(dropped)})
     return Table(header=[["比较类型", "权重", "平均估计"]], sections=[rows, diag], title=c.side["title"], notes=notes)

@@ -104,10 +104,10 @@ def _treat(panel: pd.DataFrame, pilots: pd.DataFrame, design: dict, primary: boo
     relname = "rel_time" if primary else None
     listed = pilots[pilots[ID].notna()][[ID, TIME]]
     if design.get("design", "firm") == "firm":
-        return firm_treatment(panel, listed, idname=ID, tname=TIME, dname=dname, gname=gname, relname=relname).data
+        return firm_treatment(panel, listed, tname=TIME, idname=ID, dname=dname, gname=gname, relname=relname).data
     drop = bool(design.get("drop_pilot_firms", True))
     before = len(panel)
-    out = city_spillover(panel, pilots[[ID, TIME, "pilot_city"]], idname=ID, tname=TIME, city="city",
+    out = city_spillover(panel, pilots[[ID, TIME, "pilot_city"]], tname=TIME, idname=ID, city="city",
                          pilot_city="pilot_city", delay=int(design.get("delay", 1)), drop_pilot_firms=drop and primary,
                          dname=dname, gname=gname, relname=relname).data
     if primary:
