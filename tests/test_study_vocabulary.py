@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from smtext.errors import SMError
 from smtext.study import loads, reference
 from smtext.study.registry import (
-    COLUMN_KINDS,
+    DATA_OPTION_KINDS,
     COLUMNS,
     FIGURES,
     MEASURES,
@@ -110,7 +110,7 @@ def test_columns_of_an_entry_and_sm704_follow_the_schema():
     with pytest.raises(SMError) as info:
         check_entry(spec, ("figures", "p"), fig, FIGURES, ["TFP_LP", "ROA", "Size", "exporter", "Lev"])
     assert info.value.code == "SM704" and "tiny.yaml:12" in str(info.value) and "'Size'" in str(info.value)
-    assert set(COLUMN_KINDS) <= KINDS
+    assert set(DATA_OPTION_KINDS) <= KINDS
 
 
 def test_treatment_designs_and_truth_checks():

@@ -32,7 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-COLUMN_KINDS = ("column", "columns", "operands", "controls", "fe", "where")
+# option kinds whose values name data columns (checked against the data, part of cache keys)
+DATA_OPTION_KINDS = ("column", "columns", "operands", "controls", "fe", "where")
 
 
 @dataclass(frozen=True)
@@ -146,5 +147,5 @@ def columns_in(option: Option, value) -> list[str]:
     return []
 
 
-__all__ = ["Option", "Entry", "Registry", "MEASURES", "VARIABLES", "COLUMNS", "FIGURES", "TRUTHS", "COLUMN_KINDS",
+__all__ = ["Option", "Entry", "Registry", "MEASURES", "VARIABLES", "COLUMNS", "FIGURES", "TRUTHS", "DATA_OPTION_KINDS",
            "columns_in"]

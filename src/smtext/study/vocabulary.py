@@ -15,7 +15,7 @@ from . import figures, measures, models, truth, variables  # noqa: F401  (they r
 from .common import ID, TIME
 from .outputs import TABLE_SCHEMA
 from .registry import (
-    COLUMN_KINDS,
+    DATA_OPTION_KINDS,
     COLUMNS,
     FIGURES,
     MEASURES,
@@ -168,7 +168,7 @@ def check_entry(spec: Spec, path: tuple, entry: dict, registry, columns, default
     """SM704 at the right spec line for every column an entry names that the data lacks."""
     for o in _schema_of(entry, registry, default):
         v = entry.get(o.name)
-        if v is None or o.kind not in COLUMN_KINDS:
+        if v is None or o.kind not in DATA_OPTION_KINDS:
             continue
         if o.kind == "controls":
             cpath = ("controls", v) if isinstance(v, str) else path + (o.name,)
