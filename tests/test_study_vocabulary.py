@@ -108,7 +108,7 @@ def test_columns_of_an_entry_and_sm704_follow_the_schema():
     assert entry_columns(spec, fig, FIGURES, "DID") == sorted({"stkcd", "year", "DID", "gname", "TFP_LP", "ROA",
                                                                "Sizee", "exporter", "Lev"})
     with pytest.raises(SMError) as info:
-        check_entry(spec, ("figures", "p"), fig, FIGURES, ["TFP_LP", "ROA", "Size", "exporter", "Lev"])
+        check_entry(spec, ("figures", "p"), fig, FIGURES, ["stkcd", "TFP_LP", "ROA", "Size", "exporter", "Lev"])
     assert info.value.code == "SM704" and "tiny.yaml:12" in str(info.value) and "'Size'" in str(info.value)
     assert set(DATA_OPTION_KINDS) <= KINDS
 
@@ -122,7 +122,7 @@ def test_treatment_designs_and_truth_checks():
     assert err.code == "SM702" and "'effect'" in str(err)
     err = _err(BASE + "truth: {table: t9, column: 1, value: 0}\n")
     assert err.code == "SM703" and "'t1'" in str(err)
-    assert loads(BASE + "truth:\n  - {table: t1, column: 1, value: 0}\n  - {kind: expansion, words: text.x}\n",
+    assert loads(BASE + "measures: {nml: {}}\ntruth:\n  - {table: t1, column: 1, value: 0}\n  - {kind: expansion, words: text.x}\n",
                  "tiny.yaml")
 
 
@@ -130,3 +130,50 @@ def test_a_whole_table_kind_must_be_alone():
     err = _err(BASE.replace("      - {y: TFP_LP, controls: main}",
                             "      - {kind: describe, variables: [ROA]}\n      - {y: TFP_LP}"))
     assert err.code == "SM703" and "only column" in str(err)
+
+
+def test_each_kind_accepts_only_the_options_it_honours():
+    # fepois and psm_did take cluster only (their estimators have no vcov); progressive has no unit_fe switch
+    for col in ("{kind: fepois, y: n, vcov: iid}", "{kind: progressive, y: n, unit_fe: false}",
+                "{kind: did2s, y: n, x: Policy}", "{y: n, label: x}"):
+        err = _err(BASE.replace("{y: TFP_LP, controls: main}", col))
+        assert err.code == "SM702", col
+    err = _err(BASE + "figures:\n  f: {kind: placebo, y: TFP_LP, x: Policy}\n")
+    assert err.code == "SM702"
+
+
+def test_lists_of_columns_must_be_lists():
+    # a bare string would be split into letters by the functions that iterate it
+    err = _err(BASE.replace("{y: TFP_LP, controls: main}", "{kind: mechanism, mediators: Pat}"))
+    assert err.code == "SM703" and "[a, b]" in str(err)
+    err = _err(BASE + "variables:\n  g: {group_mean: {column: x, by: industry}}\n")
+    assert err.code == "SM703"
+    assert _err(BASE.replace("controls: main}", "controls: main, fe: industry}")).code == "SM703"
+    err = _err(BASE.replace("{y: TFP_LP, controls: main}", "{kind: lag, y: TFP_LP, lags: [one]}"))
+    assert err.code == "SM703" and "whole numbers" in str(err)
+    assert _err(BASE + "measures:\n  nml: {seeds: [1, 2]}\n").code == "SM703"
+
+
+def test_default_fixed_effects_are_columns_the_table_reads():
+    spec = loads(BASE.replace("{y: TFP_LP, controls: main}", "{kind: logit, y: up}"), "tiny.yaml")
+    col = spec.data["tables"]["t1"]["columns"][0]
+    assert {"industry", "year", "stkcd"} <= set(entry_columns(spec, col, COLUMNS, "DID", "twfe"))
+    with pytest.raises(SMError) as info:
+        check_entry(spec, ("tables", "t1", "columns", 0), col, COLUMNS, ["up", "year", "stkcd", "DID"], "twfe")
+    assert info.value.code == "SM704" and "'industry'" in str(info.value)
+
+
+def test_designs_truth_and_whole_tables_are_checked_before_running():
+    assert _err(BASE + "treatment: []\n").code == "SM703"
+    err = _err(BASE + "treatment: {dname: DID, gname: cohort}\n")
+    assert err.code == "SM703" and "'gname'" in str(err)
+    err = _err(BASE + "treatment:\n  - {dname: DID}\n  - {design: city_spillover, dname: P, gname: gname}\n")
+    assert err.code == "SM703" and "'gname'" in str(err)
+    err = _err(BASE + "truth: {kind: tfp, elasticities: {labour: a.b}}\n")
+    assert err.code == "SM703" and "measures/tfp" in str(err)
+    err = _err(BASE + "truth: {kind: expansion, words: a.b}\n")
+    assert err.code == "SM703" and "nml" in str(err)
+    desc = BASE.replace("      - {y: TFP_LP, controls: main}", "      - {kind: describe, variables: [ROA]}")
+    assert _err(desc + "truth: {table: t1, column: 1, value: 0}\n").code == "SM703"
+    err = _err(desc.replace("    columns:", "    keep: [ROA]\n    columns:"))
+    assert err.code == "SM703" and "keep" in str(err)

@@ -40,7 +40,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# command group -> module under smtext.cli defining ``app`` (a group) or ``command`` (a single command)
+# command group -> module under smtext.cli defining its ``app``; `smtext extract` is a single command
 GROUPS = {"demo": "demo", "index": "index", "w2v": "w2v", "patents": "patents", "indicators": "indicators",
           "run": "run"}
 

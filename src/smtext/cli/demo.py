@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from ..demo.config import WorldConfig as _WorldConfig
+from ..demo.config import WorldConfig
 from ._common import print_study, years_option
 
-DEFAULT_SEED = _WorldConfig().seed
+DEFAULT_SEED = WorldConfig().seed
 
 app = typer.Typer(help="The built-in demo world: generate it, or run the main job on it.", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ def demo_generate(
                                    help="Render the PDF reports (--no-documents: tables and truth only, much faster)."),
 ) -> None:
     """Generate the synthetic A-share world: tables, PDF reports, patents and truth.json."""
-    from ..demo import WorldConfig, generate_world
+    from ..demo import generate_world
 
     first, last = years_option(years)
     cfg = WorldConfig(n_firms=firms, first_year=first, last_year=last, seed=seed)
@@ -52,7 +52,7 @@ def demo_run(
     engine as ``smtext run demo``. The world is generated first when WORLD has none made
     with these --firms/--years/--seed.
     """
-    from ..demo import WorldConfig, ensure_world
+    from ..demo import ensure_world
     from ..study import run_study
 
     first, last = years_option(years)

@@ -19,7 +19,6 @@ app = typer.Typer(help="Keyword indices (Digital, smart manufacturing, AI ...) f
                        "by `smtext extract`, and the shipped lexicons.", no_args_is_help=True)
 
 
-
 def _filters(text: str) -> tuple[str, ...]:
     text = (text or "").strip()
     if text.lower() in ("", "none"):

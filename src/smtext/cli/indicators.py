@@ -25,7 +25,6 @@ ID_HELP = "Firm identifier column."
 TIME_HELP = "Fiscal-year column."
 
 
-
 def _read(panel: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(panel)

@@ -6,17 +6,14 @@ Registered by the command-group registry (``smtext.cli.GROUPS``) as
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import typer
 
-from ..errors import SMWarning
 from ._common import years_option
 
 app = typer.Typer(help="Patents: IPC parsing, key-technology classification, firm-year measures, similarity.",
                   no_args_is_help=True)
-
 
 
 def _read(path: Path):
@@ -71,12 +68,8 @@ def measure_cmd(
     span = years_option(years)
     subs = _read(subsidiaries) if subsidiaries else None
     f = _read(firms)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SMWarning)
-        res = patent_measures(_read(patents), f, subs, span, scheme=scheme, match_on=match_on, level=level,
-                              joint=joint, inn_keywords="industrial_foundation_keywords" if inn else None)
-    for w in caught:  # coded warnings as plain lines, not Python warning tracebacks
-        typer.echo(f"warning {w.message}", err=True)
+    res = patent_measures(_read(patents), f, subs, span, scheme=scheme, match_on=match_on, level=level,
+                          joint=joint, inn_keywords="industrial_foundation_keywords" if inn else None)
     out.mkdir(parents=True, exist_ok=True)
     res.table.to_parquet(out / "patent_measures.parquet", index=False)
     res.match.table.to_csv(out / "applicant_match.csv", index=False, encoding="utf-8-sig")

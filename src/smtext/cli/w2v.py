@@ -1,6 +1,6 @@
 """``smtext w2v train|expand|index``: a thin command layer over :mod:`smtext.text.w2v`.
 
-The main CLI mounts this app with ``app.add_typer(w2v.cli.app, name="w2v")``.
+Mounted by :mod:`smtext.cli` as ``smtext w2v``.
 DOCS arguments take a folder of PDFs (extracted first with
 :func:`smtext.text.extract.read_folder` into an extraction folder, resumable, keeping
 every document of ``--doc-type``), the output folder of ``smtext extract``

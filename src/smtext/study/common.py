@@ -13,9 +13,9 @@ STAGE_VERSION = "3"     # bump when a stage body's helpers change their output
 FE_LABELS = {ID: "企业", TIME: "年份", "industry": "行业", "province": "省份", "city": "城市"}
 
 
-def save_table(table, folder: Path, name: str, formats=TABLE_FORMATS) -> None:
-    """Write ``table`` to ``folder/tables/<name>.<fmt>`` in every format."""
-    for fmt in formats:
+def save_table(table, folder: Path, name: str) -> None:
+    """Write ``table`` to ``folder/tables/<name>.<fmt>`` in every format (the one table writer)."""
+    for fmt in TABLE_FORMATS:
         table.save(folder / "tables" / f"{name}.{fmt}")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .common import ID, TIME
+from .options import CLUSTER, CONTROLS, FE, TITLE, WHERE, WINDOW, Y
 from .registry import FIGURES, Option
 from .spec import Spec, controls_of
 
@@ -36,13 +37,6 @@ def _o(name, kind, doc, **kw) -> Option:
     return Option(name, kind, doc, **kw)
 
 
-TITLE = _o("title", "str", "figure title")
-Y = _o("y", "column", "outcome", required=True)
-CONTROLS = _o("controls", "controls", "a control set name, a list of columns, or none")
-FE = _o("fe", "fe", "extra fixed effects")
-CLUSTER = _o("cluster", "column", "cluster standard errors by this column", default="stkcd")
-WHERE = _o("where", "where", "rows this figure uses")
-WINDOW = _o("window", "pair", "event window", default=[-4, 4])
 COMMON = (TITLE, WHERE)
 
 
@@ -62,7 +56,7 @@ def _event_study(p: Plot):
 
 @FIGURES.register("placebo", "Random pseudo-treated firms and adoption years: the density of placebo estimates "
                              "against the true one, with the empirical p-value.",
-                  schema=(*COMMON, Y, _o("x", "column", "treatment (default dname)"), CONTROLS, FE, CLUSTER,
+                  schema=(*COMMON, Y, CONTROLS, FE, CLUSTER,
                           _o("draws", "int", "placebo draws", default=500),
                           _o("seed", "int", "seed", default=20240501)))
 def _placebo(p: Plot):
@@ -70,7 +64,7 @@ def _placebo(p: Plot):
     from ..report import placebo_plot
 
     y, c = p.entry["y"], p.controls
-    pl = did.placebo_test(p.data.dropna(subset=[y, *c]), y, TIME, ID, "gname", dname=p.entry.get("x", p.dname), controls=c,
+    pl = did.placebo_test(p.data.dropna(subset=[y, *c]), y, TIME, ID, "gname", dname=p.dname, controls=c,
                           fe=tuple(p.entry.get("fe") or ()), draws=int(p.entry.get("draws", 500)),
                           seed=int(p.entry.get("seed", 20240501)), cluster=p.entry.get("cluster", ID))
     pd.DataFrame({"draw": pl.draws}).to_csv(p.dir / "estimates.csv", index=False)

@@ -20,7 +20,6 @@ from .registry import MEASURES, Option
 from .sample import financials
 
 
-
 class Env:
     """What a measure's stage body may use besides its options: the inputs and the workers."""
 
@@ -37,6 +36,11 @@ def _check_lexicons(spec, path: tuple, opts: dict) -> None:
         if name not in known:
             raise not_allowed(spec, path + ("lexicons", key), name, known, "lexicon")
 
+
+def _check_seeds(spec, path: tuple, opts: dict) -> None:
+    seeds = opts.get("seeds", ["新质生产力"])
+    if not seeds or not all(isinstance(w, str) and w.strip() for w in seeds):
+        raise spec.error("SM703", path + ("seeds",), f"seeds must be a non-empty list of words, got {seeds!r}.")
 
 @MEASURES.register(
     "tfp", "Production-function TFP (value added; labour free, capital state; LP/ACF proxy: cash paid for goods, "
@@ -126,7 +130,7 @@ def text_measure(env: Env):
             Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=0.9),
             Option("topn", "int", "keep at most this many neighbours"),
             Option("screen", "bool", "drop words absent from the government work reports", default=True)),
-    firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"))
+    firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"), check=_check_seeds)
 def nml_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.extract import read_folder
@@ -165,6 +169,10 @@ def _check_composites(spec, path: tuple, opts: dict) -> None:
         check_options(spec, path + ("composites", name), opt, _composite_schema(), f"composite {name}")
         if "preset" not in opt and "indicators" not in opt:
             raise spec.error("SM702", path + ("composites", name), f"composite {name!r} needs 'preset' or 'indicators'.")
+        for col, sign in (opt.get("indicators") or {}).items():
+            if sign not in ("+", "-"):
+                raise spec.error("SM703", path + ("composites", name, "indicators", col),
+                                 f"indicator {col!r} has direction {sign!r}.", "use '+' (benefit) or '-' (cost).")
 
 
 @MEASURES.register(

@@ -15,6 +15,8 @@ import pandas as pd
 from ..errors import NotIdentified
 from ..panel import balanced_panel
 from .common import ID, TIME, apply_where
+from .options import (CLUSTER, CONTROLS, COVARIATES, FE, RENAME, TIME_FE, UNIT_FE, VARIABLES, VCOV, WHERE, WINDOW, X,
+                      Y)
 from .registry import COLUMNS, Option
 from .spec import Spec, controls_of
 
@@ -59,25 +61,20 @@ class Column:
         return {"cluster": self.entry.get("cluster", ID)}
 
 
-# ---------------------------------------------------------------- shared option sets
+# ---------------------------------------------------------------- option sets: each kind lists what it honours
 def _o(name, kind, doc, **kw) -> Option:
     return Option(name, kind, doc, **kw)
 
 
-Y = _o("y", "column", "outcome", required=True)
-X = _o("x", "column", "regressor of interest (default: the treatment dname)")
-CONTROLS = _o("controls", "controls", "a control set name, a list of columns, or none")
-FE = _o("fe", "fe", "extra fixed effects (a^b interacts two columns)")
-CLUSTER = _o("cluster", "column", "cluster standard errors by this column", default="stkcd")
-VCOV = _o("vcov", "choice", "standard errors", choices=("cluster", "hetero", "iid"), default="cluster")
-WHERE = _o("where", "where", "rows this column uses")
-LABEL = _o("label", "str", "prefix of the column titles")
-RENAME = _o("rename", "mapping", "term -> name in the table (put a variant on the main row)")
-VARIABLES = _o("variables", "columns", "extra regressors shown in the table")
-UNIT_FE = _o("unit_fe", "bool", "firm fixed effects", default=True)
-TIME_FE = _o("time_fe", "bool", "year fixed effects", default=True)
-COVARIATES = _o("covariates", "columns", "matching covariates", required=True)
-REG = (Y, X, CONTROLS, FE, CLUSTER, VCOV, WHERE, LABEL, RENAME, VARIABLES, UNIT_FE, TIME_FE)
+BASE = (Y, X, CONTROLS, WHERE, RENAME, VARIABLES)
+SE = (CLUSTER, VCOV)
+TWFE = (*BASE, FE, *SE, UNIT_FE, TIME_FE)
+LABEL = _o("label", "str", "prefix of the group titles")
+
+
+def _whole_numbers(spec, path: tuple, values) -> None:
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise spec.error("SM703", path, f"lags must be whole numbers of years, got {values!r}.")
 
 
 def _binary(s: pd.Series) -> bool:
@@ -128,13 +125,13 @@ def treat_group(d: pd.DataFrame, info: dict) -> pd.Series:
 
 # ---------------------------------------------------------------- the kinds
 @COLUMNS.register("twfe", "Two-way fixed-effects regression of y on the treatment (or x) and the controls.",
-                  schema=REG)
+                  schema=TWFE)
 def _twfe(c: Column) -> list:
     return [fit_twfe(c)]
 
 
 @COLUMNS.register("progressive", "Progressive columns: no controls and no FE, then FE, then FE and controls.",
-                  schema=(*REG, _o("steps", "choices", "columns to print", choices=("bare", "fe", "controls", "full"),
+                  schema=(*BASE, FE, *SE, _o("steps", "choices", "columns to print", choices=("bare", "fe", "controls", "full"),
                                    default=["bare", "fe", "full"])))
 def _progressive(c: Column) -> list:
     from .. import did
@@ -144,7 +141,7 @@ def _progressive(c: Column) -> list:
 
 
 @COLUMNS.register("fepois", "Poisson pseudo-maximum likelihood with firm and year fixed effects (counts).",
-                  schema=(Y, X, CONTROLS, FE, CLUSTER, VCOV, WHERE, LABEL, RENAME, VARIABLES))
+                  schema=(*BASE, FE, CLUSTER))
 def _fepois(c: Column) -> list:
     from .. import did
 
@@ -152,15 +149,17 @@ def _fepois(c: Column) -> list:
 
 
 @COLUMNS.register("logit", "Logit of a 0/1 outcome with year and industry dummies (default fe).",
-                  schema=(Y, X, CONTROLS, FE, CLUSTER, VCOV, WHERE, LABEL, RENAME, VARIABLES))
+                  schema=(*BASE, CLUSTER, _o("fe", "fe", "dummy fixed effects (instead of firm and year)",
+                                             default=["year", "industry"])))
 def _logit(c: Column) -> list:
     from .. import did
 
-    return [did.logit_did(c.data, c.y, TIME, ID, c.x, controls=c.controls, fe=c.fe or (TIME, "industry"), **c.kw)]
+    return [did.logit_did(c.data, c.y, TIME, ID, c.x, controls=c.controls, fe=tuple(c.entry.get("fe", (TIME, "industry"))),
+                          **c.kw)]
 
 
 @COLUMNS.register("iv", "IV-2SLS with fixed effects: first stage, then second stage (KP rk LM / Wald F, CD F).",
-                  schema=(*REG, _o("instrument", "column", "the excluded instrument", required=True),
+                  schema=(*BASE, FE, *SE, _o("instrument", "column", "the excluded instrument", required=True),
                           _o("second_only", "bool", "print the second stage only", default=False)))
 def _iv(c: Column) -> list:
     from .. import did
@@ -173,7 +172,8 @@ def _iv(c: Column) -> list:
 
 
 @COLUMNS.register("lag", "The treatment lagged k years (L1_DID, L2_DID ...), one column per lag.",
-                  schema=(*REG, _o("lags", "list", "lags in years", default=[1, 2])))
+                  schema=(*BASE, FE, *SE, _o("lags", "list", "lags in years (whole numbers)", default=[1, 2])),
+                  check=lambda spec, path, e: _whole_numbers(spec, path + ("lags",), e.get("lags", [])))
 def _lag(c: Column) -> list:
     from .. import did
 
@@ -184,7 +184,7 @@ def _lag(c: Column) -> list:
 
 @COLUMNS.register("split", "The same regression in each group of a column (heterogeneity); optionally the "
                            "between-group gap with a Fisher permutation p-value (bdiff).",
-                  schema=(*REG, _o("by", "column", "the grouping column", required=True),
+                  schema=(*TWFE, LABEL, _o("by", "column", "the grouping column", required=True),
                           _o("groups", "list", "groups to print, in order (default: all)"),
                           _o("min_treated", "int", "skip groups with fewer treated firm-years", default=10),
                           _o("diff_test", "options", "permutation test of the gap between two groups", schema=(
@@ -228,7 +228,7 @@ def _split(c: Column) -> list:
 @COLUMNS.register("mechanism", "Two-step mechanism test (Jiang Ting 2022): each mediator on the treatment, "
                                "then (when y is given) y on the treatment and the mediator.",
                   schema=(_o("mediators", "columns", "mediators", required=True), _o("y", "column", "outcome"),
-                          X, CONTROLS, FE, CLUSTER, VCOV, WHERE, LABEL, RENAME, VARIABLES))
+                          X, CONTROLS, FE, *SE, WHERE, RENAME, VARIABLES))
 def _mechanism(c: Column) -> list:
     from .. import did
 
@@ -243,7 +243,7 @@ def _mechanism(c: Column) -> list:
 @COLUMNS.register("psm_did", "PSM-DID: logit propensity by year, nearest-neighbour matching with replacement, then "
                              "TWFE on the matched sample (weights or common support); its balance table is printed as "
                              "a table of its own.",
-                  schema=(*REG, COVARIATES, _o("k", "int", "neighbours", default=1),
+                  schema=(*BASE, FE, CLUSTER, COVARIATES, _o("k", "int", "neighbours", default=1),
                           _o("balance", "str", "name of the balance table"),
                           _o("psm_sample", "choice", "use the matching weights or the common-support sample",
                              choices=("weights", "support"), default="weights")))
@@ -260,7 +260,7 @@ def _psm_did(c: Column) -> list:
 
 
 @COLUMNS.register("ife", "Interactive fixed effects (Bai 2009) on the balanced panel (firms observed every year).",
-                  schema=(Y, X, CONTROLS, WHERE, LABEL, RENAME, VARIABLES))
+                  schema=BASE)
 def _ife(c: Column) -> list:
     from .. import did
 
@@ -270,7 +270,7 @@ def _ife(c: Column) -> list:
 
 
 @COLUMNS.register("ebal_did", "Entropy balancing (Hainmueller) of the control group, then weighted TWFE.",
-                  schema=(*REG, COVARIATES, _o("moments", "int", "moments balanced", default=1)))
+                  schema=(*BASE, FE, *SE, COVARIATES, _o("moments", "int", "moments balanced", default=1)))
 def _ebal(c: Column) -> list:
     from .. import did
 
@@ -283,17 +283,18 @@ def _ebal(c: Column) -> list:
 
 
 @COLUMNS.register("did2s", "Gardner two-stage DID (no controls), printed on the treatment's row.",
-                  schema=(Y, X, CLUSTER, WHERE, LABEL, RENAME))
+                  schema=(Y, CLUSTER, WHERE, RENAME))
 def _did2s(c: Column) -> list:
     from .. import did
 
     r = did.did2s(c.data.dropna(subset=[c.y]), c.y, TIME, ID, "gname", cluster=c.entry.get("cluster", ID))
-    return [rename_terms(r, {"ATT": c.x})]
+    return [rename_terms(r, {"ATT": c.dname})]   # the first design's cohorts, printed on its treatment's row
 
 
 @COLUMNS.register("heckman", "Heckman two-step: a probit selection column, then the outcome equation with the "
                              "inverse Mills ratio.",
-                  schema=(*REG, _o("selection", "column", "0/1 column of the probit", required=True),
+                  schema=(*BASE, CLUSTER, _o("fe", "fe", "fixed effects instead of firm and year"),
+                          _o("selection", "column", "0/1 column of the probit", required=True),
                           _o("exclusion", "column", "variable only in the selection equation", required=True)))
 def _heckman(c: Column) -> list:
     from .. import did
@@ -308,8 +309,7 @@ def _heckman(c: Column) -> list:
 
 
 @COLUMNS.register("dml", "Double machine learning, partially linear model, one learner per column.",
-                  schema=(Y, X, CONTROLS, WHERE, LABEL, RENAME, VARIABLES,
-                          _o("learner", "choice", "nuisance learner", choices=("rf", "lasso", "ridge", "svm"),
+                  schema=(*BASE, _o("learner", "choice", "nuisance learner", choices=("rf", "lasso", "ridge", "svm"),
                              default="rf"),
                           _o("folds", "int", "cross-fitting folds", default=5), _o("seed", "int", "seed", default=0)))
 def _dml(c: Column) -> list:
@@ -322,7 +322,7 @@ def _dml(c: Column) -> list:
 
 @COLUMNS.register("robust_estimators", "TWFE beside the heterogeneity-robust estimators (CS, SA, BJS, did2s) on the "
                                        "balanced panel, one column each.",
-                  schema=(Y, WHERE, LABEL, _o("window", "pair", "event window", default=[-4, 4])))
+                  schema=(Y, WHERE, WINDOW))
 def _robust(c: Column) -> list:
     from .. import did
 

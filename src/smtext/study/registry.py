@@ -12,10 +12,10 @@ data columns:
 kind           value
 =============  ==============================================================================
 ``column``     one column of the analysis data
-``columns``    a list of columns
+``columns``    a list of columns (``[a]`` for one)
 ``operands``   a list of columns or numbers (``diff: [year, 2011]``)
 ``controls``   a named control set, a list of columns, or ``none``
-``fe``         a list of fixed effects; ``a^b`` interacts two columns
+``fe``         a list of fixed effects (``[industry]``); ``a^b`` interacts two columns
 ``where``      ``{column: value | [values] | {not: value}}``: rows to keep
 ``str``        text; ``int``, ``float`` (a number), ``bool``
 ``choice``     one of ``choices``;  ``choices``: a list, each one of ``choices``
@@ -83,9 +83,6 @@ class Entry:
     arg: Option | None = None
     meta: dict = field(default_factory=dict)
 
-    def option(self, key: str) -> Option | None:
-        return next((o for o in self.schema if o.name == key), None)
-
 
 class Registry:
     """``name -> Entry`` for one part of the spec vocabulary (measures, variables, ...)."""
@@ -134,12 +131,9 @@ def columns_in(option: Option, value) -> list[str]:
     if option.kind == "column":
         return [value] if isinstance(value, str) else []
     if option.kind in ("columns", "operands"):
-        return [v for v in ([value] if isinstance(value, str) else value) if isinstance(v, str)]
+        return [v for v in value if isinstance(v, str)]
     if option.kind == "fe":
-        out = []
-        for f in [value] if isinstance(value, str) else value:
-            out += str(f).split("^")
-        return out
+        return [part for f in value for part in str(f).split("^")]
     if option.kind == "where":
         return list(value) if isinstance(value, dict) else []
     if option.kind == "options" and isinstance(value, dict):

@@ -7,8 +7,9 @@ come here. Stage graph (each a :class:`smtext.stages.StageRunner` stage under ``
            │  patents, nml, ... ──┤        (one stage per measure of the spec)
     corpus ─ extract ─ text ─────┤
                                  └─ dataset ─┬─ table.<name>  (one per table)
-                                             ├─ figure.<name> (one per figure)
-                                             └─ report (always rebuilt; cheap)
+                                             └─ figure.<name> (one per figure)
+
+then the truth checks and ``report.html`` (written on every run from the stages' files).
 
 Measurement stages are keyed by their own options and the input files. Tables and figures
 are keyed by their spec entry and a hash of the *content of the columns they use*, not by
@@ -160,7 +161,7 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
     data_path = runner.path("dataset") / "dataset.parquet"
     data = pd.read_parquet(data_path)
     labels = {**FE_LABELS, **(spec.get("labels") or {})}
-    # every reference checked before anything is fitted: a typo fails in a second, naming its line
+    # every column reference is checked against the data set before any table is fitted, naming its spec line
     tables, figures = spec.get("tables") or {}, spec.get("figures") or {}
     for name, table in tables.items():
         check_columns(spec, ("tables", name, "where"), list(table.get("where") or {}), data.columns, "filter column")

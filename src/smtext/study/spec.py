@@ -171,9 +171,8 @@ def check_value(spec: Spec, path: tuple, option: Option, value) -> None:
         raise bad("a number")
     if kind == "bool" and not isinstance(value, bool):
         raise bad("true or false")
-    if kind in ("columns", "fe") and not (isinstance(value, str) or (isinstance(value, list)
-                                                                   and all(isinstance(v, str) for v in value))):
-        raise bad("a list of column names")
+    if kind in ("columns", "fe") and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise bad("a list of column names ([a, b], also for one column)")
     if kind == "operands" and not (isinstance(value, list) and all(isinstance(v, str) or _is_number(v) for v in value)):
         raise bad("a list of columns or numbers")
     if kind == "controls" and not (value in (None, False) or isinstance(value, str)

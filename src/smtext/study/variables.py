@@ -307,8 +307,8 @@ def variable_columns(op: dict) -> list[str]:
     return columns_in(entry.arg, arg_options(entry, arg))
 
 
-def derive(d: pd.DataFrame, name: str, op: dict) -> pd.Series:
-    """The values of derived variable ``name`` (``op`` is its ``{OP: ARG}`` mapping, already validated)."""
+def derive(d: pd.DataFrame, op: dict) -> pd.Series:
+    """The values of a derived variable from its validated ``{OP: ARG}`` mapping."""
     (kind, arg), = op.items()
     entry = VARIABLES[kind]
     value = arg_options(entry, arg)
@@ -339,7 +339,7 @@ def stage_dataset(spec):
             for name, op in (spec.get("variables") or {}).items():
                 (kind, _), = op.items()
                 check_columns(spec, ("variables", name, kind), variable_columns(op), d.columns)
-                d[name] = derive(d, name, op)
+                d[name] = derive(d, op)
         d = d.copy()
         sample = spec.get("sample") or {}
         before = len(d)

@@ -104,14 +104,21 @@ def validate(spec: Spec) -> Spec:
     treatment = d.get("treatment")
     if treatment is not None and not isinstance(treatment, (dict, list)):
         raise spec.error("SM703", ("treatment",), "treatment must be a design mapping or a list of designs.")
+    if isinstance(treatment, list) and not treatment:
+        raise spec.error("SM703", ("treatment",), "treatment is an empty list.", "give at least one design.")
     seen = set()
     for i, design in enumerate(designs(treatment)):
         path = ("treatment", i) if isinstance(treatment, list) else ("treatment",)
-        check_options(spec, path, mapping(spec, path, design, "treatment"), DESIGN_SCHEMA, "treatment")
+        design = mapping(spec, path, design, "treatment")
+        check_options(spec, path, design, DESIGN_SCHEMA, "treatment")
+        if i == 0 and design.get("gname", "gname") != "gname":
+            raise spec.error("SM703", path + ("gname",), "the first design's cohort column is always 'gname' (every "
+                             "cohort-based column and figure reads it).", "name only later designs' cohorts.")
         dname = design.get("dname", "DID")
-        if dname in seen:
-            raise spec.error("SM703", path + ("dname",), f"two treatment designs are both named {dname!r}.")
-        seen.add(dname)
+        for name in (dname, design.get("gname", "gname" if i == 0 else f"gname_{dname}")):
+            if name in seen:
+                raise spec.error("SM703", path, f"two treatment designs both write the column {name!r}.")
+            seen.add(name)
     for name, op in mapping(spec, ("variables",), d.get("variables"), "variables").items():
         variables.check_variable(spec, name, op)
     for name, cols in mapping(spec, ("controls",), d.get("controls"), "controls").items():
@@ -130,14 +137,29 @@ def validate(spec: Spec) -> Spec:
             if COLUMNS[kind].meta.get("whole_table") and len(table["columns"]) > 1:
                 raise spec.error("SM703", path + ("columns", i), f"a {kind!r} column makes the whole table; "
                                  f"table {tname!r} must have it as its only column.")
+            layout = [k for k in ("keep", "column_titles", "column_groups", "notes", "stat", "show_controls")
+                      if k in table]
+            if COLUMNS[kind].meta.get("whole_table") and layout:
+                raise spec.error("SM703", path + (layout[0],), f"a {kind!r} table has its own layout; "
+                                 f"{layout} do not apply to it.", "remove them.")
     for fname, fig in mapping(spec, ("figures",), d.get("figures"), "figures").items():
         _check_entry_kind(spec, ("figures", fname), fig, FIGURES, None, f"figure {fname}")
     checks = d.get("truth")
     for i, check in enumerate(checks if isinstance(checks, list) else [checks] if checks else []):
         path = ("truth", i) if isinstance(checks, list) else ("truth",)
         _check_entry_kind(spec, path, check, TRUTHS, "estimate", "truth check")
-        if check.get("kind", "estimate") == "estimate" and check["table"] not in tables:
-            raise not_allowed(spec, path + ("table",), check["table"], list(tables), "table")
+        kind = check.get("kind", "estimate")
+        if kind == "estimate":
+            if check["table"] not in tables:
+                raise not_allowed(spec, path + ("table",), check["table"], list(tables), "table")
+            first = tables[check["table"]]["columns"][0].get("kind", "twfe")
+            if COLUMNS[first].meta.get("whole_table"):
+                raise spec.error("SM703", path + ("table",), f"table {check['table']!r} ({first}) has no estimates "
+                                 "to check.")
+        needed = {"tfp": "tfp", "expansion": check.get("measure", "nml")}.get(kind)
+        if needed and needed not in (d.get("measures") or {}):
+            raise spec.error("SM703", path, f"a {kind!r} truth check reads the {needed!r} measure, which the spec "
+                             "does not run.", f"add measures/{needed}, or remove the check.")
     return spec
 
 
@@ -160,14 +182,19 @@ def entry_columns(spec: Spec, entry: dict, registry, dname: str, default: str | 
     """Every data column a table column or figure entry reads (for its cache key), keys and treatment included."""
     cols = {ID, TIME, dname, "gname"}
     for o in _schema_of(entry, registry, default):
-        cols.update(controls_of(spec, entry.get(o.name)) if o.kind == "controls" else columns_in(o, entry.get(o.name)))
+        cols.update(controls_of(spec, entry.get(o.name)) if o.kind == "controls" else columns_in(o, _value(entry, o)))
     return sorted(cols)
+
+
+def _value(entry: dict, o: Option):
+    """The entry's value of option ``o``; the option's default when it names data columns (logit's fe, cluster)."""
+    return entry.get(o.name, o.default if o.kind in DATA_OPTION_KINDS else None)
 
 
 def check_entry(spec: Spec, path: tuple, entry: dict, registry, columns, default: str | None = None) -> None:
     """SM704 at the right spec line for every column an entry names that the data lacks."""
     for o in _schema_of(entry, registry, default):
-        v = entry.get(o.name)
+        v = _value(entry, o)
         if v is None or o.kind not in DATA_OPTION_KINDS:
             continue
         if o.kind == "controls":
