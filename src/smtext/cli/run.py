@@ -25,11 +25,15 @@ def run_cmd(
     spec: str = typer.Argument(..., help="Spec YAML file, or a bundled spec name (demo, paper000 ... paper004)."),
     world: Path = typer.Option(Path("demo_world"), "--world", "-w", help="World folder with data/ (and reports/)."),
     out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: study_<name>)."),
+    data: Path = typer.Option(None, "--data", "-d", help="Data declaration (YAML): where your inputs are (CSMAR / "
+                                                         "CNRDS / Wind exports, pilot list, report folders) and "
+                                                         "their column maps; see `--help-spec`, section Data."),
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Worker processes for PDF extraction and counting."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for PDF "
                                                             "extraction (same results as the local pool)."),
     force: bool = typer.Option(False, "--force", help="Re-run every stage even when cached."),
-    check: bool = typer.Option(False, "--check", help="Only load and validate the spec; run nothing."),
+    check: bool = typer.Option(False, "--check", help="Only validate the spec (and, with --data or an existing "
+                                                      "--world, that every input it needs is there); run nothing."),
     help_spec: bool = typer.Option(False, "--help-spec", callback=_help_spec, is_eager=True,
                                    help="Print the spec format (every key, measure, variable operation, column "
                                         "kind, figure kind and truth check with its options) and exit."),
@@ -38,12 +42,14 @@ def run_cmd(
 
     Only the stages whose inputs or options changed since the last run are executed.
     """
-    from ..study import load, run_study
+    from ..study import load, run_study, study_inputs
 
     loaded = load(spec)
     if check:
+        if data is not None or world.is_dir():
+            study_inputs(loaded, world, data).check(loaded)
         typer.echo(f"{loaded.source}: ok ({len(loaded.get('tables') or {})} tables, "
                    f"{len(loaded.get('figures') or {})} figures)")
         return
-    print_study(run_study(loaded, world, out or Path(f"study_{loaded.name}"), jobs=jobs, scheduler=scheduler,
-                          force=force))
+    print_study(run_study(loaded, world, out or Path(f"study_{loaded.name}"), data=data, jobs=jobs,
+                          scheduler=scheduler, force=force))

@@ -11,8 +11,8 @@ stages), ``truth`` (truth checks on demo worlds), ``report`` (the HTML report), 
 driver), ``specs/`` (``demo`` and ``paper000`` ... ``paper004``).
 """
 
-from .run import StudyResult, run_study
+from .run import StudyResult, run_study, study_inputs
 from .spec import bundled
 from .vocabulary import load, loads, reference, validate
 
-__all__ = ["run_study", "StudyResult", "load", "loads", "validate", "bundled", "reference"]
+__all__ = ["run_study", "study_inputs", "StudyResult", "load", "loads", "validate", "bundled", "reference"]

@@ -48,7 +48,7 @@ def _check_seeds(spec, path: tuple, opts: dict) -> None:
     schema=(Option("methods", "choices", "estimators, one column TFP_<METHOD> each", required=True,
                    choices=STUDY_METHODS),
             Option("seed", "int", "seed of the estimators' random starts", default=0)),
-    deps=("panel",), firm_year="tfp.parquet")
+    deps=("panel",), firm_year="tfp.parquet", needs=())
 def tfp_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..indicators.tfp import estimate, log_inputs
@@ -81,14 +81,15 @@ def tfp_measure(env: Env):
                    choices=("and", "or"), default="and"),
             Option("similarity", "bool", "city-average firm-pair similarity on IPC3/IPC4 (sim_ipc3, sim_ipc4)",
                    default=False)),
-    firm_year="patents.parquet", fill_zero=True, city_year="similarity.parquet")
+    firm_year="patents.parquet", fill_zero=True, city_year="similarity.parquet",
+    needs=("patents", "firms", "subsidiaries"))
 def patents_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..patents import patent_measures
 
-        firms = env.inputs.read("firms", "measures/patents")
-        subs = env.inputs.read("subsidiaries", "measures/patents")
-        pm = patent_measures(env.inputs.read("patents", "measures/patents"), firms, subs,
+        firms = env.inputs.read("firms", "measures/patents", info=ctx.info)
+        subs = env.inputs.read("subsidiaries", "measures/patents", info=ctx.info)
+        pm = patent_measures(env.inputs.read("patents", "measures/patents", info=ctx.info), firms, subs,
                              scheme=ctx.params.get("scheme", "sei_ipc_2021"), inn_keywords=ctx.params.get("inn_keywords"),
                              inn_rule=ctx.params.get("inn_rule", "and"))
         pm.table.to_parquet(ctx.dir / "patents.parquet", index=False)
@@ -111,12 +112,15 @@ def patents_measure(env: Env):
                    required=True),
             Option("filters", "choices", "context filters removing hits", choices=("negation", "third_party"),
                    default=["negation"])),
-    deps=("extract",), reports="annual_reports", firm_year="firm_year_index.parquet", check=_check_lexicons)
+    deps=("extract",), reports="annual_reports", firm_year="firm_year_index.parquet", check=_check_lexicons,
+    needs=("annual_reports",))
 def text_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.index_job import index_extract
 
-        res = index_extract(ctx.inputs["extract"], ctx.params["lexicons"], ctx.dir,
+        # a declared `smtext extract` output is read as it is; otherwise the run's own extract stage
+        extracted = env.inputs.extract_dir("annual_reports") or ctx.inputs["extract"]
+        res = index_extract(extracted, ctx.params["lexicons"], ctx.dir,
                             filters=tuple(ctx.params.get("filters", ["negation"])), clean_lexicon=None,
                             categories=False, jobs=env.jobs)
         ctx.info.update(documents=len(res.documents), firm_years=len(res.firm_years), removed=res.removed)
@@ -130,7 +134,8 @@ def text_measure(env: Env):
             Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=0.9),
             Option("topn", "int", "keep at most this many neighbours"),
             Option("screen", "bool", "drop words absent from the government work reports", default=True)),
-    firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"), check=_check_seeds)
+    firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"), check=_check_seeds,
+    needs=("analyst_reports", "gov_reports"))
 def nml_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.extract import read_folder
@@ -179,12 +184,12 @@ def _check_composites(spec, path: tuple, opts: dict) -> None:
     "extras", "Firm-year variables beyond the statements (firm_extras) and entropy-weight composite indices "
               "(weights over every firm-year of the file, so an index does not change with a table's sample).",
     schema=(Option("composites", "mapping", "NAME -> {preset | indicators, pooling, scale}"),),
-    firm_year="extras.parquet", check=_check_composites)
+    firm_year="extras.parquet", check=_check_composites, needs=("firm_extras",))
 def extras_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..indicators.composite import NQPF_002, entropy_weight
 
-        ex = env.inputs.read("firm_extras", "measures/extras")
+        ex = env.inputs.read("firm_extras", "measures/extras", info=ctx.info)
         weights = {}
         for name, opt in (ctx.params.get("composites") or {}).items():
             directions = NQPF_002 if opt.get("preset") == "nqpf_002" else dict(opt["indicators"])
@@ -214,13 +219,13 @@ def _trade_wide(trade: pd.DataFrame) -> pd.DataFrame:
 @MEASURES.register(
     "trade", "Export DVAR (Upward-Wang-Zheng) per exporter-year from customs records and revenue (paper 003); "
              "DVAR_prop under the proportionality assumption.",
-    firm_year="trade.parquet")
+    firm_year="trade.parquet", needs=("trade", "financials", "firms"))
 def trade_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..indicators.shiftshare import dvar
 
-        fin = financials(env.inputs, "measures/trade")[0][[ID, TIME, "revenue"]]
-        wide = _trade_wide(env.inputs.read("trade", "measures/trade")).merge(fin, on=[ID, TIME], how="inner")
+        fin = financials(env.inputs, "measures/trade", ctx.info)[0][[ID, TIME, "revenue"]]
+        wide = _trade_wide(env.inputs.read("trade", "measures/trade", info=ctx.info)).merge(fin, on=[ID, TIME], how="inner")
         wide["DVAR"] = dvar(wide, exports="exports_total", processing_exports="exports_processing",
                             ordinary_exports="exports_ordinary", processing_imports="intermediate_processing",
                             ordinary_imports="intermediate_ordinary", sales="revenue")
@@ -239,7 +244,7 @@ def trade_measure(env: Env):
     "robots", "Firm robot penetration (Robot), the industry's density (Robot_ind) and upstream/downstream exposure "
               "(For, Back) per firm-year (paper 003).",
     schema=(Option("scale", "float", "multiply robot stocks", default=1.0),),
-    firm_year="robots.parquet")
+    firm_year="robots.parquet", needs=("financials", "firms", "firm_extras", "industry_robots"))
 def robots_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..indicators.robots import (
@@ -249,16 +254,16 @@ def robots_measure(env: Env):
         )
 
         scale = float(ctx.params.get("scale", 1.0))
-        d = financials(env.inputs, "measures/robots")[0][[ID, TIME, "employees", "industry"]]
-        ex = env.inputs.read("firm_extras", "measures/robots")[[ID, TIME, "production_workers"]]
+        d = financials(env.inputs, "measures/robots", ctx.info)[0][[ID, TIME, "employees", "industry"]]
+        ex = env.inputs.read("firm_extras", "measures/robots", info=ctx.info)[[ID, TIME, "production_workers"]]
         d = d.merge(ex, on=[ID, TIME], how="left", validate="one_to_one")
-        robots = env.inputs.read("industry_robots", "measures/robots")
+        robots = env.inputs.read("industry_robots", "measures/robots", info=ctx.info)
         dens = industry_robot_density(d, robots, scale=scale, workers="production_workers")
         d["Robot"] = firm_robot_exposure(d, robots, scale=scale, density=dens)
         d = d.merge(dens[["industry", TIME, "robot_density"]].rename(columns={"robot_density": "Robot_ind"}),
                     on=["industry", TIME], how="left", validate="many_to_one")
         if env.inputs.exists("io_table"):
-            chain = chain_exposure(env.inputs.read("io_table", "measures/robots"), dens)
+            chain = chain_exposure(env.inputs.read("io_table", "measures/robots", info=ctx.info), dens)
             d = d.merge(chain, on=["industry", TIME], how="left", validate="many_to_one")
         keep = [ID, TIME, "Robot", "Robot_ind"] + [c for c in ("For", "Back") if c in d]
         d[keep].to_parquet(ctx.dir / "robots.parquet", index=False)
@@ -269,12 +274,12 @@ def robots_measure(env: Env):
 @MEASURES.register(
     "subsidies", "R&D subsidies (rd_subsidy) and tax refunds (tax_refund) per firm-year from grant line items, "
                  "classified with the rd_subsidy lexicon (paper 002).",
-    firm_year="subsidies.parquet", fill_zero=True)
+    firm_year="subsidies.parquet", fill_zero=True, needs=("subsidies",))
 def subsidies_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.count import classify
 
-        items = env.inputs.read("subsidies", "measures/subsidies")
+        items = env.inputs.read("subsidies", "measures/subsidies", info=ctx.info)
         items["is_rd"] = classify(items["item"], "rd_subsidy").astype(bool).to_numpy()
         items["is_tax"] = items["item"].str.contains("税收返还|税费返还|退税", regex=True)
         out = items.assign(rd_subsidy=items["amount"].where(items["is_rd"], 0.0),
@@ -290,14 +295,14 @@ def subsidies_measure(env: Env):
 @MEASURES.register(
     "city", "City-year controls, instruments and competing policies (city_year, city_instruments, city_policies), "
             "merged on the firm's city and year.",
-    city_year="city.parquet")
+    city_year="city.parquet", needs=("city_year", "city_instruments"))
 def city_measure(env: Env):
     def run(ctx: StageContext) -> None:
-        city = env.inputs.read("city_year", "measures/city").drop(columns=["province"], errors="ignore")
-        inst = env.inputs.read("city_instruments", "measures/city")
+        city = env.inputs.read("city_year", "measures/city", info=ctx.info).drop(columns=["province"], errors="ignore")
+        inst = env.inputs.read("city_instruments", "measures/city", info=ctx.info)
         city = city.merge(inst, on="city", how="left", validate="many_to_one")
         if env.inputs.exists("city_policies"):  # competing policies and IPR protection (paper 002)
-            city = city.merge(env.inputs.read("city_policies", "measures/city"), on=["city", TIME], how="left",
+            city = city.merge(env.inputs.read("city_policies", "measures/city", info=ctx.info), on=["city", TIME], how="left",
                               validate="one_to_one")
         city.to_parquet(ctx.dir / "city.parquet", index=False)
         ctx.info.update(rows=len(city))

@@ -39,6 +39,13 @@ def _truth_sections(run, rows: list[dict]) -> list[Section]:
 
 
 def _corpus_section(run) -> list[Section]:
+    reused = run.inputs.extract_dir("annual_reports")
+    if "text" in run.runner.records and reused is not None:
+        docs = pd.read_parquet(reused / "documents.parquet")
+        bad = docs[docs["status"] != "ok"][["path", "code", "status"]].reset_index(drop=True)
+        return [Section("文本：抽取与质量 Corpus and extraction", [
+            f"The annual reports were read from an existing `smtext extract` output, {reused} ({len(docs)} "
+            f"documents; {len(bad)} flagged, never counted as zero):", bad])]
     if "corpus" not in run.runner.records:
         return []
     info = run.runner.records["corpus"].info

@@ -37,7 +37,7 @@ from ..errors import SMWarning
 from ..manifest import build_manifest, stable_hash, write_manifest
 from ..stages import StageRunner
 from .common import FE_LABELS, STAGE_VERSION
-from .inputs import Inputs
+from .inputs import Inputs, read_declaration, resolve
 from .measures import Env, stage_corpus, stage_extract
 from .outputs import stage_figure, stage_table
 from .registry import COLUMNS, FIGURES, MEASURES, TRUTHS
@@ -101,8 +101,16 @@ class _Run:
         return self.runner.path(name)
 
 
-def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jobs: int = 2,
-              scheduler: str | None = None, force: bool = False) -> StudyResult:
+def study_inputs(spec: Spec, world: str | Path, data: str | Path | None = None) -> Inputs:
+    """The study's inputs: the demo world's layout under ``world``, the spec's ``data:`` and a declaration file."""
+    declared = resolve(spec.get("data") or {}, world)
+    if data is not None:
+        declared.update(read_declaration(data))
+    return Inputs(world, declared)
+
+
+def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, data: str | Path | None = None,
+              jobs: int = 2, scheduler: str | None = None, force: bool = False) -> StudyResult:
     """Execute a study spec on a world folder and write tables, figures, panel and report.
 
     Parameters
@@ -110,9 +118,12 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
     spec : Spec, str or Path
         A loaded spec, a YAML path, or a bundled spec name (``"paper000"``, ``"demo"``).
     world : path
-        Folder with the inputs in the layout of :data:`smtext.study.inputs.DEMO_LAYOUT`
-        (``data/financials.parquet``, ``data/pilot_list.csv`` ..., ``reports/annual`` for
-        text measures).
+        Folder of the inputs in the demo world's layout (:data:`smtext.study.inputs.DEMO_DATA`:
+        ``data/financials.parquet``, ``data/pilot_list.csv`` ..., ``reports/annual``); inputs
+        the spec's ``data:`` or ``data`` declare are read from where they say.
+    data : path, optional
+        A data-declaration file (YAML; see :mod:`smtext.study.inputs`): your CSMAR / CNRDS / Wind
+        exports, pilot list and report folders, with their column maps.
     out : path
         Output folder (created).
     jobs : int
@@ -130,7 +141,8 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
     from ..text.pdf import EXTRACTOR_VERSION
 
     spec = spec if isinstance(spec, Spec) else load(spec)
-    inputs, out = Inputs(world), Path(out)
+    inputs, out = study_inputs(spec, world, data), Path(out)
+    inputs.check(spec)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     runner = StageRunner(out, force=force)
@@ -146,38 +158,41 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
     for entry in MEASURES.entries():   # registration order, whatever the spec's order
         if entry.name not in measures:
             continue
-        if entry.meta.get("reports"):   # the reports it counts: scanned and extracted once, cached
+        if entry.meta.get("reports") and inputs.extract_dir(entry.meta["reports"]) is None:
+            # the reports it counts: scanned and extracted once, cached (a declared extraction is reused)
             folder = entry.meta["reports"]
             runner.run("corpus", stage_corpus(env, folder), {},
                        extra_key={"inputs": tables_hash, "reports": inputs.folder_fingerprint(folder)})
             runner.run("extract", stage_extract(env, folder), {"backend": "pdfium", "version": EXTRACTOR_VERSION},
                        deps=("corpus",))
-        folders = {f: inputs.folder_fingerprint(f) for f in entry.meta.get("folders", ())}
-        runner.run(entry.name, entry.func(env), measures[entry.name] or {}, deps=tuple(entry.meta.get("deps", ())),
+        folders = {f: inputs.folder_fingerprint(f) for f in (*entry.meta.get("folders", ()),
+                                                             *([entry.meta["reports"]] if entry.meta.get("reports") else []))}
+        stage_deps = tuple(d for d in entry.meta.get("deps", ()) if d in runner.records)
+        runner.run(entry.name, entry.func(env), measures[entry.name] or {}, deps=stage_deps,
                    extra_key={"inputs": tables_hash, **folders}, version=STAGE_VERSION)
         deps.append(entry.name)
     runner.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},
                "where": sample.get("where"), "dropna": sample.get("dropna")}, deps=tuple(deps), version=STAGE_VERSION)
     data_path = runner.path("dataset") / "dataset.parquet"
-    data = pd.read_parquet(data_path)
+    frame = pd.read_parquet(data_path)
     labels = {**FE_LABELS, **(spec.get("labels") or {})}
     # every column reference is checked against the data set before any table is fitted, naming its spec line
     tables, figures = spec.get("tables") or {}, spec.get("figures") or {}
     for name, table in tables.items():
-        check_columns(spec, ("tables", name, "where"), list(table.get("where") or {}), data.columns, "filter column")
+        check_columns(spec, ("tables", name, "where"), list(table.get("where") or {}), frame.columns, "filter column")
         for i, col in enumerate(table["columns"]):
-            check_entry(spec, ("tables", name, "columns", i), col, COLUMNS, data.columns, "twfe")
+            check_entry(spec, ("tables", name, "columns", i), col, COLUMNS, frame.columns, "twfe")
     for name, fig in figures.items():
-        check_entry(spec, ("figures", name), fig, FIGURES, data.columns)
+        check_entry(spec, ("figures", name), fig, FIGURES, frame.columns)
 
     def content_key(cols: list[str]) -> str:
-        return stable_hash(pd.util.hash_pandas_object(data[cols], index=False).to_numpy().tobytes().hex())
+        return stable_hash(pd.util.hash_pandas_object(frame[cols], index=False).to_numpy().tobytes().hex())
 
     (out / "tables").mkdir(exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
     for name, entry in tables.items():
         cols = {c for col in entry["columns"] for c in entry_columns(spec, col, COLUMNS, dname, "twfe")}
-        cols = sorted((cols | set(entry.get("where") or {})) & set(data.columns))
+        cols = sorted((cols | set(entry.get("where") or {})) & set(frame.columns))
         folder = runner.run(f"table.{name}", stage_table(spec, name, data_path, dname),
                             {"table": entry, "columns": cols, "labels": labels,
                              "titles": dict((spec.get("report") or {}).get("titles", {})),
@@ -186,15 +201,15 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
         for f in (folder / "tables").glob("*"):
             shutil.copy2(f, out / "tables" / f.name)
     for name, entry in figures.items():
-        cols = sorted(set(entry_columns(spec, entry, FIGURES, dname)) & set(data.columns))
+        cols = sorted(set(entry_columns(spec, entry, FIGURES, dname)) & set(frame.columns))
         folder = runner.run(f"figure.{name}", stage_figure(spec, name, data_path, dname),
                             {"figure": entry, "columns": cols, "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         shutil.copy2(folder / "figures" / f"{name}.png", out / "figures" / f"{name}.png")
-    data.to_parquet(out / "panel.parquet", index=False)
+    frame.to_parquet(out / "panel.parquet", index=False)
     from ..report import export_panel
 
-    export_panel(data, out / "panel.dta", labels={k: v for k, v in labels.items() if k in data.columns})
+    export_panel(frame, out / "panel.dta", labels={k: v for k, v in labels.items() if k in frame.columns})
     run = _Run(spec, inputs, out, runner, dname)
     truth = _truth_rows(run)
     if truth:
@@ -205,9 +220,11 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, jo
     report = write_report(run, truth, coded)
     timings = runner.timings()
     write_manifest(out / "manifest.json", build_manifest(
-        f"run {spec.name}", {"spec": spec.source, "world": str(world), "out": str(out), "jobs": jobs,
-                             "scheduler": scheduler, "force": force},
+        f"run {spec.name}", {"spec": spec.source, "world": str(world), "data": str(data) if data else None,
+                             "out": str(out), "jobs": jobs, "scheduler": scheduler, "force": force},
         inputs={"world_tables": tables_hash}, extra={"spec_hash": stable_hash(spec.data), "stages": timings,
+                                                    "input_reports": {s["stage"]: s["inputs"] for s in timings
+                                                                      if s.get("inputs")},
                                                     "truth": truth, "warnings": coded,
                                                     "seconds_total": round(time.perf_counter() - started, 2)}))
     return StudyResult(out, report, timings, truth, coded)

@@ -48,48 +48,66 @@ def designs(treatment) -> list[dict]:
     return list(treatment) if isinstance(treatment, list) else [treatment]
 
 
-def firm_controls(fin: pd.DataFrame) -> pd.DataFrame:
-    """Controls and shares from statement items (the papers' definitions), as new columns.
+#: control -> (canonical columns it needs, formula, its computation from the panel d and last year's prev);
+#: the papers' definitions
+CONTROLS = {
+    "ROA": (("net_profit", "total_assets"), "net_profit / mean(total_assets, total_assets of t-1)",
+            lambda d, prev: d["net_profit"] / pd.concat([d["total_assets"], prev["total_assets"]], axis=1).mean(axis=1)),
+    "Lev": (("total_liabilities", "total_assets"), "total_liabilities / total_assets",
+            lambda d, prev: d["total_liabilities"] / d["total_assets"]),
+    "Cashflow": (("operating_cash_flow", "total_assets"), "operating_cash_flow / total_assets",
+                 lambda d, prev: d["operating_cash_flow"] / d["total_assets"]),
+    "FIXED": (("fixed_assets_net", "total_assets"), "fixed_assets_net / total_assets",
+              lambda d, prev: d["fixed_assets_net"] / d["total_assets"]),
+    "TobinQ": (("market_value", "total_assets"), "market_value / total_assets",
+               lambda d, prev: d["market_value"] / d["total_assets"]),
+    "Growth": (("revenue",), "revenue / revenue of t-1 - 1 (calendar lag: missing after a gap year)",
+               lambda d, prev: d["revenue"] / prev["revenue"] - 1.0),
+    "INST": (("inst_holding",), "institutional holding share", lambda d, prev: d["inst_holding"]),
+    "cash_ratio": (("cash", "total_assets"), "cash / total_assets", lambda d, prev: d["cash"] / d["total_assets"]),
+    "Humcap": (("employees_master", "employees"), "employees with a master's degree or above / employees",
+               lambda d, prev: d["employees_master"] / d["employees"]),
+    "export_share": (("overseas_revenue", "revenue"), "overseas_revenue / revenue",
+                     lambda d, prev: d["overseas_revenue"] / d["revenue"]),
+}
 
-    ROA = net profit / mean of this and last year's total assets; Lev, Cashflow, FIXED,
-    TobinQ, cash_ratio over total assets; Growth = revenue growth (missing after a gap
-    year: calendar lag); INST = institutional holding; Humcap = employees with a master's
-    degree or above / employees; export_share = overseas revenue / revenue.
+
+def firm_controls(fin: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Controls and shares from statement items (:data:`CONTROLS`), as new columns.
+
+    Returns the panel with every control whose inputs it has, and ``{control: missing
+    inputs}`` for the others (a table that uses one then fails with SM704 naming it).
     """
     from ..panel import lag
 
     d = fin.copy()
-    prev = lag(fin, ["total_assets", "revenue"], 1, idname=ID, tname=TIME)
-    avg_assets = pd.concat([d["total_assets"], prev["total_assets"]], axis=1).mean(axis=1)
-    d["ROA"] = d["net_profit"] / avg_assets
-    d["Lev"] = d["total_liabilities"] / d["total_assets"]
-    d["Cashflow"] = d["operating_cash_flow"] / d["total_assets"]
-    d["FIXED"] = d["fixed_assets_net"] / d["total_assets"]
-    d["TobinQ"] = d["market_value"] / d["total_assets"]
-    d["Growth"] = d["revenue"] / prev["revenue"] - 1.0
-    d["INST"] = d["inst_holding"]
-    d["cash_ratio"] = d["cash"] / d["total_assets"]
-    d["Humcap"] = d["employees_master"] / d["employees"]
-    d["export_share"] = d["overseas_revenue"] / d["revenue"]
-    return d
+    prev = lag(fin, [c for c in ("total_assets", "revenue") if c in fin.columns], 1, idname=ID, tname=TIME)
+    missing = {}
+    for name, (needs, _, compute) in CONTROLS.items():
+        lacking = [c for c in needs if c not in fin.columns]
+        if lacking:
+            missing[name] = lacking
+        else:
+            d[name] = compute(d, prev)
+    return d, missing
 
 
-def financials(inputs: Inputs, needed_by: str) -> tuple[pd.DataFrame, int]:
+def financials(inputs: Inputs, needed_by: str, info: dict | None = None) -> tuple[pd.DataFrame, int]:
     """Statements without duplicate firm-years (first kept) joined to the firm table; and the duplicates dropped."""
-    fin = inputs.read("financials", needed_by)
+    fin = inputs.read("financials", needed_by, info=info)
     dup = fin.duplicated([ID, TIME], keep="first")
     fin = fin[~dup].reset_index(drop=True)
-    firms = inputs.read("firms", needed_by)
+    firms = inputs.read("firms", needed_by, info=info)
     return fin.merge(firms, on=ID, how="left", validate="many_to_one"), int(dup.sum())
 
 
-def matched_pilots(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+def matched_pilots(inputs: Inputs, info: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pilot list with the matched ``stkcd`` (missing for unlisted applicants), and the match table."""
     from ..patents.applicants import match_applicants
 
-    firms = inputs.read("firms", "treatment")
-    subs = inputs.read("subsidiaries", "treatment")
-    pilots = inputs.read("pilot_list", "treatment", dtype={"年份": int})
+    firms = inputs.read("firms", "treatment", info=info)
+    subs = inputs.read("subsidiaries", "treatment", info=info)
+    pilots = inputs.read("pilot_list", "treatment", info=info, dtype={"年份": int})
     match = match_applicants(pilots["申报单位"], firms, subs)
     out = pilots.merge(match.table[["name", "stkcd"]], left_on="申报单位", right_on="name", how="left")
     return out.rename(columns={"年份": TIME, "所在城市": "pilot_city"}), match.table
@@ -128,8 +146,13 @@ def stage_panel(inputs: Inputs):
         from ..panel import filter_sample, winsorize
 
         sample, treatment = ctx.params["sample"], designs(ctx.params["treatment"])
-        merged, n_dup = financials(inputs, "the panel")
-        panel = firm_controls(merged)
+        merged, n_dup = financials(inputs, "the panel", ctx.info)
+        panel, not_derived = firm_controls(merged)
+        if not_derived:
+            warn("SM707", "controls not derived because the statements lack their inputs: " + "; ".join(
+                f"{k} needs {v}" for k, v in not_derived.items()) + ".",
+                 "map those columns in your data declaration if a table uses these controls.")
+            ctx.info["controls_not_derived"] = not_derived
         steps = [{"step": "raw firm-years", "rows": int(len(panel) + n_dup)},
                  {"step": "duplicate firm-years dropped", "rows": int(len(panel)), "dropped": n_dup}]
         if "years" in sample:
@@ -141,7 +164,7 @@ def stage_panel(inputs: Inputs):
             before = len(panel)
             panel = panel[panel["is_manufacturing"] == 1]
             steps.append({"step": "manufacturing firms", "rows": len(panel), "dropped": before - len(panel)})
-        pilots, matches = matched_pilots(inputs)
+        pilots, matches = matched_pilots(inputs, ctx.info)
         matches.to_csv(ctx.dir / "pilot_matches.csv", index=False, encoding="utf-8-sig")
         pilots.to_csv(ctx.dir / "pilots.csv", index=False, encoding="utf-8-sig")
         for i, design in enumerate(treatment):

@@ -24,6 +24,7 @@ from .registry import (
     Option,
     columns_in,
 )
+from .inputs import DEMO_DATA, INPUT_SCHEMA, check_declaration
 from .sample import DESIGN_SCHEMA, SAMPLE_SCHEMA, designs
 from .spec import (
     Spec,
@@ -53,6 +54,7 @@ TOP_SCHEMA = (
     Option("report", "options", "report options", schema=(
         Option("titles", "mapping", "titles of tables made by a column (a PSM balance table)"),)),
     Option("truth", "any", "one truth check or a list (see Truth checks); used when the world has truth.json"),
+    Option("data", "mapping", "where each input is and how to read it (see Data); paths relative to --world"),
 )
 
 
@@ -93,6 +95,8 @@ def validate(spec: Spec) -> Spec:
     """
     d = spec.data
     check_options(spec, (), d, TOP_SCHEMA, "the spec")
+    if "data" in d:
+        check_declaration(spec, ("data",), d["data"])
     for name, opts in mapping(spec, ("measures",), d.get("measures"), "measures").items():
         if name not in MEASURES:
             raise unknown_key(spec, ("measures",), name, MEASURES.names(), "measures")
@@ -234,6 +238,8 @@ def reference() -> str:
            "option kinds are explained in smtext.study.registry.", "", "## Top-level keys", ""]
     out += _options_md(TOP_SCHEMA)
     out += ["", "## Treatment designs", ""] + _options_md(DESIGN_SCHEMA)
+    out += ["", "## Data", "", "Inputs a spec (`data:`) or a declaration file (`smtext run --data FILE`) may declare: "
+            + ", ".join(f"`{n}`" for n in DEMO_DATA if n != "truth") + ". Each one:", ""] + _options_md(INPUT_SCHEMA)
     out += ["", "## Tables", ""] + _options_md(TABLE_SCHEMA)
     for title, registry in (("Measures", MEASURES), ("Variables", VARIABLES), ("Table column kinds", COLUMNS),
                             ("Figures", FIGURES), ("Truth checks", TRUTHS)):
