@@ -31,9 +31,9 @@ from smtext.text.corpus import parse_filename, scan, select
     ("600000_2019_浦发银行_2019年年度报告摘要.pdf", ("600000", 2019, "浦发银行", "summary", 0)),
     ("600000_2019_浦发银行_2019年年度报告（英文版）.pdf", ("600000", 2019, "浦发银行", "english", 0)),
     ("300750_2022_宁德时代_2022年年报点评_中信证券.pdf", ("300750", 2022, "宁德时代", "analyst_report", 0)),
-    # no code: unparsed for firm-year purposes, but the year and type are still read
+    # no code: unidentified for firm-year purposes (without a firm table), but the year and type are still read
     ("2023年政府工作报告.pdf", (None, 2023, None, "government_report", 0)),
-    ("平安银行：2019年年度报告.pdf", (None, 2019, None, "annual_report", 0)),
+    ("平安银行：2019年年度报告.pdf", (None, 2019, "平安银行", "annual_report", 0)),
 ])
 def test_parse_filename_variants(name, expected):
     p = parse_filename(name)
@@ -50,7 +50,7 @@ def test_scan_is_recursive_and_case_insensitive_and_select_explains_every_exclus
         "2019/600000_2019_浦发银行_2019年年度报告（英文版）.pdf": "doc_type:english",
         "2019/sub/000001_2019_平安银行_2019年年度报告.PDF": None,                   # deeper and upper case
         "2019/000001_2019_平安银行_2019年年度报告（已取消）.pdf": "doc_type:cancelled",
-        "2020/平安银行：2020年年度报告.pdf": "unparsed_name",
+        "2020/平安银行：2020年年度报告.pdf": "unidentified",   # no firm table: the short name cannot be resolved
         "notes.txt": "not scanned",
     }
     for rel in names:

@@ -22,9 +22,18 @@ def extract_cmd(
                                       help="CSV with a path column (relative to FOLDER) instead of scanning FOLDER."),
     batch_size: int = typer.Option(64, "--batch-size", min=1,
                                    help="Documents per resumable Parquet part (a killed run redoes at most two parts)."),
+    firms: Path = typer.Option(None, "--firms", exists=True, dir_okay=False,
+                               help="Firm table (.parquet or .csv: stkcd, short_name, name, optional former_names) "
+                                    "that resolves cninfo names such as 平安银行：2024年年度报告.pdf."),
+    identify: bool = typer.Option(True, "--identify/--no-identify",
+                                  help="Read each report's first pages to identify files their names cannot "
+                                       "(announcement ids) and to check what the names say."),
 ) -> None:
     """Extract clean per-page text from a folder of PDFs, with failures.csv and a manifest.
 
+    Each file is identified (stock code, year, type) by its name, by a firm table (--firms)
+    for cninfo's 短称：YYYY年年度报告.pdf names, or by its own first pages (cover, company
+    profile); documents.parquet records id_source and conflicts, excluded.csv the rest.
     Re-running into the same OUT skips documents already extracted with the same
     file contents (sha256), backend and options; a killed run resumes where it stopped.
     """
@@ -32,5 +41,5 @@ def extract_cmd(
 
     summary = extract_folder(folder, out, backend=backend, doc_types=tuple(doc_type), jobs=jobs, scheduler=scheduler,
                              max_pages=max_pages, timeout=timeout, drop_tables=drop_tables, simplified=simplified,
-                             manifest_csv=manifest_csv, batch_size=batch_size)
+                             manifest_csv=manifest_csv, batch_size=batch_size, firms=firms, identify=identify)
     typer.echo(summary)

@@ -1,31 +1,63 @@
-"""Find report files and turn their names into a manifest table.
+"""Find report files, identify each document (firm and year), and choose one per firm-year.
 
 cninfo-style names carry the stock code, year, firm name and document type::
 
     000001_2019_平安银行_2019年年度报告.pdf
     2020-01-21__公司全称__300617__安靠智电__2019年__年度报告.pdf
+    000001_平安银行_2024年年度报告_1222940000.pdf        (code, short name, title, announcement id)
     600000_2019_浦发银行_2019年年度报告（更正后）.pdf
     600000_2019_浦发银行_2019年年度报告摘要.pdf
     600000_2019_浦发银行_2019年年度报告（英文版）.pdf
 
 Common variants are read too: ``-`` or spaces as separators, ``SH600000`` /
 ``600000.SH`` codes, a code glued to the name (``600000浦发银行2019年年度报告``)
-and upper-case ``.PDF``.
+and upper-case ``.PDF``. Names are NFKC-normalised first (``Ａ`` -> ``A``, ``：`` -> ``:``)
+and spaces inside a Chinese name are dropped (cninfo pads ``万  科Ａ``).
+
+cninfo's own download names need more than the name:
+
+- ``平安银行：2024年年度报告.pdf`` (short name, full-width colon, no code) is resolved
+  through a firm table (:func:`smtext.text.identity.load_firms`: stock code, short names
+  including former names, full name); a short name the table lacks or shares between
+  two firms is reported, never guessed (``id_note``);
+- ``1222940000.PDF`` (the announcement id only) and unresolved names are identified from
+  the report's own first pages (:func:`identify_documents`, ``scan(..., identify=True)``):
+  cover, running headers and the company-profile section (股票代码, 股票简称, the year of
+  ``2024年年度报告``, and the 摘要 / 英文版 / 更正后 markers). Reading the pages of every
+  document also checks the names: a name and cover that disagree on the stock code, year
+  or type are kept with the name's identity, a ``conflict`` entry and an SM112 warning.
+
+Each row records where its identity came from (``id_source``: ``name``, ``firm_table``,
+``cover``, or ``manifest`` for a user's CSV) and why it is missing (``id_note``).
 
 Summaries, English versions, semi-annual and quarterly reports, announcements
 about a report (更正公告) and cancelled filings (已取消) are excluded by default,
 and when an amended filing (更正/修订/更新) exists the latest revision is kept;
-every exclusion is reported with a reason.
+every exclusion is reported with a reason (:func:`select`).
+
+Error/warning codes
+-------------------
+SM112  (warning) a name and the report's own pages disagree on the stock code, year or type (``conflict``)
+SM113  (warning) documents excluded because neither the name, the firm table nor the pages identify them
+SM114  a firm table that cannot be used (see :mod:`smtext.text.identity`)
+SM115  (warning) documents identified from their own pages (``id_source == "cover"``): a recorded guess
+SM116  (warning) several documents of one firm-year without revision markers: the latest announcement id
+       (else the last path) is kept (``superseded_by_later_filing``)
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from ..errors import warn
+from .identity import IDENTITY_VERSION, FirmTable, identify_pdf, load_firms
 
 _CODE = r"(?:S[HZ]|BJ)?(?P<stkcd>\d{6})(?:\.(?:S[HZ]|BJ))?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
@@ -36,24 +68,44 @@ _PATTERNS = [
     re.compile(rf"^(?P<date>\d{{4}}-\d{{2}}-\d{{2}})__(?P<full>[^_]+)__{_CODE}__(?P<name>[^_]+)__{_YEAR}年?__(?P<title>.+)$", re.I),
     # 000001_2019_平安银行_2019年年度报告.pdf (also with - or a space as separator)
     re.compile(rf"^{_CODE}{_SEP}{_YEAR}{_SEP}(?P<name>[^_\- ]+){_SEP}(?P<title>.+)$", re.I),
-    # 000001_平安银行_2019年年度报告.pdf
+    # 000001_平安银行_2019年年度报告.pdf (and 000001_平安银行_2024年年度报告_1222940000.pdf, id split off first)
     re.compile(rf"^{_CODE}{_SEP}(?P<name>[^_\- ]+?){_SEP}?{_YEAR}年?(?P<title>.+)$", re.I),
     # 600000浦发银行2019年年度报告.pdf
     re.compile(rf"^{_CODE}(?P<name>[^\d_\- ]+?){_YEAR}年?(?P<title>.+)$", re.I),
-    # 平安银行：2019年年度报告.pdf has no code: left unparsed (the year is still read)
 ]
+# 平安银行：2019年年度报告.pdf (cninfo's download name): short name, colon (full-width before NFKC), title
+_SHORT_FORM = re.compile(r"^(?P<short>[^:_]{1,40}?)\s*:\s*(?P<title>.+)$")
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# cninfo announcement ids: 8-12 digits, alone or after the title (an 8-digit date is not one)
+_ANN_ID = re.compile(r"(?:(?P<rest>.*?)[_\- ]+)?(?P<ann>\d{8,12})")
+_DATE8 = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_INNER_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}A-Za-z])")
+_TYPED = ("annual_report", "summary", "english", "semiannual_report", "quarterly_report")
+COLUMNS = ["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes", "ann_id", "id_source", "id_note",
+           "conflict"]
+COVER_COLUMNS = ["cover_status", "cover_stkcd", "cover_year", "cover_doc_type", "cover_evidence"]
 
 
 @dataclass(frozen=True)
 class ParsedName:
-    """What a file name says about the document."""
+    """What a file name says about the document.
+
+    ``source`` is ``"name"`` when the name carries the stock code, ``"firm_table"`` when
+    its short name was resolved through a firm table, None when the name does not
+    identify the firm; ``note`` says why (``no_code_in_name``, ``no_firm_table: 平安银行``,
+    ``unknown_short_name: ...``, ``ambiguous_short_name: 万科A (000002, 000003)``,
+    ``announcement_id_only``) or how a short name matched (``former_name: ...``).
+    """
 
     stkcd: str | None
     year: int | None
     firm: str | None
     doc_type: str
     revision: int
+    ann_id: str | None = None
+    source: str | None = None
+    note: str = ""
 
 
 def doc_type_of(title: str) -> str:
@@ -84,34 +136,82 @@ def doc_type_of(title: str) -> str:
     return "other"
 
 
-def parse_filename(name: str) -> ParsedName:
+def _clean_stem(name: str) -> str:
+    """A file name's stem as it is parsed: NFKC, brackets half-width, no spaces inside a Chinese name."""
+    stem = unicodedata.normalize("NFKC", Path(name).stem).strip()
+    return _INNER_SPACE.sub("", stem)
+
+
+def _split_ann_id(stem: str) -> tuple[str | None, str]:
+    """``(announcement id, the rest of the stem)``; the id is None when the stem does not end in one."""
+    m = _ANN_ID.fullmatch(stem)
+    if not m or (len(m.group("ann")) == 8 and _DATE8.fullmatch(m.group("ann"))):
+        return None, stem
+    return m.group("ann"), (m.group("rest") or "").strip("_- ")
+
+
+def _resolve_short(short: str, firms: FirmTable | None) -> tuple[str | None, str | None, str]:
+    """``(stkcd, source, note)`` of a short name looked up in the firm table."""
+    if firms is None:
+        return None, None, f"no_firm_table: {short}"
+    hit = firms.lookup(short)
+    if hit.unique:
+        return hit.unique, "firm_table", "" if hit.how == "short_name" else f"{hit.how}: {short}"
+    if hit.codes:
+        return None, None, f"ambiguous_short_name: {short} ({', '.join(hit.codes)})"
+    return None, None, f"unknown_short_name: {short}"
+
+
+def parse_filename(name: str, firms: FirmTable | None = None) -> ParsedName:
     """Parse one file name (with or without folders and extension).
 
     Parameters
     ----------
     name : str
-        File name such as ``000001_2019_平安银行_2019年年度报告.pdf``.
+        File name such as ``000001_2019_平安银行_2019年年度报告.pdf``,
+        ``平安银行：2019年年度报告.pdf`` or ``1222940000.PDF``.
+    firms : FirmTable, DataFrame or path, optional
+        Resolves names without a stock code (:func:`smtext.text.identity.load_firms`; pass
+        a loaded FirmTable when parsing many names).
 
     Returns
     -------
     ParsedName
-        ``revision`` is 1 for an amended filing (更正/修订/修正/补充), else 0.
-        Names without a stock code give ``stkcd=None`` (and the first year found, if any).
+        ``revision`` is 1 for an amended filing (更正/修订/修正/补充/更新), else 0.
+        Names without a stock code (and no unique firm-table match) give ``stkcd=None``,
+        the first year found, if any, and a ``note`` saying why.
     """
-    stem = Path(name).stem.replace("（", "(").replace("）", ")").strip()
+    ann_id, stem = _split_ann_id(_clean_stem(name))
+    if not stem:
+        return ParsedName(None, None, None, "other", 0, ann_id, None, "announcement_id_only")
     for pattern in _PATTERNS:
         m = pattern.match(stem)
         if m:
             title = m.group("title")
             return ParsedName(m.group("stkcd"), int(m.group("year")), m.group("name").strip("_- "),
-                              doc_type_of(title), int(bool(_AMEND.search(title))))
-    year = _ANY_YEAR.search(stem)
-    return ParsedName(None, int(year.group(1)) if year else None, None, doc_type_of(stem),
-                      int(bool(_AMEND.search(stem))))
+                              doc_type_of(title), int(bool(_AMEND.search(title))), ann_id, "name")
+    m = _SHORT_FORM.match(stem)
+    if m and not m.group("short").isdigit():
+        short, title = m.group("short"), m.group("title")
+        stkcd, source, note = _resolve_short(short, load_firms(firms))
+    else:
+        short, title, stkcd, source, note = None, stem, None, None, "no_code_in_name"
+    year = _ANY_YEAR.search(title)
+    return ParsedName(stkcd, int(year.group(1)) if year else None, short, doc_type_of(title),
+                      int(bool(_AMEND.search(title))), ann_id, source, note)
 
 
-def scan(root: str | Path, pattern: str = "*.pdf") -> pd.DataFrame:
-    """Every matching file under ``root`` (recursively) with its parsed name.
+def _name_row(rel: str, parsed: ParsedName, size: int) -> dict:
+    return {"path": rel, "stkcd": parsed.stkcd, "year": parsed.year, "firm": parsed.firm,
+            "doc_type": parsed.doc_type, "revision": parsed.revision, "bytes": size, "ann_id": parsed.ann_id,
+            "id_source": parsed.source if parsed.stkcd and parsed.year else None, "id_note": parsed.note,
+            "conflict": ""}
+
+
+def scan(root: str | Path, pattern: str = "*.pdf", firms=None, identify: bool | str = False, *, jobs: int = 1,
+         scheduler: str | None = None, max_pages: int = 15, backend: str = "pdfium",
+         cache: str | Path | None = None) -> pd.DataFrame:
+    """Every matching file under ``root`` (recursively), identified by its name, a firm table and its pages.
 
     Parameters
     ----------
@@ -120,29 +220,233 @@ def scan(root: str | Path, pattern: str = "*.pdf") -> pd.DataFrame:
     pattern : str
         Glob pattern of the file names, matched case-insensitively (``*.pdf``
         also finds ``.PDF``, as cninfo serves them).
+    firms : DataFrame, path or FirmTable, optional
+        Firm table (``stkcd``, ``short_name``, ``name``, optional ``former_names``) that
+        resolves cninfo's ``短称：YYYY年年度报告.pdf`` names and the names on covers
+        (:func:`smtext.text.identity.load_firms`; the demo world's ``data/firms.parquet`` is one).
+    identify : bool or {"all", "missing"}
+        Read each document's first pages (:func:`identify_documents`): ``True`` / ``"all"``
+        reads every document (filling in what the name lacks and checking what it says),
+        ``"missing"`` only those the name leaves unidentified; ``False`` reads none.
+    jobs, scheduler
+        Local worker processes, or a Dask scheduler address, for reading the pages.
+    max_pages, backend
+        Pages read at most per document, and the extractor backend.
+    cache : str or Path, optional
+        Folder where page identities are kept between runs (keyed by each file's sha256).
 
     Returns
     -------
     DataFrame
-        ``path`` (relative to ``root``), ``stkcd``, ``year`` (Int64), ``firm``,
-        ``doc_type``, ``revision``, ``bytes``, sorted by path.
+        ``path`` (relative to ``root``), ``stkcd``, ``year`` (Int64), ``firm``, ``doc_type``,
+        ``revision``, ``bytes``, ``ann_id`` (cninfo announcement id in the name), ``id_source``
+        (``name`` / ``firm_table`` / ``cover``; missing when unidentified), ``id_note`` and
+        ``conflict``, sorted by path; with ``identify``, also ``cover_status``, ``cover_stkcd``,
+        ``cover_year``, ``cover_doc_type`` and ``cover_evidence``.
     """
     root = Path(root)
+    table = load_firms(firms)
     rows = []
     for path in sorted(p for p in root.rglob("*") if fnmatch.fnmatch(p.name.lower(), pattern.lower())):
         if path.is_file():
-            p = parse_filename(path.name)
-            rows.append({"path": str(path.relative_to(root)), "stkcd": p.stkcd, "year": p.year, "firm": p.firm,
-                         "doc_type": p.doc_type, "revision": p.revision, "bytes": path.stat().st_size})
-    return _frame(rows)
+            rows.append(_name_row(str(path.relative_to(root)), parse_filename(path.name, table), path.stat().st_size))
+    found = _frame(rows)
+    if identify and not found.empty:
+        found = identify_documents(found, root, table, "all" if identify is True else identify, jobs=jobs,
+                                   scheduler=scheduler, max_pages=max_pages, backend=backend, cache=cache)
+    return found
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
-    out = pd.DataFrame(rows, columns=["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes"])
-    return out.astype({"year": "Int64", "revision": "int64", "bytes": "int64"})
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out["id_note"] = out["id_note"].fillna("")
+    out["conflict"] = out["conflict"].fillna("")
+    return out.astype({"year": "Int64", "revision": "int64", "bytes": "int64", "ann_id": "object",
+                       "id_source": "object"})
 
 
-def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFrame:
+def _identify_one(args: tuple) -> dict:
+    root, rel, max_pages, backend = args
+    return identify_pdf(Path(root) / rel, max_pages=max_pages, backend=backend)
+
+
+def _read_pages(root: Path, rels: list[str], jobs: int, scheduler: str | None, max_pages: int, backend: str,
+                cache: str | Path | None) -> pd.DataFrame:
+    """:func:`smtext.text.identity.identify_pdf` of each file, in order (cached by content when asked)."""
+    from ..engine import parallel_map, run_batches
+
+    items = [(str(root), rel, max_pages, backend) for rel in rels]
+    if cache is None:
+        return pd.DataFrame(parallel_map(_identify_one, items, jobs=jobs, scheduler=scheduler,
+                                         description="identifying"))
+    from ..manifest import file_hashes
+
+    cache = Path(cache)
+    hashes = file_hashes(root, rels, cache=cache / "sha256.parquet")
+    keys = [f"{h}:{IDENTITY_VERSION}:{max_pages}:{backend}" for h in hashes]
+    return run_batches(_identify_one, items, cache / "parts", batch_size=256, jobs=jobs, scheduler=scheduler,
+                       description="identifying", keys=keys)
+
+
+def _cover_code(rec: dict, firms: FirmTable | None) -> tuple[str | None, str]:
+    """The stock code a report's pages give (``(code, note)``): a labelled code, else its names in the firm table."""
+    codes = [c for c in (rec.get("cover_codes") or "").split(",") if c]
+    if codes:
+        if firms is None:
+            return codes[0], ""
+        known = [c for c in codes if c in firms]
+        return (known[0], "") if known else (codes[0], f"cover_code_not_in_firm_table: {codes[0]}")
+    if firms is None:
+        return None, "cover_without_code"
+    ambiguous = ""
+    for field, lookup in (("cover_short_names", firms.lookup_short), ("cover_full_names", firms.lookup_full)):
+        for name in [n for n in (rec.get(field) or "").split(",") if n]:
+            hit = lookup(name)
+            if hit.unique:
+                return hit.unique, f"cover_{hit.how}: {name}"
+            if hit.codes and not ambiguous:
+                ambiguous = f"cover_ambiguous_name: {name} ({', '.join(hit.codes)})"
+    return None, ambiguous or "cover_without_code"
+
+
+def _combine(row: dict, rec: dict, firms: FirmTable | None) -> dict:
+    """A manifest row updated with what its pages say (``rec``): filled-in identity, conflicts, notes."""
+    out = dict(row)
+    notes = [row["id_note"]] if row["id_note"] else []
+    identified = pd.notna(row["stkcd"]) and pd.notna(row["year"])
+    if rec["cover_status"] != "ok":
+        if not identified:
+            notes.append(f"cover_unreadable: {rec['cover_status']}")
+        out["id_note"] = "; ".join(notes)
+        return out
+    code, code_note = _cover_code(rec, firms)
+    year = rec["cover_year"] if pd.notna(rec["cover_year"]) else None
+    year = int(year) if year is not None else None
+    ctype = rec["cover_doc_type"]
+    conflicts, from_cover = [], False
+    all_codes = set((rec.get("cover_codes") or "").split(","))
+    if pd.notna(row["stkcd"]) and code and row["stkcd"] != code and row["stkcd"] not in all_codes:
+        conflicts.append(f"stkcd: name {row['stkcd']}, cover {code}")
+    if pd.notna(row["year"]) and year is not None and int(row["year"]) != year:
+        conflicts.append(f"year: name {int(row['year'])}, cover {year}")
+    if row["doc_type"] in _TYPED and ctype in _TYPED and row["doc_type"] != ctype:
+        conflicts.append(f"doc_type: name {row['doc_type']}, cover {ctype}")
+    if row["doc_type"] == "other" and ctype != "other":
+        out["doc_type"] = ctype
+        notes.append(f"doc_type_from_cover: {ctype}")
+    if rec["cover_revision"] and not row["revision"]:
+        out["revision"] = 1
+        notes.append("revision_from_cover")
+    if pd.isna(row["stkcd"]) and code:
+        out["stkcd"], from_cover = code, True
+    if pd.isna(row["year"]) and year is not None:
+        out["year"], from_cover = year, True
+    if pd.notna(out["stkcd"]) and pd.notna(out["year"]):
+        if from_cover:
+            out["id_source"] = "cover"
+            notes.append(f"cover: {rec['cover_evidence']}" + (f"; {code_note}" if code_note else ""))
+            if firms is not None and out["stkcd"] in firms:
+                out["firm"] = firms.short_names[out["stkcd"]] or out["firm"]
+            elif pd.isna(out["firm"]) and rec.get("cover_short_names"):
+                out["firm"] = rec["cover_short_names"].split(",")[0]
+    else:
+        notes.append(code_note if pd.isna(out["stkcd"]) else "cover_without_year")
+    out["id_note"] = "; ".join(n for n in notes if n)
+    out["conflict"] = "; ".join(conflicts)
+    return out
+
+
+def identify_documents(manifest: pd.DataFrame, root: str | Path, firms=None, documents: str = "all", *,
+                       jobs: int = 1, scheduler: str | None = None, max_pages: int = 15, backend: str = "pdfium",
+                       cache: str | Path | None = None) -> pd.DataFrame:
+    """Identify documents from their own first pages; check the identity their names give.
+
+    Parameters
+    ----------
+    manifest : DataFrame
+        Rows of :func:`scan` or :func:`read_manifest`.
+    root : str or Path
+        Folder the ``path`` column is relative to.
+    firms : DataFrame, path or FirmTable, optional
+        Resolves the short and full names a report states when it states no code, and
+        prefers, among several codes, the one the table knows.
+    documents : {"all", "missing"}
+        Read every document of the annual-report family (annual reports, summaries, English
+        versions, semi-annual and quarterly reports, and files whose name gives no type), or
+        only those without a stock code, year or type. Analyst and government reports are not read.
+    jobs, scheduler, max_pages, backend, cache
+        As in :func:`scan`.
+
+    Returns
+    -------
+    DataFrame
+        ``manifest`` with missing ``stkcd`` / ``year`` / ``doc_type`` / ``revision`` filled
+        in from the pages (``id_source = "cover"``, the evidence in ``id_note``), ``conflict``
+        where the name and the pages disagree (the name's identity is kept), and the
+        ``cover_*`` columns (``cover_status`` is "" for documents not read, else "ok" or the
+        extractor's reason code).
+
+    Warns
+    -----
+    SMWarning
+        SM112 for conflicts, SM115 for documents identified from their pages.
+    """
+    from ..errors import check_option
+
+    check_option("documents", documents, ("all", "missing"))
+    table = load_firms(firms)
+    m = manifest.reset_index(drop=True).copy()
+    for col in ("ann_id", "id_source"):
+        if col not in m:
+            m[col] = None
+    for col in ("id_note", "conflict"):
+        m[col] = m[col].fillna("") if col in m else ""
+    m["id_source"] = m["id_source"].astype("object")
+    # reports of the annual-report family, and files whose name gives no type; analyst reports and
+    # government work reports state no filer identity on their covers
+    todo = m["doc_type"].isin(_TYPED + ("other",))
+    if documents == "missing":
+        todo &= m["stkcd"].isna() | m["year"].isna() | (m["doc_type"] == "other")
+    todo = m.index[todo]
+    recs = _read_pages(Path(root), m.loc[todo, "path"].tolist(), jobs, scheduler, max_pages, backend, cache)
+    rows = m.to_dict("records")
+    for i, rec in zip(todo, recs.to_dict("records")):
+        rows[i] = {**_combine(rows[i], rec, table), **{f"cover_{k}": rec[f"cover_{k}"] for k in
+                                                         ("status", "stkcd", "year", "doc_type", "evidence")}}
+    out = pd.DataFrame(rows, columns=list(m.columns) + [c for c in COVER_COLUMNS if c not in m.columns])
+    out["cover_status"] = out["cover_status"].fillna("")
+    out = out.astype({"year": "Int64", "cover_year": "Int64", "revision": "int64"})
+    conflicts = out[out["conflict"] != ""]
+    if len(conflicts):
+        examples = "; ".join(f"{p} ({c})" for p, c in zip(conflicts["path"][:3], conflicts["conflict"][:3]))
+        warn("SM112", f"{len(conflicts)} document(s): the file name and the report's own pages disagree, e.g. "
+                      f"{examples}. The name's identity is kept.",
+             "check those files (conflict column of the manifest / documents.parquet) and rename the misnamed ones.")
+    guessed = int((out["id_source"] == "cover").sum() - (m["id_source"] == "cover").sum())
+    if guessed > 0:
+        warn("SM115", f"{guessed} document(s) were identified from their own first pages (id_source 'cover'; "
+                      "the evidence is in id_note).",
+             "nothing to do if they are right; name files CODE_YEAR_SHORTNAME_TITLE.pdf to identify them by name.")
+    return out
+
+
+def identity_counts(manifest: pd.DataFrame) -> dict:
+    """How the documents of a manifest were identified: counts by ``id_source``, conflicts, unidentified."""
+    if "id_source" not in manifest:
+        return {}
+    source = manifest["id_source"].fillna("unidentified")
+    out = {"by_source": {k: int(v) for k, v in source.value_counts().sort_index().items()},
+           "conflicts": int((manifest["conflict"].fillna("") != "").sum())}
+    if "cover_status" in manifest:
+        read = manifest["cover_status"].fillna("")
+        out["pages_read"] = int((read != "").sum())
+        out["pages_unreadable"] = {k: int(v) for k, v in read[(read != "") & (read != "ok")].value_counts().items()}
+    return out
+
+
+def read_manifest(path: str | Path, root: str | Path | None = None, firms=None, identify: bool | str = False, *,
+                  jobs: int = 1, scheduler: str | None = None, max_pages: int = 15, backend: str = "pdfium",
+                  cache: str | Path | None = None) -> pd.DataFrame:
     """A user's CSV manifest in the layout :func:`scan` returns.
 
     Parameters
@@ -150,9 +454,11 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFr
     path : str or Path
         The CSV. It needs a ``path`` column; ``stkcd``, ``year``, ``firm``,
         ``doc_type`` and ``revision`` are optional and filled from the file name
-        where missing.
+        where missing (a given ``stkcd`` makes ``id_source`` ``"manifest"``).
     root : str or Path, optional
         Folder the paths are relative to (default: the CSV's folder).
+    firms, identify, jobs, scheduler, max_pages, backend, cache
+        As in :func:`scan`.
 
     Returns
     -------
@@ -168,6 +474,7 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFr
 
     path = Path(path)
     root = Path(root) if root is not None else path.parent
+    table = load_firms(firms)
     given = pd.read_csv(path, dtype={"stkcd": str}, encoding="utf-8-sig")
     require_columns(given, ["path"], f"manifest {path.name}")
     missing = [p for p in given["path"] if not (root / p).is_file()]
@@ -176,17 +483,29 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> pd.DataFr
                       "fix the paths (relative to the manifest's folder or --root).")
     rows = []
     for rec in given.to_dict("records"):
-        parsed = parse_filename(rec["path"])
-        rows.append({
-            "path": rec["path"],
-            "stkcd": _given(rec, "stkcd", parsed.stkcd),
-            "year": int(_given(rec, "year", parsed.year)) if _given(rec, "year", parsed.year) is not None else None,
+        parsed = parse_filename(rec["path"], table)
+        row = _name_row(rec["path"], parsed, (root / rec["path"]).stat().st_size)
+        stkcd = _given(rec, "stkcd", None)
+        year = _given(rec, "year", None)
+        row.update({
+            "stkcd": str(stkcd).zfill(6) if stkcd is not None else parsed.stkcd,
+            "year": int(year) if year is not None else parsed.year,
             "firm": _given(rec, "firm", parsed.firm),
             "doc_type": _given(rec, "doc_type", parsed.doc_type),
             "revision": int(_given(rec, "revision", parsed.revision)),
-            "bytes": (root / rec["path"]).stat().st_size,
         })
-    return _frame(rows)
+        if row["stkcd"] is None or row["year"] is None:
+            row["id_source"] = None
+        elif stkcd is not None or (year is not None and parsed.year is None):
+            row["id_source"], row["id_note"] = "manifest", ""
+        else:
+            row["id_source"] = parsed.source
+        rows.append(row)
+    found = _frame(rows)
+    if identify and not found.empty:
+        found = identify_documents(found, root, table, "all" if identify is True else identify, jobs=jobs,
+                                   scheduler=scheduler, max_pages=max_pages, backend=backend, cache=cache)
+    return found
 
 
 def _given(rec: dict, key: str, default):
@@ -201,36 +520,83 @@ def select(manifest: pd.DataFrame, doc_types=("annual_report",),
     Parameters
     ----------
     manifest : DataFrame
-        Rows of :func:`scan` or :func:`read_manifest`.
+        Rows of :func:`scan`, :func:`identify_documents` or :func:`read_manifest`.
     doc_types : sequence of str
         Document types to keep (see :func:`doc_type_of`); summaries, English
         versions, announcements and cancelled filings are excluded by default.
     per_firm_year : bool
-        Keep one document per firm-year and type (the latest revision) and exclude
-        names without a stock code or year. ``False`` keeps every document of the
-        wanted types in manifest order: analyst reports come several per firm-year,
-        and government work reports have no stock code.
+        Keep one document per firm-year and type and exclude documents without a
+        stock code or year. ``False`` keeps every document of the wanted types in
+        manifest order: analyst reports come several per firm-year, and government
+        work reports have no stock code.
 
     Returns
     -------
     kept : DataFrame
         The manifest rows to process (``year`` as int64 when every kept name has one).
     excluded : DataFrame
-        The other rows with a ``reason`` column: ``unparsed_name``, ``doc_type:<type>`` or
-        ``superseded_by_revision`` (an amended filing, or the later path of two copies, was kept).
+        The other rows with a ``reason`` column:
+
+        - ``unidentified``: no stock code or year from the name, the firm table or the
+          pages (``id_note`` says why; ``unparsed_name`` for a manifest without the
+          identity columns), unless the type is known and unwanted;
+        - ``doc_type:<type>``;
+        - ``superseded_by_revision``: an amended filing (更正/修订/更新) of the firm-year was kept;
+        - ``superseded_by_later_filing``: same revision, the later cninfo announcement id
+          (else the later path) was kept (SM116).
+
+    Warns
+    -----
+    SMWarning
+        SM113 for documents excluded as unidentified, SM116 for firm-years chosen by
+        announcement id or path.
     """
     m = manifest.copy()
     m["reason"] = ""
     if per_firm_year:
-        m.loc[m["stkcd"].isna() | m["year"].isna(), "reason"] = "unparsed_name"
+        unknown = m["stkcd"].isna() | m["year"].isna()
+        if "id_source" in m:
+            # a summary or an English version is excluded for its type even when its firm is unknown
+            unwanted = ~m["doc_type"].isin(list(doc_types) + ["other"])
+            m.loc[unknown & ~unwanted, "reason"] = "unidentified"
+        else:
+            m.loc[unknown, "reason"] = "unparsed_name"
     wrong = (m["reason"] == "") & ~m["doc_type"].isin(doc_types)
     m.loc[wrong, "reason"] = "doc_type:" + m.loc[wrong, "doc_type"]
     if per_firm_year:
-        cand = m[m["reason"] == ""].sort_values(["stkcd", "year", "doc_type", "revision", "path"])
-        latest = cand.groupby(["stkcd", "year", "doc_type"]).tail(1).index
-        m.loc[cand.index.difference(latest), "reason"] = "superseded_by_revision"
+        cand = m[m["reason"] == ""].assign(
+            _ann=pd.to_numeric(m["ann_id"], errors="coerce") if "ann_id" in m else float("nan"))
+        cand = cand.sort_values(["stkcd", "year", "doc_type", "revision", "_ann", "path"], na_position="first")
+        latest = cand.groupby(["stkcd", "year", "doc_type"]).tail(1)
+        kept_rev = cand.merge(latest[["stkcd", "year", "doc_type", "revision"]], on=["stkcd", "year", "doc_type"],
+                              how="left", suffixes=("", "_kept"))["revision_kept"].to_numpy()
+        cand = cand.assign(_kept_rev=kept_rev)
+        losers = cand.drop(index=latest.index)
+        m.loc[losers.index, "reason"] = ["superseded_by_revision" if r < k else "superseded_by_later_filing"
+                                         for r, k in zip(losers["revision"], losers["_kept_rev"])]
+        later = losers[losers["revision"] >= losers["_kept_rev"]]
+        if len(later):
+            warn("SM116", f"{len(later)} document(s) share a firm-year and type with another of the same revision "
+                          f"(no 更正/修订 marker), e.g. {later['path'].iloc[0]}; the latest cninfo announcement id "
+                          "(else the last path) was kept.",
+                 "check those firm-years (reason superseded_by_later_filing in the exclusions); rename amended "
+                 "filings with （更正后） to make the choice explicit.")
     kept = m[m["reason"] == ""].drop(columns="reason").reset_index(drop=True)
-    if kept["year"].notna().all():  # always so for per_firm_year: a parsed stock code comes with a year
+    if kept["year"].notna().all():  # always so for per_firm_year: an identified document has a year
         kept["year"] = kept["year"].astype("int64")
     excluded = m[m["reason"] != ""].reset_index(drop=True)
+    lost = excluded[excluded["reason"] == "unidentified"]
+    if len(lost):
+        why = Counter(_why(n) for n in lost.get("id_note", pd.Series([""] * len(lost))).fillna(""))
+        warn("SM113", f"{len(lost)} document(s) could not be identified (no stock code or year from the name, the "
+                      f"firm table or their pages) and are excluded: {dict(why.most_common())}, e.g. "
+                      f"{lost['path'].iloc[0]}.",
+             "pass a firm table with short and former names (--firms), let smtext read their first pages "
+             "(identify), or rename them CODE_YEAR_SHORTNAME_TITLE.pdf; see id_note in excluded.csv.")
     return kept, excluded
+
+
+def _why(note: str) -> str:
+    """The last step that failed, from an ``id_note`` (``a: x; cover_unreadable: SM101`` -> ``cover_unreadable``)."""
+    last = [n for n in note.split("; ") if n][-1:] or ["unknown"]
+    return last[0].split(":")[0]

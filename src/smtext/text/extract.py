@@ -12,6 +12,7 @@ the text :attr:`smtext.text.pdf.ExtractedDocument.text` gives.
 Error codes
 -----------
 SM107  no PDF (of the wanted types) under the folder
+SM112-SM116  document identity (name, firm table, the report's own pages), see :mod:`smtext.text.corpus`
 SM213  an extraction output lacks documents.parquet / pages.parquet, or its pages are not grouped by document
 SM242  an extraction output has no document of the wanted type
 """
@@ -28,6 +29,7 @@ from ..engine import iter_parts, run_batches
 from ..errors import SMError
 from ..manifest import build_manifest, file_hashes, stable_hash, write_manifest
 from . import corpus
+from .identity import load_firms
 from .normalize import join_pages
 from .pdf import EXTRACTOR_VERSION, extract_record
 
@@ -109,8 +111,9 @@ def _atomic(path: Path, write) -> None:
 def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium", doc_types=("annual_report",),
                    jobs: int = 2, scheduler: str | None = None, max_pages: int | None = None,
                    timeout: float | None = 120.0, drop_tables: bool = False, simplified: bool = False,
-                   manifest_csv: str | Path | None = None, batch_size: int = 64, per_firm_year: bool = True) -> str:
-    """Scan a folder (or read a CSV manifest), select, extract; the API behind ``smtext extract``.
+                   manifest_csv: str | Path | None = None, batch_size: int = 64, per_firm_year: bool = True,
+                   firms=None, identify: bool | str = True) -> str:
+    """Scan a folder (or read a CSV manifest), identify, select, extract; the API behind ``smtext extract``.
 
     Parameters
     ----------
@@ -131,15 +134,29 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
         Keep one document per firm-year (annual reports); ``False`` keeps every document
         of ``doc_types`` (analyst reports, government work reports), see
         :func:`smtext.text.corpus.select`.
+    firms : DataFrame, path (.parquet / .csv) or FirmTable, optional
+        Firm table that resolves cninfo's ``短称：YYYY年年度报告.pdf`` names
+        (:func:`smtext.text.identity.load_firms`).
+    identify : bool or {"all", "missing"}
+        Read each document's first pages to identify it when its name cannot and to
+        check what its name says (:func:`smtext.text.corpus.identify_documents`); kept
+        in ``out/identity`` by file content, so a re-run reads only new files.
 
     Returns
     -------
     str
-        A one-paragraph summary with the failure reasons and exclusions.
+        A one-paragraph summary with the failure reasons, exclusions and how the
+        documents were identified (``manifest.json`` has the counts under ``identity``;
+        ``documents.parquet`` and ``excluded.csv`` have ``id_source``, ``id_note`` and ``conflict``).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    found = corpus.read_manifest(manifest_csv, folder) if manifest_csv else corpus.scan(folder)
+    firm_table = load_firms(firms)
+    # page identities are keyed by file content: cached beside the output, reused by every re-run
+    ident = {"firms": firm_table, "identify": identify, "jobs": jobs, "scheduler": scheduler,
+             "backend": backend, "cache": out / "identity"}
+    found = (corpus.read_manifest(manifest_csv, folder, **ident) if manifest_csv
+             else corpus.scan(folder, **ident))
     if found.empty:
         raise SMError("SM107", f"no PDF files under {folder}.", "check the folder; files must end in .pdf.")
     kept, excluded = corpus.select(found, doc_types, per_firm_year=per_firm_year)
@@ -160,17 +177,32 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
     manifest = build_manifest(
         "extract", {"folder": str(folder), "backend": backend, "doc_types": list(doc_types), "jobs": jobs,
                     "scheduler": scheduler, "extractor_version": EXTRACTOR_VERSION, "batch_size": batch_size,
-                    "per_firm_year": per_firm_year, **options},
+                    "per_firm_year": per_firm_year, "identify": identify,
+                    "firms": firm_table.source if firm_table is not None else None, **options},
         inputs={"documents_sha256": stable_hash(documents[["path", "sha256"]].values.tolist())},
         extra={"counts": {"found": len(found), "kept": len(kept), "excluded": len(excluded),
                           "failed": len(failures), "with_image_pages": partial},
                "failure_reasons": failures["code"].value_counts().to_dict(),
-               "excluded_reasons": excluded["reason"].value_counts().to_dict()})
+               "excluded_reasons": excluded["reason"].value_counts().to_dict(),
+               "identity": corpus.identity_counts(found)})
     _atomic(out / "manifest.json", lambda p: write_manifest(p, manifest))
     reasons = failures["status"].value_counts().to_dict()
     extra = f"; {partial} more have some image-only pages (see image_pages)" if partial else ""
     return (f"{len(kept)} documents extracted ({len(failures)} flagged: {reasons}{extra}); "
-            f"{len(excluded)} excluded (see excluded.csv); output in {out}")
+            f"{len(excluded)} excluded (see excluded.csv); {_identity_line(found)}; output in {out}")
+
+
+def _identity_line(found: pd.DataFrame) -> str:
+    """``identified: 10 by name, 3 from the cover; 1 unidentified; 2 conflicts`` for the summary."""
+    counts = corpus.identity_counts(found)
+    by = counts.get("by_source", {})
+    words = {"name": "by name", "firm_table": "by firm table", "cover": "from the cover", "manifest": "by manifest"}
+    text = "identified: " + (", ".join(f"{by[k]} {w}" for k, w in words.items() if by.get(k)) or "none")
+    if by.get("unidentified"):
+        text += f"; {by['unidentified']} unidentified"
+    if counts.get("conflicts"):
+        text += f"; {counts['conflicts']} name/cover conflicts (see conflict)"
+    return text
 
 
 def iter_document_pages(pages_path: str | Path, batch_rows: int = 20_000) -> Iterator[tuple[str, list[str]]]:
