@@ -113,7 +113,7 @@ def patents_measure(env: Env):
             Option("filters", "choices", "context filters removing hits", choices=("negation", "third_party"),
                    default=["negation"])),
     deps=("extract",), reports="annual_reports", firm_year="firm_year_index.parquet", check=_check_lexicons,
-    needs=("annual_reports",))
+    needs=("annual_reports", "firms"))
 def text_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.index_job import index_extract
@@ -315,12 +315,17 @@ def stage_corpus(env: Env, folder: str):
     def run(ctx: StageContext) -> None:
         from ..text import corpus
 
-        found = corpus.scan(env.inputs.require(folder, "measures/text"))
+        # names first (cninfo forms, resolved through the firm table); a report whose name says too little
+        # is identified from its own first pages, and that guess is recorded per document (id_source)
+        firms = env.inputs.read("firms", "measures/text", info=ctx.info)
+        found = corpus.scan(env.inputs.require(folder, "measures/text"), firms=firms, identify="missing",
+                            jobs=env.jobs, scheduler=env.scheduler, cache=ctx.dir / "identity")
         kept, excluded = corpus.select(found, ("annual_report",))
         kept.to_parquet(ctx.dir / "manifest.parquet", index=False)
         excluded.to_csv(ctx.dir / "excluded.csv", index=False)
         ctx.info.update(found=len(found), kept=len(kept), excluded=len(excluded),
-                        excluded_reasons=excluded["reason"].value_counts().to_dict())
+                        excluded_reasons=excluded["reason"].value_counts().to_dict(),
+                        identity=corpus.identity_counts(found))
     return run
 
 
