@@ -112,3 +112,21 @@ def write_wind_wide(table: pd.DataFrame, path: Path, columns: dict, unit: str = 
     ws.append(["数据来源：Wind"])
     wb.save(path)
     return path
+
+
+def make_world(tmp_path_factory, firms: int = 60, seed: int = 7) -> Path:
+    """A small demo world without documents (about 4 s); its ``data`` folder."""
+    from smtext.demo import WorldConfig
+    from smtext.demo.world import generate_world
+
+    out = tmp_path_factory.mktemp("io_world")
+    generate_world(out, WorldConfig(n_firms=firms, seed=seed), documents=False)
+    return out / "data"
+
+
+def demo_tables(data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The demo financials without their planted duplicate firm-years (first kept, as the study does), and firms."""
+    fin = pd.read_parquet(data / "financials.parquet")
+    fin = fin[~fin.duplicated(["stkcd", "year"])].sort_values(["stkcd", "year"]).reset_index(drop=True)
+    firms = pd.read_parquet(data / "firms.parquet").sort_values("stkcd").reset_index(drop=True)
+    return fin, firms
