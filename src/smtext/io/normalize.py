@@ -44,23 +44,36 @@ def normalize_stkcd(values: pd.Series) -> tuple[pd.Series, dict]:
         ``codes_changed`` (values whose text changed), ``codes_invalid`` and up to ten
         ``invalid_code_examples``.
     """
+    # each distinct value is read once (a panel repeats every code once per year)
+    keys, uniq = pd.factorize(values, use_na_sentinel=True)
+    u_codes, u_raw = _codes_of(pd.Series(uniq, dtype=values.dtype if len(uniq) else object))
+    take = np.where(keys >= 0, keys, len(uniq))
+    codes_all = pd.concat([u_codes, pd.Series([pd.NA], dtype="string")], ignore_index=True)
+    out = pd.Series(codes_all.to_numpy()[take], index=values.index, dtype="string")
+    bad_u = np.append(u_codes.isna().to_numpy(), True)
+    changed_u = np.append((u_codes.notna() & (u_codes != u_raw)).fillna(False).to_numpy(bool), False)
+    bad = bad_u[take]
+    examples = sorted({str(v) for v in np.asarray(uniq, dtype=object)[u_codes.isna().to_numpy()][:1000]})[:10]
+    if (keys < 0).any():
+        examples = (examples + ["<missing>"])[:10]
+    counts = {"codes_changed": int(changed_u[take].sum()), "codes_invalid": int(bad.sum()),
+              "invalid_code_examples": examples}
+    return out.astype("str"), counts
+
+
+def _codes_of(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """6-digit codes of distinct values (missing where malformed), and the values as text."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         f = pd.to_numeric(values, errors="coerce").astype(float)
         ok = f.notna() & (f == np.floor(f)) & (f >= 0) & (f < 1e6)
         out = pd.Series(pd.NA, index=values.index, dtype="string")
         out[ok] = f[ok].astype(np.int64).astype(str).str.zfill(6)
-        raw = values.astype("string")
-    else:
-        raw = values.astype("string")
-        t = raw.str.strip().str.upper()
-        plain = t.str.extract(_PLAIN, expand=False)
-        exch = t.str.extract(_EXCH)
-        out = plain.str.zfill(6).fillna(exch[0]).fillna(exch[1])
-    bad = out.isna()
-    examples = sorted({str(v) for v in values[bad].head(1000).tolist()})[:10]
-    changed = int((out.notna() & (out != raw)).sum())
-    counts = {"codes_changed": changed, "codes_invalid": int(bad.sum()), "invalid_code_examples": examples}
-    return out.astype("str"), counts
+        return out, values.astype("string")
+    raw = values.astype("string")
+    t = raw.str.strip().str.upper()
+    plain = t.str.extract(_PLAIN, expand=False)
+    exch = t.str.extract(_EXCH)
+    return plain.str.zfill(6).fillna(exch[0]).fillna(exch[1]).astype("string"), raw
 
 
 # --- report periods ----------------------------------------------------------------------------
@@ -78,6 +91,24 @@ _REPORT_MD = {"中报": (6, 30), "半年报": (6, 30), "半年度报告": (6, 30
 
 
 def parse_periods(values: pd.Series) -> pd.DataFrame:
+    """Report periods as they appear in exports -> year, month and day (see :func:`_periods_of`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``month``, ``day`` (nullable integers, missing where the value could not
+        be read) and ``period`` (``YYYY-MM-DD`` text, or ``None``), aligned to ``values``.
+    """
+    keys, uniq = pd.factorize(values, use_na_sentinel=True)   # each distinct date is read once
+    u = _periods_of(pd.Series(uniq, dtype=values.dtype if len(uniq) else object))
+    u = pd.concat([u, pd.DataFrame({"year": pd.array([pd.NA], dtype="Int64"), "month": pd.array([pd.NA], dtype="Int64"),
+                                    "day": pd.array([pd.NA], dtype="Int64"), "period": [None]})], ignore_index=True)
+    out = u.iloc[np.where(keys >= 0, keys, len(uniq))].reset_index(drop=True)
+    out.index = values.index
+    return out
+
+
+def _periods_of(values: pd.Series) -> pd.DataFrame:
     """Report periods as they appear in exports -> year, month and day.
 
     Reads ``2019-12-31`` (also with ``/`` or ``.``, or a time after it), ``20191231``,
