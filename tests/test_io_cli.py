@@ -91,3 +91,20 @@ def test_map_count_must_match_and_csmar_errors_are_coded(csmar, tmp_path):
     res = runner.invoke(app, ["--quiet", "indicators", "sa", str(files["csmar_fs_combas"]), "--map", "csmar_nope",
                               "--out", str(tmp_path / "x.parquet")])
     assert res.exit_code == 2 and "error SM030" in res.output
+
+
+def test_patents_measure_reads_csv_and_xlsx(tmp_path):
+    pat = pd.DataFrame({"appno": ["201910000001.1", "201710000002.X"], "title": ["一种射频滤波器", "一种厨具"],
+                        "abstract": ["", ""], "applicants": ["甲科技股份有限公司", "甲科技股份有限公司;清华大学"],
+                        "app_date": ["2016-01-01", "2017-01-01"], "grant_date": ["", ""],
+                        "patent_type": ["发明", "发明"], "ipc": ["H04L 27/26", "A47J27/00"], "citations": [1, 0]})
+    pat.to_csv(tmp_path / "p.csv", index=False, encoding="gbk")
+    pd.DataFrame({"stkcd": [1], "name": ["甲科技股份有限公司"], "city": ["苏州"]}).to_excel(tmp_path / "f.xlsx",
+                                                                                     index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["patents", "measure", str(tmp_path / "p.csv"), str(tmp_path / "f.xlsx"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    t = pd.read_parquet(out / "patent_measures.parquet")
+    assert t["stkcd"].unique().tolist() == ["000001"] and t["n_keytech"].tolist() == [1, 0]
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert man["io_report"]["patents"]["encoding"] == "gbk" and man["io_report"]["firms"]["codes_changed"] == 1

@@ -62,11 +62,29 @@ def _is_unit(text: str) -> bool:
     return clean_unit(text) in _UNIT_WORDS or text.strip() in _UNIT_WORDS
 
 
+def _datum(v) -> bool:
+    """A cell that is data, never a field name: a number, a date, a stock code."""
+    if v is None:
+        return False
+    if not isinstance(v, str):
+        return True
+    t = v.strip().replace(",", "")
+    try:
+        float(t)
+        return True
+    except ValueError:
+        return bool(re.match(r"^\d{4}[-/.年]\d{1,2}", t)) or bool(_WIND_CODE.match(t))
+
+
 def header_rows(header: list, rows: list[list]) -> int:
-    """How many rows after the header are field names or units: 2 (CSMAR), 1 (CNRDS) or 0."""
+    """How many rows after the header are field names or units: 2 (CSMAR), 1 (CNRDS) or 0.
+
+    A names row is mostly Chinese and holds no number, date or code (a data row of a
+    firm table with Chinese names has its code); a units row is mostly unit words.
+    """
     if not header or _share(header, _IDENT.match) < 0.8:
         return 0
-    if len(rows) >= 1 and _share(rows[0], _CJK.search) >= 0.6:
+    if len(rows) >= 1 and _share(rows[0], _CJK.search) >= 0.6 and not any(_datum(v) for v in rows[0]):
         if len(rows) >= 2 and _share(rows[1], _is_unit) >= 0.6:
             return 2
         return 1

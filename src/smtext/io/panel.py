@@ -294,7 +294,9 @@ def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement
             warn("SM023", f"{dropped:,} rows of another statement type than {statement!r} dropped "
                           f"({counts['parent_rows_dropped']:,} parent-company rows).", stacklevel=2)
     rows = keep
-    data = pd.DataFrame({k: v[rows].reset_index(drop=True) for k, v in out.items()})
+    data = pd.DataFrame(index=pd.RangeIndex(int(rows.sum())))
+    for k, v in out.items():
+        data[k] = v[rows].reset_index(drop=True)
     consumed = {roles[r] for r in ("stkcd", "statement") if r in roles} | ({time_col} if time_col else set())
     report.update({"columns_scaled": {}, "values_not_read": {}, "values_not_recoded": {}, "not_integral": {},
                    "unit_conflicts": {}, "units_assumed": []})
@@ -306,7 +308,7 @@ def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement
                 missing.append(entry.name)
                 continue
             used.add(src)
-            data[entry.name] = _column(raw, src, entry, rows, report).to_numpy()
+            data[entry.name] = _column(raw, src, entry, rows, report).reset_index(drop=True)
         required = [e.name for e in cm.columns if e.required and e.name in missing]
         if required:
             fields = {e.name: e.field for e in cm.columns}
@@ -327,7 +329,7 @@ def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement
         _hint(raw)
         for c in raw.data.columns:
             if c not in consumed and c not in data.columns:
-                data[c] = raw.data[c][rows].reset_index(drop=True).to_numpy()
+                data[c] = raw.data[c][rows].reset_index(drop=True)
         report["columns_missing"], report["columns_unmapped"] = [], []
     if "stkcd" in data:
         data["stkcd"] = data["stkcd"].astype("str")
