@@ -96,9 +96,9 @@ def _reset_peak() -> bool:
 
 def _job(kind: str, path: str, q) -> None:
     warnings.simplefilter("ignore")
-    from smtext.io import read_panel  # noqa: F401  (imports before the baseline RSS)
-
     import gc
+
+    from smtext.io import read_panel  # noqa: F401  (imports before the baseline RSS)
 
     gc.collect()
     before = _status_kb("VmRSS")
