@@ -98,7 +98,7 @@ def test_coded_errors_exit_2(fin_path, tmp_path):
     bad = tmp_path / "bad.parquet"
     bad.write_text("not parquet")
     res = runner.invoke(app, ["--quiet", "indicators", "sa", str(bad), "--out", str(tmp_path / "s.parquet")])
-    assert res.exit_code == 2 and "error SM406" in res.output
+    assert res.exit_code == 2 and "error SM014" in res.output     # not Parquet: smtext.io says so
 
 
 def test_every_indicators_command_documents_every_option():

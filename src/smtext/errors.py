@@ -7,6 +7,7 @@ README table and act on it.
 Code ranges
 -----------
 SM0xx  general: configuration, options, missing columns, files
+       (SM010-SM039: reading your data files, smtext.io)
 SM1xx  documents: corpus, PDF extraction, normalisation, sections
 SM2xx  text measures: lexicons, counting, tokenising, Word2Vec
 SM3xx  patents and IPC codes

@@ -1,9 +1,13 @@
 """``smtext indicators ...``: a thin command layer over :mod:`smtext.indicators`.
 
-Each command reads a firm-year panel (Parquet), computes one indicator with the
-Python API, and writes a Parquet table keyed by (``--id``, ``--time``) with the new
-column(s), plus ``<out>.manifest.json`` (versions, parameters, seed, input hash)
-beside it. Coded errors print as ``error SMxxx: ...`` and exit with status 2.
+Each command reads a firm-year panel (Parquet, CSV, TXT, XLSX or Stata, laid out as CSMAR,
+CNRDS, Wind or plainly) through :func:`smtext.io.read_panel` (``--map`` names the column
+map; several PANEL files are merged on their keys), optionally derives inputs with
+:mod:`smtext.io.recipes` (``--derive``), computes one indicator with the Python API, and
+writes a Parquet table keyed by (``--id``, ``--time``) with the new column(s), plus
+``<out>.manifest.json`` (versions, parameters, seed, input hashes, the reading report and
+the derived formulas) beside it. Coded errors print as ``error SMxxx: ...`` and exit with
+status 2.
 """
 
 from __future__ import annotations
@@ -13,34 +17,87 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from ..errors import SMError
-from ..manifest import build_manifest, file_sha256, write_manifest
+from ..manifest import build_manifest, write_manifest
 
 app = typer.Typer(help="Firm indicators from a financial panel: TFP, financing constraints (SA, WW, KZ, FC), "
                        "HHI, market volatility, N_TFP.", no_args_is_help=True)
 
-PANEL_HELP = "Firm-year panel as Parquet (one row per firm-year)."
+PANEL_HELP = ("Firm-year panel: .parquet, .csv, .txt, .xlsx or .dta, as CSMAR, CNRDS, Wind or plain files export "
+              "it. Give several to merge them on stkcd/year (a firm table such as TRD_Co joins onto every year).")
 OUT_HELP = "Output Parquet (keys + the new column); a .manifest.json is written beside it."
 ID_HELP = "Firm identifier column."
 TIME_HELP = "Fiscal-year column."
+MAP_HELP = ("Column map of each PANEL, in order: a bundled name (csmar_fs_combas, csmar_fs_comins, csmar_trd_co, ...) "
+            "or a YAML file; 'none' for a file already in smtext's column names. Repeat once per PANEL.")
+SHEET_HELP = "XLSX sheet to read (needed when a workbook has data on several sheets)."
+ENCODING_HELP = "Text encoding of CSV/TXT files (default: detected; UTF-8, GBK or GB18030)."
+STATEMENT_HELP = "Statement type to keep where the file has Typrep (A 合并 / B 母公司): consolidated or parent."
+DERIVE_HELP = ("Derive an input with smtext.io.recipes before computing; repeatable: value_added[:income|cost], "
+               "age[:listing_year|founding_year], leverage, tobin_q[:simple|debt_adjusted], market_to_book, "
+               "net_working_capital, ebit, size, roa, capital_intensity, is_manufacturing, is_financial.")
 
 
-def _read(panel: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(panel)
-    except Exception as e:  # pyarrow raises several types for a non-Parquet file
-        raise SMError("SM406", f"cannot read {panel} as Parquet: {e}.", "pass a Parquet file.") from e
+def _read(panels: list[Path], maps: list[str], sheet: str | None, encoding: str | None, statement: str,
+          derive: list[str]) -> tuple[pd.DataFrame, dict]:
+    """Read (and merge) the panel files and derive inputs; return the data and what the manifest records."""
+    from ..io import read_panel, read_panels
+    from ..io.recipes import derive as run_recipes
+
+    if maps and len(maps) != len(panels):
+        raise typer.BadParameter(f"give one --map per PANEL ({len(panels)} files, {len(maps)} maps); "
+                                 "use 'none' for a file that needs no map.")
+    pairs = [(p, None if not maps or maps[i].lower() == "none" else maps[i]) for i, p in enumerate(panels)]
+    kw = {"statement": statement, "sheet": sheet, "encoding": encoding}
+    r = read_panel(*pairs[0], **kw) if len(pairs) == 1 else read_panels(pairs, **kw)
+    io = {"io_report": r.report, "io_source": r.source}
+    data = r.data
+    if derive:
+        data, records = run_recipes(data, derive)
+        io["derived"] = records
+    return data, io
 
 
-def _write(out: Path, table: pd.DataFrame, command: str, params: dict, panel: Path,
+def _write(out: Path, table: pd.DataFrame, command: str, params: dict, io: dict,
            seeds: dict | None = None, extra: dict | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(out, index=False)
+    sources = io["io_source"].get("files", [io["io_source"]])
     manifest = build_manifest(f"indicators {command}", params, seeds=seeds,
-                              inputs={str(panel): file_sha256(panel)},
-                              extra={"output": str(out), "rows": len(table), **(extra or {})})
+                              inputs={s["path"]: s["sha256"] for s in sources},
+                              extra={"output": str(out), "rows": len(table), **io, **(extra or {})})
     write_manifest(out.with_suffix(".manifest.json"), manifest)
     typer.echo(f"wrote {out} ({len(table):,} rows)")
+
+
+def _log_columns(data: pd.DataFrame, names: tuple) -> tuple[pd.DataFrame, tuple]:
+    """Logs of the columns the options name (``X`` or ``ln_X``, X a level in yuan) as ``ln_X``.
+
+    Non-positive or missing levels get a missing log, counted in an SM412 warning, as in
+    :func:`smtext.indicators.tfp.log_inputs`.
+    """
+    import numpy as np
+
+    from ..errors import require_columns, warn
+
+    def level(name):
+        if name.startswith("ln_") and (name[3:] in data.columns or name not in data.columns):
+            return name[3:]
+        return name
+
+    y, free, state, proxy = names
+    given = [c for c in (y, *free, *state, proxy) if c is not None]
+    levels = list(dict.fromkeys(level(c) for c in given))
+    require_columns(data, levels, "panel (--log-inputs)")
+    out = data.copy()
+    for c in levels:
+        v = pd.to_numeric(out[c], errors="coerce").to_numpy(float)
+        bad = ~(v > 0)
+        if bad.any():
+            warn("SM412", f"{int(bad.sum())} rows have a non-positive or missing {c!r}; its log is missing.")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["ln_" + c] = np.where(bad, np.nan, np.log(np.where(bad, 1.0, v)))
+    ln = lambda c: "ln_" + level(c)  # noqa: E731
+    return out, (ln(y), [ln(c) for c in free], [ln(c) for c in state], None if proxy is None else ln(proxy))
 
 
 def _keyed(data: pd.DataFrame, idname: str, tname: str, **cols) -> pd.DataFrame:
@@ -52,7 +109,12 @@ def _keyed(data: pd.DataFrame, idname: str, tname: str, **cols) -> pd.DataFrame:
 
 @app.command("tfp")
 def tfp_cmd(
-    panel: Path = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    panel: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    maps: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    sheet: str = typer.Option(None, "--sheet", help=SHEET_HELP),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    statement: str = typer.Option("consolidated", "--statement", help=STATEMENT_HELP),
+    derive: list[str] = typer.Option([], "--derive", help=DERIVE_HELP),
     out: Path = typer.Option(..., "--out", "-o", help=OUT_HELP + " Coefficients go to <out>.coef.csv."),
     method: str = typer.Option("lp", "--method", "-m", help="ols, fe, op, lp, acf, wrdg or gmm."),
     y: str = typer.Option("ln_value_added", "--y", help="Log output column."),
@@ -61,9 +123,10 @@ def tfp_cmd(
     proxy: str = typer.Option(None, "--proxy", help="Proxy column: log investment (op), log materials "
                                                    "(lp, acf, wrdg). Default ln_investment for op, "
                                                    "ln_cash_paid_goods otherwise."),
-    log_inputs: bool = typer.Option(False, "--log-inputs", help="Build ln_* columns first from a panel in yuan "
-                                                                "(value_added, employees, fixed_assets_net, "
-                                                                "cash_paid_goods, investment)."),
+    log_inputs: bool = typer.Option(False, "--log-inputs", help="Take logs first: each of --y, --free, --state and "
+                                                                "--proxy names a level in yuan (value_added, or "
+                                                                "ln_value_added meaning the log of value_added) and "
+                                                                "is replaced by its log ln_<column>."),
     output: str = typer.Option("value_added", "--output", help="value_added, or gross (lp only)."),
     attrition: bool = typer.Option(False, "--attrition", help="Olley-Pakes survival correction (op only)."),
     poly_degree: int = typer.Option(3, "--poly-degree", min=1, help="Degree of the stage-1 polynomial."),
@@ -77,11 +140,12 @@ def tfp_cmd(
     """Estimate a production function and write log TFP (column tfp_<method>) for every firm-year."""
     from ..indicators import tfp as T
 
-    data = _read(panel)
-    if log_inputs:
-        data = T.log_inputs(data)
+    data, io = _read(panel, maps, sheet, encoding, statement, derive)
     if proxy is None and method in ("op", "lp", "acf", "wrdg"):
         proxy = "ln_investment" if method == "op" else "ln_cash_paid_goods"
+    if log_inputs:
+        data, (y, free, state, proxy) = _log_columns(data, (y, list(free), list(state), proxy))
+        io["logged"] = {"y": y, "free": free, "state": state, "proxy": proxy}
     r = T.estimate(data, method, y=y, free=list(free), state=list(state), proxy=proxy, idname=idname,
                    tname=tname, poly_degree=poly_degree, output=output, attrition=attrition, by=by,
                    bootstrap=bootstrap, seed=seed, n_jobs=n_jobs)
@@ -92,14 +156,19 @@ def tfp_cmd(
     out.parent.mkdir(parents=True, exist_ok=True)
     tidy.to_csv(out.with_suffix(".coef.csv"), index=False)
     table = _keyed(data, idname, tname, **{r.omega.name: r.omega.to_numpy()})
-    _write(out, table, "tfp", params, panel, seeds={"tfp": seed},
+    _write(out, table, "tfp", params, io, seeds={"tfp": seed},
            extra={"coef": tidy.to_dict("records"), "skipped_groups": list(getattr(r, "skipped", {}) or [])})
     typer.echo(r.summary())
 
 
 @app.command("sa")
 def sa_cmd(
-    panel: Path = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    panel: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    maps: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    sheet: str = typer.Option(None, "--sheet", help=SHEET_HELP),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    statement: str = typer.Option("consolidated", "--statement", help=STATEMENT_HELP),
+    derive: list[str] = typer.Option([], "--derive", help=DERIVE_HELP),
     out: Path = typer.Option(..., "--out", "-o", help=OUT_HELP),
     assets: str = typer.Option("total_assets", "--assets", help="Total assets column."),
     age: str = typer.Option("age", "--age", help="Firm age (years) column."),
@@ -111,66 +180,109 @@ def sa_cmd(
     """SA index of Hadlock and Pierce (2010): -0.737 Size + 0.043 Size^2 - 0.040 Age."""
     from ..indicators.constraints import sa_index
 
-    data = _read(panel)
+    data, io = _read(panel, maps, sheet, encoding, statement, derive)
     sa = sa_index(data, assets=assets, age=age, unit=unit, absolute=absolute)
     _write(out, _keyed(data, idname, tname, SA=sa.to_numpy()), "sa",
-           {"assets": assets, "age": age, "unit": unit, "absolute": absolute}, panel)
+           {"assets": assets, "age": age, "unit": unit, "absolute": absolute}, io)
 
 
 @app.command("ww")
 def ww_cmd(
-    panel: Path = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    panel: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    maps: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    sheet: str = typer.Option(None, "--sheet", help=SHEET_HELP),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    statement: str = typer.Option("consolidated", "--statement", help=STATEMENT_HELP),
+    derive: list[str] = typer.Option([], "--derive", help=DERIVE_HELP),
     out: Path = typer.Option(..., "--out", "-o", help=OUT_HELP),
     industry: str = typer.Option("industry", "--industry", help="Industry column (for industry sales growth)."),
+    cash_flow: str = typer.Option("operating_cash_flow", "--cash-flow", help="Cash-flow column (CF = it / assets)."),
+    assets: str = typer.Option("total_assets", "--assets", help="Total assets column."),
+    dividends: str = typer.Option("dividends", "--dividends", help="Dividends column (DIVPOS = it > 0)."),
+    long_term_debt: str = typer.Option("long_term_debt", "--long-term-debt", help="Long-term debt column."),
+    sales: str = typer.Option("revenue", "--sales", help="Sales column (firm and industry sales growth)."),
     idname: str = typer.Option("stkcd", "--id", help=ID_HELP),
     tname: str = typer.Option("year", "--time", help=TIME_HELP),
 ) -> None:
-    """WW index of Whited and Wu (2006) with calendar-lag sales growth (demo column names)."""
+    """WW index of Whited and Wu (2006) with calendar-lag sales growth."""
     from ..indicators.constraints import ww_index
 
-    data = _read(panel)
-    ww = ww_index(data, industry=industry, idname=idname, tname=tname)
-    _write(out, _keyed(data, idname, tname, WW=ww.to_numpy()), "ww", {"industry": industry}, panel)
+    data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    cols = {"industry": industry, "cash_flow": cash_flow, "assets": assets, "dividends": dividends,
+            "long_term_debt": long_term_debt, "sales": sales}
+    ww = ww_index(data, idname=idname, tname=tname, **cols)
+    _write(out, _keyed(data, idname, tname, WW=ww.to_numpy()), "ww", cols, io)
 
 
 @app.command("kz")
 def kz_cmd(
-    panel: Path = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    panel: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    maps: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    sheet: str = typer.Option(None, "--sheet", help=SHEET_HELP),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    statement: str = typer.Option("consolidated", "--statement", help=STATEMENT_HELP),
+    derive: list[str] = typer.Option([], "--derive", help=DERIVE_HELP),
     out: Path = typer.Option(..., "--out", "-o", help=OUT_HELP),
-    leverage: str = typer.Option("leverage", "--leverage", help="Leverage column."),
-    q: str = typer.Option("tobin_q", "--q", help="Tobin's Q column."),
+    leverage: str = typer.Option("leverage", "--leverage", help="Leverage column (--derive leverage builds it)."),
+    q: str = typer.Option("tobin_q", "--q", help="Tobin's Q column (--derive tobin_q builds it)."),
+    cash_flow: str = typer.Option("operating_cash_flow", "--cash-flow", help="Cash-flow column (over lagged assets)."),
+    dividends: str = typer.Option("dividends", "--dividends", help="Cash dividends column (over lagged assets)."),
+    cash: str = typer.Option("cash", "--cash", help="Cash holdings column (over lagged assets)."),
+    assets: str = typer.Option("total_assets", "--assets", help="Total assets column (lagged, the scale)."),
     idname: str = typer.Option("stkcd", "--id", help=ID_HELP),
     tname: str = typer.Option("year", "--time", help=TIME_HELP),
 ) -> None:
     """KZ index by the Chinese procedure (yearly median splits, ordered logit, fitted index)."""
     from ..indicators.constraints import kz_index
 
-    data = _read(panel)
-    kz = kz_index(data, leverage=leverage, q=q, idname=idname, tname=tname)
-    _write(out, _keyed(data, idname, tname, KZ=kz.index.to_numpy()), "kz", {"leverage": leverage, "q": q}, panel,
+    data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    cols = {"leverage": leverage, "q": q, "cash_flow": cash_flow, "dividends": dividends, "cash": cash,
+            "assets": assets}
+    kz = kz_index(data, idname=idname, tname=tname, **cols)
+    _write(out, _keyed(data, idname, tname, KZ=kz.index.to_numpy()), "kz", cols, io,
            extra={"coefficients": {k: float(v) for k, v in kz.coef.items()}})
 
 
 @app.command("fc")
 def fc_cmd(
-    panel: Path = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    panel: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    maps: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    sheet: str = typer.Option(None, "--sheet", help=SHEET_HELP),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    statement: str = typer.Option("consolidated", "--statement", help=STATEMENT_HELP),
+    derive: list[str] = typer.Option([], "--derive", help=DERIVE_HELP),
     out: Path = typer.Option(..., "--out", "-o", help=OUT_HELP),
     split: float = typer.Option(1 / 3, "--split", help="Quantile for the constrained/unconstrained groups."),
+    assets: str = typer.Option("total_assets", "--assets", help="Total assets column."),
+    age: str = typer.Option("age", "--age", help="Firm age column (--derive age builds it)."),
+    cash_dividends: str = typer.Option("dividends", "--cash-dividends", help="Cash dividends column."),
+    leverage: str = typer.Option("leverage", "--leverage", help="Leverage column (--derive leverage)."),
+    mb: str = typer.Option("market_to_book", "--mb", help="Market-to-book column (--derive market_to_book)."),
+    nwc: str = typer.Option("net_working_capital", "--nwc", help="Net working capital / assets column "
+                                                                 "(--derive net_working_capital)."),
+    ebit: str = typer.Option("ebit", "--ebit", help="EBIT / assets column (--derive ebit)."),
     idname: str = typer.Option("stkcd", "--id", help=ID_HELP),
     tname: str = typer.Option("year", "--time", help=TIME_HELP),
 ) -> None:
     """FC index (paper 004): logit-fitted probability of being financially constrained."""
     from ..indicators.constraints import fc_index
 
-    data = _read(panel)
-    fc = fc_index(data, tname=tname, split=split)
-    _write(out, _keyed(data, idname, tname, FC=fc.index.to_numpy()), "fc", {"split": split}, panel,
+    data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    cols = {"assets": assets, "age": age, "cash_dividends": cash_dividends, "leverage": leverage, "mb": mb,
+            "nwc": nwc, "ebit": ebit}
+    fc = fc_index(data, tname=tname, split=split, **cols)
+    _write(out, _keyed(data, idname, tname, FC=fc.index.to_numpy()), "fc", {"split": split, **cols}, io,
            extra={"coefficients": {k: float(v) for k, v in fc.coef.items()}})
 
 
 @app.command("hhi")
 def hhi_cmd(
-    panel: Path = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    panel: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    maps: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    sheet: str = typer.Option(None, "--sheet", help=SHEET_HELP),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    statement: str = typer.Option("consolidated", "--statement", help=STATEMENT_HELP),
+    derive: list[str] = typer.Option([], "--derive", help=DERIVE_HELP),
     out: Path = typer.Option(..., "--out", "-o", help=OUT_HELP),
     value: str = typer.Option("revenue", "--value", help="Column whose shares enter the HHI."),
     by: list[str] = typer.Option(["industry", "year"], "--by", help="Cell columns; repeatable (add city for "
@@ -181,14 +293,19 @@ def hhi_cmd(
     """Herfindahl-Hirschman index of revenue shares within industry-year (or other) cells."""
     from ..indicators.concentration import hhi
 
-    data = _read(panel)
+    data, io = _read(panel, maps, sheet, encoding, statement, derive)
     h = hhi(data, value=value, by=list(by), idname=idname if idname in data.columns else None)
-    _write(out, _keyed(data, idname, tname, HHI=h.to_numpy()), "hhi", {"value": value, "by": list(by)}, panel)
+    _write(out, _keyed(data, idname, tname, HHI=h.to_numpy()), "hhi", {"value": value, "by": list(by)}, io)
 
 
 @app.command("volatility")
 def volatility_cmd(
-    panel: Path = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    panel: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    maps: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    sheet: str = typer.Option(None, "--sheet", help=SHEET_HELP),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    statement: str = typer.Option("consolidated", "--statement", help=STATEMENT_HELP),
+    derive: list[str] = typer.Option([], "--derive", help=DERIVE_HELP),
     out: Path = typer.Option(..., "--out", "-o", help=OUT_HELP),
     sales: str = typer.Option("revenue", "--sales", help="Sales column."),
     window: int = typer.Option(3, "--window", min=2, help="Growth rates in the window."),
@@ -200,16 +317,21 @@ def volatility_cmd(
     """Market uncertainty (paper 004): s.d. of sales growth over a calendar window."""
     from ..indicators.market import market_volatility
 
-    data = _read(panel)
+    data, io = _read(panel, maps, sheet, encoding, statement, derive)
     v = market_volatility(data, sales=sales, idname=idname, tname=tname, window=window, align=align,
                           growth=growth)
     _write(out, _keyed(data, idname, tname, volatility=v.to_numpy()), "volatility",
-           {"sales": sales, "window": window, "align": align, "growth": growth}, panel)
+           {"sales": sales, "window": window, "align": align, "growth": growth}, io)
 
 
 @app.command("ntfp")
 def ntfp_cmd(
-    panel: Path = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    panel: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=PANEL_HELP),
+    maps: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    sheet: str = typer.Option(None, "--sheet", help=SHEET_HELP),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    statement: str = typer.Option("consolidated", "--statement", help=STATEMENT_HELP),
+    derive: list[str] = typer.Option([], "--derive", help=DERIVE_HELP),
     out: Path = typer.Option(..., "--out", "-o", help=OUT_HELP),
     tfp: str = typer.Option("tfp_lp", "--tfp", help="TFP column (e.g. the output of 'indicators tfp')."),
     industry: str = typer.Option("industry", "--industry", help="Industry column."),
@@ -221,7 +343,7 @@ def ntfp_cmd(
     """N_TFP of paper 002: firm TFP relative to its industry-year reference."""
     from ..indicators.productivity import n_tfp
 
-    data = _read(panel)
+    data, io = _read(panel, maps, sheet, encoding, statement, derive)
     v = n_tfp(data, tfp=tfp, industry=industry, idname=idname, tname=tname, kind=kind, reference=reference)
     _write(out, _keyed(data, idname, tname, N_TFP=v.to_numpy()), "ntfp",
-           {"tfp": tfp, "industry": industry, "kind": kind, "reference": reference}, panel)
+           {"tfp": tfp, "industry": industry, "kind": kind, "reference": reference}, io)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 
 from ._common import years_option
@@ -16,12 +17,28 @@ app = typer.Typer(help="Patents: IPC parsing, key-technology classification, fir
                   no_args_is_help=True)
 
 
-def _read(path: Path):
-    import pandas as pd
+_TEXT = ("appno", "stkcd", "ipc", "applicants", "title", "abstract", "patent_type", "app_date", "grant_date",
+         "name", "subsidiary_name", "city")
 
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype={"stkcd": str, "appno": str}, keep_default_na=False, encoding="utf-8-sig")
-    return pd.read_parquet(path)
+
+def _read_records(path: Path) -> tuple:
+    """Patent records as text (application numbers keep their form; empty cells are empty strings)."""
+    from ..io import read_table
+
+    raw = read_table(path, text_columns=_TEXT)
+    data = raw.data
+    for c in data.columns:
+        if not pd.api.types.is_numeric_dtype(data[c]):
+            data[c] = data[c].astype(object).where(data[c].notna(), "").astype(str)
+    return data, {"rows_read": len(data), "layout": raw.layout, "encoding": raw.encoding, "notes": list(raw.notes)}
+
+
+def _read_keyed(path: Path, keys: tuple) -> tuple:
+    """A firm table (keys stkcd) or the subsidiaries list (no keys), stock codes normalised to 6 digits."""
+    from ..io import read_panel
+
+    r = read_panel(path, keys=keys)
+    return r.data, r.report
 
 
 @app.command("classify")
@@ -46,8 +63,8 @@ def classify_cmd(
 
 @app.command("measure")
 def measure_cmd(
-    patents: Path = typer.Argument(..., exists=True, dir_okay=False, help="Patent records (.parquet or .csv)."),
-    firms: Path = typer.Argument(..., exists=True, dir_okay=False, help="Listed firms: stkcd, name, city."),
+    patents: Path = typer.Argument(..., exists=True, dir_okay=False, help="Patent records (.parquet, .csv, .txt, .xlsx or .dta)."),
+    firms: Path = typer.Argument(..., exists=True, dir_okay=False, help="Listed firms: stkcd, name, city (any format read_panel reads)."),
     subsidiaries: Path = typer.Option(None, "--subsidiaries", "-s", exists=True, dir_okay=False,
                                       help="stkcd, subsidiary_name (patents of subsidiaries count for the parent)."),
     out: Path = typer.Option(Path("smtext_patents"), "--out", "-o", help="Output folder."),
@@ -66,9 +83,11 @@ def measure_cmd(
     from ..patents import patent_measures, tech_similarity
 
     span = years_option(years)
-    subs = _read(subsidiaries) if subsidiaries else None
-    f = _read(firms)
-    res = patent_measures(_read(patents), f, subs, span, scheme=scheme, match_on=match_on, level=level,
+    reports = {}
+    subs, reports["subsidiaries"] = _read_keyed(subsidiaries, ()) if subsidiaries else (None, None)
+    f, reports["firms"] = _read_keyed(firms, ("stkcd",))
+    records, reports["patents"] = _read_records(patents)
+    res = patent_measures(records, f, subs, span, scheme=scheme, match_on=match_on, level=level,
                           joint=joint, inn_keywords="industrial_foundation_keywords" if inn else None)
     out.mkdir(parents=True, exist_ok=True)
     res.table.to_parquet(out / "patent_measures.parquet", index=False)
@@ -84,6 +103,7 @@ def measure_cmd(
     if subsidiaries:
         inputs["subsidiaries"] = file_sha256(subsidiaries)
     write_manifest(out / "manifest.json", build_manifest("patents measure", {**res.options, "years": years},
-                                                         inputs=inputs))
+                                                         inputs=inputs,
+                                                         extra={"io_report": {k: v for k, v in reports.items() if v}}))
     typer.echo(res.summary())
     typer.echo(f"written to {out}")
