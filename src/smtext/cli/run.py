@@ -23,7 +23,8 @@ def _help_spec(value: bool) -> None:
 @app.callback(invoke_without_command=True)
 def run_cmd(
     spec: str = typer.Argument(..., help="Spec YAML file, or a bundled spec name (demo, paper000 ... paper004)."),
-    world: Path = typer.Option(Path("demo_world"), "--world", "-w", help="World folder with data/ (and reports/)."),
+    world: Path = typer.Option(None, "--world", "-w", help="World folder in the demo layout, data/ (and reports/); "
+                                                          "default demo_world, or none when --data is given."),
     out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: study_<name>)."),
     data: Path = typer.Option(None, "--data", "-d", help="Data declaration (YAML): where your inputs are (CSMAR / "
                                                          "CNRDS / Wind exports, pilot list, report folders) and "
@@ -45,6 +46,8 @@ def run_cmd(
     from ..study import load, run_study, study_inputs
 
     loaded = load(spec)
+    if world is None and data is None:
+        world = Path("demo_world")
     if check:
         if data is not None or world.is_dir():
             study_inputs(loaded, world, data).check(loaded)

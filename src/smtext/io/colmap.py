@@ -27,6 +27,8 @@ smtext live in ``smtext/io/maps/`` and are named by file stem (:func:`bundled_ma
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -84,6 +86,9 @@ class ColumnMap:
         The layout the export is expected to have.
     path : str or None
         File the map was read from.
+    keep_unmapped : bool
+        Keep the source's other columns under their own names (an inline ``{source: canonical}``
+        map renames; a vendor map keeps only what it maps, field codes meaning nothing).
     """
 
     name: str
@@ -92,6 +97,7 @@ class ColumnMap:
     columns: tuple
     layout: str | None = None
     path: str | None = None
+    keep_unmapped: bool = False
 
     def unconfirmed(self) -> list[str]:
         """Canonical columns whose source code could not be confirmed (``confirmed: false``)."""
@@ -167,7 +173,12 @@ def _from_doc(doc, where: str, path: str | None) -> ColumnMap:
 
 
 def load_colmap(spec) -> ColumnMap:
-    """A column map from a bundled name (``"csmar_fs_combas"``), a YAML file, or a ColumnMap.
+    """A column map from a bundled name (``"csmar_fs_combas"``), a YAML file, a mapping, or a ColumnMap.
+
+    A mapping is either a map document (``keys`` / ``columns``, as in a map file) or the
+    shorthand ``{source column: canonical name}`` (as a study's data declaration writes it):
+    ``stkcd``, ``year``, ``period`` and ``statement`` become keys, every other name a column,
+    and the source's other columns are kept under their own names.
 
     Raises
     ------
@@ -179,6 +190,17 @@ def load_colmap(spec) -> ColumnMap:
 
     if isinstance(spec, ColumnMap):
         return spec
+    if isinstance(spec, dict):
+        if set(spec) & {"keys", "columns"}:
+            return _from_doc(spec, "column map", None)
+        bad = [k for k, v in spec.items() if not isinstance(v, str)]
+        if bad:
+            raise SMError("SM031", f"column map: {bad} map to {[spec[k] for k in bad]}, not a column name.",
+                          "write {source column: canonical name}, e.g. {证券代码: stkcd, 子公司名称: subsidiary_name}.")
+        keys = {v: str(k) for k, v in spec.items() if v in _ROLES}
+        cols = {v: str(k) for k, v in spec.items() if v not in _ROLES}
+        return dataclasses.replace(_from_doc({"name": "declared", "keys": keys, "columns": cols}, "column map", None),
+                                   keep_unmapped=True)
     text, where, path = None, str(spec), None
     p = Path(spec)
     if p.suffix.lower() in (".yaml", ".yml") or p.exists():

@@ -291,16 +291,26 @@ def to_number(values: pd.Series) -> tuple[pd.Series, int, list]:
 
 # --- keys --------------------------------------------------------------------------------------
 
-def check_unique(data: pd.DataFrame, keys: list[str], what: str) -> None:
-    """Raise SM401 listing the repeated keys (up to ten) when ``keys`` do not identify rows."""
+def check_unique(data: pd.DataFrame, keys: list[str], what: str, keep_first: bool = False) -> pd.DataFrame:
+    """SM401 listing the repeated keys (up to ten) when ``keys`` do not identify rows.
+
+    Raised as an error; with ``keep_first`` a warning, and the first row of each key is kept
+    (returned data; the number dropped is ``len(data) - len(returned)``).
+    """
     if not keys:
-        return
+        return data
     dup = data.duplicated(keys, keep=False)
     if not dup.any():
-        return
+        return data
     groups = data.loc[dup].groupby(keys, dropna=False).size().sort_values(ascending=False)
     shown = "; ".join(f"{k if isinstance(k, tuple) else (k,)} x{n}" for k, n in groups.head(10).items())
-    raise SMError("SM401", f"{len(groups)} {tuple(keys)} keys repeat in {what} ({int(dup.sum())} rows): {shown}.",
+    message = f"{len(groups)} {tuple(keys)} keys repeat in {what} ({int(dup.sum())} rows): {shown}"
+    if keep_first:
+        later = data.duplicated(keys, keep="first")
+        warn("SM401", f"{message}; the first row of each was kept, {int(later.sum())} dropped.",
+             "check the dropped rows (a restated report, a B-share line) if the first is not the one you want.")
+        return data[~later].reset_index(drop=True)
+    raise SMError("SM401", message + ".",
                   "drop or aggregate the repeated rows (a restated report, a B-share line, both statement "
                   "types), or read with statement='consolidated' and annual=True.")
 

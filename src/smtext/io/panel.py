@@ -101,7 +101,8 @@ def _hint(raw: RawTable) -> None:
     best, hits = None, 0
     for name in bundled_maps():
         cm = load_colmap(name)
-        n = sum(c.field.lower() in cols for c in cm.columns)
+        # a field named like its canonical column (CITY -> city) already has smtext's name: no hint
+        n = sum(c.field.lower() in cols and c.field.lower() != c.name for c in cm.columns)
         if n > hits:
             best, hits = name, n
     if best and hits >= 2:
@@ -174,7 +175,8 @@ def _column(raw: RawTable, src: str, entry: MappedColumn, rows: np.ndarray, repo
 
 def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement: str | None = "consolidated",
                annual: bool = True, sheet: str | int | None = None, encoding: str | None = None,
-               description: str | Path | None = None, keys: Sequence[str] | None = None) -> PanelRead:
+               description: str | Path | None = None, keys: Sequence[str] | None = None,
+               duplicates: str = "error") -> PanelRead:
     """Read a CSMAR / CNRDS / Wind / plain export into smtext's canonical columns.
 
     Parameters
@@ -201,6 +203,9 @@ def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement
         default when the table has a code and a period), ``("stkcd",)`` for a firm table,
         ``()`` for a list with no stock codes (a pilot list, patent records). Rows whose
         keys repeat raise SM401.
+    duplicates : {"error", "first"}
+        Repeated keys raise SM401 ("error"), or the first row of each key is kept with an
+        SM401 warning and ``report["duplicates_dropped"]`` ("first", as a study's panel does).
 
     Returns
     -------
@@ -323,6 +328,11 @@ def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement
             warn("SM032", f"{len(missing)} column(s) of map {cm.name!r} are not in {Path(path).name}: {missing}.",
                  "download them too if you need them; the others were read.", stacklevel=2)
         report["columns_missing"] = missing
+        if cm.keep_unmapped:   # an inline rename map: the other columns pass under their own names
+            for c in raw.data.columns:
+                if c not in used and c not in data.columns:
+                    data[c] = raw.data[c][rows].reset_index(drop=True)
+                    used.add(c)
         report["columns_unmapped"] = [c for c in raw.data.columns if c not in used]
         report["unconfirmed_codes_used"] = [e.name for e in cm.columns if not e.confirmed and e.name not in missing]
     else:
@@ -335,7 +345,12 @@ def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement
         data["stkcd"] = data["stkcd"].astype("str")
     if "year" in data:
         data["year"] = data["year"].astype("int64")
-    check_unique(data, keys, f"{Path(path).name} after reading ({report['rows_read']:,} rows read)")
+    if duplicates not in ("error", "first"):
+        raise SMError("SM034", f"duplicates={duplicates!r} is not allowed.", "use 'error' or 'first'.")
+    n = len(data)
+    data = check_unique(data, keys, f"{Path(path).name} after reading ({report['rows_read']:,} rows read)",
+                        keep_first=duplicates == "first")
+    report["duplicates_dropped"] = n - len(data)
     if keys:
         data = data.sort_values(keys, kind="stable").reset_index(drop=True)
     report["rows"] = len(data)
@@ -347,7 +362,8 @@ def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement
 
 def read_panels(sources: Sequence, *, how: str = "outer", layout: str = "auto",
                 statement: str | None = "consolidated", annual: bool = True, sheet: str | int | None = None,
-                encoding: str | None = None) -> PanelRead:
+                encoding: str | None = None, keys: Sequence[str] | None = None,
+                duplicates: str = "error") -> PanelRead:
     """Read several exports and merge them on their keys (FS_Combas + FS_Comins + FS_Comscfd + TRD_Co).
 
     Parameters
@@ -357,7 +373,7 @@ def read_panels(sources: Sequence, *, how: str = "outer", layout: str = "auto",
     how : {"outer", "inner", "left"}
         How tables with the same keys are joined. A table keyed by fewer keys (a firm
         table keyed by ``stkcd``) is joined onto the others many-to-one.
-    layout, statement, annual, sheet, encoding
+    layout, statement, annual, sheet, encoding, keys, duplicates
         As in :func:`read_panel`, for every file.
 
     Returns
@@ -380,7 +396,7 @@ def read_panels(sources: Sequence, *, how: str = "outer", layout: str = "auto",
     for item in sources:
         p, m = (item if isinstance(item, (tuple, list)) else (item, None))
         reads.append((p, read_panel(p, m, layout=layout, statement=statement, annual=annual, sheet=sheet,
-                                    encoding=encoding)))
+                                    encoding=encoding, keys=keys, duplicates=duplicates)))
     reads.sort(key=lambda r: -len(r[1].report["keys"]))   # firm-year tables first, firm tables joined onto them
     first = reads[0][1]
     data, keys = first.data, list(first.report["keys"])

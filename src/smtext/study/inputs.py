@@ -51,8 +51,9 @@ DEMO_DATA = {
     "truth": {"file": "truth.json"},
 }
 
-#: inputs the panel stage reads (statements, firm table, pilot matching)
-PANEL_NEEDS = ("financials", "firms", "subsidiaries", "pilot_list")
+#: inputs the panel stage needs (statements, firm table, pilot list); ``subsidiaries`` is optional
+#: (without it, pilot applicants that are subsidiaries of listed firms cannot be matched: SM708)
+PANEL_NEEDS = ("financials", "firms", "pilot_list")
 
 #: how one input is declared (checked like a spec, with file:line errors)
 INPUT_SCHEMA = (
@@ -60,7 +61,8 @@ INPUT_SCHEMA = (
     Option("files", "list", "several files of one table, merged on the keys (CSMAR statements split by table)"),
     Option("folder", "str", "a folder of PDF reports"),
     Option("extract", "str", "the output folder of `smtext extract` for these reports (reused as it is)"),
-    Option("map", "any", "column map: a bundled map name, a map file, or a mapping {source column: canonical}"),
+    Option("map", "any", "column map: a bundled map name, a map file, or a mapping {source column: canonical}; "
+           "with files:, one map for all or a list with one map per file"),
     Option("layout", "choice", "export layout", choices=("auto", "plain", "csmar", "cnrds", "wind"), default="auto"),
     Option("statement", "choice", "CSMAR Typrep rows kept", choices=("consolidated", "parent"),
            default="consolidated"),
@@ -92,6 +94,9 @@ def check_declaration(spec, path: tuple, data) -> dict:
         if folder_input != bool({"folder", "extract"} & set(entry)):
             raise spec.error("SM703", path + (name,), f"data/{name} is a " + (
                 "folder of reports: give folder or extract." if folder_input else "table: give file or files."))
+        if isinstance(entry.get("map"), list) and len(entry["map"]) != len(entry.get("files") or [None]):
+            raise spec.error("SM702", path + (name, "map"), f"data/{name}/map lists {len(entry['map'])} maps for "
+                             f"{len(entry.get('files') or [None])} files.", "give one map per file, or one map for all.")
     return data
 
 
@@ -107,8 +112,15 @@ def resolve(declared: dict, base: str | Path) -> dict:
         for k in PATH_KEYS:
             if k in e:
                 e[k] = [str(base / p) for p in e[k]] if k == "files" else str(base / e[k])
+        maps = e.get("map")
+        if maps is not None:   # a map file is relative to the declaration too; bundled names and mappings are not
+            e["map"] = ([_map_path(m, base) for m in maps] if isinstance(maps, list) else _map_path(maps, base))
         out[name] = e
     return out
+
+
+def _map_path(m, base: Path):
+    return str(base / m) if isinstance(m, str) and m.lower().endswith((".yaml", ".yml")) else m
 
 
 def read_declaration(path: str | Path) -> dict:
@@ -129,42 +141,63 @@ class Inputs:
 
     Parameters
     ----------
-    root : path
-        Folder the bundled demo declaration is relative to (``--world``).
+    root : path, optional
+        A world folder in the demo layout (``--world``): each input of :data:`DEMO_DATA`
+        whose file exists there is an input. None: only the declared inputs.
     declared : dict, optional
         A declaration with absolute paths (:func:`resolve`, :func:`read_declaration`); it
-        replaces the demo entries it names.
+        replaces the world's entries it names.
     """
 
-    def __init__(self, root: str | Path, declared: dict | None = None):
-        self.root = Path(root)
-        self.entries = {**resolve(DEMO_DATA, self.root), **(declared or {})}
+    def __init__(self, root: str | Path | None = None, declared: dict | None = None):
+        self.root = Path(root) if root is not None else None
+        self.world = resolve(DEMO_DATA, self.root) if self.root is not None else {}
+        found = {n: e for n, e in self.world.items() if Path(e.get("file") or e.get("folder")).exists()}
+        self.entries = {**found, **(declared or {})}
+        self.world_tables = set(found) - set(declared or {})
+
+    def declared(self, name: str) -> bool:
+        """Whether input ``name`` is declared, or present in the world folder."""
+        return name in self.entries
 
     def entry(self, name: str) -> dict:
         return self.entries[name]
 
     def _paths(self, name: str) -> list[Path]:
-        e = self.entries[name]
+        e = self.entries.get(name)
+        if e is None:
+            return []
         return [Path(p) for p in e.get("files") or [e.get("file") or e.get("folder") or e.get("extract")]]
 
-    def path(self, name: str) -> Path:
-        """Path of input ``name`` (its first file, its folder or its extraction output; it may not exist)."""
-        return self._paths(name)[0]
+    def path(self, name: str) -> Path | None:
+        """Path of input ``name`` (its first file, its folder or its extraction output; it may not
+        exist); None when it is not declared."""
+        paths = self._paths(name)
+        return paths[0] if paths else None
 
     def exists(self, name: str) -> bool:
-        return all(p.exists() for p in self._paths(name))
+        paths = self._paths(name)
+        return bool(paths) and all(p.exists() for p in paths)
+
+    def missing(self, name: str) -> str:
+        """Why input ``name`` cannot be read (for SM706 messages)."""
+        paths = self._paths(name)
+        if not paths:
+            where = f" and {self.world[name].get('file') or self.world[name].get('folder')} does not exist" \
+                if name in self.world else ""
+            return f"the input {name!r} is not declared{where}"
+        return f"the input {name!r} is declared, but {next(p for p in paths if not p.exists())} does not exist"
 
     def extract_dir(self, name: str) -> Path | None:
-        """The declared `smtext extract` output of a report folder, or None when the PDFs are to be extracted."""
-        return self.path(name) if "extract" in self.entry(name) else None
+        """The `smtext extract` output declared for a report folder (``extract:``), else None."""
+        return self.path(name) if "extract" in self.entries.get(name, {}) else None
 
     def require(self, name: str, needed_by: str) -> Path:
-        """Path of input ``name``; SM706 naming ``needed_by`` when a file of it is missing."""
-        for p in self._paths(name):
-            if not p.exists():
-                raise SMError("SM706", f"{p} is missing; {needed_by} needs the input {name!r}.",
-                              f"declare where your {name} file is (smtext run --data FILE; see smtext.study.inputs), "
-                              f"or remove {needed_by} from the spec.")
+        """Path of input ``name``; SM706 naming ``needed_by`` when it is not declared or a file is missing."""
+        if not self.exists(name):
+            raise SMError("SM706", f"{needed_by} needs {self.missing(name)}.",
+                          f"declare where your {name} file is (smtext run --data FILE; `smtext run --help-spec`, "
+                          f"section Data), or remove {needed_by} from the spec.")
         return self.path(name)
 
     def read(self, name: str, needed_by: str, *, info: dict | None = None, **kwargs) -> pd.DataFrame:
@@ -176,20 +209,30 @@ class Inputs:
         self.require(name, needed_by)
         e = self.entry(name)
         paths = self._paths(name)
+        suffix = paths[0].suffix.lower()
         plain = (len(paths) == 1 and "map" not in e and e.get("layout", "auto") in ("auto", "plain")
-                 and paths[0].suffix.lower() in (".parquet", ".csv"))
-        if plain:   # the demo world's own tables: read as they are
+                 and (suffix == ".parquet" or (suffix == ".csv" and name in self.world_tables)))
+        if plain:   # Parquet, and the demo world's own CSV (UTF-8): read as they are
             if paths[0].suffix.lower() == ".csv":
                 return pd.read_csv(paths[0], encoding="utf-8-sig", **kwargs)
             return pd.read_parquet(paths[0], **kwargs)
         from .. import io
 
-        colmap = e.get("map")
+        keys = KEYS.get(name) or ()
+        if not set(keys) <= {"stkcd", "year"}:
+            keys = ()   # city tables: smtext.io keys firms and firm-years only; their stage checks the rest
         opts = dict(layout=e.get("layout", "auto"), statement=e.get("statement", "consolidated"), sheet=e.get("sheet"),
-                    encoding=e.get("encoding"), keys=KEYS.get(name))
-        if e.get("description"):
-            opts["description"] = Path(e["description"])
-        res = io.read_panels(paths, colmap, **opts) if len(paths) > 1 else io.read_panel(paths[0], colmap, **opts)
+                    encoding=e.get("encoding"), keys=keys,
+                    # the panel keeps a repeated firm-year's first row and counts it, whatever the format
+                    duplicates="first" if name == "financials" else "error")
+        maps = e.get("map")
+        if len(paths) > 1:
+            maps = maps if isinstance(maps, list) else [maps] * len(paths)
+            res = io.read_panels(list(zip(paths, maps)), **opts)
+        else:
+            if e.get("description"):
+                opts["description"] = Path(e["description"])
+            res = io.read_panel(paths[0], maps, **opts)
         if info is not None:
             info.setdefault("inputs", {})[name] = res.report
         data = res.data
@@ -204,8 +247,7 @@ class Inputs:
             needs += [(n, ("measures", name), f"measures/{name}") for n in MEASURES[name].meta.get("needs", ())]
         for name, path, who in needs:
             if not self.exists(name):
-                missing = next(p for p in self._paths(name) if not p.exists())
-                raise spec.error("SM706", path, f"{who} needs the input {name!r}, and {missing} does not exist.",
+                raise spec.error("SM706", path, f"{who} needs {self.missing(name)}.",
                                  f"declare your {name} file under data: (in the spec or in smtext run --data FILE).")
 
     def tables_hash(self) -> str:
@@ -218,7 +260,7 @@ class Inputs:
             if all(p.is_file() for p in paths):
                 found[name] = [file_sha256(p) for p in paths] + [stable_hash({k: v for k, v in e.items() if k not in PATH_KEYS})]
         if not found:
-            raise SMError("SM706", f"none of the input tables were found under {self.root}.",
+            raise SMError("SM706", "none of the input tables were found" + (f" under {self.root}." if self.root else "."),
                           "generate a demo world with `smtext demo generate --out DIR`, or declare your data "
                           "with `smtext run SPEC --data FILE`.")
         return stable_hash(found)
@@ -226,6 +268,8 @@ class Inputs:
     def folder_fingerprint(self, name: str) -> str:
         """Cheap fingerprint of a PDF folder or extraction output: a changed or added report re-runs what reads it."""
         folder = self.path(name)
+        if folder is None:
+            return ""
         if self.extract_dir(name) is not None:
             docs = folder / "documents.parquet"
             return file_sha256(docs) if docs.exists() else ""

@@ -13,6 +13,7 @@ import json
 
 import pandas as pd
 
+from ..errors import warn
 from ..indicators.tfp import STUDY_METHODS
 from ..stages import StageContext
 from .common import ID, TIME
@@ -301,9 +302,13 @@ def city_measure(env: Env):
         city = env.inputs.read("city_year", "measures/city", info=ctx.info).drop(columns=["province"], errors="ignore")
         inst = env.inputs.read("city_instruments", "measures/city", info=ctx.info)
         city = city.merge(inst, on="city", how="left", validate="many_to_one")
-        if env.inputs.exists("city_policies"):  # competing policies and IPR protection (paper 002)
+        if env.inputs.declared("city_policies"):  # competing policies and IPR protection (paper 002)
             city = city.merge(env.inputs.read("city_policies", "measures/city", info=ctx.info), on=["city", TIME], how="left",
                               validate="one_to_one")
+        else:
+            warn("SM708", "no city_policies table is declared: the competing-policy and IPR-protection columns "
+                          "(paper 002's AIP, BC, CDG, NBD, SCP, ipr_protection) are absent.",
+                 "declare city_policies: {file: ...} (city, year and one 0/1 column per policy) if a table uses them.")
         city.to_parquet(ctx.dir / "city.parquet", index=False)
         ctx.info.update(rows=len(city))
     return run

@@ -17,9 +17,8 @@ from ..report import Html, Section, build_report
 
 def _truth_sections(run, rows: list[dict]) -> list[Section]:
     blocks = []
-    truth_path = run.inputs.path("truth")
-    if truth_path.exists():
-        t = json.loads(truth_path.read_text(encoding="utf-8"))
+    if run.inputs.exists("truth"):
+        t = json.loads(run.inputs.path("truth").read_text(encoding="utf-8"))
         if {"panel", "documents", "pilots", "config"} <= set(t):
             blocks.append(f"Demo world: {t['panel']['firms']} firms, {t['panel']['firm_years']} firm-years, "
                           f"{t['documents']['annual_reports']} annual reports, {t['pilots']['listed_pilot_firms']} "

@@ -101,15 +101,16 @@ class _Run:
         return self.runner.path(name)
 
 
-def study_inputs(spec: Spec, world: str | Path, data: str | Path | None = None) -> Inputs:
-    """The study's inputs: the demo world's layout under ``world``, the spec's ``data:`` and a declaration file."""
-    declared = resolve(spec.get("data") or {}, world)
+def study_inputs(spec: Spec, world: str | Path | None, data: str | Path | None = None) -> Inputs:
+    """The study's inputs: the demo world's layout under ``world`` (if given), the spec's ``data:``
+    (relative to ``world``, else to the spec file's folder) and a declaration file (relative to itself)."""
+    declared = resolve(spec.get("data") or {}, world if world is not None else (spec.folder or Path.cwd()))
     if data is not None:
         declared.update(read_declaration(data))
     return Inputs(world, declared)
 
 
-def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, data: str | Path | None = None,
+def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path, *, data: str | Path | None = None,
               jobs: int = 2, scheduler: str | None = None, force: bool = False) -> StudyResult:
     """Execute a study spec on a world folder and write tables, figures, panel and report.
 
@@ -117,10 +118,11 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, da
     ----------
     spec : Spec, str or Path
         A loaded spec, a YAML path, or a bundled spec name (``"paper000"``, ``"demo"``).
-    world : path
+    world : path or None
         Folder of the inputs in the demo world's layout (:data:`smtext.study.inputs.DEMO_DATA`:
         ``data/financials.parquet``, ``data/pilot_list.csv`` ..., ``reports/annual``); inputs
-        the spec's ``data:`` or ``data`` declare are read from where they say.
+        the spec's ``data:`` or ``data`` declare are read from where they say. None: only the
+        declared inputs.
     data : path, optional
         A data-declaration file (YAML; see :mod:`smtext.study.inputs`): your CSMAR / CNRDS / Wind
         exports, pilot list and report folders, with their column maps.
@@ -220,7 +222,7 @@ def run_study(spec: Spec | str | Path, world: str | Path, out: str | Path, *, da
     report = write_report(run, truth, coded)
     timings = runner.timings()
     write_manifest(out / "manifest.json", build_manifest(
-        f"run {spec.name}", {"spec": spec.source, "world": str(world), "data": str(data) if data else None,
+        f"run {spec.name}", {"spec": spec.source, "world": str(world) if world is not None else None, "data": str(data) if data else None,
                              "out": str(out), "jobs": jobs, "scheduler": scheduler, "force": force},
         inputs={"world_tables": tables_hash}, extra={"spec_hash": stable_hash(spec.data), "stages": timings,
                                                     "input_reports": {s["stage"]: s["inputs"] for s in timings

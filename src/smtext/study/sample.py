@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import warn
+from ..errors import SMError, warn
 from ..stages import StageContext
 from .common import ID, TIME
 from .inputs import Inputs
@@ -94,11 +94,21 @@ def firm_controls(fin: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 def financials(inputs: Inputs, needed_by: str, info: dict | None = None) -> tuple[pd.DataFrame, int]:
     """Statements without duplicate firm-years (first kept) joined to the firm table; and the duplicates dropped."""
+    info = {} if info is None else info
     fin = inputs.read("financials", needed_by, info=info)
     dup = fin.duplicated([ID, TIME], keep="first")
     fin = fin[~dup].reset_index(drop=True)
+    read = info.get("inputs", {}).get("financials", {})   # repeated firm-years smtext.io already dropped
+    io_dup = max([read.get("duplicates_dropped", 0)] + [f.get("duplicates_dropped", 0) for f in read.get("files", [])])
     firms = inputs.read("firms", needed_by, info=info)
-    return fin.merge(firms, on=ID, how="left", validate="many_to_one"), int(dup.sum())
+    # a column in both (industry, city from a yearly CSMAR table): the firm-year value, the firm table filling gaps
+    both = [c for c in firms.columns if c in fin.columns and c != ID]
+    merged = fin.merge(firms, on=ID, how="left", validate="many_to_one", suffixes=("", "__firm"))
+    for c in both:
+        merged[c] = merged[c].where(merged[c].notna(), merged[c + "__firm"])
+    if both:
+        info["columns_from_both"] = {"columns": both, "kept": "firm-year value; firm table where it is missing"}
+    return merged.drop(columns=[c + "__firm" for c in both]), int(dup.sum()) + io_dup
 
 
 def matched_pilots(inputs: Inputs, info: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -106,7 +116,14 @@ def matched_pilots(inputs: Inputs, info: dict | None = None) -> tuple[pd.DataFra
     from ..patents.applicants import match_applicants
 
     firms = inputs.read("firms", "treatment", info=info)
-    subs = inputs.read("subsidiaries", "treatment", info=info)
+    if inputs.declared("subsidiaries"):
+        subs = inputs.read("subsidiaries", "treatment", info=info)
+    else:
+        subs = None
+        warn("SM708", "no subsidiary table is declared: pilot applicants that are subsidiaries of listed firms "
+                      "stay unmatched (and in the control group).",
+             "declare one as subsidiaries: {file: ..., map: {...: stkcd, ...: subsidiary_name}} (e.g. the CSMAR "
+             "related-party or subsidiary table).")
     pilots = inputs.read("pilot_list", "treatment", info=info, dtype={"年份": int})
     match = match_applicants(pilots["申报单位"], firms, subs)
     out = pilots.merge(match.table[["name", "stkcd"]], left_on="申报单位", right_on="name", how="left")
@@ -140,6 +157,31 @@ def _treat(panel: pd.DataFrame, pilots: pd.DataFrame, design: dict, primary: boo
     return out
 
 
+#: sample rule -> (column it reads, the rule's default)
+SAMPLE_FLAGS = {"manufacturing": ("is_manufacturing", False), "drop_financial": ("industry", True),
+                "drop_st": ("is_st", True)}
+
+
+def _sample_flags(panel: pd.DataFrame, sample: dict, info: dict) -> pd.DataFrame:
+    """The columns the sample rules read: ``is_manufacturing`` derived from the CSRC industry code
+    when the firm table has no flag (recorded in ``info``); SM706 for a rule that cannot be applied."""
+    from ..io.recipes import derive
+
+    needs = {"is_manufacturing": "a CSRC 2012 industry code (industry) or an is_manufacturing flag in the firm table",
+             "industry": "a CSRC 2012 industry code (industry) in the firm table (financial firms are J66-J69)",
+             "is_st": "an is_st flag per firm-year (e.g. CSMAR STK_LISTEDCOINFOANL, map csmar_stk_listedcoinfoanl)"}
+    for rule, (column, default) in SAMPLE_FLAGS.items():
+        if not sample.get(rule, default) or column in panel.columns:
+            continue
+        if column == "is_manufacturing" and "industry" in panel.columns:
+            panel, records = derive(panel, [column])
+            info.setdefault("derived", []).extend(records)
+            continue
+        raise SMError("SM706", f"the sample rule {rule} needs {needs[column]}; the panel has no {column!r}.",
+                      f"declare that column in your data, or set sample: {{{rule}: false}} in the spec.")
+    return panel
+
+
 def stage_panel(inputs: Inputs):
     """Stage body: the firm-year panel with controls, sample rules and every treatment design."""
     def run(ctx: StageContext) -> None:
@@ -153,6 +195,7 @@ def stage_panel(inputs: Inputs):
                 f"{k} needs {v}" for k, v in not_derived.items()) + ".",
                  "map those columns in your data declaration if a table uses these controls.")
             ctx.info["controls_not_derived"] = not_derived
+        panel = _sample_flags(panel, sample, ctx.info)
         steps = [{"step": "raw firm-years", "rows": int(len(panel) + n_dup)},
                  {"step": "duplicate firm-years dropped", "rows": int(len(panel)), "dropped": n_dup}]
         if "years" in sample:

@@ -13,6 +13,8 @@ of the wrong type or not allowed), SM704 (a column the data lacks), SM705 (dupli
 
 from __future__ import annotations
 
+import dataclasses
+
 import difflib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,11 +38,15 @@ class Spec:
         File name used in messages.
     lines : dict
         Key path (tuple of keys / list positions) -> 1-based line number.
+    folder : str, optional
+        Folder of the spec file (a ``data:`` section's paths are relative to it when no world is
+        given); None for bundled specs and specs parsed from text.
     """
 
     data: dict
     source: str = "<spec>"
     lines: dict = field(default_factory=dict, repr=False)
+    folder: str | None = None
 
     @property
     def name(self) -> str:
@@ -114,12 +120,14 @@ def parse(text: str, source: str = "<spec>") -> Spec:
 def read(path: str | Path) -> Spec:
     """Parse a spec file, or a bundled spec by name (``"paper000"``, ``"demo"``); no vocabulary check."""
     p = Path(path)
+    own = True
     if not p.exists() and p.suffix == "" and str(path) in bundled():
-        p = Path(str(resources.files("smtext.study.specs") / f"{path}.yaml"))
+        p, own = Path(str(resources.files("smtext.study.specs") / f"{path}.yaml")), False
     if not p.exists():
         raise SMError("SM701", f"spec file {path} does not exist.",
                       f"pass a YAML file or one of the bundled specs {bundled()}.")
-    return parse(p.read_text(encoding="utf-8"), source=str(p.name))
+    spec = parse(p.read_text(encoding="utf-8"), source=str(p.name))
+    return dataclasses.replace(spec, folder=str(p.resolve().parent)) if own else spec
 
 
 def bundled() -> list[str]:
