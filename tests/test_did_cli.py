@@ -148,6 +148,21 @@ def test_an_id_column_named_like_stock_codes_keeps_other_ids(panel, tmp_path):
     assert json.loads((tmp_path / "o" / "manifest.json").read_text())["sample"]["firms"] == 60
 
 
+def test_a_map_file_names_the_keys_and_report_dates_become_years(panel, tmp_path):
+    # a CSMAR-style export: Stkcd, Accper dates (half-year rows too), the user's own map
+    csmar = pd.DataFrame({"Stkcd": panel["firm"], "Accper": panel["year"].astype(str) + "-12-31", "Y": panel["y"],
+                          "D": panel["d"], "X1": panel["x1"]})
+    half = csmar.iloc[::10].assign(Accper=lambda x: x["Accper"].str.replace("12-31", "06-30"), Y=99.0)
+    pd.concat([csmar, half]).to_csv(tmp_path / "FS.csv", index=False)
+    (tmp_path / "mine.yaml").write_text("name: mine\nkeys: {stkcd: Stkcd, period: Accper}\n"
+                                        "columns:\n  y: {field: Y}\n  d: {field: D}\n  x1: {field: X1}\n")
+    res = run(tmp_path / "FS.csv", "--map", str(tmp_path / "mine.yaml"), "--y", "y", "--d", "d", "--id", "stkcd",
+              "--t", "year", "--controls", "x1", out=tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    m = feols(panel, "y ~ d + x1 | firm + year")                    # the 06-30 rows are dropped
+    assert abs(row(estimates(tmp_path / "o"), "table", "TWFE", "d")["estimate"] - m.coef()["d"]) < 1e-8
+
+
 # ---------------------------------------------------------------- the switches
 def test_event_switch(panel, zh_csv, tmp_path):
     from smtext import did
@@ -253,6 +268,11 @@ def _bad(tmp_path, frame: pd.DataFrame, *args):
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output
     return res.output
+
+
+def test_neither_treatment_nor_cohort(panel, tmp_path):
+    out = _bad(tmp_path, panel, "--y", "y", "--id", "firm", "--t", "year")
+    assert "SM001" in out and "--cohort" in out
 
 
 def test_duplicate_firm_years_are_listed(panel, tmp_path):

@@ -74,12 +74,15 @@ def read_did_panel(path: Path, colmap: str | None = None, *, idname: str, sheet:
     Returns
     -------
     smtext.io.PanelRead
-        Read with ``keys=()``: repeated id-time rows are checked by :func:`check_panel` under
-        the user's names.
+        Without a map read with ``keys=()``: repeated id-time rows are checked by
+        :func:`check_panel` under the user's names. With a map its keys are the keys
+        (``stkcd``, ``year`` from the report dates, fiscal-year ends only).
     """
     from ..io import read_panel
 
-    kw = {"keys": (), "sheet": sheet, "encoding": encoding}
+    # without a map the user's id and time are checked under their names (keys=()); a map
+    # names the keys itself, so read_panel turns its report dates into fiscal years
+    kw = {"keys": () if colmap is None else None, "sheet": sheet, "encoding": encoding}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         r = read_panel(path, colmap, **kw)
