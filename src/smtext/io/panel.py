@@ -344,7 +344,10 @@ def read_panel(path: str | Path, colmap=None, *, layout: str = "auto", statement
     if "stkcd" in data:
         data["stkcd"] = data["stkcd"].astype("str")
     if "year" in data:
-        data["year"] = data["year"].astype("int64")
+        # a year column read as it is (keys=()) may hold anything: only whole years become int
+        yr = pd.to_numeric(data["year"], errors="coerce")
+        if "year" in out or (yr.notna().all() and (yr == np.floor(yr)).all()):
+            data["year"] = yr.astype("int64")
     if duplicates not in ("error", "first"):
         raise SMError("SM034", f"duplicates={duplicates!r} is not allowed.", "use 'error' or 'first'.")
     n = len(data)

@@ -112,7 +112,9 @@ def _from_protocol(r) -> ModelSummary:
         r2=_num(getattr(r, "r2", None)), r2_within=_num(getattr(r, "r2_within", None)),
         adj_r2=_num(getattr(r, "adj_r2", None)), pseudo_r2=_num(getattr(r, "pseudo_r2", None)),
         fe=tuple(getattr(r, "fe", ()) or ()), controls=tuple(getattr(r, "controls", ()) or ()),
-        vcov_label=str(getattr(r, "vcov_label", "") or ""), extra=dict(getattr(r, "extra", {}) or {}),
+        vcov_label=str(getattr(r, "vcov_label", "") or ""),
+        # a table held in extra (Sun-Abraham's cohort effects) is an attribute, not a table row
+        extra={k: v for k, v in (getattr(r, "extra", {}) or {}).items() if not isinstance(v, pd.DataFrame)},
     )
 
 

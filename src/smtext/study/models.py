@@ -355,13 +355,42 @@ def _describe(c: Column):
                            "balanced panel (the table's only column).", schema=(Y, WHERE), whole_table=True)
 def _bacon(c: Column):
     from .. import did
-    from ..report import format_number
-    from ..report.render import Table
 
     y, dname = c.y, c.dname
     bal, dropped = balanced_panel(c.data.dropna(subset=[y]), ID, TIME)
     bac = did.bacon(bal, y, TIME, ID, dname)
     w = did.twfe_weights(bal, y, TIME, ID, dname)
+    table, info = bacon_table(bac, w, y, dropped, title=c.side["title"])
+    c.info.update(info)
+    return table
+
+
+def bacon_table(bac, weights, y: str, dropped: int, title: str | None = None):
+    """The Goodman-Bacon / dCDH table as the papers print it, and the numbers behind it.
+
+    Parameters
+    ----------
+    bac : smtext.did.decompose.BaconResult
+        :func:`smtext.did.bacon` on the balanced panel.
+    weights : smtext.did.decompose.TWFEWeights
+        :func:`smtext.did.twfe_weights` on the same panel.
+    y : str
+        Outcome name (for the note).
+    dropped : int
+        Firms dropped to balance the panel (for the note).
+    title : str, optional
+        Table title.
+
+    Returns
+    -------
+    (smtext.report.render.Table, dict)
+        The table, and its numbers (weights and average estimates by comparison type, the
+        TWFE coefficient, dCDH negative weights) for a run record.
+    """
+    from ..report import format_number
+    from ..report.render import Table
+
+    w = weights
     rows = [[BACON_TYPES.get(str(t), str(t)), format_number(r["weight"], 3), format_number(r["avg_est"], 4)]
             for t, r in bac.by_type.iterrows()]
     total = w.n_positive + w.n_negative
@@ -369,11 +398,11 @@ def _bacon(c: Column):
             ["dCDH 负权重处理单元 / 全部处理单元", f"{w.n_negative} / {total}", ""],
             ["dCDH 负权重之和", format_number(w.sum_negative, 4), ""]]
     notes = [f"平衡面板：{bac.nobs} 个观测（剔除 {dropped} 家未在每一年出现的企业）；被解释变量 {y}。"]
-    c.info.update({"bacon": {str(t): {"weight": float(r["weight"]), "avg_est": float(r["avg_est"])}
-                             for t, r in bac.by_type.iterrows()},
-                   "twfe": float(bac.estimate), "dcdh_negative": int(w.n_negative), "dcdh_cells": int(total),
-                   "dcdh_sum_negative": float(w.sum_negative), "balanced_firms_dropped": int(dropped)})
-    return Table(header=[["比较类型", "权重", "平均估计"]], sections=[rows, diag], title=c.side["title"], notes=notes)
+    info = {"bacon": {str(t): {"weight": float(r["weight"]), "avg_est": float(r["avg_est"])}
+                      for t, r in bac.by_type.iterrows()},
+            "twfe": float(bac.estimate), "dcdh_negative": int(w.n_negative), "dcdh_cells": int(total),
+            "dcdh_sum_negative": float(w.sum_negative), "balanced_firms_dropped": int(dropped)}
+    return Table(header=[["比较类型", "权重", "平均估计"]], sections=[rows, diag], title=title, notes=notes), info
 
 
 def fit_column(spec: Spec, entry: dict, d: pd.DataFrame, dname: str, info: dict, side: dict):
