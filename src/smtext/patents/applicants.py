@@ -296,6 +296,8 @@ def _read_overrides(overrides) -> dict[str, str | None]:
     out = {}
     for name, code in items:
         code = None if code is None or str(code).strip().lower() in {"none", "nan"} else str(code).strip()
+        if code is not None and code.isdigit() and len(code) < 6:   # a spreadsheet dropped the leading zeros
+            code = code.zfill(6)
         out[str(name)] = code
     return out
 
@@ -442,11 +444,16 @@ def _candidate_frame(cands: list[list[tuple]], index) -> pd.DataFrame:
     """Up to :data:`N_CANDIDATES` candidates of different firms per row, best first, as wide columns."""
     rows = []
     for found in cands:
-        seen, keep = set(), []
-        for c in sorted(found, key=lambda c: -c[2]):     # stable: similar before contains at equal scores
-            if c[0] not in seen:
-                seen.add(c[0])
-                keep.append(c)
+        best: dict = {}
+        for c in found:   # one entry per firm: its best score; "contains" is the stronger evidence
+            old = best.get(c[0])
+            if old is None:
+                best[c[0]] = c
+            else:
+                top = c if c[2] > old[2] else old
+                how = "contains" if "contains" in (c[4], old[4]) else top[4]
+                best[c[0]] = (*top[:4], how)
+        keep = sorted(best.values(), key=lambda c: -c[2])   # stable: ties keep the order found
         row = {}
         for k in range(N_CANDIDATES):
             row.update(dict(zip(_candidate_columns(k + 1), keep[k] if k < len(keep) else (None,) * 5)))
@@ -479,8 +486,10 @@ def _fuzzy(queries: list[str], targets: list[str], pairs=(), k: int = 10,
     best first) and the cosine of each extra (query, target) pair."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False)
-    T = vec.fit_transform(targets)
+    # fitted on both sides: a query's characters that no target has count against the match
+    # (fitted on the targets alone, 苏州华信科技制造 would score 1.0 against 华信科技)
+    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False).fit(list(targets) + list(queries))
+    T = vec.transform(targets)
     Q = vec.transform(queries)
     k = min(k, len(targets))
     best = np.zeros((len(queries), k), dtype=np.int64)
