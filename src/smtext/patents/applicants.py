@@ -216,14 +216,17 @@ class MatchReport:
         c = self.counts()
         return ", ".join(f"{k}: {int(v)}" for k, v in c.items())
 
+    def pending_candidates(self) -> dict[str, list[str]]:
+        """Pending name -> the listed firms it may be: its best candidate (every firm of an ambiguous name)."""
+        out = {}
+        for _, r in self.table[self.table["status"].eq("pending")].iterrows():
+            ks = range(1, N_CANDIDATES + 1) if r["method"] == "ambiguous" else (1,)
+            out[r["name"]] = [r[_candidate_columns(k)[0]] for k in ks if r[_candidate_columns(k)[0]] is not None]
+        return out
+
     def pending_firms(self) -> list[str]:
         """Listed firms that are the best candidate of a pending name (every firm of an ambiguous one)."""
-        t = self.table[self.table["status"].eq("pending")]
-        codes = set(t["candidate_stkcd"].dropna())
-        amb = t[t["method"].eq("ambiguous")]
-        for k in range(2, N_CANDIDATES + 1):
-            codes |= set(amb[f"candidate{k}_stkcd"].dropna())
-        return sorted(codes)
+        return sorted({c for codes in self.pending_candidates().values() for c in codes})
 
     def accept_above(self, threshold: float) -> MatchReport:
         """Pending names whose best candidate scores ``threshold`` or more, and no other firm does, accepted.

@@ -6,9 +6,10 @@ with containment candidates on), and applies the review policy to the pending na
 
 ``exclude`` (default)
     Pending names are not treated, and every listed firm that is the best candidate of a
-    pending name (every firm of an ambiguous one) and is not itself a matched pilot firm
-    is left out of the sample: it may be an unrecognised pilot firm, and keeping it among
-    the controls would bias the estimates toward zero.
+    pending name (every firm of an ambiguous one) is left out of the sample: it may be an
+    unrecognised pilot firm, and keeping it among the controls would bias the estimates
+    toward zero. A candidate that is a matched pilot firm stays, unless the pending name was
+    selected before the firm's first confirmed selection (its cohort is then uncertain).
 ``stop``
     Pending names are an error (SM709) naming the review file: confirm them first.
 ``keep``
@@ -210,8 +211,13 @@ def match_pilots(pilots: pd.DataFrame, firms: pd.DataFrame, subsidiaries: pd.Dat
     out = tidy.merge(t[["name", ID, "status", "method"]].rename(columns={"name": "applicant"}), on="applicant",
                      how="left")
     out["status"] = out["status"].fillna("not_listed")
-    matched = set(t[ID].dropna())
-    candidates = [c for c in report.pending_firms() if c not in matched]
+    # a candidate may be an unrecognised pilot firm: out of the controls; a matched firm whose pending
+    # name is older than its first confirmed selection has an uncertain cohort: out as well
+    first = out.dropna(subset=[ID]).groupby(ID)[TIME].min()
+    maybe = report.pending_candidates()
+    pend = out[out["status"].eq("pending")]
+    candidates = sorted({c for name, year in zip(pend["applicant"], pend[TIME]) for c in maybe.get(name, ())
+                         if c not in first.index or first[c] > year})
     excluded = candidates if policy in ("exclude", "accept_above") else []
     summary = {
         "projects": int(len(out)), "names": int(len(t)),
