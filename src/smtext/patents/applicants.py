@@ -373,7 +373,11 @@ def match_applicants(names, firms: pd.DataFrame, subsidiaries: pd.DataFrame | No
         """Accept the one firm ``rows`` point at, or mark the name ambiguous (never guessed)."""
         codes = sorted({tg_code[r] for r in rows})
         if len(codes) > 1:
-            method[i], cands[i] = "ambiguous", [(c, None, 1.0, None, "ambiguous") for c in codes]
+            first = {}
+            for r in sorted(rows, key=lambda r: rank[tg_via[r]]):
+                first.setdefault(tg_code[r], r)
+            method[i], score[i] = "ambiguous", 1.0
+            cands[i] = [(c, tg_name[first[c]], 1.0, tg_via[first[c]], "ambiguous") for c in codes]
             return
         r = min(rows, key=lambda r: rank[tg_via[r]])
         if check is not None and not check(r):

@@ -262,6 +262,7 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
                                                     "input_reports": {s["stage"]: s["inputs"] for s in timings
                                                                       if s.get("inputs")},
                                                     "truth": truth, "warnings": coded,
+                                                    "pilot_matching": pilot_matching,
                                                     "seconds_total": round(time.perf_counter() - started, 2)}))
     return StudyResult(out, report, timings, truth, coded, pilot_matching)
 
