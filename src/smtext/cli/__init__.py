@@ -40,8 +40,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# command group -> module under smtext.cli defining its ``app``; `smtext extract` and `smtext did` are
-# single commands
+# command group -> module under smtext.cli defining its ``app``; `smtext extract`, `smtext did` and
+# `smtext treat` are single commands
 GROUPS = {"demo": "demo", "index": "index", "w2v": "w2v", "patents": "patents", "indicators": "indicators",
           "run": "run"}
 
@@ -86,6 +86,7 @@ for _name, _module in GROUPS.items():
     app.add_typer(import_module(f"smtext.cli.{_module}").app, name=_name)
 app.command("extract")(import_module("smtext.cli.extract").extract_cmd)
 app.command("did")(import_module("smtext.cli.did").did_cmd)
+app.command("treat")(import_module("smtext.cli.treat").treat_cmd)
 
 
 def run() -> None:  # pragma: no cover - console entry of `python -m smtext`

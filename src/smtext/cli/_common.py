@@ -29,4 +29,12 @@ def print_study(res) -> None:
                        f"[{t['ci_low']:.4g}, {t['ci_high']:.4g}] covered={t['covered']}")
         elif t["check"] == "expansion":
             typer.echo(f"truth {t['label']}: precision {t['precision']:.2f}, recall {t['recall']:.2f}")
+    if res.pilot_matching:
+        from ..study.pilots import STATUS_TEXT
+
+        s = res.pilot_matching
+        typer.echo("pilot matching: " + ", ".join(f"{s['projects_by_status'].get(k, 0)} {v}" for k, v in
+                                                  STATUS_TEXT.items())
+                   + f"; {s['excluded_firms']} listed firms left out as unconfirmed candidates; review file: "
+                   + str(res.out / "pilot_review.csv"))
     typer.echo(f"report: {res.report}")

@@ -85,6 +85,33 @@ def _measure_sections(run) -> list[Section]:
     return secs
 
 
+def _pilot_section(run) -> list[Section]:
+    """Pilot matching: the summary, the review file and the names pending review with their candidates."""
+    from .pilots import STATUS_TEXT
+
+    summary = run.runner.records["panel"].info.get("pilot_matching")
+    if not summary:
+        return []
+    counts = pd.DataFrame([{"status": v, "projects": summary["projects_by_status"].get(k, 0),
+                            "distinct names": summary["names_by_status"].get(k, 0)} for k, v in STATUS_TEXT.items()])
+    policy = summary["review"] + (f" {summary['threshold']}" if summary.get("threshold") else "")
+    blocks = [f"{summary['projects']} projects of {summary['names']} distinct applicants; {summary['listed_firms']} "
+              f"listed firms treated. Names pending review have no confirmed match but a listed firm as candidate "
+              f"(a similar name with cosine >= {summary['fuzzy_review']}, a name containing a listed firm's, "
+              f"or an ambiguous one); policy review: {policy}.", counts,
+              f"{summary['excluded_firms']} listed firms that are candidates of unconfirmed names were left out of "
+              f"the sample (neither treated nor controls): {summary['excluded_stkcd']}." if summary["excluded_firms"]
+              else "No listed firm was left out of the sample for an unconfirmed name.",
+              f"Review file: {run.out / 'pilot_review.csv'} (fill confirmed_stkcd with a stock code or none and pass "
+              "it as treatment: {overrides: FILE}); every match: pilot_matches.csv."]
+    review = pd.read_csv(run.out / "pilot_review.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if len(review):
+        cols = [c for c in ("name", "method", "candidate_stkcd", "candidate_name", "candidate_score", "candidate_how",
+                            "candidate2_stkcd", "candidate2_score") if c in review.columns]
+        blocks += ["Names pending review (the first 30):", review[cols].head(30)]
+    return [Section("试点名单匹配 Pilot matching", blocks)]
+
+
 def write_report(run, truth_rows: list[dict], warnings: list[dict]) -> Path:
     """Write ``OUT/report.html`` for a finished run (``run`` is the driver's run state)."""
     spec, out = run.spec, run.out
@@ -94,7 +121,8 @@ def write_report(run, truth_rows: list[dict], warnings: list[dict]) -> Path:
     secs.append(Section("样本构建 Sample", [
         steps, f"分析样本：{ds.get('rows')} 个公司-年度观测，{ds.get('firms')} 家企业；"
                f"筛选条件剔除 {ds.get('dropped_by_where')} 个，缺失值剔除 {ds.get('dropped_missing')} 个。",
-        f"试点名单匹配：{run.runner.records['panel'].info.get('pilot_matches')}（全部匹配见 stages/panel/*/pilot_matches.csv）。"]))
+]))
+    secs += _pilot_section(run)
     secs += _corpus_section(run) + _measure_sections(run)
     for name, entry in (spec.get("tables") or {}).items():
         blocks = [Html((out / "tables" / f"{name}.html").read_text(encoding="utf-8"))]

@@ -28,7 +28,7 @@ import json
 import shutil
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +42,7 @@ from .measures import Env, stage_corpus, stage_extract
 from .outputs import stage_figure, stage_table
 from .registry import COLUMNS, FIGURES, MEASURES, TRUTHS
 from .report import write_report
-from .sample import designs, stage_panel
+from .sample import designs, matching_of, stage_panel
 from .spec import Spec, check_columns
 from .variables import stage_dataset
 from .vocabulary import check_entry, entry_columns, load
@@ -65,6 +65,9 @@ class StudyResult:
         spec has none or the world has no ``truth.json``.
     warnings : list of dict
         Coded warnings of the run, each once with its count.
+    pilot_matching : dict
+        The pilot-match summary (``OUT/pilot_match_summary.json``; the names pending review
+        are in ``OUT/pilot_review.csv``).
     """
 
     out: Path
@@ -72,6 +75,7 @@ class StudyResult:
     stages: list
     truth: list
     warnings: list
+    pilot_matching: dict = field(default_factory=dict)
 
     def ran(self) -> list[str]:
         """Names of the stages that ran (were not reused from the cache)."""
@@ -108,6 +112,30 @@ def study_inputs(spec: Spec, world: str | Path | None, data: str | Path | None =
     if data is not None:
         declared.update(read_declaration(data))
     return Inputs(world, declared)
+
+
+def matching_options(spec: Spec, world: str | Path | None) -> tuple[dict, dict]:
+    """The treatment's matching options with absolute paths, and the hashes of the files they name.
+
+    A relative path is looked up in the spec's folder, then the world folder, then the working
+    directory; SM706 naming the spec line when it is in none of them.
+    """
+    from ..manifest import file_sha256
+
+    opts, hashes = matching_of(spec.get("treatment")), {}
+    path = ("treatment", 0) if isinstance(spec.get("treatment"), list) else ("treatment",)
+    for key in ("overrides", "subsidiaries"):
+        value = opts.get(key)
+        if not isinstance(value, str):
+            continue
+        bases = [b for b in (spec.folder, world, Path.cwd()) if b is not None]
+        found = next((Path(b) / value for b in bases if (Path(b) / value).is_file()), None)
+        if found is None:
+            raise spec.error("SM706", path + (key,), f"treatment {key} file {value!r} is not in "
+                             f"{[str(b) for b in bases]}.", "give a path relative to the spec file's folder.")
+        opts[key] = str(found.resolve())
+        hashes[key] = file_sha256(found)
+    return opts, hashes
 
 
 def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path, *, data: str | Path | None = None,
@@ -153,9 +181,15 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
     measures = spec.get("measures") or {}
     dname = designs(spec.get("treatment"))[0].get("dname", "DID")
     sample = spec.get("sample") or {}
+    matching, matching_files = matching_options(spec, world)
     runner.run("panel", stage_panel(inputs), {"sample": {k: sample.get(k) for k in
                ("years", "drop_st", "drop_financial", "winsorize", "manufacturing") if k in sample},
-               "treatment": spec.get("treatment") or {}}, extra_key={"inputs": tables_hash}, version=STAGE_VERSION)
+               "treatment": spec.get("treatment") or {}, "matching": matching},
+               extra_key={"inputs": tables_hash, **({"matching": matching_files} if matching_files else {})},
+               version=STAGE_VERSION)
+    for name in ("pilot_review.csv", "pilot_match_summary.json", "pilot_matches.csv"):   # beside the tables
+        shutil.copy2(runner.path("panel") / name, out / name)
+    pilot_matching = runner.records["panel"].info.get("pilot_matching", {})
     deps = ["panel"]
     for entry in MEASURES.entries():   # registration order, whatever the spec's order
         if entry.name not in measures:
@@ -228,8 +262,9 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
                                                     "input_reports": {s["stage"]: s["inputs"] for s in timings
                                                                       if s.get("inputs")},
                                                     "truth": truth, "warnings": coded,
+                                                    "pilot_matching": pilot_matching,
                                                     "seconds_total": round(time.perf_counter() - started, 2)}))
-    return StudyResult(out, report, timings, truth, coded)
+    return StudyResult(out, report, timings, truth, coded, pilot_matching)
 
 
 def _truth_rows(run: _Run) -> list[dict]:

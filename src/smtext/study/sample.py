@@ -1,7 +1,7 @@
 """The panel stage of a study: statements + firm table -> controls, sample rules, pilot matching, treatment.
 
-The pilot list is matched to listed firms once, here (``pilot_matches.csv``, ``pilots.csv``);
-every later stage reads those files. Each sample rule records the rows it dropped
+The pilot list is matched to listed firms once, here (:mod:`smtext.study.pilots`: ``pilot_matches.csv``,
+``pilots.csv``, ``pilot_review.csv``, ``pilot_match_summary.json``); every later stage reads those files. Each sample rule records the rows it dropped
 (``sample_steps.csv``), shown in the report.
 """
 
@@ -38,7 +38,25 @@ DESIGN_SCHEMA = (
     Option("delay", "int", "city_spillover: years between announcement and treatment", default=1),
     Option("drop_pilot_firms", "bool", "city_spillover: leave the pilot firms out (the first design drops their "
                                        "rows; a later design sets its treatment missing for them)", default=True),
+    # how the pilot list is matched to listed firms: options of the first design (matching is done once)
+    Option("review", "any", "names pending review (no confirmed match, but a listed firm as candidate): exclude "
+                            "(not treated; the listed firms that are their best candidates leave the sample), stop "
+                            "(error SM709 naming the review file), keep (candidates stay as controls), or "
+                            "{accept_above: X} (a best candidate scoring X or more, and no other firm, is accepted; "
+                            "the rest as exclude)", default="exclude"),
+    Option("overrides", "str", "confirmed matches: the edited pilot_review.csv (name, confirmed_stkcd: a stock code "
+                               "or none); relative to the spec's folder (else --world)"),
+    Option("subsidiaries", "any", "a subsidiary table FILE (stkcd, subsidiary_name) instead of the declared input "
+                                  "subsidiaries, or false to match without one"),
+    Option("fuzzy_review", "float", "cosine similarity from which a listed name makes an applicant pending review",
+           default=0.75),
+    Option("columns", "options", "headers of the pilot list", schema=(
+        Option("year", "str", "selection year (2015 or 2015年)", default="年份"),
+        Option("name", "str", "applicant name", default="申报单位"),
+        Option("city", "str", "city of the project (city_spillover design)", default="所在城市"))),
 )
+#: options of the first design that say how the pilot list is matched (once, for every design)
+MATCH_OPTIONS = ("review", "overrides", "subsidiaries", "fuzzy_review", "columns")
 
 
 def designs(treatment) -> list[dict]:
@@ -111,23 +129,44 @@ def financials(inputs: Inputs, needed_by: str, info: dict | None = None) -> tupl
     return merged.drop(columns=[c + "__firm" for c in both]), int(dup.sum()) + io_dup
 
 
-def matched_pilots(inputs: Inputs, info: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The pilot list with the matched ``stkcd`` (missing for unlisted applicants), and the match table."""
-    from ..patents.applicants import match_applicants
+def matching_of(treatment) -> dict:
+    """The matching options of a spec's treatment (its first design), paths as written."""
+    first = designs(treatment)[0]
+    return {k: first[k] for k in MATCH_OPTIONS if k in first}
 
+
+def matched_pilots(inputs: Inputs, info: dict | None = None, matching: dict | None = None,
+                   need_city: bool = False):
+    """The pilot list matched to listed firms with the review policy applied (:class:`smtext.study.pilots.PilotMatch`).
+
+    ``matching`` holds the design's matching options with absolute paths (:func:`matching_of`
+    resolved by the driver).
+    """
+    from .. import io
+    from .pilots import match_pilots
+
+    matching = matching or {}
     firms = inputs.read("firms", "treatment", info=info)
-    if inputs.declared("subsidiaries"):
+    subs_opt = matching.get("subsidiaries")
+    if isinstance(subs_opt, str):
+        res = io.read_panel(subs_opt, keys=())
+        subs = res.data
+        if info is not None:
+            info.setdefault("inputs", {})["subsidiaries"] = res.report
+    elif subs_opt is not False and inputs.declared("subsidiaries"):
         subs = inputs.read("subsidiaries", "treatment", info=info)
     else:
         subs = None
-        warn("SM708", "no subsidiary table is declared: pilot applicants that are subsidiaries of listed firms "
-                      "stay unmatched (and in the control group).",
-             "declare one as subsidiaries: {file: ..., map: {...: stkcd, ...: subsidiary_name}} (e.g. the CSMAR "
-             "related-party or subsidiary table).")
-    pilots = inputs.read("pilot_list", "treatment", info=info, dtype={"年份": int})
-    match = match_applicants(pilots["申报单位"], firms, subs)
-    out = pilots.merge(match.table[["name", "stkcd"]], left_on="申报单位", right_on="name", how="left")
-    return out.rename(columns={"年份": TIME, "所在城市": "pilot_city"}), match.table
+        if subs_opt is not False:
+            warn("SM708", "no subsidiary table is declared: pilot applicants that are subsidiaries of listed firms "
+                          "cannot be matched automatically; those whose name contains a listed firm's name are "
+                          "pending review (see the pilot-match summary).",
+                 "declare one as subsidiaries: {file: ..., map: {...: stkcd, ...: subsidiary_name}} (e.g. the CSMAR "
+                 "related-party or subsidiary table), or treatment: {subsidiaries: FILE}.")
+    pilots = inputs.read("pilot_list", "treatment", info=info)
+    return match_pilots(pilots, firms, subs, columns=matching.get("columns"), overrides=matching.get("overrides"),
+                        review=matching.get("review", "exclude"), fuzzy_review=matching.get("fuzzy_review", 0.75),
+                        need_city=need_city)
 
 
 def _treat(panel: pd.DataFrame, pilots: pd.DataFrame, design: dict, primary: bool, steps: list) -> pd.DataFrame:
@@ -155,6 +194,31 @@ def _treat(panel: pd.DataFrame, pilots: pd.DataFrame, design: dict, primary: boo
                       "leave them out.")
         steps.append({"step": f"{dname} missing for pilot firms (spillover design)", "rows": len(out), "dropped": 0})
     return out
+
+
+def apply_treatment(panel: pd.DataFrame, match, treatment: list[dict], steps: list) -> pd.DataFrame:
+    """The panel without the unconfirmed candidates the review policy excludes, with every design's columns.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Firm-years (``stkcd, year``; ``city`` for the city-spillover design).
+    match : PilotMatch
+        The matched pilot list (:func:`smtext.study.pilots.match_pilots`).
+    treatment : list of dict
+        Designs (:func:`designs`); the first one gives ``gname`` and ``rel_time``.
+    steps : list
+        Sample steps, appended to (rows dropped per step).
+    """
+    if match.excluded:   # possible pilot firms not confirmed: neither treated nor controls
+        before = len(panel)
+        panel = panel[~panel[ID].isin(match.excluded)]
+        steps.append({"step": f"candidates of unconfirmed pilot names dropped ({len(match.excluded)} firms; "
+                              f"review: {match.summary['review']})", "rows": len(panel),
+                      "dropped": before - len(panel)})
+    for i, design in enumerate(treatment):
+        panel = _treat(panel, match.pilots, design, i == 0, steps)
+    return panel
 
 
 #: sample rule -> (column it reads, the rule's default)
@@ -207,11 +271,14 @@ def stage_panel(inputs: Inputs):
             before = len(panel)
             panel = panel[panel["is_manufacturing"] == 1]
             steps.append({"step": "manufacturing firms", "rows": len(panel), "dropped": before - len(panel)})
-        pilots, matches = matched_pilots(inputs, ctx.info)
-        matches.to_csv(ctx.dir / "pilot_matches.csv", index=False, encoding="utf-8-sig")
-        pilots.to_csv(ctx.dir / "pilots.csv", index=False, encoding="utf-8-sig")
-        for i, design in enumerate(treatment):
-            panel = _treat(panel, pilots, design, i == 0, steps)
+        from .pilots import announce
+
+        match = matched_pilots(inputs, ctx.info, ctx.params.get("matching"),
+                               need_city=any(d.get("design") == "city_spillover" for d in treatment))
+        paths = match.write(ctx.dir)
+        match.check(paths["review"])
+        announce(match)
+        panel = apply_treatment(panel, match, treatment, steps)
         filt = filter_sample(panel, st=bool(sample.get("drop_st", True)),
                              financial=bool(sample.get("drop_financial", True)))
         panel = filt.data
@@ -227,5 +294,5 @@ def stage_panel(inputs: Inputs):
         dname = treatment[0].get("dname", "DID")
         ctx.info.update(rows=len(panel), firms=int(panel[ID].nunique()),
                         treated_firms=int(panel.loc[panel[dname] > 0, ID].nunique()) if dname in panel else 0,
-                        pilot_matches=matches["method"].value_counts().to_dict() if "method" in matches else {})
+                        pilot_matches=match.summary["names_by_method"], pilot_matching=match.summary)
     return run

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import SMError
+
 from . import figures, measures, models, truth, variables  # noqa: F401  (they register the vocabulary)
 from .common import ID, TIME
 from .outputs import TABLE_SCHEMA
@@ -25,7 +27,7 @@ from .registry import (
     columns_in,
 )
 from .inputs import DEMO_DATA, INPUT_SCHEMA, check_declaration
-from .sample import DESIGN_SCHEMA, SAMPLE_SCHEMA, designs
+from .sample import DESIGN_SCHEMA, MATCH_OPTIONS, SAMPLE_SCHEMA, designs
 from .spec import (
     Spec,
     check_columns,
@@ -87,6 +89,29 @@ def _check_entry_kind(spec: Spec, path: tuple, entry, registry, default: str | N
     return schema
 
 
+def _check_matching(spec: Spec, path: tuple, design: dict, i: int) -> None:
+    """The pilot-matching options: on the first design only (the list is matched once), a known review policy."""
+    from .pilots import parse_review
+
+    if i > 0:
+        extra = [k for k in MATCH_OPTIONS if k in design]
+        if extra:
+            raise spec.error("SM703", path + (extra[0],), f"{extra[0]} belongs to the first treatment design: the "
+                             "pilot list is matched once for every design.", "move it to the first design.")
+        return
+    if "review" in design:
+        try:
+            parse_review(design["review"])
+        except SMError as err:
+            raise spec.error("SM703", path + ("review",), err.message, err.fix) from None
+    subs = design.get("subsidiaries")
+    if subs is not None and not (isinstance(subs, str) or subs is False):
+        raise spec.error("SM703", path + ("subsidiaries",), f"subsidiaries must be a file or false, got {subs!r}.")
+    fr = design.get("fuzzy_review")
+    if fr is not None and not 0 < fr <= 1:
+        raise spec.error("SM703", path + ("fuzzy_review",), f"fuzzy_review must be in (0, 1], got {fr!r}.")
+
+
 def validate(spec: Spec) -> Spec:
     """Check every key, kind and option of a spec against the registered vocabulary.
 
@@ -115,6 +140,7 @@ def validate(spec: Spec) -> Spec:
         path = ("treatment", i) if isinstance(treatment, list) else ("treatment",)
         design = mapping(spec, path, design, "treatment")
         check_options(spec, path, design, DESIGN_SCHEMA, "treatment")
+        _check_matching(spec, path, design, i)
         if i == 0 and design.get("gname", "gname") != "gname":
             raise spec.error("SM703", path + ("gname",), "the first design's cohort column is always 'gname' (every "
                              "cohort-based column and figure reads it).", "name only later designs' cohorts.")

@@ -75,8 +75,8 @@ def _codes(value) -> str | None:
     return m.group(1) if m else None
 
 
-def _name_list(value) -> list[str]:
-    """Former names given as a list or as one ``；``-separated string."""
+def name_list(value) -> list[str]:
+    """Former names given as a list or as one ``；``-separated string (also used by applicant matching)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return []
     if isinstance(value, str):
@@ -157,7 +157,7 @@ class FirmTable:
                 current.setdefault(code, "")
             if isinstance(n, str) and n.strip():
                 full[normalize_name(n)].add(code)
-            for old in _name_list(f):
+            for old in name_list(f):
                 former[normalize_name(old)].add(code)
         known = defaultdict(set)
         for table in (short, former, full):
