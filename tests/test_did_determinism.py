@@ -50,7 +50,12 @@ def test_fit_is_identical_across_hash_seeds():
 
 
 def test_fixed_effects_keep_formula_order():
-    from smtext.did._pyfixest import DEMEANER, FIXEF_TOL, fixed_effects_in_formula_order, pf
+    from smtext.did._pyfixest import (
+        DEMEANER,
+        FIXEF_TOL,
+        fixed_effects_in_formula_order,
+        pf,
+    )
 
     assert fixed_effects_in_formula_order()          # the wrapped pyfixest step is there
     assert DEMEANER.fixef_tol == FIXEF_TOL == 1e-10
