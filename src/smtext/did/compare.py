@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 
 from smtext.did._fe import bin_rel
 from smtext.did._results import (
@@ -27,6 +26,8 @@ from smtext.did.cs import callaway_santanna
 from smtext.did.imputation import did_imputation
 from smtext.did.sun_abraham import sunab
 from smtext.did.two_stage import did2s
+
+from ._pyfixest import DEMEANER, pf
 
 __all__ = ["ComparisonResult", "robust_comparison"]
 
@@ -49,12 +50,12 @@ class ComparisonResult(ResultSet):
 def _twfe(data, yname, tname, idname, gname, window):
     df = data[[yname, tname, idname, gname]].dropna().copy()
     df["_d"] = ((df[gname] > 0) & (df[tname] >= df[gname])).astype(int)
-    static = pf.feols(f"{yname} ~ _d | {idname} + {tname}", data=df, vcov={"CRV1": idname})
+    static = pf.feols(f"{yname} ~ _d | {idname} + {tname}", demeaner=DEMEANER, data=df, vcov={"CRV1": idname})
     rel = np.where(df[gname] > 0, df[tname] - df[gname], np.nan)
     rel, binned = bin_rel(rel, window)
     # never-treated units sit in the reference category -1, as in the usual event study
     df["_rel"] = np.where(np.isnan(rel), -1, rel).astype(int)
-    ev = pf.feols(f"{yname} ~ i(_rel, ref=-1) | {idname} + {tname}", data=df, vcov={"CRV1": idname})
+    ev = pf.feols(f"{yname} ~ i(_rel, ref=-1) | {idname} + {tname}", demeaner=DEMEANER, data=df, vcov={"CRV1": idname})
     t = ev.tidy()
     levels = [int(float(str(k).split("::")[-1])) for k in t.index]
     table = pd.DataFrame({"rel_time": levels, "estimate": t["Estimate"].to_numpy(), "std_error": t["Std. Error"].to_numpy()})

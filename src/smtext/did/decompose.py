@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 
 from smtext.did._prepare import (
     check_balanced,
@@ -43,6 +42,8 @@ from smtext.did._prepare import (
 )
 from smtext.did._results import Result
 from smtext.errors import SMError
+
+from ._pyfixest import DEMEANER, pf
 
 __all__ = ["BaconResult", "TWFEWeights", "bacon", "twfe_weights"]
 
@@ -257,7 +258,7 @@ def twfe_weights(data: pd.DataFrame, yname: str | None, tname: str, idname: str,
     check_unique(df, idname, tname)
     check_dummy(df, dname)
     df["_d"] = df[dname].astype(float)
-    fit = pf.feols(f"_d ~ 1 | {idname} + {tname}", data=df)
+    fit = pf.feols(f"_d ~ 1 | {idname} + {tname}", demeaner=DEMEANER, data=df)
     eps = df["_d"].to_numpy() - np.asarray(fit.predict())
     treated = df["_d"].to_numpy() == 1
     n1 = treated.sum()
@@ -268,7 +269,7 @@ def twfe_weights(data: pd.DataFrame, yname: str | None, tname: str, idname: str,
     out["weight"] = w / n1
     beta = sigma = None
     if yname is not None:
-        beta = float(pf.feols(f"{yname} ~ _d | {idname} + {tname}", data=df).coef()["_d"])
+        beta = float(pf.feols(f"{yname} ~ _d | {idname} + {tname}", demeaner=DEMEANER, data=df).coef()["_d"])
         sd_w = float(np.sqrt(np.mean((w - 1.0) ** 2)))
         sigma = abs(beta) / sd_w if sd_w > 0 else np.inf
     neg = out["weight"] < 0

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 
 from smtext.did._fe import bin_rel, fit_untreated_fe, staggered_panel
 from smtext.did._prepare import cluster_sum
 from smtext.did._results import EventResult, RobustDIDResult, event_table
+
+from ._pyfixest import DEMEANER, pf
 
 
 def _imputation_se(W1: np.ndarray, fe, tau: np.ndarray, treated: np.ndarray, cells: np.ndarray, clusters):
@@ -150,7 +151,7 @@ def _pretrend_rows(df: pd.DataFrame, pretrends: int | None, window=None):
         nm = f"lead{lead}"
         un[nm] = (rel == -lead).astype(float)
         names.append(nm)
-    fit = pf.feols(f"y ~ {' + '.join(names)} | unit + time", data=un, vcov={"CRV1": "unit"})
+    fit = pf.feols(f"y ~ {' + '.join(names)} | unit + time", demeaner=DEMEANER, data=un, vcov={"CRV1": "unit"})
     coef, se = fit.coef(), fit.se()
     return [
         (-lead, float(coef[f"lead{lead}"]), float(se[f"lead{lead}"]), False)

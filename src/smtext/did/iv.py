@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 from scipy import stats
 
 from smtext.errors import SMError, check_option, warn
 
 from ._fe import FEProjector, fe_codes
 from ._prepare import Prepared, as_tuple, fe_columns
+from ._pyfixest import DEMEANER, pf
 from ._results import RegResult, tidy_frame
 from .regression import FIXEST_SSC, fit_feols
 
@@ -187,7 +187,7 @@ def iv_2sls(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str 
     fml = (f"{prep.a(yname)} ~ {exo} | " + " + ".join(prep.fe(f) for f in specs) + " | "
            + " + ".join(prep.a(e) for e in endog) + " ~ " + " + ".join(prep.a(z) for z in instruments))
     vc = {"CRV1": prep.a(cl[0])} if vcov == "cluster" else "hetero"
-    m = pf.feols(fml, data=dd, vcov=vc, ssc=pf.ssc(**FIXEST_SSC), fixef_rm="none", copy_data=False)
+    m = pf.feols(fml, demeaner=DEMEANER, data=dd, vcov=vc, ssc=pf.ssc(**FIXEST_SSC), fixef_rm="none", copy_data=False)
     names = prep.back(m._coefnames)
     est = pd.Series(np.asarray(m.coef()), index=names)
     se = pd.Series(np.asarray(m.se()), index=names)

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 
 from smtext.errors import NotIdentified, SMError, check_option, warn
 
 from ._prepare import Prepared, as_tuple, check_binary, fe_columns
+from ._pyfixest import DEMEANER, pf
 from ._results import RegResult, ResultSet, tidy_frame
 
-__all__ = ["twfe", "twfe_progressive", "fit_feols", "FIXEST_SSC"]
+__all__ = ["FIXEST_SSC", "fit_feols", "twfe", "twfe_progressive"]
 
 #: fixest's default small-sample correction: (N-1)/(N-K) with fixed effects
 #: nested in the cluster variable not counted in K, times G/(G-1), with the
@@ -92,7 +92,7 @@ def fit_feols(data: pd.DataFrame, yname: str, regressors: Sequence[str], fe: Seq
             d[prep.a(c)] = d[prep.a(c)].astype(str)
         fml += " | " + " + ".join(prep.fe(f) for f in fe)
     vc, label = _vcov_spec(prep, vcov, cluster)
-    m = pf.feols(fml, data=d, vcov=vc, ssc=pf.ssc(**FIXEST_SSC),
+    m = pf.feols(fml, demeaner=DEMEANER, data=d, vcov=vc, ssc=pf.ssc(**FIXEST_SSC),
                  weights=prep.a(weights) if weights else None,
                  fixef_rm="none" if keep_singletons else "singleton", copy_data=False)
     names = prep.back(m._coefnames)

@@ -18,13 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import pyfixest as pf
 import statsmodels.api as sm
 from scipy import stats
 
 from smtext.did._prepare import as_tuple, check_dummy, prepare
 from smtext.did._results import RegResult
 from smtext.errors import SMError, check_option
+
+from ._pyfixest import DEMEANER, pf
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -125,7 +126,7 @@ def heckman(
     fml = f"{yname} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
     cl = cluster or (fe[0] if fe else None)
     vcov = {"CRV1": cl} if cl else "hetero"
-    fit = pf.feols(fml, data=df, vcov=vcov)
+    fit = pf.feols(fml, demeaner=DEMEANER, data=df, vcov=vcov)
     sel = pd.DataFrame(
         {"estimate": probit.params, "std_error": probit.bse, "z": probit.tvalues, "p_value": probit.pvalues}
     )

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 
 from smtext.did._fe import bin_rel, staggered_panel
 from smtext.did._results import EventResult, RobustDIDResult, event_table
 from smtext.errors import warn
+
+from ._pyfixest import DEMEANER, pf
 
 
 def _name(g: int, e: int) -> str:
@@ -81,7 +82,7 @@ def sunab(
     cells["term"] = [_name(g, e) for g, e in zip(cells["g"], cells["_rel"])]
     for g, e, nm in zip(cells["g"], cells["_rel"], cells["term"]):
         df[nm] = ((df["g"] == g) & (df["_rel"] == e)).astype(float)
-    fit = pf.feols(f"y ~ {' + '.join(cells['term'])} | unit + time", data=df, vcov={"CRV1": "unit"})
+    fit = pf.feols(f"y ~ {' + '.join(cells['term'])} | unit + time", demeaner=DEMEANER, data=df, vcov={"CRV1": "unit"})
     b = fit.coef()
     Vfull = pd.DataFrame(fit._vcov, index=b.index, columns=b.index)
     cells = cells.loc[cells["term"].isin(b.index)].reset_index(drop=True)

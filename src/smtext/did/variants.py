@@ -9,16 +9,16 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 import statsmodels.api as sm
 
 from smtext.errors import SMError, require_columns, warn
 
 from ._prepare import Prepared, as_tuple, check_binary, fe_columns
+from ._pyfixest import DEMEANER, pf
 from ._results import RegResult, tidy_frame
 from .regression import FIXEST_SSC, twfe
 
-__all__ = ["lag_treatment", "drop_years", "fepois_did", "logit_did", "negbin_did", "competing_policies"]
+__all__ = ["competing_policies", "drop_years", "fepois_did", "lag_treatment", "logit_did", "negbin_did"]
 
 
 def lag_treatment(data: pd.DataFrame, tname: str, idname: str, dname: str, *, lags: Iterable[int] = (1, 2),
@@ -144,7 +144,7 @@ def fepois_did(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: s
         d[prep.a(c)] = d[prep.a(c)].astype(str)
     rhs = " + ".join(prep.a(v) for v in (dname, *controls))
     fml = f"{prep.a(yname)} ~ {rhs} | " + " + ".join(prep.fe(f) for f in specs)
-    m = pf.fepois(fml, data=d, vcov={"CRV1": "+".join(prep.a(c) for c in cl)}, ssc=pf.ssc(**FIXEST_SSC))
+    m = pf.fepois(fml, demeaner=DEMEANER, data=d, vcov={"CRV1": "+".join(prep.a(c) for c in cl)}, ssc=pf.ssc(**FIXEST_SSC))
     names = prep.back(m._coefnames)
     n_sep = len(d) - int(m._N)
     if n_sep:
