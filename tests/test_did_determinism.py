@@ -103,3 +103,28 @@ def test_study_outputs_are_identical_across_hash_seeds(tmp_path):
     assert len(files) >= 5
     for rel in [*files, Path("truth_check.json")]:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+
+
+def test_demeaning_that_does_not_converge_falls_back_with_a_warning():
+    """Weakly connected fixed effects may not reach 1e-10: the model is refitted at pyfixest's own
+    tolerance with SM568, never a raw ValueError; other errors pass through."""
+    from smtext.did import _pyfixest as mod
+    from smtext.errors import SMWarning
+
+    seen = []
+
+    def fit(*args, demeaner=None, **kwargs):
+        seen.append(demeaner)
+        if demeaner is mod.DEMEANER:
+            raise ValueError("Demeaning failed after 20000 iterations.")
+        return "fitted"
+
+    with pytest.warns(SMWarning, match="SM568"):
+        assert mod._fit(fit, ("y ~ x | a + b",), {"demeaner": mod.DEMEANER}) == "fitted"
+    assert seen == [mod.DEMEANER, mod.FALLBACK]
+
+    def other(*args, **kwargs):
+        raise ValueError("something else")
+
+    with pytest.raises(ValueError, match="something else"):
+        mod._fit(other, (), {"demeaner": mod.DEMEANER})

@@ -21,16 +21,51 @@ from __future__ import annotations
 
 import re
 
-import pyfixest as pf
+import pyfixest as _pf
 from pyfixest.demeaners import MapDemeaner
+
+from ..errors import warn
 
 __all__ = ["DEMEANER", "FIXEF_TOL", "fixed_effects_in_formula_order", "pf"]
 
 #: Convergence tolerance of the fixed-effect demeaning (pyfixest's default is 1e-6).
 FIXEF_TOL = 1e-10
+FIXEF_MAXITER = 20_000
 
 #: The demeaner passed to every ``pf.feols`` / ``pf.fepois`` call of smtext.
-DEMEANER = MapDemeaner(fixef_tol=FIXEF_TOL, fixef_maxiter=100_000)
+DEMEANER = MapDemeaner(fixef_tol=FIXEF_TOL, fixef_maxiter=FIXEF_MAXITER)
+#: used when a weakly connected fixed-effect structure does not reach FIXEF_TOL (pyfixest's own tolerance)
+FALLBACK = MapDemeaner(fixef_tol=1e-6, fixef_maxiter=100_000)
+
+
+def _fit(fn, args, kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as err:
+        if "Demeaning failed" not in str(err) or kwargs.get("demeaner") is not DEMEANER:
+            raise
+    warn("SM568", f"the fixed effects did not converge to {FIXEF_TOL:g} in {FIXEF_MAXITER:,} sweeps (weakly connected "
+                  "fixed effects); this model was fitted at pyfixest's default tolerance 1e-6, so its numbers may "
+                  "differ from an exact within estimator by about 1e-6.",
+         "check for fixed effects with few observations per level, or drop a nested one.")
+    return fn(*args, **{**kwargs, "demeaner": FALLBACK})
+
+
+class _Pyfixest:
+    """pyfixest, whose ``feols`` / ``fepois`` fall back to pyfixest's tolerance (with SM568) when
+    smtext's tighter demeaning does not converge; every other name is pyfixest's own."""
+
+    def __getattr__(self, name):
+        return getattr(_pf, name)
+
+    def feols(self, *args, **kwargs):
+        return _fit(_pf.feols, args, kwargs)
+
+    def fepois(self, *args, **kwargs):
+        return _fit(_pf.fepois, args, kwargs)
+
+
+pf = _Pyfixest()
 
 _TERM = "__fixed_effect__({})"
 
