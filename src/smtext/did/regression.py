@@ -14,7 +14,14 @@ import pandas as pd
 
 from smtext.errors import NotIdentified, SMError, check_option, warn
 
-from ._prepare import Prepared, as_tuple, check_binary, check_firm_years, check_numeric, fe_columns
+from ._prepare import (
+    Prepared,
+    as_tuple,
+    check_binary,
+    check_firm_years,
+    check_numeric,
+    fe_columns,
+)
 from ._pyfixest import DEMEANER, pf
 from ._results import RegResult, ResultSet, tidy_frame
 

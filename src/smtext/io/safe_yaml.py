@@ -111,4 +111,4 @@ def load(text: str, source: str, code: str, limit: int = MAX_NODES):
     return compose(text, source, code, limit)[1]
 
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "read_text", "compose", "load"]
+__all__ = ["MAX_BYTES", "MAX_NODES", "compose", "load", "read_text"]
