@@ -45,10 +45,12 @@ def check_keys(data: pd.DataFrame, idname: str = "stkcd", tname: str = "year") -
         Firm and year columns.
     """
     require_columns(data, [idname, tname], "panel")
-    t = data[tname]
+    t = pd.to_numeric(data[tname], errors="coerce")
     if t.isna().any() or not np.all(np.equal(np.mod(t.to_numpy(dtype=float), 1), 0)):
-        raise SMError("SM402", f"column {tname!r} must hold whole years without missing values.",
-                      f"convert {tname!r} to int and drop rows without a year.")
+        text = data.loc[t.isna() & data[tname].notna(), tname].head(3).tolist()
+        raise SMError("SM402", f"column {tname!r} must hold whole years without missing values"
+                      f"{f' (it holds text such as {text})' if text else ''}.",
+                      f"convert {tname!r} to int (e.g. strip a trailing 年) and drop rows without a year.")
     dup = data.duplicated([idname, tname], keep=False)
     if dup.any():
         ex = data.loc[dup, [idname, tname]].head(3).to_dict("records")

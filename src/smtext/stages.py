@@ -20,8 +20,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .errors import SMWarning
+from .errors import SMError, SMWarning
 from .manifest import stable_hash
+
+
+def inside(folder: str | Path, *parts: str) -> Path:
+    """``folder/parts...`` resolved, refused (SM712) unless it lies inside ``folder``.
+
+    Every file a study writes under its output folder is named through this check, so that a name
+    such as ``../../elsewhere/x`` or ``/tmp/x`` cannot write outside it (names are also checked
+    when the spec is validated, SM703).
+    """
+    root = Path(folder).resolve()
+    path = root.joinpath(*parts).resolve()
+    if path != root and root not in path.parents or path == root and parts:
+        raise SMError("SM712", f"{'/'.join(map(str, parts))!r} would be written outside the output folder {root}.",
+                      "name tables, figures and studies with letters, digits, '_' and '-' only.")
+    return path
 
 
 def code_fingerprint(func) -> str:
@@ -99,7 +114,7 @@ class StageRunner:
         key = stable_hash({"name": name, "version": version, "params": params, "extra": extra_key or {},
                            "code": code_fingerprint(func), "smtext": __version__,
                            "deps": {d: self.records[d].key for d in deps}})[:16]
-        folder = self.root / "stages" / name / key
+        folder = inside(self.root, "stages", name, key)
         done = folder / "_stage.json"
         start = time.perf_counter()
         if done.exists() and not self.force and cache:

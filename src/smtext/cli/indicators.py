@@ -101,7 +101,23 @@ def _log_columns(data: pd.DataFrame, names: tuple) -> tuple[pd.DataFrame, tuple]
 
 
 def _keyed(data: pd.DataFrame, idname: str, tname: str, **cols) -> pd.DataFrame:
-    out = data[[c for c in (idname, tname) if c in data.columns]].copy()
+    """The output table: the (``idname``, ``tname``) keys and the new columns.
+
+    Refuses a table that could not be merged back: SM001 without a firm or year column,
+    SM401 when a firm-year repeats (the indicator would be written twice under one key).
+    """
+    from ..errors import SMError, require_columns
+
+    if idname not in data.columns:
+        raise SMError("SM001", f"the panel has no firm column {idname!r}; the output would have no firm key.",
+                      "pass --id with the panel's firm column (or a --map that maps one to stkcd).")
+    require_columns(data, [tname], "panel")
+    dup = data.duplicated([idname, tname], keep=False)
+    if dup.any():
+        raise SMError("SM401", f"{int(dup.sum())} rows share a ({idname}, {tname}) key, e.g. "
+                      f"{data.loc[dup, [idname, tname]].head(3).to_dict('records')}; the output would repeat keys.",
+                      "keep one row per firm-year first.")
+    out = data[[idname, tname]].copy()
     for name, values in cols.items():
         out[name] = values
     return out

@@ -54,5 +54,9 @@ def run_cmd(
         typer.echo(f"{loaded.source}: ok ({len(loaded.get('tables') or {})} tables, "
                    f"{len(loaded.get('figures') or {})} figures)")
         return
-    print_study(run_study(loaded, world, out or Path(f"study_{loaded.name}"), data=data, jobs=jobs,
+    if out is None:   # the study name is checked to be a plain name; this guards the folder it names
+        from ..stages import inside
+
+        out = inside(Path.cwd(), f"study_{loaded.name}")
+    print_study(run_study(loaded, world, out, data=data, jobs=jobs,
                           scheduler=scheduler, force=force))

@@ -94,8 +94,42 @@ class Prepared:
         return [inv.get(n, n) for n in names]
 
 
+def check_firm_years(data: pd.DataFrame, idname: str, tname: str, who: str = "the regression") -> None:
+    """Raise SM401 when a unit appears twice in one period (exact copies or conflicting rows).
+
+    Firm and year fixed effects, clustering and the event-time dummies all assume one row per
+    firm-year: a repeated row silently reweights the fit and changes the estimate.
+    """
+    cols = [c for c in (idname, tname) if c in data.columns]
+    if len(cols) < 2:
+        return
+    dup = data.duplicated(cols, keep=False)
+    if dup.any():
+        ex = data.loc[dup, cols].drop_duplicates().head(3).to_dict("records")
+        same = int(data.loc[dup].duplicated(keep=False).sum())
+        kind = ("exact copies" if same == int(dup.sum()) else
+                "conflicting rows" if not same else "exact copies and conflicting rows")
+        raise SMError("SM401", f"{who}: {int(dup.sum())} rows share a ({idname}, {tname}) key ({kind}), e.g. {ex}; "
+                      "a repeated firm-year changes the estimate.",
+                      "keep one row per firm and year (drop_duplicates, or aggregate conflicting rows) first.")
+
+
+def check_numeric(data: pd.DataFrame, columns, role: str = "outcome or control") -> None:
+    """Raise SM573 when a column a regression reads as a number holds text."""
+    for c in dict.fromkeys(c for c in columns if c is not None and c in data.columns):
+        if not (pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])):
+            ex = data[c].dropna().head(3).tolist()
+            raise SMError("SM573", f"{role} {c!r} is not numeric (values such as {ex}).",
+                          f"convert {c!r} to numbers first (pd.to_numeric), stripping units and thousands "
+                          "separators.")
+
+
 def check_binary(values: pd.Series, name: str) -> None:
-    """Raise SM500 unless ``values`` only holds 0 and 1 (missing allowed)."""
+    """Raise SM500 unless ``values`` only holds 0 and 1 (missing allowed); text "0"/"1" is refused too."""
+    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+        raise SMError("SM500", f"treatment column {name!r} holds text (values such as "
+                      f"{values.dropna().unique()[:4].tolist()}), not the numbers 0/1.",
+                      f"convert it: data[{name!r}] = pd.to_numeric(data[{name!r}]).")
     u = pd.unique(values.dropna())
     if not set(np.asarray(u, dtype=float).tolist()) <= {0.0, 1.0}:
         raise SMError("SM500", f"treatment column {name!r} must be 0/1; found values {sorted(u)[:10]}.",

@@ -10,7 +10,7 @@ from scipy import stats
 
 from smtext.errors import SMError, require_columns, warn
 
-from ._prepare import as_tuple
+from ._prepare import as_tuple, check_firm_years
 from ._results import EventResult
 from .regression import fit_feols
 
@@ -83,6 +83,7 @@ def event_study(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: 
         :func:`smtext.did.honest`), ``regression`` the underlying fit.
     """
     require_columns(data, [yname, idname, tname, gname])
+    check_firm_years(data, idname, tname, "event_study")
     lo, hi = int(window[0]), int(window[1])
     if not lo <= base <= hi or lo >= hi:
         raise SMError("SM520", f"window={window} must contain base={base} and have lo < hi.",

@@ -14,7 +14,14 @@ import pandas as pd
 
 from smtext.errors import NotIdentified, SMError, check_option, warn
 
-from ._prepare import Prepared, as_tuple, check_binary, fe_columns
+from ._prepare import (
+    Prepared,
+    as_tuple,
+    check_binary,
+    check_firm_years,
+    check_numeric,
+    fe_columns,
+)
 from ._pyfixest import DEMEANER, pf
 from ._results import RegResult, ResultSet, tidy_frame
 
@@ -82,6 +89,8 @@ def fit_feols(data: pd.DataFrame, yname: str, regressors: Sequence[str], fe: Seq
     cluster = as_tuple(cluster)
     fe = tuple(fe)
     used = [yname, *regressors, *fe_columns(fe), *cluster, *([weights] if weights else []), *require]
+    check_numeric(data, [yname], "outcome")
+    check_numeric(data, [*regressors, *([weights] if weights else [])], "regressor")
     prep = Prepared(data, used, what)
     d = prep.data
     rhs = " + ".join(prep.a(r) for r in regressors) if regressors else "1"
@@ -92,9 +101,17 @@ def fit_feols(data: pd.DataFrame, yname: str, regressors: Sequence[str], fe: Seq
             d[prep.a(c)] = d[prep.a(c)].astype(str)
         fml += " | " + " + ".join(prep.fe(f) for f in fe)
     vc, label = _vcov_spec(prep, vcov, cluster)
-    m = pf.feols(fml, demeaner=DEMEANER, data=d, vcov=vc, ssc=pf.ssc(**FIXEST_SSC),
-                 weights=prep.a(weights) if weights else None,
-                 fixef_rm="none" if keep_singletons else "singleton", copy_data=False)
+    try:
+        m = pf.feols(fml, demeaner=DEMEANER, data=d, vcov=vc, ssc=pf.ssc(**FIXEST_SSC),
+                     weights=prep.a(weights) if weights else None,
+                     fixef_rm="none" if keep_singletons else "singleton", copy_data=False)
+    except ValueError as e:
+        if "collinear" not in str(e):
+            raise
+        raise NotIdentified("SM502", f"every regressor of {list(regressors)} is collinear with the fixed effects "
+                            f"{list(fe)} on {len(d)} rows; nothing can be estimated.",
+                            "check that the panel has several firms and years and that the treatment varies "
+                            "within firms over time and across firms.") from None
     names = prep.back(m._coefnames)
     est = pd.Series(np.asarray(m.coef()), index=names)
     se = pd.Series(np.asarray(m.se()), index=names)
@@ -182,6 +199,11 @@ def twfe(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *,
     controls = as_tuple(controls)
     if dname in data.columns:
         check_binary(data[dname], dname)
+    check_firm_years(data, idname, tname, "twfe")
+    if unit_fe and idname in data.columns and data[idname].nunique() < 2:
+        raise NotIdentified("SM502", f"the panel has {data[idname].nunique()} firm ({idname!r}); firm fixed "
+                            "effects absorb a treatment effect estimated from one firm.",
+                            "use a panel of several treated and untreated firms.")
     fes = tuple(x for x, on in ((idname, unit_fe), (tname, time_fe)) if on) + as_tuple(fe)
     cl = idname if cluster is None else cluster
     return fit_feols(data, yname, (dname, *controls), fes, cluster=cl, vcov=vcov, weights=weights,

@@ -18,8 +18,9 @@ def hhi(data: pd.DataFrame, *, value: str = "revenue", by=("industry", "year"),
 
     ``HHI_g = sum_i (x_i / sum_g x)^2`` over firms in cell g (industry-year, or
     city-industry-year with ``by=("city", "industry", "year")``); in (0, 1]. Rows with a
-    missing or negative ``value`` are left out of the shares (SM430 warning) and get the
-    cell's HHI.
+    missing, negative, infinite or unreadable (text) ``value`` are left out of the shares
+    (SM430 warning) and get the cell's HHI; a cell without one positive, finite value has a
+    missing HHI (SM430 warning counting those cells), never 0.
 
     Parameters
     ----------
@@ -46,13 +47,26 @@ def hhi(data: pd.DataFrame, *, value: str = "revenue", by=("industry", "year"),
             raise SMError("SM401", f"{int(dup.sum())} rows repeat a firm within one {by} cell, e.g. "
                                    f"{data.loc[dup, [idname] + by].head(2).to_dict('records')}.",
                           "deduplicate the panel (one row per firm-year) first.")
-    x = pd.to_numeric(data[value], errors="coerce")
-    bad = ~(x >= 0)
+    x = pd.to_numeric(data[value], errors="coerce").astype(float)
+    bad = ~((x >= 0) & np.isfinite(x))
     if bad.any():
-        warn("SM430", f"{int(bad.sum())} rows have a missing or negative {value!r}; they are left out of the shares.")
+        text = int((data[value].notna() & pd.to_numeric(data[value], errors="coerce").isna()).sum())
+        warn("SM430", f"{int(bad.sum())} rows have a missing, negative, infinite or unreadable {value!r}"
+                      f"{f' ({text} not numbers, such as 1,234.00)' if text else ''}; they are left out of "
+                      "the shares.", f"convert {value!r} to numbers first if that is not intended.")
     x = x.where(~bad)
-    share = x / x.groupby([data[b] for b in by]).transform("sum")
-    return (share ** 2).groupby([data[b] for b in by]).transform("sum").rename("HHI")
+    keys = [data[b] for b in by]
+    total = x.groupby(keys).transform("sum")
+    share = x / total.where(total > 0)
+    usable = share.notna().groupby(keys).transform("sum")
+    h = (share ** 2).groupby(keys).transform("sum").where(usable > 0).rename("HHI")
+    empty = h.isna()
+    if empty.any():
+        cells = data.loc[empty, by].drop_duplicates()
+        warn("SM430", f"{len(cells)} cell{'s' if len(cells) != 1 else ''} of {by} ({int(empty.sum())} rows) have no "
+                      f"positive, finite {value!r}; their HHI is missing (not 0), e.g. "
+                      f"{cells.head(2).to_dict('records')}.", "check the revenue column of those cells.")
+    return h
 
 
 def supply_chain_concentration(data: pd.DataFrame, *, customer: str = "top5_customer_share",

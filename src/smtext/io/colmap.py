@@ -34,6 +34,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import SMError
+from . import safe_yaml
 from .canonical import CANONICAL
 
 __all__ = ["ColumnMap", "MappedColumn", "load_colmap", "bundled_maps"]
@@ -110,12 +111,10 @@ def _maps_dir():
 
 def bundled_maps() -> dict[str, str]:
     """Maps shipped with smtext: name -> the source it describes."""
-    import yaml
-
     out = {}
     for f in sorted(_maps_dir().iterdir(), key=lambda p: p.name):
         if f.name.endswith(".yaml"):
-            doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            doc = safe_yaml.load(f.read_text(encoding="utf-8"), f.name, "SM031") or {}
             out[f.name[:-5]] = str(doc.get("source", ""))
     return out
 
@@ -186,7 +185,6 @@ def load_colmap(spec) -> ColumnMap:
         SM030 when no bundled map has that name and no such file exists; SM031 when the
         YAML is not valid, larger than 256 KB, or not a map of the documented shape.
     """
-    import yaml
 
     if isinstance(spec, ColumnMap):
         return spec
@@ -210,15 +208,12 @@ def load_colmap(spec) -> ColumnMap:
         if p.stat().st_size > MAX_BYTES:
             raise SMError("SM031", f"column map {p} is {p.stat().st_size:,} bytes (a map is at most {MAX_BYTES:,}).",
                           "pass the map file, not a data file.")
-        text, path = p.read_text(encoding="utf-8-sig"), str(p)
+        text, path = safe_yaml.read_text(p, "column map", "SM031", MAX_BYTES), str(p)
     else:
         f = _maps_dir() / f"{spec}.yaml"
         if not f.is_file():
             raise SMError("SM030", f"no bundled column map is called {spec!r}.",
                           f"use one of {sorted(bundled_maps())}, or a path to your own .yaml map.")
         text, path = f.read_text(encoding="utf-8"), f"smtext:io/maps/{spec}.yaml"
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise SMError("SM031", f"column map {where} is not valid YAML: {e}.", "fix the YAML syntax.") from e
+    doc = safe_yaml.load(text, f"column map {where}", "SM031")
     return _from_doc(doc, where, path)

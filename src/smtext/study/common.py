@@ -1,10 +1,13 @@
-"""Small helpers shared by the study stages: key names, row filters, the one table writer."""
+"""Small helpers shared by the study stages: key names, row filters, the one table writer, the output-path
+check (:func:`smtext.stages.inside`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+
+from ..stages import inside
 
 ID, TIME = "stkcd", "year"
 TABLE_FORMATS = ("md", "html", "tex", "xlsx", "docx")
@@ -16,7 +19,7 @@ FE_LABELS = {ID: "企业", TIME: "年份", "industry": "行业", "province": "�
 def save_table(table, folder: Path, name: str) -> None:
     """Write ``table`` to ``folder/tables/<name>.<fmt>`` in every format (the one table writer)."""
     for fmt in TABLE_FORMATS:
-        table.save(folder / "tables" / f"{name}.{fmt}")
+        table.save(inside(folder, "tables", f"{name}.{fmt}"))
 
 
 def apply_where(d: pd.DataFrame, where: dict | None) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .common import ID, TIME
 from .options import CLUSTER, CONTROLS, FE, TITLE, WHERE, WINDOW, Y
-from .registry import FIGURES, Option
+from .registry import FIGURES, MAX_DRAWS, MAX_SEED, Option
 from .spec import Spec, controls_of
 
 
@@ -57,8 +57,8 @@ def _event_study(p: Plot):
 @FIGURES.register("placebo", "Random pseudo-treated firms and adoption years: the density of placebo estimates "
                              "against the true one, with the empirical p-value.",
                   schema=(*COMMON, Y, CONTROLS, FE, CLUSTER,
-                          _o("draws", "int", "placebo draws", default=500),
-                          _o("seed", "int", "seed", default=20240501)))
+                          _o("draws", "int", "placebo draws", default=500, min=1, max=MAX_DRAWS),
+                          _o("seed", "int", "seed", default=20240501, min=0, max=MAX_SEED)))
 def _placebo(p: Plot):
     from .. import did
     from ..report import placebo_plot
@@ -74,7 +74,7 @@ def _placebo(p: Plot):
 
 @FIGURES.register("pscore", "Propensity-score densities of treated and controls before and after matching.",
                   schema=(*COMMON, Y, CONTROLS, CLUSTER, _o("covariates", "columns", "matching covariates", required=True),
-                          _o("k", "int", "neighbours", default=1)))
+                          _o("k", "int", "neighbours", default=1, min=1, max=100)))
 def _pscore(p: Plot):
     from .. import did
     from ..report import pscore_density_plot

@@ -130,7 +130,9 @@ def read_declaration(path: str | Path) -> dict:
     p = Path(path)
     if not p.is_file():
         raise SMError("SM706", f"data declaration {p} does not exist.", "pass the YAML file that declares your inputs.")
-    spec = parse(p.read_text(encoding="utf-8"), source=p.name)
+    from ..io.safe_yaml import read_text
+
+    spec = parse(read_text(p, "data declaration", "SM701"), source=p.name)
     path_in = ("data",) if set(spec.data) == {"data"} else ()
     data = spec.data["data"] if path_in else spec.data
     return resolve(check_declaration(spec, path_in, data), p.parent)

@@ -17,7 +17,7 @@ from ..errors import warn
 from ..indicators.tfp import STUDY_METHODS
 from ..stages import StageContext
 from .common import ID, TIME
-from .registry import MEASURES, Option
+from .registry import MAX_DRAWS, MAX_SEED, MEASURES, Option
 from .sample import financials
 
 
@@ -48,7 +48,7 @@ def _check_seeds(spec, path: tuple, opts: dict) -> None:
            "OP proxy: investment) -> TFP_<METHOD> per firm-year.",
     schema=(Option("methods", "choices", "estimators, one column TFP_<METHOD> each", required=True,
                    choices=STUDY_METHODS),
-            Option("seed", "int", "seed of the estimators' random starts", default=0)),
+            Option("seed", "int", "seed of the estimators' random starts", default=0, min=0, max=MAX_SEED)),
     deps=("panel",), firm_year="tfp.parquet", needs=())
 def tfp_measure(env: Env):
     def run(ctx: StageContext) -> None:
@@ -132,8 +132,8 @@ def text_measure(env: Env):
     "nml", "Paper 002's N_ML: Word2Vec on the analyst reports, seed words expanded above a similarity threshold "
            "and screened against the government work reports; N_ML = ln(1 + count) per firm-year.",
     schema=(Option("seeds", "list", "seed words", default=["新质生产力"]),
-            Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=0.9),
-            Option("topn", "int", "keep at most this many neighbours"),
+            Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=0.9, min=-1, max=1),
+            Option("topn", "int", "keep at most this many neighbours", min=1, max=MAX_DRAWS),
             Option("screen", "bool", "drop words absent from the government work reports", default=True)),
     firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"), check=_check_seeds,
     needs=("analyst_reports", "gov_reports"))

@@ -17,7 +17,7 @@ from ..panel import balanced_panel
 from .common import ID, TIME, apply_where
 from .options import (CLUSTER, CONTROLS, COVARIATES, FE, RENAME, TIME_FE, UNIT_FE, VARIABLES, VCOV, WHERE, WINDOW, X,
                       Y)
-from .registry import COLUMNS, Option
+from .registry import COLUMNS, MAX_DRAWS, MAX_SEED, Option
 from .spec import Spec, controls_of
 
 
@@ -186,10 +186,10 @@ def _lag(c: Column) -> list:
                            "between-group gap with a Fisher permutation p-value (bdiff).",
                   schema=(*TWFE, LABEL, _o("by", "column", "the grouping column", required=True),
                           _o("groups", "list", "groups to print, in order (default: all)"),
-                          _o("min_treated", "int", "skip groups with fewer treated firm-years", default=10),
+                          _o("min_treated", "int", "skip groups with fewer treated firm-years", default=10, min=0),
                           _o("diff_test", "options", "permutation test of the gap between two groups", schema=(
-                              _o("draws", "int", "permutations", default=500),
-                              _o("seed", "int", "seed", default=0)))))
+                              _o("draws", "int", "permutations", default=500, min=1, max=MAX_DRAWS),
+                              _o("seed", "int", "seed", default=0, min=0, max=MAX_SEED)))))
 def _split(c: Column) -> list:
     from .. import did
 
@@ -243,7 +243,7 @@ def _mechanism(c: Column) -> list:
 @COLUMNS.register("psm_did", "PSM-DID: logit propensity by year, nearest-neighbour matching with replacement, then "
                              "TWFE on the matched sample (weights or common support); its balance table is printed as "
                              "a table of its own.",
-                  schema=(*BASE, FE, CLUSTER, COVARIATES, _o("k", "int", "neighbours", default=1),
+                  schema=(*BASE, FE, CLUSTER, COVARIATES, _o("k", "int", "neighbours", default=1, min=1, max=100),
                           _o("balance", "str", "name of the balance table"),
                           _o("psm_sample", "choice", "use the matching weights or the common-support sample",
                              choices=("weights", "support"), default="weights")))
@@ -270,7 +270,7 @@ def _ife(c: Column) -> list:
 
 
 @COLUMNS.register("ebal_did", "Entropy balancing (Hainmueller) of the control group, then weighted TWFE.",
-                  schema=(*BASE, FE, *SE, COVARIATES, _o("moments", "int", "moments balanced", default=1)))
+                  schema=(*BASE, FE, *SE, COVARIATES, _o("moments", "int", "moments balanced", default=1, min=1, max=3)))
 def _ebal(c: Column) -> list:
     from .. import did
 
@@ -311,7 +311,7 @@ def _heckman(c: Column) -> list:
 @COLUMNS.register("dml", "Double machine learning, partially linear model, one learner per column.",
                   schema=(*BASE, _o("learner", "choice", "nuisance learner", choices=("rf", "lasso", "ridge", "svm"),
                              default="rf"),
-                          _o("folds", "int", "cross-fitting folds", default=5), _o("seed", "int", "seed", default=0)))
+                          _o("folds", "int", "cross-fitting folds", default=5, min=2, max=100), _o("seed", "int", "seed", default=0, min=0, max=MAX_SEED)))
 def _dml(c: Column) -> list:
     from .. import did
 

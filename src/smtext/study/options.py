@@ -16,5 +16,5 @@ VARIABLES = Option("variables", "columns", "extra regressors shown in the table"
 UNIT_FE = Option("unit_fe", "bool", "firm fixed effects", default=True)
 TIME_FE = Option("time_fe", "bool", "year fixed effects", default=True)
 COVARIATES = Option("covariates", "columns", "matching covariates", required=True)
-WINDOW = Option("window", "pair", "event window", default=[-4, 4])
+WINDOW = Option("window", "pair", "event window", default=[-4, 4], min=-100, max=100)
 TITLE = Option("title", "str", "figure title")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..stages import StageContext
-from .common import apply_where, save_table
+from .common import apply_where, inside, save_table
 from .figures import Plot
 from .models import COLUMNS, fit_column, rename_terms
 from .registry import FIGURES, Option
@@ -103,7 +103,8 @@ def stage_figure(spec: Spec, name: str, data_path: Path, dname: str):
         entry = ctx.params["figure"]
         d = apply_where(pd.read_parquet(data_path, columns=ctx.params["columns"]), entry.get("where"))
         fig = FIGURES[entry["kind"]].func(Plot(spec, entry, d, dname, ctx.dir, ctx.info))
-        (ctx.dir / "figures").mkdir(exist_ok=True)
-        fig.savefig(ctx.dir / "figures" / f"{name}.png", dpi=150)
+        target = inside(ctx.dir, "figures", f"{name}.png")
+        target.parent.mkdir(exist_ok=True)
+        fig.savefig(target, dpi=150)
         plt.close(fig)
     return run

@@ -17,7 +17,7 @@ kind           value
 ``controls``   a named control set, a list of columns, or ``none``
 ``fe``         a list of fixed effects (``[industry]``); ``a^b`` interacts two columns
 ``where``      ``{column: value | [values] | {not: value}}``: rows to keep
-``str``        text; ``int``, ``float`` (a number), ``bool``
+``str``        text; ``int``, ``float`` (a finite number, within ``min`` / ``max``), ``bool``
 ``choice``     one of ``choices``;  ``choices``: a list, each one of ``choices``
 ``pair``       two numbers ``[a, b]`` with a <= b (a window, limits, years)
 ``list``       a list of any values;  ``mapping``: a mapping of any values
@@ -56,6 +56,9 @@ class Option:
         Allowed values of a ``choice`` / ``choices`` option.
     schema : tuple of Option
         Keys of a nested ``options`` mapping.
+    min, max : float, optional
+        Bounds of an ``int`` / ``float`` value (inclusive); counts of draws, replications and
+        grid points have a ``max`` so that a typo cannot allocate without end.
     """
 
     name: str
@@ -65,6 +68,12 @@ class Option:
     default: Any = None
     choices: tuple = ()
     schema: tuple = ()
+    min: float | None = None
+    max: float | None = None
+
+
+MAX_DRAWS = 100_000       # placebo draws, permutations, bootstrap replications
+MAX_SEED = 2**32 - 1      # numpy seeds
 
 
 @dataclass(frozen=True)
@@ -142,4 +151,5 @@ def columns_in(option: Option, value) -> list[str]:
 
 
 __all__ = ["Option", "Entry", "Registry", "MEASURES", "VARIABLES", "COLUMNS", "FIGURES", "TRUTHS", "DATA_OPTION_KINDS",
+           "MAX_DRAWS", "MAX_SEED",
            "columns_in"]

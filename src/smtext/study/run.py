@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import SMWarning
 from ..manifest import build_manifest, stable_hash, write_manifest
-from ..stages import StageRunner
+from ..stages import StageRunner, inside
 from .common import FE_LABELS, STAGE_VERSION
 from .inputs import Inputs, read_declaration, resolve
 from .measures import Env, stage_corpus, stage_extract
@@ -235,13 +235,13 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
                              "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         for f in (folder / "tables").glob("*"):
-            shutil.copy2(f, out / "tables" / f.name)
+            shutil.copy2(f, inside(out, "tables", f.name))
     for name, entry in figures.items():
         cols = sorted(set(entry_columns(spec, entry, FIGURES, dname)) & set(frame.columns))
         folder = runner.run(f"figure.{name}", stage_figure(spec, name, data_path, dname),
                             {"figure": entry, "columns": cols, "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
-        shutil.copy2(folder / "figures" / f"{name}.png", out / "figures" / f"{name}.png")
+        shutil.copy2(inside(folder, "figures", f"{name}.png"), inside(out, "figures", f"{name}.png"))
     frame.to_parquet(out / "panel.parquet", index=False)
     from ..report import export_panel
 

@@ -17,13 +17,13 @@ from .inputs import Inputs
 from .registry import Option
 
 SAMPLE_SCHEMA = (
-    Option("years", "pair", "first and last fiscal year kept"),
+    Option("years", "pair", "first and last fiscal year kept", min=1900, max=2100),
     Option("manufacturing", "bool", "keep manufacturing firms only (is_manufacturing == 1)", default=False),
     Option("drop_st", "bool", "drop ST / *ST / PT firm-years", default=True),
     Option("drop_financial", "bool", "drop financial firms", default=True),
     Option("winsorize", "options", "winsorize columns over the whole panel (before any table filter)", schema=(
         Option("columns", "columns", "columns to winsorize", required=True),
-        Option("limits", "pair", "lower and upper quantile", default=[0.01, 0.99]))),
+        Option("limits", "pair", "lower and upper quantile", default=[0.01, 0.99], min=0, max=1))),
     Option("where", "where", "rows of the analysis data set to keep, after the variables are derived"),
     Option("dropna", "columns", "drop rows missing any of these columns, after the variables are derived"),
 )
@@ -35,7 +35,7 @@ DESIGN_SCHEMA = (
     Option("dname", "str", "name of the 0/1 treatment column", default="DID"),
     Option("gname", "str", "name of the cohort column (first treated year, 0 = never treated)",
            default="gname (first design), gname_<dname> (later designs)"),
-    Option("delay", "int", "city_spillover: years between announcement and treatment", default=1),
+    Option("delay", "int", "city_spillover: years between announcement and treatment", default=1, min=0, max=50),
     Option("drop_pilot_firms", "bool", "city_spillover: leave the pilot firms out (the first design drops their "
                                        "rows; a later design sets its treatment missing for them)", default=True),
     # how the pilot list is matched to listed firms: options of the first design (matching is done once)

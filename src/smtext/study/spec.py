@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 
 import difflib
+import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import SMError
+from ..io import safe_yaml
 from .registry import Option
 
 
@@ -93,7 +96,10 @@ def _walk(node, path: tuple, lines: dict, source: str) -> None:
 
 
 def parse(text: str, source: str = "<spec>") -> Spec:
-    """Parse spec text safely (``yaml.SafeLoader``), recording lines; no vocabulary check.
+    """Parse spec text safely (bounded ``yaml.SafeLoader``), recording lines; no vocabulary check.
+
+    Aliases that expand beyond :data:`smtext.io.safe_yaml.MAX_NODES` values, recursive aliases
+    and nesting too deep to follow are refused (SM701).
 
     Parameters
     ----------
@@ -102,14 +108,7 @@ def parse(text: str, source: str = "<spec>") -> Spec:
     source : str
         Name shown in error messages.
     """
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise SMError("SM701", f"{where}: not valid YAML ({getattr(e, 'problem', e)}).",
-                      "check indentation and quoting on that line.") from None
+    node, data = safe_yaml.compose(text, source, "SM701")
     if not isinstance(data, dict):
         raise SMError("SM701", f"{source}: a spec must be a mapping of keys (study, sample, tables ...).")
     lines: dict = {}
@@ -126,7 +125,7 @@ def read(path: str | Path) -> Spec:
     if not p.exists():
         raise SMError("SM701", f"spec file {path} does not exist.",
                       f"pass a YAML file or one of the bundled specs {bundled()}.")
-    spec = parse(p.read_text(encoding="utf-8"), source=str(p.name))
+    spec = parse(safe_yaml.read_text(p, "spec file", "SM701"), source=str(p.name))
     return dataclasses.replace(spec, folder=str(p.resolve().parent)) if own else spec
 
 
@@ -161,7 +160,8 @@ def mapping(spec: Spec, path: tuple, value, what: str) -> dict:
 
 
 def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """A finite int or float (not a bool, not inf or nan)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def check_value(spec: Spec, path: tuple, option: Option, value) -> None:
@@ -176,7 +176,13 @@ def check_value(spec: Spec, path: tuple, option: Option, value) -> None:
     if kind == "int" and not (isinstance(value, int) and not isinstance(value, bool)):
         raise bad("a whole number")
     if kind == "float" and not _is_number(value):
-        raise bad("a number")
+        raise bad("a finite number")
+    if kind in ("int", "float"):
+        low, high = option.min, option.max
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = (f"between {low:,} and {high:,}" if low is not None and high is not None
+                    else f"at least {low:,}" if low is not None else f"at most {high:,}")
+            raise spec.error("SM703", path, f"{name} must be {span}, got {value:,}.")
     if kind == "bool" and not isinstance(value, bool):
         raise bad("true or false")
     if kind in ("columns", "fe") and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
@@ -189,6 +195,9 @@ def check_value(spec: Spec, path: tuple, option: Option, value) -> None:
     if kind == "pair" and not (isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)
                                and value[0] <= value[1]):
         raise bad("[FIRST, LAST] with FIRST <= LAST")
+    if kind == "pair" and any((option.min is not None and v < option.min) or (option.max is not None and v > option.max)
+                              for v in value):
+        raise bad(f"[FIRST, LAST] within [{option.min}, {option.max}]")
     if kind == "choice" and value not in option.choices:
         raise not_allowed(spec, path, value, option.choices, name)
     if kind == "choices":
@@ -216,6 +225,18 @@ def check_options(spec: Spec, path: tuple, value: dict, schema, what: str) -> No
             check_value(spec, path + (option.name,), option, value[option.name])
         elif option.required:
             raise spec.error("SM702", path, f"{what} lacks the key {option.name!r} ({option.doc}).")
+
+
+# names that become file or folder names: tables/<name>.md, figures/<name>.png, study_<name>/
+NAME = re.compile(r"[\w-]+")   # letters (CJK too), digits, _ and -; no dots, slashes or spaces
+
+
+def check_name(spec: Spec, path: tuple, value, what: str) -> None:
+    """SM703 (naming the line) unless ``value`` is a plain name, safe as a file name inside the output folder."""
+    if not (isinstance(value, str) and NAME.fullmatch(value)):
+        raise spec.error("SM703", path, f"{what} {value!r} is not a plain name: it names a file of the output "
+                         "folder, so it may hold only letters, digits, '_' and '-' (no '/', '\\', '.' or spaces).",
+                         "rename it, e.g. table3_baseline.")
 
 
 # ---------------------------------------------------------------- references to data columns
@@ -253,4 +274,4 @@ def check_columns(spec: Spec, path: tuple, columns, available, what: str = "colu
 
 
 __all__ = ["Spec", "parse", "read", "bundled", "check_options", "check_value", "controls_of", "check_columns",
-           "mapping", "unknown_key", "not_allowed"]
+           "mapping", "unknown_key", "not_allowed", "check_name"]

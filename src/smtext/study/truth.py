@@ -33,7 +33,7 @@ def _effect_or_value(spec, path: tuple, check: dict) -> None:
 @TRUTHS.register("estimate", "A coefficient of a table against a planted effect: covered when the planted value "
                              "lies in the estimate's 95% CI.",
                  schema=(Option("table", "str", "table name", required=True),
-                         Option("column", "int", "printed column (1-based)", required=True),
+                         Option("column", "int", "printed column (1-based)", required=True, min=1, max=1000),
                          Option("term", "str", "term (default: the treatment dname)"),
                          Option("effect", "str", "dotted path of the planted value in truth.json"),
                          Option("value", "float", "the planted value itself, when truth.json states it in words "

@@ -178,7 +178,7 @@ def _share_in(d, arg):
 
 @VARIABLES.register("volatility", "standard deviation of the column's growth over a calendar window (paper 004).",
                     arg=_opts(Option("column", "column", "sales", required=True),
-                              Option("window", "int", "years in the window", default=3),
+                              Option("window", "int", "years in the window", default=3, min=1, max=100),
                               Option("align", "choice", "window position", choices=("backward", "centered", "forward"),
                                      default="backward")))
 def _volatility(d, arg):
@@ -199,7 +199,7 @@ def _firm_never(d, arg):
 
 @VARIABLES.register("lag", "calendar lag: a gap year gives a missing value, not the previous row.",
                     arg=_opts(Option("column", "column", "the column", required=True),
-                              Option("k", "int", "years back", default=1)))
+                              Option("k", "int", "years back", default=1, min=-100, max=100)))
 def _lag(d, arg):
     from ..panel import lag
 

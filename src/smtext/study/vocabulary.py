@@ -30,6 +30,7 @@ from .inputs import DEMO_DATA, INPUT_SCHEMA, check_declaration
 from .sample import DESIGN_SCHEMA, MATCH_OPTIONS, SAMPLE_SCHEMA, designs
 from .spec import (
     Spec,
+    check_name,
     check_columns,
     check_options,
     controls_of,
@@ -120,6 +121,7 @@ def validate(spec: Spec) -> Spec:
     """
     d = spec.data
     check_options(spec, (), d, TOP_SCHEMA, "the spec")
+    check_name(spec, ("study",), d["study"], "study")
     if "data" in d:
         check_declaration(spec, ("data",), d["data"])
     for name, opts in mapping(spec, ("measures",), d.get("measures"), "measures").items():
@@ -157,6 +159,7 @@ def validate(spec: Spec) -> Spec:
     tables = mapping(spec, ("tables",), d.get("tables"), "tables")
     for tname, table in tables.items():
         path = ("tables", tname)
+        check_name(spec, path, tname, "table")
         table = mapping(spec, path, table, f"table {tname}")
         check_options(spec, path, table, TABLE_SCHEMA, f"table {tname}")
         if not table["columns"]:
@@ -164,6 +167,8 @@ def validate(spec: Spec) -> Spec:
         for i, col in enumerate(table["columns"]):
             _check_entry_kind(spec, path + ("columns", i), col, COLUMNS, "twfe", f"table {tname} column {i + 1}")
             kind = col.get("kind", "twfe")
+            if col.get("balance") is not None:
+                check_name(spec, path + ("columns", i, "balance"), col["balance"], "balance table")
             if COLUMNS[kind].meta.get("whole_table") and len(table["columns"]) > 1:
                 raise spec.error("SM703", path + ("columns", i), f"a {kind!r} column makes the whole table; "
                                  f"table {tname!r} must have it as its only column.")
@@ -173,6 +178,7 @@ def validate(spec: Spec) -> Spec:
                 raise spec.error("SM703", path + (layout[0],), f"a {kind!r} table has its own layout; "
                                  f"{layout} do not apply to it.", "remove them.")
     for fname, fig in mapping(spec, ("figures",), d.get("figures"), "figures").items():
+        check_name(spec, ("figures", fname), fname, "figure")
         _check_entry_kind(spec, ("figures", fname), fig, FIGURES, None, f"figure {fname}")
     checks = d.get("truth")
     for i, check in enumerate(checks if isinstance(checks, list) else [checks] if checks else []):
