@@ -245,7 +245,7 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
                           f"{len(runs)} starts: returned {fmt(ret)}, reached from the OLS start; also "
                           f"{'; '.join(fmt(r) for _, r in others.iterrows())}. All are in result.roots.",
                  "prefer the root with economically sensible elasticities, or use acf_overid=True, "
-                 "whose extra moments usually single one out.", stacklevel=3)
+                 "whose extra moments usually single one out.", stacklevel=5)
     b = best.x
     rho = float(np.polyfit(phl - Xls @ b, ph - Xs @ b, 1)[0])
     extra.update({"nobs": int(n), "criterion": float(best.fun), "converged": bool(best.success),
