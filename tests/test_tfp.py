@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smtext.errors import SMError
+from smtext.errors import SMError, SMWarning
 from smtext.indicators import tfp
 
 BL, BK = 0.6, 0.3
@@ -117,7 +117,9 @@ def test_acf_moments_equal_statspai_at_its_second_root(sim):
     opts = dict(poly_degree=3, g_degree=3, acf_overid=False, n_starts=1, x0=np.array([a.coef["l"], a.coef["k"]]))
     b, info = proxy.fit_acf(p, opts, np.random.default_rng(0))
     assert b == pytest.approx([a.coef["l"], a.coef["k"]], abs=1e-6) and info["criterion"] < 1e-20
-    ours = tfp.estimate(sim, "acf", proxy="m", acf_overid=False, **KW)
+    # the seeded extra starts reach another root too: SM417 (see test_tfp_acf_roots.py)
+    with pytest.warns(SMWarning, match="SM417"):
+        ours = tfp.estimate(sim, "acf", proxy="m", acf_overid=False, **KW)
     assert ours.info["criterion"] < 1e-15 and ours.coef["k"] == pytest.approx(BK, abs=0.05)
 
 

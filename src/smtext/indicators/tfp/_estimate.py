@@ -127,6 +127,9 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
     n_starts : int
         Starting points of the nonlinear searches for the point estimate (the OLS estimate
         plus seeded perturbations). Bootstrap draws start once, from the point estimate.
+        For the just-identified ACF (``acf_overid=False``) the starts search for other
+        roots: all are in ``result.roots`` (with their criteria), the estimate is the root
+        reached from the OLS start, and SM417 warns when there is more than one.
     n_jobs : int
         Worker processes for the bootstrap; results do not depend on it.
     min_obs : int
@@ -136,7 +139,8 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
         instead of the just-identifying (state_t, free_{t-1}). Just-identified ACF moments
         often have several exact roots (on simulated data we found three, only one near the
         truth) and the answer then depends on the start; the extra valid moments pick the
-        right one. ``False`` reproduces ``prodest``'s just-identified ACF.
+        right one. ``False`` reproduces ``prodest``'s just-identified ACF, started like
+        Stata ``prodest`` from the OLS estimates.
 
     Returns
     -------
@@ -148,7 +152,8 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
     ------
     SMError
         SM001 missing columns, SM002 bad option, SM401 duplicate keys, SM410 too few
-        usable rows, SM415 attrition without exits.
+        usable rows, SM415 attrition without exits. Warns SM417 when the just-identified
+        ACF moments have several roots among the starts.
     """
     check_option("method", method, METHODS)
     check_option("output", output, ("value_added", "gross"))

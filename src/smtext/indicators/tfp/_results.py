@@ -39,6 +39,17 @@ class TFPResult:
     boot: pd.DataFrame | None = None
     info: dict = field(default_factory=dict)
 
+    @property
+    def roots(self) -> pd.DataFrame | None:
+        """Just-identified ACF only: every distinct root the starts reached (else None).
+
+        One row per root: the elasticities, ``criterion`` (GMM criterion ``m'Wm``),
+        ``rel_criterion`` (over the mean squared innovation), ``n_starts`` (how many starts
+        ended there) and ``returned`` (the root in ``coef``: the one reached from the OLS
+        start).
+        """
+        return self.info.get("roots")
+
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Percentile bootstrap interval when draws exist, else normal ``coef +- z*se``."""
         # scipy on use only: importing the package (e.g. for METHODS) stays light

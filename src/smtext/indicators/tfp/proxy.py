@@ -9,15 +9,28 @@ elasticities whose implied productivity ``omega = phi - b'x`` follows a Markov p
 Stage 2 of OP/LP minimises the sum of squared productivity innovations (as R/Stata
 ``prodest``); ACF and gross-output LP solve their moment conditions by GMM. The
 nonlinear searches start from the OLS estimates plus ``n_starts - 1`` seeded random
-perturbations and keep the lowest criterion.
+perturbations and keep the lowest criterion. The just-identified ACF moments can have
+several exact roots; there every root the starts reach is reported and the estimate is
+the root reached from the OLS start, as in Stata ``prodest`` (SM417 warns when the starts
+reach more than one).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ...errors import NotIdentified, SMError
+from ...errors import NotIdentified, SMError, warn
 from ._common import Panel, ols, poly_basis
+
+#: A point solves the just-identified ACF moments when the criterion, relative to the
+#: mean squared innovation (the uncentred R^2 of xi on the instruments), is below this:
+#: exact roots reach 1e-18 and below, the non-root local minima seen stay above 1e-6.
+ACF_ROOT_TOL = 1e-10
+#: Roots whose coefficients differ by less than this (max absolute difference) are one.
+ACF_ROOT_DISTINCT = 1e-4
+#: Spread (standard deviation) of the seeded extra starts of the ACF root search around
+#: the OLS start; roots of the cubic moments lie several tenths apart.
+ACF_ROOT_SCALE = 0.5
 
 
 def _fit_on(B: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -39,20 +52,20 @@ def _fit_on(B: np.ndarray, v: np.ndarray) -> np.ndarray:
     return B @ ols(B, v)
 
 
-def _multistart(fun, x0: np.ndarray, n_starts: int, rng: np.random.Generator, scale: float = 0.15):
-    """Nelder-Mead from ``x0`` and seeded perturbations; the lowest criterion wins."""
+def _searches(fun, x0: np.ndarray, n_starts: int, rng: np.random.Generator, scale: float = 0.15) -> list:
+    """Nelder-Mead from ``x0`` and from ``n_starts - 1`` seeded perturbations, in that order."""
     # scipy on use only: importing the package (e.g. for METHODS) stays light
     from scipy import optimize
 
     starts = [x0] + [x0 + rng.normal(0, scale, size=x0.shape) for _ in range(max(n_starts, 1) - 1)]
-    best = None
-    for s in starts:
-        r = optimize.minimize(fun, s, method="Nelder-Mead",
+    return [optimize.minimize(fun, s, method="Nelder-Mead",
                               options={"xatol": 1e-8, "fatol": 1e-14, "maxiter": 4000 * len(x0),
-                                       "maxfev": 8000 * len(x0)})
-        if best is None or r.fun < best.fun:
-            best = r
-    return best
+                                       "maxfev": 8000 * len(x0)}) for s in starts]
+
+
+def _multistart(fun, x0: np.ndarray, n_starts: int, rng: np.random.Generator, scale: float = 0.15):
+    """Nelder-Mead from ``x0`` and seeded perturbations; the lowest criterion wins."""
+    return min(_searches(fun, x0, n_starts, rng, scale), key=lambda r: r.fun)
 
 
 def _survival_prob(p: Panel, degree: int) -> np.ndarray:
@@ -150,13 +163,22 @@ def fit_oplp(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
 def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     """Ackerberg-Caves-Frazer on a prepared panel: every elasticity in stage 2, by GMM.
 
+    The search starts from the OLS estimates of output on the inputs (over the rows of
+    stage 1, as Stata ``prodest``'s ``acf`` option) plus ``n_starts - 1`` seeded random
+    perturbations. With the quadratic instruments (``acf_overid``) the lowest criterion
+    wins. With the just-identified moments every start that ends on an exact root
+    (relative criterion below :data:`ACF_ROOT_TOL`) is a root; distinct roots are listed
+    in ``roots`` and the estimate is the root reached from the OLS start (else the root
+    nearest it), which is the one the reference implementations return; SM417 warns when
+    the starts reach more than one root.
+
     Parameters
     ----------
     p : Panel
         Usable rows with calendar-lag positions.
     opts : dict
         ``poly_degree``, ``g_degree``, ``n_starts``, ``acf_overid`` (quadratic instruments),
-        optional ``x0``.
+        optional ``x0`` (start) and ``names`` (coefficient names for ``roots``).
     rng : numpy.random.Generator
         Seeds the perturbed starts.
 
@@ -164,7 +186,9 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     -------
     (numpy.ndarray, dict)
         Elasticities of ``free + state`` and diagnostics (``nobs``, ``criterion``,
-        ``converged``, ``rho``, ``n_stage1``).
+        ``converged``, ``rho``, ``n_stage1``, ``start``; just-identified: ``roots``, a
+        DataFrame with one row per distinct root: coefficients, ``criterion``,
+        ``rel_criterion``, ``n_starts`` reaching it and ``returned``).
     """
     nf = p.F.shape[1]
     s1 = np.isfinite(p.P)
@@ -187,20 +211,80 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     n = len(ph)
     W = np.linalg.inv(Z.T @ Z / n)
 
-    def crit(b):
+    def xi_of(b):
         w = ph - Xs @ b
-        wl = phl - Xls @ b
-        G = poly_basis(wl, opts["g_degree"])
-        xi = w - _fit_on(G, w)
-        m = Z.T @ xi / n
+        G = poly_basis(phl - Xls @ b, opts["g_degree"])
+        return w - _fit_on(G, w)
+
+    def crit(b):
+        m = Z.T @ xi_of(b) / n
         return float(m @ W @ m)
 
-    x0 = ols(np.column_stack([np.ones(n), Xs]), p.y[s2])[1:]
+    def rel_crit(b, c):
+        # m'Wm over mean(xi^2): the uncentred R^2 of xi on the instruments, scale-free
+        xi = xi_of(b)
+        return c / max(float(xi @ xi) / n, np.finfo(float).tiny)
+
+    # OLS of output on the inputs over the stage-1 rows: Stata prodest's starting values
+    x0 = ols(np.column_stack([np.ones(int(s1.sum())), X[s1]]), p.y[s1])[1:]
     if opts.get("x0") is not None:   # bootstrap draws start at the full-sample estimate
         x0 = np.asarray(opts["x0"], float)
-    best = _multistart(crit, x0, opts["n_starts"], rng)
+    extra = {"start": x0.copy()}
+    if opts["acf_overid"]:
+        best = _multistart(crit, x0, opts["n_starts"], rng)
+    else:
+        runs = _searches(crit, x0, opts["n_starts"], rng, scale=ACF_ROOT_SCALE)
+        best, roots = _pick_root(runs, rel_crit, x0, opts.get("names"))
+        extra["roots"] = roots
+        if len(roots) > 1:
+            ret = roots[roots["returned"]].iloc[0]
+            others = roots[~roots["returned"]]
+            names = [c for c in roots.columns if c not in ("criterion", "rel_criterion", "n_starts", "returned")]
+            fmt = lambda r: "(" + ", ".join(f"{r[c]:.4f}" for c in names) + ")"
+            warn("SM417", f"the just-identified ACF moments have {len(roots)} distinct roots among "
+                          f"{len(runs)} starts: returned {fmt(ret)}, reached from the OLS start; also "
+                          f"{'; '.join(fmt(r) for _, r in others.iterrows())}. All are in result.roots.",
+                 "prefer the root with economically sensible elasticities, or use acf_overid=True, "
+                 "whose extra moments usually single one out.", stacklevel=5)
     b = best.x
     rho = float(np.polyfit(phl - Xls @ b, ph - Xs @ b, 1)[0])
-    return b, {"nobs": int(n), "criterion": float(best.fun), "converged": bool(best.success),
-               "rho": rho, "n_stage1": int(s1.sum())}
+    extra.update({"nobs": int(n), "criterion": float(best.fun), "converged": bool(best.success),
+                  "rho": rho, "n_stage1": int(s1.sum())})
+    return b, extra
 
+
+def _pick_root(runs: list, rel_crit, x0: np.ndarray, names) -> tuple:
+    """The search to report among ``runs`` (the first started at ``x0``) and the distinct roots.
+
+    A run is a root when its relative criterion is below :data:`ACF_ROOT_TOL`; runs within
+    :data:`ACF_ROOT_DISTINCT` of a root already listed join it. The returned run is the
+    first one when it is a root, else the root nearest ``x0``, else (no root at all) the
+    lowest criterion.
+    """
+    import pandas as pd
+
+    k = len(x0)
+    names = list(names) if names is not None and len(names) == k else [f"b{j}" for j in range(k)]
+    roots: list[list] = []   # [x, crit, rel, hits, run index]
+    for i, r in enumerate(runs):
+        rel = rel_crit(r.x, float(r.fun))
+        if not (np.isfinite(r.fun) and rel < ACF_ROOT_TOL):
+            continue
+        for rt in roots:
+            if np.max(np.abs(rt[0] - r.x)) < ACF_ROOT_DISTINCT:
+                rt[3] += 1
+                if r.fun < rt[1] and rt[4] != 0:   # keep the OLS-start run as the representative
+                    rt[0], rt[1], rt[2], rt[4] = r.x, float(r.fun), rel, i
+                break
+        else:
+            roots.append([r.x, float(r.fun), rel, 1, i])
+    if roots:
+        first = [rt for rt in roots if rt[4] == 0]
+        pick = first[0] if first else min(roots, key=lambda rt: float(np.linalg.norm(rt[0] - x0)))
+        best = runs[pick[4]]
+    else:
+        pick, best = None, min(runs, key=lambda r: r.fun)
+    table = pd.DataFrame([list(rt[0]) + [rt[1], rt[2], rt[3], rt is pick] for rt in roots],
+                         columns=names + ["criterion", "rel_criterion", "n_starts", "returned"])
+    table["returned"] = table["returned"].astype(bool)
+    return best, table
