@@ -38,7 +38,7 @@ def world(tmp_path_factory):
     from smtext.demo import WorldConfig, generate_world
 
     path = tmp_path_factory.mktemp("world")
-    generate_world(path, WorldConfig(n_firms=60, first_year=2013, last_year=2020, seed=7))
+    generate_world(path, WorldConfig(n_firms=60, first_year=2013, last_year=2020, seed=7), documents=False)
     return path
 
 
