@@ -72,12 +72,10 @@ def _write(out: Path, table: pd.DataFrame, command: str, params: dict, io: dict,
 def _log_columns(data: pd.DataFrame, names: tuple) -> tuple[pd.DataFrame, tuple]:
     """Logs of the columns the options name (``X`` or ``ln_X``, X a level in yuan) as ``ln_X``.
 
-    Non-positive or missing levels get a missing log, counted in an SM412 warning, as in
-    :func:`smtext.indicators.tfp.log_inputs`.
+    Non-positive or missing levels get a missing log, counted in an SM412 warning
+    (:func:`smtext.indicators.tfp.log_columns`).
     """
-    import numpy as np
-
-    from ..errors import require_columns, warn
+    from ..indicators.tfp import log_columns
 
     def level(name):
         if name.startswith("ln_") and (name[3:] in data.columns or name not in data.columns):
@@ -86,16 +84,7 @@ def _log_columns(data: pd.DataFrame, names: tuple) -> tuple[pd.DataFrame, tuple]
 
     y, free, state, proxy = names
     given = [c for c in (y, *free, *state, proxy) if c is not None]
-    levels = list(dict.fromkeys(level(c) for c in given))
-    require_columns(data, levels, "panel (--log-inputs)")
-    out = data.copy()
-    for c in levels:
-        v = pd.to_numeric(out[c], errors="coerce").to_numpy(float)
-        bad = ~(v > 0)
-        if bad.any():
-            warn("SM412", f"{int(bad.sum())} rows have a non-positive or missing {c!r}; its log is missing.")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["ln_" + c] = np.where(bad, np.nan, np.log(np.where(bad, 1.0, v)))
+    out = log_columns(data, dict.fromkeys(level(c) for c in given), what="panel (--log-inputs)")
     ln = lambda c: "ln_" + level(c)  # noqa: E731
     return out, (ln(y), [ln(c) for c in free], [ln(c) for c in state], None if proxy is None else ln(proxy))
 

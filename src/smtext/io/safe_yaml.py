@@ -80,30 +80,25 @@ def compose(text: str, source: str, code: str, limit: int = MAX_NODES):
     """
     loader = yaml.SafeLoader(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"{source}:{mark.line + 1}" if mark else source
-            raise SMError(code, f"{where}: not valid YAML ({getattr(e, 'problem', None) or e}).",
-                          "check indentation and quoting on that line.") from None
-        except RecursionError:
-            raise SMError(code, f"{source}: the YAML is nested too deeply.", "flatten the nesting.") from None
+        node = _coded(loader.get_single_node, source, code, "check indentation and quoting on that line.")
         if node is None:
             return None, None
         _expanded_size(node, source, code, limit)
-        try:
-            data = loader.construct_document(node)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"{source}:{mark.line + 1}" if mark else source
-            raise SMError(code, f"{where}: not valid YAML ({getattr(e, 'problem', None) or e}).",
-                          "check the value on that line.") from None
-        except RecursionError:
-            raise SMError(code, f"{source}: the YAML is nested too deeply.", "flatten the nesting.") from None
-        return node, data
+        return node, _coded(lambda: loader.construct_document(node), source, code, "check the value on that line.")
     finally:
         loader.dispose()
+
+
+def _coded(step, source: str, code: str, fix: str):
+    """``step()`` with YAML errors (with their line) and runaway nesting as coded errors."""
+    try:
+        return step()
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise SMError(code, f"{where}: not valid YAML ({getattr(e, 'problem', None) or e}).", fix) from None
+    except RecursionError:
+        raise SMError(code, f"{source}: the YAML is nested too deeply.", "flatten the nesting.") from None
 
 
 def load(text: str, source: str, code: str, limit: int = MAX_NODES):

@@ -53,7 +53,7 @@ draws for any ``n_jobs``).
 
 Modules
 -------
-``_estimate``  :func:`estimate` (checks, method dispatch, by-group loop) and :func:`log_inputs`
+``_estimate``  :func:`estimate` (checks, method dispatch, by-group loop), :func:`log_inputs` and :func:`log_columns`
 ``_results``   :class:`TFPResult`, :class:`TFPGroupResult`
 ``_bootstrap`` the firm-cluster bootstrap
 ``linear``     OLS, FE
@@ -63,7 +63,7 @@ Modules
 ``_common``    the prepared panel, polynomial terms, least squares (estimators import only this)
 """
 
-from ._estimate import METHODS, STUDY_METHODS, estimate, log_inputs
+from ._estimate import METHODS, STUDY_METHODS, estimate, log_columns, log_inputs
 from ._results import TFPGroupResult, TFPResult
 
-__all__ = ["METHODS", "STUDY_METHODS", "TFPGroupResult", "TFPResult", "estimate", "log_inputs"]
+__all__ = ["METHODS", "STUDY_METHODS", "TFPGroupResult", "TFPResult", "estimate", "log_columns", "log_inputs"]

@@ -252,11 +252,33 @@ def log_inputs(fin: pd.DataFrame, *, output: str = "value_added", labour: str = 
     pandas.DataFrame
         A copy of ``fin`` with ``<prefix><column>`` for each input.
     """
-    cols = [output, labour, capital, materials, investment]
-    require_columns(fin, cols, "financial panel")
-    out = fin.copy()
-    for c in cols:
-        v = pd.to_numeric(fin[c], errors="coerce").to_numpy(float)
+    return log_columns(fin, [output, labour, capital, materials, investment], prefix=prefix)
+
+
+def log_columns(data: pd.DataFrame, columns, *, prefix: str = "ln_", what: str = "financial panel") -> pd.DataFrame:
+    """``<prefix><column>`` = natural log of each of ``columns``; non-positive or missing values
+    get a missing log (not -inf), counted in an SM412 warning.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    columns : sequence of str
+        Level columns (money in yuan, counts).
+    prefix : str
+        Prefix of the new log columns.
+    what : str
+        Name of the table in the SM001 message when a column is missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``data`` with the log columns.
+    """
+    columns = list(columns)
+    require_columns(data, columns, what)
+    out = data.copy()
+    for c in columns:
+        v = pd.to_numeric(data[c], errors="coerce").to_numpy(float)
         bad = ~(v > 0)
         if bad.any():
             warn("SM412", f"{int(bad.sum())} rows have a non-positive or missing {c!r}; its log is missing.")
