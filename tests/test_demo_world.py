@@ -25,10 +25,8 @@ SMALL = WorldConfig(n_firms=60, seed=7)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    out = tmp_path_factory.mktemp("world")
-    generate_world(out, SMALL, jobs=2)
-    return out
+def world(demo_world):
+    return demo_world(n_firms=SMALL.n_firms, seed=SMALL.seed)
 
 
 @pytest.fixture(scope="module")
