@@ -154,6 +154,17 @@ def test_a_torn_part_is_redone(folder, tmp_path):
     assert _texts(out) == before
 
 
+def test_a_torn_hash_cache_is_rebuilt(folder, tmp_path):
+    from smtext.manifest import file_hashes
+
+    cache = tmp_path / "sha256.parquet"
+    first = file_hashes(folder, [GOOD, OTHER], cache=cache)
+    cache.write_bytes(cache.read_bytes()[:100])
+    with pytest.warns(SMWarning, match="SM121"):
+        assert file_hashes(folder, [GOOD, OTHER], cache=cache) == first
+    assert file_hashes(folder, [GOOD, OTHER], cache=cache) == first
+
+
 def test_a_torn_pages_file_is_a_coded_error_in_index_count(folder, tmp_path):
     from smtext.cli import app
 

@@ -259,7 +259,9 @@ def _write_excluded(out: Path, excluded: pd.DataFrame, skipped: pd.DataFrame) ->
     """``excluded.csv``: the documents :func:`smtext.text.corpus.select` left out, then the inputs the scan could not take."""
     if len(skipped):
         columns = list(excluded.columns) + [c for c in skipped.columns if c not in excluded.columns]
-        excluded = pd.DataFrame(excluded.to_dict("records") + skipped.to_dict("records"), columns=columns)
+        # as objects, so the document rows keep their integers (no 2019.0) beside the skipped rows' blanks
+        excluded = pd.DataFrame(excluded.astype(object).to_dict("records") + skipped.to_dict("records"),
+                                columns=columns, dtype=object)
     _atomic(out / "excluded.csv", lambda p: excluded.to_csv(p, index=False))
     return excluded
 
