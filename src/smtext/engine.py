@@ -76,7 +76,17 @@ def _watch_parent(parent: int) -> None:
 
 
 def process_pool(jobs: int) -> ProcessPoolExecutor:
-    """A local process pool whose workers exit with this process (see :func:`_watch_parent`)."""
+    """A local process pool whose workers exit with this process (see :func:`_watch_parent`).
+
+    Parameters
+    ----------
+    jobs : int
+        Worker processes.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+    """
     return ProcessPoolExecutor(max_workers=jobs, initializer=_watch_parent, initargs=(os.getpid(),))
 
 
@@ -87,6 +97,13 @@ def lock_folder(folder: str | Path, command: str):
     The lock is an ``flock`` on a file in the folder: the operating system releases it when
     the holder exits or is killed, so a stale lock never blocks. The holder's pid is
     written into the file for the message of the second process.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The output folder (created).
+    command : str
+        What holds it, for the message (``"smtext extract"``).
 
     Raises
     ------
@@ -105,7 +122,7 @@ def lock_folder(folder: str | Path, command: str):
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode("utf-8", "replace").strip() or "unknown"
             raise SMError("SM122", f"{folder} is in use by another {command} (pid {holder}); two runs writing one "
                                    "output folder would corrupt each other's files.",
@@ -276,7 +293,20 @@ def _reusable(path: Path, rows: int, redo: Callable[[Path], bool] | None) -> boo
 
 
 def redo_when(column: str, failed: Callable[[object], bool]) -> Callable[[Path], bool]:
-    """A ``redo`` for :func:`run_batches`: redo a part when ``failed(value)`` holds for a value of ``column``."""
+    """A ``redo`` for :func:`run_batches`: redo a part when ``failed(value)`` holds for a value of ``column``.
+
+    Parameters
+    ----------
+    column : str
+        Column of the parts' records to look at (only it is read).
+    failed : callable
+        ``failed(value) -> bool`` for one value of ``column``.
+
+    Returns
+    -------
+    callable
+        ``redo(part_path) -> bool``.
+    """
     def redo(path: Path) -> bool:
         import pyarrow.parquet as pq
 
