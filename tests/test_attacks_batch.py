@@ -55,14 +55,15 @@ def _reasons(excluded: pd.DataFrame) -> dict:
 # ---------------------------------------------------------------- names that are not UTF-8
 def test_a_gbk_file_name_is_an_excluded_row_and_the_batch_goes_on(folder, tmp_path, pdf_bytes):
     gbk = "000002_2019_平安银行_2019年年度报告.pdf".encode("gbk")
-    with open(os.path.join(os.fsencode(folder), gbk), "wb") as fh:
+    (folder / "年报").mkdir()
+    with open(os.path.join(os.fsencode(folder / "年报"), gbk), "wb") as fh:
         fh.write(pdf_bytes)
     with pytest.warns(SMWarning, match="SM117"):
         docs, excluded, _ = _run(folder, tmp_path / "out")
     assert docs["path"].tolist() == [GOOD] and docs["status"].tolist() == ["ok"]
     row = excluded[excluded["reason"] == "undecodable_name"]
     # shown as a person on a GBK system reads it, with the code and the fix
-    assert row["path"].tolist() == ["000002_2019_平安银行_2019年年度报告.pdf"]
+    assert row["path"].tolist() == ["年报/000002_2019_平安银行_2019年年度报告.pdf"]
     assert row["id_note"].iloc[0].startswith("SM117") and "convmv" in row["id_note"].iloc[0]
 
 

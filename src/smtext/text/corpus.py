@@ -265,12 +265,18 @@ def scan(root: str | Path, pattern: str = "*.pdf", firms=None, identify: bool | 
 
 
 def _shown(rel: str) -> str:
-    """A path with undecodable bytes as a person reading it sees it (GBK, else escaped bytes)."""
-    raw = os.fsencode(rel)
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", "backslashreplace")
+    """A path with undecodable bytes as a person reading it sees it: each part UTF-8, else GBK, else escaped bytes."""
+    parts = []
+    for raw in os.fsencode(rel).split(b"/"):
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                parts.append(raw.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            parts.append(raw.decode("utf-8", "backslashreplace"))
+    return "/".join(parts)
 
 
 def walk(root: str | Path, pattern: str = "*.pdf") -> tuple[list[tuple[str, int]], pd.DataFrame]:
