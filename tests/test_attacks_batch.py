@@ -15,7 +15,7 @@ import pytest
 
 from smtext.demo.pdf import render_pdf
 from smtext.demo.text import DocumentSpec, Paragraph, Section
-from smtext.errors import SMWarning
+from smtext.errors import SMError, SMWarning
 from smtext.text.extract import extract_folder
 
 GOOD = "000001_2019_示例科技_2019年年度报告.pdf"
@@ -170,3 +170,13 @@ def test_one_firm_year_under_two_name_styles_is_a_duplicate_not_a_revision(folde
     with pytest.warns(SMWarning, match="SM116"):
         _, excluded, _ = _run(folder, tmp_path / "out")
     assert _reasons(excluded) == {GOOD: "superseded_by_later_filing"}
+
+
+def test_a_folder_of_nothing_but_bad_inputs_says_what_it_skipped(tmp_path):
+    root = tmp_path / "reports"
+    root.mkdir()
+    os.mkfifo(root / GOOD)
+    with pytest.warns(SMWarning, match="SM119"), pytest.raises(SMError) as err:
+        extract_folder(root, tmp_path / "out", jobs=1)
+    assert err.value.code == "SM107" and "1 skipped: {'not_a_file': 1}" in str(err.value)
+    assert _reasons(pd.read_csv(tmp_path / "out" / "excluded.csv")) == {GOOD: "not_a_file"}

@@ -73,7 +73,7 @@ def test_new_content_with_the_old_size_and_mtime_is_extracted_again(folder, tmp_
 
 # ---------------------------------------------------------------- failures that may not recur
 def _slow(monkeypatch):
-    import smtext.text.pdf as pdf
+    from smtext.text import pdf
 
     real = pdf._pdfium_pages
 
@@ -96,7 +96,7 @@ def test_a_one_off_timeout_is_not_cached(folder, tmp_path, monkeypatch):
 
 
 def test_retry_failed_and_force_redo_cached_failures(folder, tmp_path, monkeypatch):
-    import smtext.text.pdf as pdf
+    from smtext.text import pdf
 
     out = tmp_path / "out"
     real = pdf._pdfium_pages
@@ -147,7 +147,7 @@ def test_a_torn_part_is_redone(folder, tmp_path):
     out = tmp_path / "out"
     extract_folder(folder, out, jobs=1, batch_size=1)
     before = _texts(out)
-    part = sorted(out.glob("work/*/parts/part-*.parquet"))[0]
+    part = min(out.glob("work/*/parts/part-*.parquet"))
     part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
     with pytest.warns(SMWarning, match="SM121"):
         extract_folder(folder, out, jobs=1, batch_size=1)

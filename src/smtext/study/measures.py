@@ -326,6 +326,7 @@ def stage_corpus(env: Env, folder: str):
         found = corpus.scan(env.inputs.require(folder, "measures/text"), firms=firms, identify="missing",
                             jobs=env.jobs, scheduler=env.scheduler, cache=ctx.dir / "identity")
         kept, excluded = corpus.select(found, ("annual_report",))
+        excluded = corpus.add_skipped(excluded, found)      # unreadable folders, links, FIFOs, GBK names
         kept.to_parquet(ctx.dir / "manifest.parquet", index=False)
         excluded.to_csv(ctx.dir / "excluded.csv", index=False)
         ctx.info.update(found=len(found), kept=len(kept), excluded=len(excluded),

@@ -373,6 +373,30 @@ def walk(root: str | Path, pattern: str = "*.pdf") -> tuple[list[tuple[str, int]
     return files, skipped
 
 
+def add_skipped(excluded: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """``excluded`` followed by the inputs the scan that made ``found`` could not take (``found.attrs["skipped"]``).
+
+    Parameters
+    ----------
+    excluded : DataFrame
+        Excluded rows of :func:`select` (or any manifest rows).
+    found : DataFrame
+        The :func:`scan` result they come from.
+
+    Returns
+    -------
+    DataFrame
+        The rows of both, with ``reason`` and ``id_note`` filled for the skipped inputs; ``excluded``
+        itself when nothing was skipped. Columns are objects when rows were added, so integers stay
+        integers beside the blanks (``2019``, not ``2019.0``, in a CSV).
+    """
+    skipped = found.attrs.get("skipped") or []
+    if not skipped:
+        return excluded
+    columns = list(excluded.columns) + [c for c in SKIPPED_COLUMNS if c not in excluded.columns]
+    return pd.DataFrame(excluded.astype(object).to_dict("records") + list(skipped), columns=columns, dtype=object)
+
+
 def _utf8(text: str) -> bool:
     try:
         text.encode("utf-8")

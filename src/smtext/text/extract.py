@@ -208,9 +208,9 @@ def _extract_folder(folder, out: Path, backend, doc_types, jobs, scheduler, max_
              "backend": backend, "cache": out / "identity"}
     found = (corpus.read_manifest(manifest_csv, folder, **ident) if manifest_csv
              else corpus.scan(folder, **ident))
-    skipped = pd.DataFrame(found.attrs.get("skipped", []), columns=corpus.SKIPPED_COLUMNS)
     if found.empty:
-        _write_excluded(out, found, skipped)
+        skipped = corpus.add_skipped(found, found)
+        _atomic(out / "excluded.csv", lambda p: skipped.to_csv(p, index=False))
         raise SMError("SM107", f"no PDF files under {folder}" + (f" that can be read ({len(skipped)} skipped: "
                                                                   f"{skipped['reason'].value_counts().to_dict()}, "
                                                                   f"see excluded.csv)" if len(skipped) else "") + ".",
@@ -220,7 +220,8 @@ def _extract_folder(folder, out: Path, backend, doc_types, jobs, scheduler, max_
     kept, excluded = corpus.select(found.assign(sha256=digests), doc_types, per_firm_year=per_firm_year)
     duplicates = corpus.duplicate_content(kept)
     kept, excluded = kept.drop(columns="sha256"), excluded.drop(columns="sha256")
-    excluded = _write_excluded(out, excluded, skipped)
+    excluded = corpus.add_skipped(excluded, found)
+    _atomic(out / "excluded.csv", lambda p: excluded.to_csv(p, index=False))
     if kept.empty:
         raise SMError("SM107", f"no {' or '.join(doc_types)} PDF under {folder} ({len(excluded)} other files: "
                                f"{excluded['reason'].value_counts().to_dict()}).",
@@ -255,17 +256,6 @@ def _extract_folder(folder, out: Path, backend, doc_types, jobs, scheduler, max_
             f"{len(excluded)} excluded (see excluded.csv); {_identity_line(found)}; output in {out}")
 
 
-def _write_excluded(out: Path, excluded: pd.DataFrame, skipped: pd.DataFrame) -> pd.DataFrame:
-    """``excluded.csv``: the documents :func:`smtext.text.corpus.select` left out, then the inputs the scan could not take."""
-    if len(skipped):
-        columns = list(excluded.columns) + [c for c in skipped.columns if c not in excluded.columns]
-        # as objects, so the document rows keep their integers (no 2019.0) beside the skipped rows' blanks
-        excluded = pd.DataFrame(excluded.astype(object).to_dict("records") + skipped.to_dict("records"),
-                                columns=columns, dtype=object)
-    _atomic(out / "excluded.csv", lambda p: excluded.to_csv(p, index=False))
-    return excluded
-
-
 def _identity_line(found: pd.DataFrame) -> str:
     """``identified: 10 by name, 3 from the cover; 1 unidentified; 2 conflicts`` for the summary."""
     counts = corpus.identity_counts(found)
@@ -293,7 +283,7 @@ def iter_document_pages(pages_path: str | Path, batch_rows: int = 20_000) -> Ite
     ------
     SMError
         SM213 when a document's pages are not contiguous in the file (the file
-        was not written by ``smtext extract``).
+        was not written by ``smtext extract``), or the file is not readable Parquet (torn).
     """
     current, rows, seen = None, [], set()
     for batch in _batches(pages_path, batch_rows):
