@@ -95,6 +95,26 @@ def test_a_one_off_timeout_is_not_cached(folder, tmp_path, monkeypatch):
     assert _status(out) == {GOOD: "ok", OTHER: "ok"}
 
 
+def test_a_stage_holding_a_timeout_runs_again_and_its_readers_follow(tmp_path):
+    from smtext.stages import StageRunner
+
+    outcomes, reads = iter(["SM108", "ok", "ok"]), []
+
+    def extract(ctx):
+        ctx.info["status"] = next(outcomes)
+        ctx.retry = ctx.info["status"] == "SM108"
+
+    def count(ctx):
+        reads.append(1)
+
+    for _ in range(3):
+        runner = StageRunner(tmp_path)
+        runner.run("extract", extract)
+        runner.run("count", count, deps=("extract",))
+    # extract: a timeout the first time, so it ran again; count re-ran once, when extract's result changed
+    assert runner.records["extract"].cached and runner.records["count"].cached and len(reads) == 2
+
+
 def test_retry_failed_and_force_redo_cached_failures(folder, tmp_path, monkeypatch):
     from smtext.text import pdf
 

@@ -7,7 +7,9 @@ everything downstream of it, and nothing else. Each key gets its own folder
 (``stages/<name>/<key>``): a stage killed half-way resumes inside that folder,
 and outputs made with other parameters are never mixed in. A stage's record
 (``_stage.json``) is written last and atomically; a record that cannot be read is
-not trusted: the stage runs again (SM121).
+not trusted: the stage runs again (SM121). A stage whose output holds failures that
+may not recur (``ctx.retry``, e.g. an extraction timeout) is not recorded: the next
+run calls it again, and it redoes only the failed work.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class StageContext:
     params: dict
     inputs: dict[str, Path]
     info: dict = field(default_factory=dict)  # the stage may record counts here (goes into the manifest)
+    # True when the output holds failures that may not recur (a timeout): the stage runs again next time
+    retry: bool = False
 
 
 @dataclass
@@ -159,6 +163,12 @@ class StageRunner:
         if coded:  # kept in the stage record, so a cached stage still reports them
             ctx.info["warnings"] = [{"warning": m, "count": n} for m, n in coded.items()]
         seconds = time.perf_counter() - start
+        if ctx.retry:
+            # no record: the next run calls the stage again (it reuses its folder's finished work), and
+            # the stages reading it are keyed by what it found, so they follow when a retry succeeds
+            self.records[name] = StageRecord(name, f"{key}-{stable_hash(ctx.info)[:8]}", folder, False, seconds,
+                                             ctx.info)
+            return folder
         # temporary file, then rename: a killed run never leaves half a record that later runs would trust
         tmp = done.with_name(f".{done.name}.tmp")
         tmp.write_text(json.dumps({"name": name, "key": key, "params": params, "seconds": round(seconds, 3),
