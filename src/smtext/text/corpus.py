@@ -51,6 +51,7 @@ SM120  (warning) documents with identical bytes kept under different firm-years 
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -332,8 +333,8 @@ def walk(root: str | Path, pattern: str = "*.pdf") -> tuple[list[tuple[str, int]
                 st = entry.stat()          # follows links
             except OSError as exc:
                 if entry.is_symlink():
-                    if matches or exc.errno == 40 or _links_to_folder(entry):
-                        loop = exc.errno == 40   # ELOOP
+                    if matches or exc.errno == errno.ELOOP or _links_to_folder(entry):
+                        loop = exc.errno == errno.ELOOP
                         skip(child, "symlink_loop" if loop else "dangling_link", "SM119",
                              "link that loops back on itself" if loop else
                              f"link to {os.readlink(entry.path)!r}, which does not exist")
