@@ -319,6 +319,7 @@ def stage_corpus(env: Env, folder: str):
     """Stage body: the annual reports kept for counting (cninfo names, revisions) and those left out."""
     def run(ctx: StageContext) -> None:
         from ..text import corpus
+        from ..text.pdf import TRANSIENT
 
         # names first (cninfo forms, resolved through the firm table); a report whose name says too little
         # is identified from its own first pages, and that guess is recorded per document (id_source)
@@ -326,8 +327,10 @@ def stage_corpus(env: Env, folder: str):
         found = corpus.scan(env.inputs.require(folder, "measures/text"), firms=firms, identify="missing",
                             jobs=env.jobs, scheduler=env.scheduler, cache=ctx.dir / "identity")
         kept, excluded = corpus.select(found, ("annual_report",))
+        excluded = corpus.add_skipped(excluded, found)      # unreadable folders, links, FIFOs, GBK names
         kept.to_parquet(ctx.dir / "manifest.parquet", index=False)
         excluded.to_csv(ctx.dir / "excluded.csv", index=False)
+        ctx.retry = bool(found.get("cover_status", pd.Series(dtype=object)).isin(TRANSIENT).any())
         ctx.info.update(found=len(found), kept=len(kept), excluded=len(excluded),
                         excluded_reasons=excluded["reason"].value_counts().to_dict(),
                         identity=corpus.identity_counts(found))
@@ -338,6 +341,7 @@ def stage_extract(env: Env, folder: str):
     """Stage body: clean per-page text of the kept reports (resumable, content-addressed)."""
     def run(ctx: StageContext) -> None:
         from ..text.extract import extract_documents
+        from ..text.pdf import TRANSIENT
 
         manifest = pd.read_parquet(ctx.inputs["corpus"] / "manifest.parquet")
         documents = extract_documents(env.inputs.path(folder), manifest, ctx.dir, ctx.params["backend"],
@@ -345,6 +349,7 @@ def stage_extract(env: Env, folder: str):
         documents.to_parquet(ctx.dir / "documents.parquet", index=False)
         failures = documents[documents["status"] != "ok"]
         failures.to_csv(ctx.dir / "failures.csv", index=False)
+        ctx.retry = bool(failures["code"].isin(TRANSIENT).any())     # a timeout is retried by the next run
         ctx.info.update(documents=len(documents), pages=int(documents["n_pages"].sum()), failed=len(failures),
                         failure_reasons=failures["status"].value_counts().to_dict())
     return run

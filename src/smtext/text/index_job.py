@@ -29,7 +29,8 @@ bounded by the chunk, not the corpus.
 
 Error/warning codes
 -------------------
-SM213  the extract folder lacks documents.parquet / pages.parquet, or pages are not grouped by document
+SM213  the extract folder lacks documents.parquet / pages.parquet, has one that is not readable Parquet (torn),
+       or pages are not grouped by document
 SM214  (warning) documents whose MD&A section was not found: their MD&A counts are missing
 """
 
@@ -192,7 +193,11 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
     if not lex:
         raise SMError("SM002", "no lexicon given.", "pass --lexicon NAME (see `smtext index lexicons`).")
     started = time.perf_counter()
-    documents = pd.read_parquet(docs_path)
+    try:
+        documents = pd.read_parquet(docs_path)
+    except Exception as exc:    # noqa: BLE001 - pyarrow raises several types for a damaged file
+        raise SMError("SM213", f"{docs_path} is not a readable Parquet file ({type(exc).__name__}: {exc}).",
+                      "run `smtext extract` into that folder again: it rewrites the file.") from None
     documents["status"] = documents["status"].fillna("missing").astype(str)
     # n_chars below is the length of the counted text (scope); keep extraction's under another name
     documents = documents.rename(columns={"n_chars": "n_chars_extracted"})
