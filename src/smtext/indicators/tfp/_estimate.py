@@ -137,7 +137,7 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
         Smallest usable sample (per group with ``by``).
     acf_overid : bool
         ACF only. ``False`` (default): the just-identified moments in (state_t, free_{t-1}),
-        as Stata ``prodest``/``acfest``, R ``prodest`` and statspai. ``True``: the quadratic
+        as Stata and R ``prodest`` and statspai. ``True``: the quadratic
         polynomial in (state_t, free_{t-1}) as instruments, lowest criterion wins. The
         just-identified moments can have several exact roots (three on the simulated panel
         of the tests, one near the truth) and the answer then depends on the start; the
@@ -146,7 +146,7 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
         ACF only: the start, and with the just-identified moments the root returned.
         ``"ols"`` (default, Stata ``prodest``): start from the OLS estimates of output on
         the inputs; return the root the search from there reaches (else the root nearest
-        them). ``"stage1"`` (statspai, R ``prodest``'s start): start from the inputs' linear
+        them). ``"stage1"`` (statspai): start from the inputs' linear
         coefficients in the raw stage-1 polynomial; return the root nearest them. Both
         return the same estimate when the moments have one root.
 

@@ -10,14 +10,15 @@ Stage 2 of OP/LP minimises the sum of squared productivity innovations (as R/Sta
 ``prodest``); ACF and gross-output LP solve their moment conditions by GMM. The
 nonlinear searches start from the OLS estimates plus ``n_starts - 1`` seeded random
 perturbations and keep the lowest criterion. ACF solves the just-identified moments by
-default, as Stata ``prodest``/``acfest``, R ``prodest`` and statspai do. They can have
-several exact roots; every root the starts reach is reported and the estimate is picked
-by :func:`_pick_root`'s rule (SM417 warns when the starts reach more than one):
+default, as Stata and R ``prodest`` and statspai do. They can have several exact roots;
+every root the starts reach is reported and the estimate is picked by
+:func:`_pick_root`'s rule (SM417 warns when the starts reach more than one):
 
 * ``acf_start="ols"`` (default, Stata ``prodest``): the root reached from the OLS
   estimates of output on the inputs (else the root nearest them);
-* ``acf_start="stage1"`` (statspai; R ``prodest`` starts there too): the root nearest the
-  linear coefficients of the inputs in the raw stage-1 polynomial.
+* ``acf_start="stage1"`` (statspai; R ``prodest`` also starts from its stage-1
+  coefficients, plus noise): the root nearest the linear coefficients of the inputs in
+  the raw stage-1 polynomial.
 
 Where there is one root (the Chilean panel of the prodest packages) both rules return it.
 """
@@ -195,7 +196,7 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     The search starts at ``x0`` plus ``n_starts - 1`` seeded random perturbations;
     ``x0`` is the OLS estimate of output on the inputs over the rows of stage 1 (Stata
     ``prodest``'s ``acf`` option; ``acf_start="ols"``) or the inputs' linear coefficients
-    in the raw stage-1 polynomial (statspai, R ``prodest``; ``acf_start="stage1"``).
+    in the raw stage-1 polynomial (statspai; ``acf_start="stage1"``).
     With the quadratic instruments (``acf_overid``) the lowest criterion wins. With the
     just-identified moments (the default) every start that ends on an exact root
     (relative criterion below :data:`ACF_ROOT_TOL`) is a root; distinct roots are listed
@@ -257,7 +258,7 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
         return c / max(float(xi @ xi) / n, np.finfo(float).tiny)
 
     start = opts.get("acf_start", "ols")
-    if start == "stage1":   # statspai / R prodest: the inputs' terms in the raw stage-1 polynomial
+    if start == "stage1":   # statspai: the inputs' terms in the raw stage-1 polynomial
         x0 = _stage1_linear(p, s1, opts["poly_degree"])
     else:                   # Stata prodest: OLS of output on the inputs over the stage-1 rows
         x0 = ols(np.column_stack([np.ones(int(s1.sum())), X[s1]]), p.y[s1])[1:]
