@@ -102,6 +102,23 @@ def test_financials_follow_the_production_function(world, truth):
     assert abs(resid.mean()) < 0.02 and resid.std() < 0.1
 
 
+def test_proxies_follow_the_rules_truth_states(world, truth):
+    # OP's proxy: ln I = -2.3 + ln K + (exp(a omega) - 1) / a exactly; LP's: cash paid for
+    # goods = materials (revenue - value added, ln M = 11.4 + 0.4 ln K + 0.9 omega) times a
+    # timing error of s.d. materials_proxy_sigma
+    fin = pd.read_parquet(world / "data" / "financials.parquet").drop_duplicates(["stkcd", "year"])
+    d = fin.merge(pd.read_parquet(world / "truth" / "firm_year.parquet"), on=["stkcd", "year"])
+    pf = truth["production_function"]
+    a, lnk = pf["investment_convexity_a"], np.log(d["fixed_assets_net"])
+    np.testing.assert_allclose(np.log(d["investment"]), -2.3 + lnk + np.expm1(a * d["omega"]) / a, atol=1e-9)
+    ln_m = np.log(d["revenue"] - d["value_added"])
+    np.testing.assert_allclose(ln_m, 11.4 + 0.4 * lnk + 0.9 * d["omega"], atol=1e-6)
+    e_m = np.log(d["cash_paid_goods"]) - ln_m
+    # ~600 draws: the sample s.d. is within 15% of the stated one, the mean within 4 s.e.
+    assert e_m.std() == pytest.approx(pf["materials_proxy_sigma"], rel=0.15)
+    assert abs(e_m.mean()) < 4 * pf["materials_proxy_sigma"] / np.sqrt(len(e_m))
+
+
 def test_duplicate_firm_years_are_the_ones_truth_names(world, truth):
     fin = pd.read_parquet(world / "data" / "financials.parquet")
     dup = fin[fin.duplicated(["stkcd", "year"], keep="first")][["stkcd", "year"]]

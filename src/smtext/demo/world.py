@@ -36,7 +36,7 @@ from .truth import robot_exposure
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
 # bump when the generator's output changes for the same config (invalidates cached worlds)
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -77,7 +77,7 @@ def build_economy(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
     fy["omega"] = fy["omega0"] + fy["tfp_effect"]
     listing, pilot_truth = pilots.pilot_list(_rng(cfg, "pilot_list"), firms, subs, gname, cfg)
     first = pilots.city_first_pilot(listing)
-    fin = financials.statements(_rng(cfg, "statements"), firms, fy, cfg)
+    fin = financials.statements(_rng(cfg, "statements"), firms, fy, cfg, proxy_rng=_rng(cfg, "proxies"))
     fin = fin.join(fy[["gap", "gname", "treated_post", "tfp_effect", "omega"]])
     fin["city"] = fin["stkcd"].map(firms.set_index("stkcd")["city"])
     fin["city_first_pilot"] = fin["city"].map(first).fillna(0).astype(int)
@@ -333,7 +333,18 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
                                 "omega": "0.01*(year-first_year) + AR(1)(rho, sigma) + pilot effect (first-order Markov)",
                                 "omega_rho": cfg.omega_rho, "omega_sigma": cfg.omega_sigma,
                                 "output": "value_added", "labor": "employees", "capital": "fixed_assets_net",
-                                "proxy_lp": "cash_paid_goods", "proxy_op": "investment"},
+                                "proxy_lp": "cash_paid_goods", "proxy_op": "investment",
+                                "labor_rule": "ln L = 6.6 + 0.45 (ln K - 20) + 0.6 omega + 0.3 latent_size + N(0, 0.12)",
+                                "capital_rule": "K_t = (1 - d_t) K_{t-1} + I_{t-1}, "
+                                                "d_t = U(0.05, 0.15) + exp(-2.3) (exp(g(omega_{t-1})) - exp(omega_{t-1}))",
+                                "investment_rule": "ln I = -2.3 + ln K + g(omega), g(w) = (exp(a w) - 1) / a: "
+                                                   "convex, strictly increasing in omega",
+                                "investment_convexity_a": cfg.investment_convexity,
+                                "materials_rule": "ln M = 11.4 + 0.4 ln K + 0.9 omega; revenue = value_added + M",
+                                "materials_proxy_rule": "ln cash_paid_goods = ln M + e_m, e_m ~ N(0, materials_proxy_sigma) "
+                                                        "(cash-timing error, own random stream)",
+                                "materials_proxy_sigma": cfg.materials_proxy_sigma,
+                                "eps_sigma": cfg.eps_sigma},
         "effects": {
             "tfp": {"outcome": "log TFP (omega)", "rule": "base + slope*min(year-gname, cap) from the selection year",
                     "base": cfg.tfp_effect_base, "slope": cfg.tfp_effect_slope, "cap": cfg.tfp_effect_cap,
