@@ -44,12 +44,17 @@ KNOWN: dict[tuple[str, str], str] = {
     # running header lines
     ("000001_2024", "running"): _BLOCK + "; 平安银行股份有限公司, 2024 年年度报告 and the chapter title stay on 112 pages",
     ("000027_2016", "running"): _HEADER_SHARE + "; also 人民币元 of the statements header stays (4th line)",
+    ("000001_2013", "running"): ("财务报表附注 heads 89 of 189 pages (47%, under the 50% threshold); the unit line "
+                                 "(除特别注明外...) is the 4th line of the statements header, beyond the 2 edge lines"),
     ("000570_2019", "running"): "12 rotated statement pages " + _ONE_LINE,
     ("300107_2019", "running"): "5 wide-table pages " + _ONE_LINE,
     # page numbers
+    ("000001_2013", "page_numbers"): "notes pages 99-186: - N - is the 5th line, after the 4-line statements header",
     ("000001_2024", "page_numbers"): _BOOKLET,
     ("000027_2016", "page_numbers"): _BOOKLET,
     # wraps
+    ("000001_2013", "wraps"): _PUNCT + "; p.21: the widest line is a small-font note (注：...), a body line is 0.73 "
+                              "of it, so a CJK-CJK wrap stays broken (4 of 10)",
     ("000001_2024", "wraps"): _PUNCT + " (4 of 9)",
     ("000027_2016", "wraps"): _PUNCT + "; pp. 18-19: the widest line is a two-column table row, so body lines are "
                               "below 80% of it (0.75, 0.58) and CJK-CJK wraps stay broken (4 of 8)",
