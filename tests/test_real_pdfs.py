@@ -237,3 +237,59 @@ def test_expectations_are_consistent():
         for spec in exp["page_numbers"]:
             assert max(_page_range(spec["pages"])) <= exp["pages"]
     assert {k[0] for k in KNOWN} <= set(REPORTS)
+
+
+def _fetch_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("real_pdfs_fetch", ROOT / "benchmarks" / "real_pdfs" / "fetch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(name: str, data: bytes, **extra) -> dict:
+    return {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "size": str(len(data)), "source_repo": "o/r",
+            "source_path": "x.pdf", "commit": "0" * 40, "stock_code": "000000", "company": "c", "year": "2020"} | extra
+
+
+def test_fetch_copies_by_sha256_and_reports_missing(tmp_path):
+    fetch = _fetch_module()
+    good, other = b"%PDF-1.7 one", b"%PDF-1.7 two"
+    (tmp_path / "src" / "deep").mkdir(parents=True)
+    (tmp_path / "src" / "deep" / "whatever name.PDF").write_bytes(good)
+    (tmp_path / "src" / "same size.pdf").write_bytes(b"%PDF-1.7 xxx")  # same size, other content: not taken
+    rows = [_row("a.pdf", good), _row("b.pdf", other)]
+    cache = tmp_path / "cache"
+    assert fetch.collect([tmp_path / "src"], rows, cache) == ["a.pdf"]
+    assert (cache / "a.pdf").read_bytes() == good
+    assert fetch.verify(rows, cache) == (["b.pdf"], [])
+    (cache / "b.pdf").write_bytes(b"%PDF-1.7 bad")
+    assert fetch.verify(rows, cache) == ([], ["b.pdf"])
+
+
+def test_fetch_reads_blobs_from_a_git_repository(tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    fetch = _fetch_module()
+    repo = tmp_path / "owner+name"
+    (repo / "reports").mkdir(parents=True)
+    data = b"%PDF-1.7 committed then deleted"
+    (repo / "reports" / "年报.pdf").write_bytes(data)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    git = ["git", "-C", str(repo), "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True, env=env)
+    subprocess.run([*git, "commit", "-qm", "add"], check=True, env=env)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run([*git, "rm", "-q", "reports/年报.pdf"], check=True, env=env)
+    subprocess.run([*git, "commit", "-qm", "rm"], check=True, env=env)
+    rows = [_row("r.pdf", data, source_repo="owner/name", source_path="reports/年报.pdf", commit=commit)]
+    for source in (repo, tmp_path):  # the repository itself, or a folder of owner+name repositories
+        cache = tmp_path / f"cache_{source.name}"
+        assert fetch.collect([source], rows, cache) == ["r.pdf"]
+        assert (cache / "r.pdf").read_bytes() == data
