@@ -31,9 +31,10 @@ TERMS: list[str] = EXPECTATIONS["_about"]["keyword_terms"]
 
 _HEADER_SHARE = ("header printed only on the report part (pp. 1-78 of 310), not on the audited statements booklet: "
                  "under the 50% repetition threshold")
-_BLOCK = "4-line top block (chapter title / page number / company / report title): only 2 edge lines are looked at"
-_BOOKLET = ("statements pages carry a 5-line header (company / title / date / unit / page number): "
-            "the page number is the 5th line, beyond the 2 edge lines")
+_BLOCK = ("the page starts with 4 running lines in PDFium order (chapter title, page number from the foot, company, "
+          "report title): only 2 edge lines are looked at")
+_BOOKLET = ("statements pages start with 5 running lines in PDFium order (company, title, date, unit, page number "
+            "from the foot): the page number is the 5th line, beyond the 2 edge lines")
 _ONE_LINE = "come out of PDFium as a single line (wide/rotated tables), so the header is glued to the body"
 _PUNCT = "wraps after ， 、 ” or a digit, or before （ / “, stay broken: only CJK-CJK breaks are joined"
 _CELLS = "keywords split over the lines of narrow table cells, which the CJK wrap rule does not join"
