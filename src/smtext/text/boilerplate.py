@@ -14,7 +14,7 @@ paragraph is one line), each removed line counted once under the first rule that
               end of the report: the block is boilerplate, usually the last pages;
 ``pattern``   a single line that is boilerplate by its form: 执业证书编号 / SAC lines,
               分析师/联系人/研究助理 lines, 电话/邮箱/地址/网址/传真/邮编 lines, 许可证 lines,
-              ``证券研究报告`` header lines, 请务必阅读...免责声明 footers (lines of at most
+              ``证券研究报告`` header lines, 请(务必)阅读...免责声明/重要声明 footers (lines of at most
               ``max_pattern_chars`` characters: a long paragraph that mentions 电话 is content);
 ``repeated``  a line of at least ``min_repeat_chars`` characters that, digits masked, recurs in
               at least ``min_share`` of one broker's reports (and of at least ``min_firms``
@@ -66,7 +66,7 @@ _CONTENT = re.compile(
 _PATTERN = re.compile(
     r"执业证书编号|证书编号\s*[:：]?\s*S\d|SAC\s*(?:执业)?(?:证书)?编号|^\s*(?:分析师|研究员|研究助理|联系人|作者)\s*[:：]|"
     r"(?:电话|Tel|TEL|邮箱|E-?mail|EMAIL|传真|Fax|地址|网址|邮编|邮政编码)\s*[:：]|许可证(?:编号|号)|"
-    r"证券研究报告|请(?:务必|仔细)阅读[^\n]{0,30}(?:免责|声明|披露)|"
+    r"证券研究报告|请(?:务必|仔细)?阅读[^\n]{0,30}(?:免责|声明|披露)|"
     r"^\s*(?:本报告仅供|本报告版权)", re.IGNORECASE)
 _KEEP = re.compile(r"^\s*风险提示")
 _DIGITS = re.compile(r"[0-9０-９]+")
@@ -351,7 +351,7 @@ def summary(docs: pd.DataFrame) -> dict:
     d = docs[docs["boilerplate_chars"].notna()]
     n = d["boilerplate_chars"].astype(int)
     raw = int(d["raw_chars"].astype(int).sum())
-    return {"removed": True, "reports": int(len(d)), "reports_with_boilerplate": int((n > 0).sum()),
+    return {"removed": True, "reports": len(d), "reports_with_boilerplate": int((n > 0).sum()),
             "chars_removed": int(n.sum()),
             "chars_removed_by_reason": {r: int(d[f"boilerplate_{r}_chars"].astype(int).sum()) for r in REASONS},
             "lines_removed": int(d["boilerplate_lines"].astype(int).sum()),
