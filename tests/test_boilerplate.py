@@ -206,3 +206,43 @@ def test_demo_cleaning_is_deterministic(read):
     from smtext.text.extract import write_boilerplate_report
     write_boilerplate_report(again, ex)
     assert (ex / "boilerplate.csv").read_bytes() == first
+
+
+def test_a_real_layout_tail_with_wrapped_lines_tables_and_footers():
+    # the closing pages as PDF text comes out of a real broker report (layout only, wording our own):
+    # lines wrapped mid-sentence, the rating table one cell per line, a 请阅读 footer, contacts in columns
+    body = ["数据来源：Wind，某证券研究所整理", "风险提示：1）宏观环境超预期变化；2）模型失效风险"]
+    tail = ["请阅读最后一页信息披露和重要声明", "- 34 -", "分析师声明",
+            "本人具有中国证券业协会授予的证券投资咨询执业资格并登记为证券分析师，以勤勉的职业态度，独立、客观地出具本",
+            "报告。本报告清晰准确地反映了本人的研究观点。", "投资评级说明", "投资建议的评级标准", "类别", "评级", "说明",
+            "股票评级", "买入", "相对同期相关证券市场代表性指数涨幅大于15%", "行业评级", "推荐", "信息披露",
+            "本公司在知晓的范围内履行信息披露义务。", "使用本研究报告的风险提示及法律声明",
+            "本报告仅供本公司的客户使用，涉及人工智能与新质生产力的观点仅供参考。", "特别声明", "某证券研究",
+            "上 海", "北 京", "地址：上海浦东新区某路36号", "邮编：200135", "邮箱：research@example.com.cn"]
+    clean, s = bp.strip_text("\n".join(body + tail))
+    # before the first title the footer goes by its form; a bare page number is left to the page-level
+    # cleaning (smtext.text.normalize), which drops it when pages are extracted
+    assert clean.split("\n") == [*body, "- 34 -"]
+    assert s["boilerplate_titles"] == "分析师声明;投资评级说明;信息披露;特别声明"
+    assert s["boilerplate_lines"] == len(tail) - 1
+
+
+def test_demo_boilerplate_draws_from_its_own_stream(monkeypatch):
+    # the rest of the world does not move: without the boilerplate step, every other document, its
+    # truth and the analyst reports' own text are the same
+    from smtext.demo import world as W
+
+    cfg = demo.WorldConfig(n_firms=12, first_year=2021, seed=3)
+    eco = W.build_economy(cfg)
+    jobs, docs, mentions, nqpf, clean, boiler = W._document_plan(cfg, eco["firms"], eco["fin"])
+    assert len(boiler["reports"]) == sum(d["doc_type"] == "analyst_report" for d in docs) > 0
+    monkeypatch.setattr(W.text, "broker_boilerplate", lambda rng, spec, broker, year: (spec, demo_text.Boilerplate(
+        broker, {"footer": ""})))
+    jobs0, docs0, mentions0, nqpf0, clean0, _ = W._document_plan(cfg, eco["firms"], eco["fin"])
+    assert (docs0, mentions0, nqpf0, clean0) == (docs, mentions, nqpf, clean)
+    for (path, spec, mode, seed), (path0, spec0, mode0, seed0) in zip(jobs, jobs0):
+        assert (path, mode, seed) == (path0, mode0, seed0)
+        if spec is not None and "/analyst/" in path:
+            assert spec.sections[:len(spec0.sections)] == spec0.sections and spec.footer
+        else:
+            assert spec == spec0
