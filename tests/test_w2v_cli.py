@@ -35,6 +35,9 @@ def test_train_expand_index(tmp_path):
                               "--word", "新质生产力", "--jobs", "1"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "w" / "model" / "vectors.bin").is_file()
+    import json
+    cut = json.loads((tmp_path / "w" / "model" / "manifest.json").read_text(encoding="utf-8"))["boilerplate"]
+    assert cut["removed"] and cut["reports"] == 120 and cut["chars_removed"] == 0   # the fixture has none
     review = tmp_path / "review.csv"
     res = runner.invoke(app, ["w2v", "expand", str(tmp_path / "w" / "model"), "--seed", "新质生产力", "--out", str(review),
                               "--threshold", "0.5"])

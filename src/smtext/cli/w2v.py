@@ -102,6 +102,9 @@ def train_cmd(
         params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count,
                            epochs=epochs, seed=seed, workers=workers, deterministic=not fast)
         model = train_word2vec(corpus, params)
+    from ..text.boilerplate import summary
+
+    model.manifest["boilerplate"] = summary(frame)    # what was cut from the training text, in the model's manifest
     model.save(out / "model")
     m = model.manifest
     speed = "continued training" if continue_from is not None else f"{m['words_per_second']} words/s"
