@@ -38,6 +38,7 @@ SM141  invalid cleaning option (a share outside (0, 1], a count below 1)
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -121,6 +122,12 @@ def mask(line: str) -> str:
     return _DIGITS.sub("0", _SPACE.sub("", line))
 
 
+def line_key(line: str) -> int:
+    """64-bit digest of :func:`mask` (``line``): what the repetition rule counts, 8 bytes a line
+    instead of the line itself (a corpus of analyst reports holds millions of lines)."""
+    return int.from_bytes(hashlib.blake2b(mask(line).encode("utf-8"), digest_size=8).digest(), "big")
+
+
 def broker_of(path: str | None, text: str | None = None) -> str | None:
     """The broker of a report from its file name (last part naming a broker), else its first lines.
 
@@ -164,15 +171,15 @@ def _is_pattern(line: str, cfg: BoilerplateConfig) -> bool:
     return bool(s) and len(s) <= cfg.max_pattern_chars and bool(_PATTERN.search(s)) and not _KEEP.match(s)
 
 
-def classify_lines(lines: list[str], repeated: set[str], cfg: BoilerplateConfig) -> list[str | None]:
+def classify_lines(lines: list[str], repeated: set[int], cfg: BoilerplateConfig) -> list[str | None]:
     """The removal reason of every line (``title``, ``pattern``, ``repeated``) or None (kept).
 
     Parameters
     ----------
     lines : list of str
         One report's lines.
-    repeated : set of str
-        Masked lines (:func:`mask`) that recur across the broker's reports.
+    repeated : set of int
+        Keys (:func:`line_key`) of the lines that recur across the broker's reports.
     cfg : BoilerplateConfig
     """
     out: list[str | None] = [None] * len(lines)
@@ -186,18 +193,18 @@ def classify_lines(lines: list[str], repeated: set[str], cfg: BoilerplateConfig)
             out[i] = "title"
         elif _is_pattern(line, cfg):
             out[i] = "pattern"
-        elif mask(line) in repeated and not _KEEP.match(line.strip()):
+        elif repeated and line_key(line) in repeated and not _KEEP.match(line.strip()):
             out[i] = "repeated"
     return out
 
 
-def _candidates(text: str, cfg: BoilerplateConfig) -> set[str]:
-    return {m for m in (mask(ln) for ln in text.split("\n")) if len(m) >= cfg.min_repeat_chars}
+def _candidates(text: str, cfg: BoilerplateConfig) -> set[int]:
+    return {line_key(ln) for ln in text.split("\n") if len(mask(ln)) >= cfg.min_repeat_chars}
 
 
 def repeated_lines(texts: list[str], groups: list[str], firms: list[str | None],
-                   cfg: BoilerplateConfig) -> dict[str, set[str]]:
-    """Masked lines recurring in ``min_share`` of each group's reports (see the module docstring).
+                   cfg: BoilerplateConfig) -> dict[str, set[int]]:
+    """Lines (digits masked) recurring in ``min_share`` of each group's reports (see the module docstring).
 
     Parameters
     ----------
@@ -208,7 +215,8 @@ def repeated_lines(texts: list[str], groups: list[str], firms: list[str | None],
     Returns
     -------
     dict
-        Group -> set of masked lines; the ``"*"`` group is judged against every report.
+        Group -> keys (:func:`line_key`) of its repeated lines; the ``"*"`` group is judged
+        against every report.
     """
     per_doc = [_candidates(t, cfg) for t in texts]
     members: dict[str, list[int]] = defaultdict(list)
@@ -216,19 +224,21 @@ def repeated_lines(texts: list[str], groups: list[str], firms: list[str | None],
         members[g].append(i)
     if "*" in members:      # unknown brokers: compared with the whole corpus
         members["*"] = list(range(len(texts)))
-    out: dict[str, set[str]] = {}
+    out: dict[str, set[int]] = {}
     for g, idx in members.items():
         if len(idx) < cfg.min_reports:
             out[g] = set()
             continue
         n_docs: Counter = Counter()
-        firm_sets: dict[str, set] = defaultdict(set)
         for i in idx:
             n_docs.update(per_doc[i])
-            for m in per_doc[i]:
+        frequent = {m for m, n in n_docs.items() if n >= cfg.min_share * len(idx)}
+        # firms are collected for the frequent lines only (a report without a code counts as its own firm)
+        firm_sets: dict[int, set] = defaultdict(set)
+        for i in idx:
+            for m in per_doc[i] & frequent:
                 firm_sets[m].add(firms[i] if firms[i] is not None else f"#{i}")
-        out[g] = {m for m, n in n_docs.items()
-                  if n >= cfg.min_share * len(idx) and len(firm_sets[m]) >= cfg.min_firms}
+        out[g] = {m for m in frequent if len(firm_sets[m]) >= cfg.min_firms}
     return out
 
 
@@ -236,7 +246,7 @@ def _chars(line: str) -> int:
     return len(line) - sum(1 for ch in line if ch.isspace())
 
 
-def strip_text(text: str, repeated: set[str] | None = None,
+def strip_text(text: str, repeated: set[int] | None = None,
                cfg: BoilerplateConfig | None = None) -> tuple[str, dict]:
     """One report without its boilerplate, and what was removed.
 
@@ -244,8 +254,8 @@ def strip_text(text: str, repeated: set[str] | None = None,
     ----------
     text : str
         The report's text (lines separated by ``\\n``).
-    repeated : set of str, optional
-        Masked repeated lines of its broker (from :func:`repeated_lines`); none by default.
+    repeated : set of int, optional
+        Keys of its broker's repeated lines (from :func:`repeated_lines`); none by default.
     cfg : BoilerplateConfig, optional
 
     Returns
