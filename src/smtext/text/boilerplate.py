@@ -125,7 +125,11 @@ def mask(line: str) -> str:
 def line_key(line: str) -> int:
     """64-bit digest of :func:`mask` (``line``): what the repetition rule counts, 8 bytes a line
     instead of the line itself (a corpus of analyst reports holds millions of lines)."""
-    return int.from_bytes(hashlib.blake2b(mask(line).encode("utf-8"), digest_size=8).digest(), "big")
+    return _key(mask(line))
+
+
+def _key(masked: str) -> int:
+    return int.from_bytes(hashlib.blake2b(masked.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def broker_of(path: str | None, text: str | None = None) -> str | None:
@@ -199,7 +203,8 @@ def classify_lines(lines: list[str], repeated: set[int], cfg: BoilerplateConfig)
 
 
 def _candidates(text: str, cfg: BoilerplateConfig) -> set[int]:
-    return {line_key(ln) for ln in text.split("\n") if len(mask(ln)) >= cfg.min_repeat_chars}
+    masked = (mask(ln) for ln in text.split("\n"))
+    return {_key(m) for m in masked if len(m) >= cfg.min_repeat_chars}
 
 
 def repeated_lines(texts: list[str], groups: list[str], firms: list[str | None],
@@ -243,7 +248,7 @@ def repeated_lines(texts: list[str], groups: list[str], firms: list[str | None],
 
 
 def _chars(line: str) -> int:
-    return len(line) - sum(1 for ch in line if ch.isspace())
+    return len("".join(line.split()))
 
 
 def strip_text(text: str, repeated: set[int] | None = None,
