@@ -37,12 +37,16 @@ def test_a_content_heading_ends_a_disclaimer_placed_before_the_text():
     clean, s = bp.strip_text(text)
     assert clean == "一、投资要点\n公司推进人工智能应用。\n盈利预测\n预计收入增长。"
     assert s["boilerplate_lines"] == 2
+    # a date or a bare number inside the block is not a heading
+    clean, s = bp.strip_text("正文。\n免责声明\n2023.06.30\n1. \n本报告仅供参考，人工智能相关观点不构成建议。")
+    assert clean == "正文。" and s["boilerplate_lines"] == 4
 
 
 def test_single_line_patterns_and_their_limits():
     lines = ["证券研究报告", "分析师：王磊", "SAC 执业证书编号：S0570520080004", "请阅读最后一页信息披露和重要声明",
              "请务必阅读正文之后的免责声明部分", "电话：021-12345678", "经营证券期货业务许可证编号：91320000704041011J"]
     kept = ["公司评级：买入（维持）",                                         # a rating is content, not a title
+            "公司已取得药品生产许可证号及增值电信业务经营许可证。",               # a firm's licences are content
             "公司客服电话：400-000-0000，" + "公司持续推进数字化转型，服务客户超过一千万户。" * 3]  # a long paragraph
     clean, s = bp.strip_text("\n".join(lines + kept))
     assert clean.split("\n") == kept

@@ -10,10 +10,12 @@ paragraph is one line), each removed line counted once under the first rule that
 ``title``     a boilerplate section title on a line of its own (免责声明, 分析师声明/承诺,
               投资评级说明/定义, 评级说明, 重要/特别/法律/一般声明, 信息披露, 联系方式/联系我们,
               optionally numbered or followed by a colon) and every line after it up to the
-              next content heading (投资要点, 风险提示, 盈利预测, a numbered heading ...) or the
+              next content heading (投资要点, 风险提示, 盈利预测, a numbered Chinese heading such as
+              ``一、行业概况`` or ``2. 盈利预测`` ...) or the
               end of the report: the block is boilerplate, usually the last pages;
 ``pattern``   a single line that is boilerplate by its form: 执业证书编号 / SAC lines,
-              分析师/联系人/研究助理 lines, 电话/邮箱/地址/网址/传真/邮编 lines, 许可证 lines,
+              分析师/联系人/研究助理 lines, 电话/邮箱/地址/网址/传真/邮编 lines, the broker's licence
+              (证券期货业务许可证, 证券投资咨询业务资格) lines,
               ``证券研究报告`` header lines, 请(务必)阅读...免责声明/重要声明 footers (lines of at most
               ``max_pattern_chars`` characters: a long paragraph that mentions 电话 is content);
 ``repeated``  a line of at least ``min_repeat_chars`` characters that, digits masked, recurs in
@@ -62,11 +64,12 @@ _TITLE = re.compile(
     r"特别提示|版权声明)(?:及[\u4e00-\u9fff]{2,8})?\s*[:：]?$")
 # a content heading ends a boilerplate block (a disclaimer placed before the text, which some brokers do)
 _CONTENT = re.compile(
-    rf"^(?:{_NUM}\s*[、.．)）]\s*\S.{{0,24}}|(?:投资要点|核心观点|投资建议|盈利预测|估值|风险提示|事件|点评|"
+    rf"^(?:{_NUM}\s*[、.．)）]\s*[\u4e00-\u9fff].{{0,24}}|(?:投资要点|核心观点|投资建议|盈利预测|估值|风险提示|事件|点评|"
     r"公司概况|主要观点|报告摘要|摘要|正文|附录[^\n]{0,20}|财务预测[^\n]{0,10}|盈利预测与估值|目录)\s*[:：]?)$")
 _PATTERN = re.compile(
     r"执业证书编号|证书编号\s*[:：]?\s*S\d|SAC\s*(?:执业)?(?:证书)?编号|^\s*(?:分析师|研究员|研究助理|联系人|作者)\s*[:：]|"
-    r"(?:电话|Tel|TEL|邮箱|E-?mail|EMAIL|传真|Fax|地址|网址|邮编|邮政编码)\s*[:：]|许可证(?:编号|号)|"
+    r"(?:电话|Tel|TEL|邮箱|E-?mail|EMAIL|传真|Fax|地址|网址|邮编|邮政编码)\s*[:：]|"
+    r"证券(?:期货)?业务许可证|证券投资咨询业务资格|"
     r"证券研究报告|请(?:务必|仔细)?阅读[^\n]{0,30}(?:免责|声明|披露)|"
     r"^\s*(?:本报告仅供|本报告版权)", re.IGNORECASE)
 _KEEP = re.compile(r"^\s*风险提示")
