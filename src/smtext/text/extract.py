@@ -263,7 +263,9 @@ def iter_documents(extract_dir: str | Path, paths: Iterable[str] | None = None) 
     ------
     (path, text)
         In the order of ``pages.parquet`` (the order of ``documents.parquet``); documents
-        whose extraction failed have no pages and are not yielded.
+        whose extraction failed have no pages and are not yielded. The text is raw: broker
+        boilerplate is removed by :func:`read_documents` (its repetition rule compares a
+        report with the others, which a one-pass stream cannot).
     """
     wanted = None if paths is None else set(paths)
     for path, pages in iter_document_pages(extraction_files(extract_dir)[1]):
