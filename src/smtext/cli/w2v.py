@@ -23,15 +23,42 @@ DOCS_HELP = ("Folder of PDFs (extracted first, resumable), output folder of `smt
              "path, stkcd, year, text.")
 
 
-def _docs(source: Path, doc_type: str, extract_dir: Path, jobs: int, scheduler: str | None = None) -> pd.DataFrame:
-    """DOCS as a table with ``text``: a Parquet table, an extraction output, or a folder of PDFs to extract."""
-    from ..text.extract import read_documents, read_folder
+KEEP_HELP = ("Keep the brokers' boilerplate (disclaimers, analyst certifications, rating definitions, contact "
+             "lines, headers) in analyst reports; by default it is removed and counted per report.")
 
+
+def _docs(source: Path, doc_type: str, extract_dir: Path, jobs: int, scheduler: str | None = None,
+          keep_boilerplate: bool = False) -> pd.DataFrame:
+    """DOCS as a table with ``text``: a Parquet table, an extraction output, or a folder of PDFs to extract.
+
+    Analyst reports (``doc_type`` ``analyst_report``) lose their broker boilerplate unless
+    ``keep_boilerplate`` (:func:`smtext.text.extract.clean_boilerplate`).
+    """
+    from ..text.extract import clean_boilerplate, read_documents, read_folder
+
+    mode = "keep" if keep_boilerplate else "auto"
     if source.is_file():
-        return pd.read_parquet(source)
+        frame = pd.read_parquet(source)
+        # a plain table: its doc_type column decides, else the --doc-type asked for
+        if mode == "auto" and "doc_type" not in frame and doc_type == "analyst_report":
+            mode = "remove"
+        return clean_boilerplate(frame, mode)
     if (source / "documents.parquet").is_file():
-        return read_documents(source, doc_type)
-    return read_folder(source, extract_dir, doc_type, jobs=jobs, scheduler=scheduler)
+        return read_documents(source, doc_type, boilerplate=mode)
+    return read_folder(source, extract_dir, doc_type, jobs=jobs, scheduler=scheduler, boilerplate=mode)
+
+
+def _boilerplate_note(frame: pd.DataFrame, out_dir: Path, stem: str) -> str:
+    """Write the per-report boilerplate counts beside the outputs; one line for the console."""
+    from ..text.boilerplate import summary
+    from ..text.extract import write_boilerplate_report
+
+    path = write_boilerplate_report(frame, out_dir, stem)
+    if path is None:
+        return ""
+    s = summary(frame)
+    return (f"\nboilerplate removed: {s['chars_removed']} characters from {s['reports_with_boilerplate']} of "
+            f"{s['reports']} reports ({s['share_of_chars']:.1%} of their text; per report in {path})")
 
 
 @app.command("train")
@@ -57,13 +84,15 @@ def train_cmd(
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Processes for extraction and tokenizing."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for "
                                                             "extraction and tokenizing; same tokens as the local pool."),
+    keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help=KEEP_HELP),
 ) -> None:
     """Tokenize documents (cached) and train Word2Vec; writes OUT/model with a manifest (PDFs go to OUT/extract)."""
     from ..text.tokenize import TokenizerConfig, default_userdicts
     from ..text.w2v.corpus import tokenize_corpus
     from ..text.w2v.train import W2VModel, W2VParams, train_word2vec
 
-    frame = _docs(docs, doc_type, out / "extract", jobs, scheduler)
+    frame = _docs(docs, doc_type, out / "extract", jobs, scheduler, keep_boilerplate)
+    note = _boilerplate_note(frame, out, "boilerplate")
     cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word),
                           backend=tokenizer)
     corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs, scheduler=scheduler)
@@ -73,10 +102,14 @@ def train_cmd(
         params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count,
                            epochs=epochs, seed=seed, workers=workers, deterministic=not fast)
         model = train_word2vec(corpus, params)
+    from ..text.boilerplate import summary
+
+    model.manifest["boilerplate"] = summary(frame)    # what was cut from the training text, in the model's manifest
     model.save(out / "model")
     m = model.manifest
     speed = "continued training" if continue_from is not None else f"{m['words_per_second']} words/s"
-    typer.echo(f"trained on {len(corpus)} documents: vocabulary {m['vocab_size']}, {speed}; model in {out / 'model'}")
+    typer.echo(f"trained on {len(corpus)} documents: vocabulary {m['vocab_size']}, {speed}; model in {out / 'model'}"
+               + note)
 
 
 @app.command("expand")
@@ -119,6 +152,7 @@ def index_cmd(
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Processes."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for "
                                                             "extraction and counting."),
+    keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help=KEEP_HELP),
 ) -> None:
     """Count the lexicon's words per firm-year: NAME = ln(1 + count); missing where no documents."""
     from ..text.lexicon import load_lexicon
@@ -127,12 +161,17 @@ def index_cmd(
 
     head = pd.read_csv(lexicon, nrows=0, encoding="utf-8-sig", comment=None).columns
     words = read_review_csv(lexicon) if "kept" in head else load_lexicon(lexicon).terms
-    frame = _docs(docs, doc_type, out.with_name(f"{out.stem}_extract"), jobs, scheduler)
+    frame = _docs(docs, doc_type, out.with_name(f"{out.stem}_extract"), jobs, scheduler, keep_boilerplate)
     res = nml_index(frame, words, name=name, jobs=jobs, scheduler=scheduler,
                     panel=None if panel is None else pd.read_parquet(panel))
     out.parent.mkdir(parents=True, exist_ok=True)
     res.table.to_parquet(out, index=False)
+    from ..text.boilerplate import summary
+
+    note = _boilerplate_note(frame, out.parent, f"{out.stem}_boilerplate")
     write_manifest(out.with_suffix(".manifest.json"),
-                   build_manifest("w2v index", {"lexicon": str(lexicon), "name": name, "docs": str(docs)},
-                                  extra={"words": res.words, "dropped": res.dropped}))
-    typer.echo(res.summary() + f"\nwritten: {out}")
+                   build_manifest("w2v index", {"lexicon": str(lexicon), "name": name, "docs": str(docs),
+                                                "keep_boilerplate": keep_boilerplate},
+                                  extra={"words": res.words, "dropped": res.dropped,
+                                         "boilerplate": summary(frame)}))
+    typer.echo(res.summary() + f"\nwritten: {out}" + note)

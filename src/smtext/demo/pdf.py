@@ -107,6 +107,20 @@ class _Layout:
         self.y -= LEADING
 
 
+class _FooterLayout(_Layout):
+    """Pages of an analyst report: the broker's line at the foot of every page, above the number."""
+
+    def __init__(self, c: canvas.Canvas, header: str, font: str, footer: str):
+        super().__init__(c, header, font)
+        self.footer = footer
+
+    def new_page(self) -> None:
+        super().new_page()
+        self.c.setFont(self.font, 8)
+        self.c.drawCentredString((LEFT + RIGHT) / 2, 54, self.footer)
+        self.c.setFont(self.font, SIZE)
+
+
 def _render_paragraph(lay: _Layout, para: Paragraph) -> None:
     lines = wrap(para.text, lay.font)
     keep = _no_break_after(lines, [m.term for m in para.mentions])
@@ -158,7 +172,7 @@ def _draw(spec: DocumentSpec, out: io.BytesIO, pages_of: dict[int, int], encrypt
     font = LATIN if spec.english else FONT
     c = canvas.Canvas(out, pagesize=A4, invariant=1, encrypt=encrypt)
     c.setTitle(spec.header)
-    lay = _Layout(c, spec.header, font)
+    lay = _FooterLayout(c, spec.header, font, spec.footer) if spec.footer else _Layout(c, spec.header, font)
     # cover page
     lay.new_page()
     lay.y = 600

@@ -134,7 +134,9 @@ def text_measure(env: Env):
     schema=(Option("seeds", "list", "seed words", default=["新质生产力"]),
             Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=0.9, min=-1, max=1),
             Option("topn", "int", "keep at most this many neighbours", min=1, max=MAX_DRAWS),
-            Option("screen", "bool", "drop words absent from the government work reports", default=True)),
+            Option("screen", "bool", "drop words absent from the government work reports", default=True),
+            Option("keep_boilerplate", "bool", "keep the brokers' disclaimers, certifications, rating definitions "
+                                               "and contact lines in the analyst reports", default=False)),
     firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"), check=_check_seeds,
     needs=("analyst_reports", "gov_reports"))
 def nml_measure(env: Env):
@@ -144,8 +146,10 @@ def nml_measure(env: Env):
 
         p = ctx.params
         # extracted into the stage's folder (resumable, content-addressed), as every text measure reads its reports
+        # broker boilerplate is cut out by default; per-report counts go to extract/analyst/boilerplate.csv
         docs = read_folder(env.inputs.require("analyst_reports", "measures/nml"), ctx.dir / "extract" / "analyst",
-                           "analyst_report", jobs=env.jobs, scheduler=env.scheduler)
+                           "analyst_report", jobs=env.jobs, scheduler=env.scheduler,
+                           boilerplate="keep" if p.get("keep_boilerplate", False) else "auto")
         gov = read_folder(env.inputs.require("gov_reports", "measures/nml"), ctx.dir / "extract" / "gov",
                           "government_report", jobs=1)
         res = build_nml(docs, gov["text"].dropna().tolist() if p.get("screen", True) else None,
@@ -154,7 +158,8 @@ def nml_measure(env: Env):
         res.expansion.table.to_csv(ctx.dir / "expansion.csv", index=False, encoding="utf-8-sig")
         res.index.table[[ID, TIME, "N_ML"]].to_parquet(ctx.dir / "nml.parquet", index=False)
         kept = res.expansion.table
-        ctx.info.update(analyst_reports=len(docs), kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),
+        ctx.info.update(analyst_reports=len(docs), boilerplate=res.manifest["boilerplate"],
+                        kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),
                         firm_years=int(res.index.table["N_ML"].notna().sum()))
     return run
 

@@ -354,7 +354,9 @@ def iter_documents(extract_dir: str | Path, paths: Iterable[str] | None = None) 
     ------
     (path, text)
         In the order of ``pages.parquet`` (the order of ``documents.parquet``); documents
-        whose extraction failed have no pages and are not yielded.
+        whose extraction failed have no pages and are not yielded. The text is raw: broker
+        boilerplate is removed by :func:`read_documents` (its repetition rule compares a
+        report with the others, which a one-pass stream cannot).
     """
     wanted = None if paths is None else set(paths)
     for path, pages in iter_document_pages(extraction_files(extract_dir)[1]):
@@ -362,7 +364,7 @@ def iter_documents(extract_dir: str | Path, paths: Iterable[str] | None = None) 
             yield path, join_pages(pages)[0]
 
 
-def read_documents(extract_dir: str | Path, doc_type: str | None = None) -> pd.DataFrame:
+def read_documents(extract_dir: str | Path, doc_type: str | None = None, boilerplate: str = "auto") -> pd.DataFrame:
     """An extraction output as a table with one row and the text of every document.
 
     Parameters
@@ -371,13 +373,19 @@ def read_documents(extract_dir: str | Path, doc_type: str | None = None) -> pd.D
         Output folder of :func:`extract_folder` (``smtext extract``).
     doc_type : str, optional
         Keep only documents of this type (``analyst_report``, ``government_report`` ...).
+    boilerplate : {"auto", "remove", "keep"}
+        Broker boilerplate (disclaimers, analyst certifications, rating definitions, contact
+        lines, headers; :mod:`smtext.text.boilerplate`): ``auto`` removes it from analyst
+        reports only, ``remove`` from every document read, ``keep`` leaves the raw text.
 
     Returns
     -------
     DataFrame
         The columns of ``documents.parquet`` (``path, stkcd, year, doc_type, ..., status``)
         and ``text``, in that file's order; ``text`` is missing where the extraction
-        failed (``status`` says why), never an empty string.
+        failed (``status`` says why), never an empty string. Where boilerplate was removed,
+        the per-report counts :data:`smtext.text.boilerplate.COLUMNS` are added (missing on
+        the rows not cleaned).
 
     Raises
     ------
@@ -393,11 +401,43 @@ def read_documents(extract_dir: str | Path, doc_type: str | None = None) -> pd.D
                           "check --doc-type, or extract the folder of those reports first.")
     ok = docs.loc[docs["status"] == "ok", "path"]
     texts = dict(iter_documents(extract_dir, ok))
-    return docs.assign(text=[texts.get(p) for p in docs["path"]])
+    return clean_boilerplate(docs.assign(text=[texts.get(p) for p in docs["path"]]), boilerplate)
+
+
+def clean_boilerplate(docs: pd.DataFrame, boilerplate: str = "auto") -> pd.DataFrame:
+    """Remove broker boilerplate from the analyst reports of a documents table (see :func:`read_documents`).
+
+    ``auto`` cleans the rows whose ``doc_type`` is ``analyst_report`` (a table without ``doc_type``
+    is left as it is), ``remove`` every row, ``keep`` none. A table already cleaned (it has a
+    ``boilerplate_chars`` column) is returned unchanged.
+    """
+    from .boilerplate import strip_documents
+
+    if boilerplate not in ("auto", "remove", "keep"):
+        raise SMError("SM002", f"boilerplate must be auto, remove or keep, got {boilerplate!r}.",
+                      "pass one of auto, remove, keep.")
+    if boilerplate == "keep" or "boilerplate_chars" in docs:
+        return docs
+    if boilerplate == "remove":
+        return strip_documents(docs)
+    if "doc_type" not in docs:
+        return docs
+    rows = (docs["doc_type"] == "analyst_report").to_numpy()
+    if not rows.any():
+        return docs
+    if rows.all():
+        return strip_documents(docs)
+    # repetition is judged among the analyst reports only; other rows keep their text and get no counts
+    cleaned = strip_documents(docs[rows])
+    out = docs.copy()
+    for col in cleaned.columns.difference(docs.columns):
+        out[col] = cleaned[col].reindex(out.index)
+    out.loc[rows, "text"] = cleaned["text"]
+    return out
 
 
 def read_folder(folder: str | Path, out: str | Path, doc_type: str, jobs: int = 2,
-                scheduler: str | None = None) -> pd.DataFrame:
+                scheduler: str | None = None, boilerplate: str = "auto") -> pd.DataFrame:
     """Every ``doc_type`` PDF under ``folder`` as a table with its text, extracted into ``out`` first.
 
     :func:`extract_folder` with ``per_firm_year=False`` (analyst reports come several per
@@ -414,12 +454,39 @@ def read_folder(folder: str | Path, out: str | Path, doc_type: str, jobs: int = 
         Document type to keep (see :func:`smtext.text.corpus.doc_type_of`).
     jobs, scheduler
         Local worker processes, or a Dask scheduler address (same output).
+    boilerplate : {"auto", "remove", "keep"}
+        As in :func:`read_documents` (analyst reports lose their broker boilerplate by default).
 
     Returns
     -------
     DataFrame
         As :func:`read_documents`: ``path`` (relative to ``folder``), ``stkcd, year, doc_type, ...,
-        status, text``.
+        status, text`` (and the boilerplate counts where it was removed; they are also written to
+        ``out/boilerplate.csv``, with totals in ``out/boilerplate.json``).
     """
     extract_folder(folder, out, doc_types=(doc_type,), jobs=jobs, scheduler=scheduler, per_firm_year=False)
-    return read_documents(out, doc_type)
+    docs = read_documents(out, doc_type, boilerplate=boilerplate)
+    write_boilerplate_report(docs, out)
+    return docs
+
+
+def write_boilerplate_report(docs: pd.DataFrame, out: str | Path, stem: str = "boilerplate") -> Path | None:
+    """Write ``out/<stem>.csv`` (per-report counts) and ``out/<stem>.json`` (totals) when boilerplate was removed.
+
+    Returns the CSV's path, or None (and removes a stale report) when ``docs`` has no counts.
+    """
+    import json
+
+    from . import boilerplate as bp
+
+    out = Path(out)
+    csv, js = out / f"{stem}.csv", out / f"{stem}.json"
+    if "boilerplate_chars" not in docs:
+        for p in (csv, js):
+            p.unlink(missing_ok=True)
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic(csv, lambda p: bp.report_table(docs[docs["boilerplate_chars"].notna()]).to_csv(
+        p, index=False, encoding="utf-8-sig"))
+    _atomic(js, lambda p: p.write_text(json.dumps(bp.summary(docs), ensure_ascii=False, indent=1), encoding="utf-8"))
+    return csv

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ...errors import SMError, require_columns, warn
 from ...manifest import build_manifest, stable_hash
+from ..boilerplate import summary as boilerplate_summary
 from ..indices import DocumentCounts, count_documents, firm_year_index
 from ..lexicon import from_frame
 from ..tokenize import TokenizerConfig
@@ -163,8 +164,10 @@ def build_nml(analyst_docs: pd.DataFrame, gov_texts, seeds=DEFAULT_SEEDS, *, wor
     Parameters
     ----------
     analyst_docs : DataFrame
-        ``path, stkcd, year, text`` (see :func:`smtext.text.extract.read_folder`); rows with missing
-        text (failed extractions) are left out and reported.
+        ``path, stkcd, year, text`` (see :func:`smtext.text.extract.read_folder`, which removes the
+        brokers' boilerplate by default); rows with missing text (failed extractions) are left out
+        and reported. The manifest's ``boilerplate`` entry totals what was removed (``removed: False``
+        when the table carries no boilerplate counts).
     gov_texts : sequence of str or None
         Screening texts; ``None`` skips the screen.
     seeds : sequence of str or mapping
@@ -208,7 +211,8 @@ def build_nml(analyst_docs: pd.DataFrame, gov_texts, seeds=DEFAULT_SEEDS, *, wor
         seeds={"word2vec": params.seed},
         inputs={"corpus": corpus.corpus_hash(),
                 "screen": stable_hash(list(gov_texts)) if gov_texts is not None else "none"},
-        extra={"tokens": corpus.stats, "expansion": expansion.summary(), "index": index.summary(),
+        extra={"tokens": corpus.stats, "boilerplate": boilerplate_summary(analyst_docs),
+               "expansion": expansion.summary(), "index": index.summary(),
                "words": index.words, "dropped_documents": index.dropped,
                "train_words_per_second": model.manifest.get("words_per_second")})
     return NMLResult(expansion, index, model, manifest)
