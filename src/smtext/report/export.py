@@ -16,6 +16,7 @@ the same name) and the full name becomes the variable label.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ EXPORT_FORMATS = ("dta", "csv", "parquet")
 _STATA_CHARS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 STATA_NAME_MAX = 32
 STATA_LABEL_MAX = 80  # Stata's limit on variable labels (in bytes for format 118)
+STATA_TIME_STAMP = datetime(2000, 1, 1)
 # labels of the panel keys when the caller gives none
 KEY_LABELS = {"stkcd": "Stock code (6 digits, CSMAR/Wind)", "year": "Fiscal year"}
 
@@ -142,8 +144,10 @@ def to_stata(df: pd.DataFrame, path, labels: Mapping[str, str] | None = None,
         labels.update(cut)
     labels = {renamed.get(k, k): v for k, v in labels.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
+    # a fixed time stamp: the same data give the same bytes (Stata shows it only in `describe`)
     _stata_ready(df).rename(columns=renamed).to_stata(path, write_index=False, version=118,
-                                                      variable_labels=labels or None, data_label=data_label)
+                                                      variable_labels=labels or None, data_label=data_label,
+                                                      time_stamp=STATA_TIME_STAMP)
     return path
 
 
