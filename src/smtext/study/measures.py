@@ -10,6 +10,7 @@ registration order. ``fill_zero`` says that a firm-year absent from the file is 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -45,12 +46,15 @@ def _lexicon_file(spec, value: str) -> Path:
 def _check_lexicons(spec, path: tuple, opts: dict) -> None:
     from ..errors import SMError
     from ..text.lexicon import list_lexicons, load_lexicon
-    from .spec import check_name, mapping, not_allowed
+    from .spec import mapping, not_allowed
 
     known = list(list_lexicons())
     for key, name in mapping(spec, path + ("lexicons",), opts.get("lexicons"), "lexicons").items():
         # the key is a column prefix (<key>_count ...): a plain name, never a path
-        check_name(spec, path + ("lexicons", key), key, "lexicon key")
+        if not re.fullmatch(r"\w+", str(key)):
+            raise spec.error("SM703", path + ("lexicons", key), f"lexicon key {key!r} is not a plain name: it is the "
+                             "prefix of the index columns (<key>_count ...), so it may hold only letters, digits "
+                             "and '_'.", "rename it, e.g. digital.")
         if not isinstance(name, str) or not name.strip():
             raise spec.error("SM703", path + ("lexicons", key), f"lexicon {name!r} is not a name or a file path.",
                              f"use a shipped lexicon {known} or the path of your CSV (category,term).")
