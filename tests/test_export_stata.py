@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from smtext.cli import app
 from smtext.errors import SMError, SMWarning
 from smtext.manifest import file_sha256
-from smtext.report.export import stata_names, to_stata
+from smtext.report.export import to_stata
 
 runner = CliRunner()
 LONG1 = "wufei2021_digital__artificial_intelligence_per10k"   # 49 characters, as index count writes them
@@ -45,6 +45,8 @@ def test_long_names_shortened_with_full_name_as_label(tmp_path, index_table):
 
 
 def test_same_table_gives_the_same_bytes(tmp_path, index_table):
+    from smtext.report.export import stata_names
+
     with pytest.warns(SMWarning):
         a = to_stata(index_table, tmp_path / "a.dta").read_bytes()
         b = to_stata(index_table, tmp_path / "b.dta").read_bytes()

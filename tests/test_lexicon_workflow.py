@@ -18,7 +18,7 @@ from smtext.cli import app
 from smtext.errors import SMError, SMWarning
 from smtext.manifest import file_sha256
 from smtext.text.index_job import index_extract
-from smtext.text.lexicon import diff_lexicons, load_lexicon
+from smtext.text.lexicon import load_lexicon
 
 runner = CliRunner()
 
@@ -140,6 +140,8 @@ def test_from_review_refuses_without_expansion_manifest_or_on_a_lexicon(tmp_path
 
 
 def test_lexicon_diff(tmp_path):
+    from smtext.text.lexicon import diff_lexicons
+
     old, new = tmp_path / "old.csv", tmp_path / "new.csv"
     old.write_text("category,term\na,数字孪生\na,工业互联网\nb,云计算\n", encoding="utf-8")
     new.write_text("category,term\na,数字孪生\nb,工业互联网\nb,区块链\n", encoding="utf-8")
