@@ -68,7 +68,7 @@ def test_degenerate_model_warns():
 
 def test_tiny_vocabulary_warns():
     with pytest.warns(SMWarning, match="SM244"):
-        res = expand_seeds(_clustered(n_noise=100), "种子", threshold=0.9, min_freq=0, frequencies={})
+        res = expand_seeds(_clustered(n_noise=50), "种子", threshold=0.9, min_freq=0, frequencies={})
     assert res.diagnostics["seed"]["warnings"] == ["SM244"]
 
 

@@ -11,6 +11,9 @@ Stata names hold at most 32 characters; smtext's own columns can be longer
 a name deterministically (its first 23 characters, ``_`` and 8 hex digits of the
 name's sha1, so two long names sharing a prefix never collide and a rerun gives
 the same name) and the full name becomes the variable label.
+
+Codes: SM609 (names Stata cannot hold, label problems), SM610 (shortened names collide),
+SM611 (warning: names shortened), SM612 (``smtext export`` input or output not understood).
 """
 
 from __future__ import annotations

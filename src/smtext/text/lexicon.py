@@ -25,6 +25,8 @@ SM202  lexicon file malformed (missing columns, empty or multi-line terms, bad w
 SM203  a term is listed twice (in the same or in two categories)
 SM204  (warning) a user lexicon has no ``.meta.json`` sidecar: provenance not recorded
 SM235  a review file's ``kept`` values are not yes/no
+SM246  ``lexicon_from_review`` was given a file that is not a review file
+SM247  ``lexicon_from_review``: the expansion manifest next to the review file is missing
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ constant of nature: :attr:`Expansion.diagnostics` gives each category's similari
 distribution over the vocabulary and a suggested cut-off (the middle of the largest
 gap between consecutive similarities among the 50 nearest words), and warnings flag a
 degenerate model (SM243: the median word is within 0.8 of the seeds, or more than a
-quarter of the vocabulary passes) and a tiny vocabulary (SM244: under 500 words).
+quarter of the vocabulary passes) and a tiny vocabulary (SM244: under 100 words; the
+smallest demo world, whose templated reports recover every planted synonym, has 145).
 
 The table lists every candidate at or above the threshold plus the next
 ``review_extra`` words below it, so a reviewer sees what was near the cut-off.
@@ -50,7 +51,7 @@ import pandas as pd
 from ...errors import SMError, require_columns, warn
 
 DEFAULT_THRESHOLD = 0.9
-TINY_VOCABULARY = 500        # SM244 below this many words
+TINY_VOCABULARY = 100        # SM244 below this many words (the 60-firm demo world has 145)
 DEGENERATE_MEDIAN = 0.8      # SM243 when the median vocabulary word is this similar to the seeds
 DEGENERATE_SHARE = 0.25      # ... or when this share of the vocabulary passes the threshold
 GAP_WINDOW = 50              # the suggested cut-off looks at the gaps among this many nearest words
@@ -174,8 +175,8 @@ def _diagnose(cat: str, sims: np.ndarray, is_seed: np.ndarray, threshold: float,
          "suggested_threshold": _suggested_cutoff(other), "warnings": []}
     if n < TINY_VOCABULARY:
         d["warnings"].append("SM244")
-        warn("SM244", f"category {cat!r}: the vocabulary has only {n} words; neighbours of the seeds are "
-                      "noise on so small a corpus.",
+        warn("SM244", f"category {cat!r}: the vocabulary has only {n} words; similarities on so small a "
+                      "vocabulary are unreliable.",
              "train on more documents (or lower min_count) before trusting the expansion.")
     if len(other) and (q[0] >= DEGENERATE_MEDIAN or d["share_above_threshold"] > DEGENERATE_SHARE):
         d["warnings"].append("SM243")
