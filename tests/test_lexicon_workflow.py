@@ -171,3 +171,12 @@ def test_w2v_index_filters_scope_per10k_and_hashes(tmp_path):
     man = json.loads(out.with_suffix(".manifest.json").read_text(encoding="utf-8"))
     assert man["inputs"] == {str(review): file_sha256(review), str(docs): file_sha256(docs)}
     assert man["parameters"]["scope"] == "mda" and man["parameters"]["filters"] == ["negation"]
+
+
+def test_word_list_matching_nothing_warns_in_w2v_index(tmp_path):
+    from smtext.text.w2v import nml_index
+
+    docs = pd.DataFrame([{"path": p, "stkcd": FIRMS[p][0], "year": FIRMS[p][1], "text": t} for p, t in TEXTS.items()])
+    with pytest.warns(SMWarning, match="SM245"):
+        res = nml_index(docs, ["量子纠缠"])
+    assert (res.table["N_ML_count"] == 0).all()

@@ -213,6 +213,7 @@ def nml_measure(env: Env):
         res.index.table[[ID, TIME, "N_ML"]].to_parquet(ctx.dir / "nml.parquet", index=False)
         kept = res.expansion.table
         ctx.info.update(analyst_reports=len(docs), kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),
+                        expansion_diagnostics=res.expansion.diagnostics,
                         firm_years=int(res.index.table["N_ML"].notna().sum()))
     return run
 

@@ -12,6 +12,7 @@ Error/warning codes
 -------------------
 SM240  the word list of the index is empty
 SM241  (warning) documents left out of the index (failed extraction, missing keys)
+SM245  (warning) the word list matched nothing in any usable document
 """
 
 from __future__ import annotations
@@ -122,6 +123,10 @@ def nml_index(docs: pd.DataFrame, words, *, name: str = "N_ML", panel: pd.DataFr
     table[f"{name}_count"] = fy[f"{name}_count"].astype("Int64")
     table[name] = fy[f"{name}_ln"].astype("Float64")
     table[f"{name}_per10k"] = fy[f"{name}_per10k"].astype("Float64")
+    if int((table["n_docs"] - table["n_bad_docs"]).sum()) and not table[f"{name}_count"].fillna(0).any():
+        # a word list that never matches is almost always a format or encoding slip, not a finding
+        warn("SM245", f"the {len(terms)} word(s) of {name} matched nothing in any usable document: every count is 0.",
+             "check the words are written as they appear in the text (simplified characters, no spaces).")
     return NMLIndex(table, counts, list(terms), name, dropped)
 
 
@@ -211,7 +216,8 @@ def build_nml(analyst_docs: pd.DataFrame, gov_texts, seeds=DEFAULT_SEEDS, *, wor
         seeds={"word2vec": params.seed},
         inputs={"corpus": corpus.corpus_hash(),
                 "screen": stable_hash(list(gov_texts)) if gov_texts is not None else "none"},
-        extra={"tokens": corpus.stats, "expansion": expansion.summary(), "index": index.summary(),
+        extra={"tokens": corpus.stats, "expansion": expansion.summary(), "diagnostics": expansion.diagnostics,
+               "index": index.summary(),
                "words": index.words, "dropped_documents": index.dropped,
                "train_words_per_second": model.manifest.get("words_per_second")})
     return NMLResult(expansion, index, model, manifest)
