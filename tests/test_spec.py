@@ -168,6 +168,8 @@ def test_text_measure_scope_is_checked(tmp_path):
     assert load(_spec_file(tmp_path, extra="    scope: mda\n")).get("measures")["text"]["scope"] == "mda"
     with pytest.raises(SMError, match=r"SM703: tiny.yaml:17: scope='abstract' is not allowed"):
         load(_spec_file(tmp_path, extra="    scope: abstract\n"))
+    with pytest.raises(SMError, match=r"SM702: tiny.yaml:17: unknown key 'scpoe' in measures/text.*did you mean 'scope'"):
+        load(_spec_file(tmp_path, extra="    scpoe: mda\n"))
     with pytest.raises(SMError, match=r"SM703: tiny.yaml:16: filters='none'"):
         load(_spec_with(tmp_path, "[none]"))
 
