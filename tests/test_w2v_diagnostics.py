@@ -64,6 +64,17 @@ def test_degenerate_model_warns():
         res = expand_seeds(kv, "种子", threshold=0.9, min_freq=0, frequencies={})
     d = res.diagnostics["seed"]
     assert d["p50"] > 0.99 and d["n_above_threshold"] == 600 and "SM243" in d["warnings"]
+    assert d["suggested_threshold"] is None                  # no gap to cut at
+    assert "suggested cut-off: none" in res.summary()
+
+
+def test_suggested_cutoff_is_the_first_clear_gap_not_the_largest():
+    from smtext.text.w2v.expand import _suggested_cutoff
+
+    # the demo world's nearest words (60 firms, seed 7): synonyms down to 0.946, frame words from 0.900
+    demo = [0.995, 0.994, 0.993, 0.992, 0.992, 0.989, 0.984, 0.983, 0.971, 0.946, 0.900, 0.883, 0.849,
+            0.798, 0.759, 0.756, 0.749, 0.705, 0.697, 0.676, 0.674, 0.641, 0.640, 0.511, 0.510]
+    assert _suggested_cutoff(np.array(demo)) == 0.923
 
 
 def test_tiny_vocabulary_warns():

@@ -26,8 +26,10 @@ the ``nml`` measure): on the demo worlds the planted synonyms sit at >= 0.97 and
 template words of a small corpus rise to 0.85-0.92, so 0.9 keeps the cluster and drops
 the frame words (see :mod:`smtext.text.w2v`). It is a property of the model, not a
 constant of nature: :attr:`Expansion.diagnostics` gives each category's similarity
-distribution over the vocabulary and a suggested cut-off (the middle of the largest
-gap between consecutive similarities among the 50 nearest words), and warnings flag a
+distribution over the vocabulary and a suggested cut-off (the middle of the first gap of
+at least 0.03 between consecutive similarities, from the top, among the 50 nearest words;
+0.923 on the 60-firm demo world, between the last planted synonym at 0.946 and the first
+frame word at 0.900; none when the similarities decay without such a gap), and warnings flag a
 degenerate model (SM243: the median word is within 0.8 of the seeds, or more than a
 quarter of the vocabulary passes) and a tiny vocabulary (SM244: under 100 words; the
 smallest demo world, whose templated reports recover every planted synonym, has 145).
@@ -55,6 +57,7 @@ TINY_VOCABULARY = 100        # SM244 below this many words (the 60-firm demo wor
 DEGENERATE_MEDIAN = 0.8      # SM243 when the median vocabulary word is this similar to the seeds
 DEGENERATE_SHARE = 0.25      # ... or when this share of the vocabulary passes the threshold
 GAP_WINDOW = 50              # the suggested cut-off looks at the gaps among this many nearest words
+GAP_MIN = 0.03               # ... and takes the first gap at least this wide
 COLUMNS = ["word", "category", "kind", "similarity", "rank", "frequency", "screen_count", "kept", "reason"]
 _DIGIT = re.compile(r"\d")
 
@@ -106,8 +109,9 @@ class Expansion:
     diagnostics : dict
         Per category: ``vocab_size``, ``seeds_missing``, the similarity quantiles of the
         non-seed vocabulary (``p50, p90, p99, max``), ``n_above_threshold``,
-        ``share_above_threshold``, ``suggested_threshold`` (middle of the largest gap among
-        the 50 nearest words) and the ``warnings`` raised (SM243, SM244, SM233).
+        ``share_above_threshold``, ``suggested_threshold`` (middle of the first gap of at least
+        0.03 among the 50 nearest words; None without one) and the ``warnings`` raised
+        (SM243, SM244, SM233).
     """
 
     table: pd.DataFrame
@@ -144,23 +148,32 @@ class Expansion:
                     f"{int((grp['kept'] & (grp['kind'] != 'seed')).sum())} words kept; dropped {drop}")
             d = self.diagnostics.get(cat)
             if d:
+                cut = d["suggested_threshold"]
                 line += (f"\n  similarity to the seeds over {d['vocab_size']} words: median {d['p50']:.3f}, "
                          f"p99 {d['p99']:.3f}, max {d['max']:.3f}; {d['n_above_threshold']} at or above "
-                         f"{self.params.get('threshold')}; suggested cut-off {d['suggested_threshold']:.3f}")
+                         f"{self.params.get('threshold')}; "
+                         + (f"suggested cut-off {cut:.3f}" if cut is not None else
+                            "suggested cut-off: none (no gap of 0.03 among the nearest words; review the table)"))
                 if d["warnings"]:
                     line += f"; warnings {d['warnings']}"
             lines.append(line)
         return "\n".join(lines)
 
 
-def _suggested_cutoff(sims: np.ndarray) -> float:
-    """Middle of the largest gap between consecutive similarities among the nearest words."""
-    top = np.sort(sims)[::-1][:GAP_WINDOW]
-    if len(top) < 2:
-        return float(top[0]) if len(top) else float("nan")
+def _suggested_cutoff(sims: np.ndarray) -> float | None:
+    """Middle of the first clear gap (>= GAP_MIN) from the top among the nearest words; None without one.
+
+    The first clear gap, not the largest: on the demo worlds the planted cluster ends in a gap of
+    0.045 (0.946 -> 0.900) while the frame words below decay into a larger gap further down
+    (0.640 -> 0.511); the largest gap would keep the frame words.
+    """
+    top = np.sort(np.asarray(sims, dtype=float))[::-1][:GAP_WINDOW]
     gaps = top[:-1] - top[1:]
-    i = int(np.argmax(gaps))   # first of equal gaps: the highest cut-off
-    return float(round((top[i] + top[i + 1]) / 2, 4))
+    clear = np.flatnonzero(gaps >= GAP_MIN)
+    if not len(clear):
+        return None
+    i = int(clear[0])
+    return round(float((top[i] + top[i + 1]) / 2), 4)
 
 
 def _diagnose(cat: str, sims: np.ndarray, is_seed: np.ndarray, threshold: float, missing: list) -> dict:
@@ -182,8 +195,8 @@ def _diagnose(cat: str, sims: np.ndarray, is_seed: np.ndarray, threshold: float,
         d["warnings"].append("SM243")
         warn("SM243", f"category {cat!r}: the model looks degenerate: the median word has similarity "
                       f"{q[0]:.3f} to the seeds and {above} of {len(other)} words pass {threshold}.",
-             "train longer or on more text (epochs, documents), or raise the threshold towards the "
-             f"suggested cut-off {d['suggested_threshold']:.3f} and review the table.")
+             "train longer or on more text (epochs, documents) before trusting the expansion, and review "
+             "the table.")
     if missing:
         d["warnings"].append("SM233")
     return d
