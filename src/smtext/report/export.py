@@ -133,8 +133,10 @@ def to_stata(df: pd.DataFrame, path, labels: Mapping[str, str] | None = None,
     for long, short in renamed.items():
         labels.setdefault(long, long)
     if renamed:
+        shown = dict(list(renamed.items())[:3])
+        more = f" and {len(renamed) - 3} more" if len(renamed) > 3 else ""
         warn("SM611", f"{len(renamed)} column name(s) longer than 32 characters were shortened for Stata "
-                      f"(the full name is the variable label): {renamed}.",
+                      f"(the full name is each one's variable label): {shown}{more}.",
              "rename them yourself before exporting to choose the names.")
     cut = {}
     for k, v in labels.items():
