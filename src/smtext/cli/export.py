@@ -61,7 +61,7 @@ def export_cmd(
     write_manifest(out.with_name(out.name + ".manifest.json"),
                    build_manifest("export", {"format": fmt, "labels": str(labels) if labels else None},
                                   inputs={str(table): file_sha256(table)},
-                                  extra={"renamed": renamed, "rows": int(len(frame)),
+                                  extra={"renamed": renamed, "rows": len(frame),
                                          "columns": int(frame.shape[1])}))
     for long, short in renamed.items():
         typer.echo(f"renamed {long} -> {short}")

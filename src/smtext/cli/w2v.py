@@ -63,10 +63,8 @@ def train_cmd(
 ) -> None:
     """Tokenize documents (cached) and train Word2Vec; writes OUT/model with a manifest (PDFs go to OUT/extract)."""
     from ..text.tokenize import TokenizerConfig, default_userdicts
-    from ..text.w2v.corpus import tokenize_corpus
+    from ..text.w2v.corpus import apply_scope, tokenize_corpus
     from ..text.w2v.train import W2VModel, W2VParams, train_word2vec
-
-    from ..text.w2v.corpus import apply_scope
 
     frame = apply_scope(_docs(docs, doc_type, out / "extract", jobs, scheduler), scope)
     frame = frame[~frame["status"].isin(["SM110", "SM111"])]   # no MD&A: left out (printed by apply_scope)

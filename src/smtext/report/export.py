@@ -19,9 +19,9 @@ SM611 (warning: names shortened), SM612 (``smtext export`` input or output not u
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -130,7 +130,7 @@ def to_stata(df: pd.DataFrame, path, labels: Mapping[str, str] | None = None,
     for k, v in KEY_LABELS.items():
         if k in df.columns:
             labels.setdefault(k, v)
-    for long, short in renamed.items():
+    for long in renamed:
         labels.setdefault(long, long)
     if renamed:
         shown = dict(list(renamed.items())[:3])
