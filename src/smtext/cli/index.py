@@ -19,7 +19,8 @@ app = typer.Typer(help="Keyword indices (Digital, smart manufacturing, AI ...) f
                        "by `smtext extract`, and the shipped lexicons.", no_args_is_help=True)
 
 
-def _filters(text: str) -> tuple[str, ...]:
+def parse_filters(text: str) -> tuple[str, ...]:
+    """``--filters`` text -> filter names; '' or 'none' -> no filter."""
     text = (text or "").strip()
     if text.lower() in ("", "none"):
         return ()
@@ -31,8 +32,9 @@ def count_cmd(
     extract_dir: Path = typer.Argument(..., exists=True, file_okay=False,
                                        help="Output folder of `smtext extract` (documents.parquet, pages.parquet)."),
     lexicon: list[str] = typer.Option(["smart_manufacturing", "wufei2021_digital"], "--lexicon", "-l",
-                                      help="Shipped lexicon name or path of your own CSV (category,term); "
-                                           "repeatable. The column prefix is the lexicon's name."),
+                                      help="Shipped lexicon name, path of your own CSV (category,term) or a "
+                                           "review CSV of `w2v expand` (word,category,kept); repeatable. The "
+                                           "column prefix is the lexicon's name."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder for the tables and manifest.json."),
     scope: str = typer.Option("full", "--scope", help="full (whole report) or mda (the MD&A section only; reports "
                                                       "whose MD&A is not found are missing, not zero)."),
@@ -57,7 +59,7 @@ def count_cmd(
     """Count lexicons per document and write document counts, the firm-year index, clean controls and a manifest."""
     from ..text.index_job import index_extract
 
-    run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=_filters(filters), mode=mode,
+    run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=parse_filters(filters), mode=mode,
                         window=window, subject_window=subject_window, tokenizer=tokenizer,
                         weighting="tfidf" if tfidf else "count", years=years_option(years),
                         clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler)

@@ -32,6 +32,7 @@ Error/warning codes
 SM213  the extract folder lacks documents.parquet / pages.parquet, has one that is not readable Parquet (torn),
        or pages are not grouped by document
 SM214  (warning) documents whose MD&A section was not found: their MD&A counts are missing
+SM245  (warning) a lexicon matched nothing in any counted document (all its counts are 0)
 """
 
 from __future__ import annotations
@@ -239,6 +240,15 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
     # hits each context filter removed (the per-document numbers are the <key>_removed_<filter> columns)
     removed = {k: {f: int(table[f"{k}_removed_{f}"].fillna(0).sum()) if f"{k}_removed_{f}" in table else 0
                    for f in filters} for k in lex}
+    # a lexicon that never matches is almost always a format or encoding slip, not a finding
+    ok_docs = table["scope_status"] == "ok"
+    unmatched = [k for k in lex if ok_docs.any() and f"{k}_raw" in table
+                 and float(table.loc[ok_docs, f"{k}_raw"].fillna(0).sum()) == 0]
+    if unmatched:
+        warn("SM245", f"lexicon(s) {unmatched} matched nothing in {int(ok_docs.sum())} counted document(s): "
+                      "every count is 0.",
+             "check the terms are written as they appear in the reports (simplified characters, no spaces) "
+             "and that the file is the lexicon you meant.")
     n_mda = int(table["scope_status"].isin(["SM110", "SM111"]).sum())
     if n_mda:
         warn("SM214", f"{n_mda} report(s) have no MD&A section that could be found (SM110/SM111); their MD&A "
@@ -274,7 +284,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         extra={"lexicons": {k: {**v.provenance(), "meta": v.meta} for k, v in lex.items()},
                "counts": {"documents": len(table), "with_counts": int((table["scope_status"] == "ok").sum()),
                           "missing_by_reason": dropped, "removed_by_filter": removed,
-                          "firm_years": len(firm_years),
+                          "firm_years": len(firm_years), "lexicons_matching_nothing": unmatched,
                           "firm_years_missing": firm_years.attrs.get("dropped", {}),
                           "clean_firms": int(clean["clean"].sum()) if clean is not None else None},
                "outputs": sorted(p.name for p in out.iterdir() if p.name != "manifest.json"),
