@@ -118,7 +118,8 @@ def test_train_scope_mda_trains_on_the_mda_only(tmp_path):
     docs = tmp_path / "docs.parquet"
     pd.DataFrame(rows).to_parquet(docs, index=False)
     res = runner.invoke(app, ["w2v", "train", str(docs), "--out", str(tmp_path / "w"), "--scope", "mda", "--dim", "8",
-                              "--epochs", "2", "--min-count", "1", "--word", "新质生产力", "--jobs", "1"])
+                              "--epochs", "2", "--min-count", "1", "--word", "新质生产力", "--jobs", "1",
+                              "--doc-type", "annual_report"])   # a table without doc_type is read as analyst reports
     assert res.exit_code == 0, res.output
     vocab = set((tmp_path / "w" / "model" / "vocab.txt").read_text(encoding="utf-8").split())
     assert "新质生产力" in vocab and "毛利率" not in vocab and "董事会" not in vocab
