@@ -30,7 +30,8 @@ SM252  the index folder lacks firm_year_index.parquet / term_counts.parquet / ma
        asked for is not in it
 SM253  a reference index that cannot be used (unknown column, file without stkcd/year or with no single value
        column)
-SM254  (warning) a reference with fewer than 3 firm-years in common with the index: no correlation
+SM254  (warning) a reference with fewer than 3 firm-years in common with the index, or a constant index or
+       reference: no correlation
 SM255  (warning) no keyword-in-context examples or false-positive screen: the extraction folder or the lexicon
        file is missing, or the lexicon changed since the index was counted
 SM256  (warning) hits that look like part of a longer name (likely false positives), with the count
@@ -242,7 +243,7 @@ def zeros_and_trend(fy: pd.DataFrame, key: str) -> tuple[dict, pd.DataFrame]:
     c = fy[f"{key}_count"].astype(float)
     ok = fy[c.notna()]
     cnt = ok[f"{key}_count"].astype(float)
-    overall = {"firm_years": int(len(fy)), "missing": int(c.isna().sum()), "counted": int(len(ok)),
+    overall = {"firm_years": len(fy), "missing": int(c.isna().sum()), "counted": len(ok),
                "zeros": int((cnt == 0).sum()),
                "zeros_share": float((cnt == 0).mean()) if len(ok) else float("nan"),
                "positive_share": float((cnt > 0).mean()) if len(ok) else float("nan"),
@@ -288,7 +289,7 @@ def concentration(table: pd.DataFrame) -> dict:
         return {"terms_with_hits": 0, "top_term": None, "top_term_share": float("nan"),
                 "top5_share": float("nan"), "hhi": float("nan")}
     top = table.loc[table["hits"] > 0].iloc[0]["term"]
-    return {"terms_with_hits": int(len(s)), "top_term": str(top), "top_term_share": float(s.iloc[0]),
+    return {"terms_with_hits": len(s), "top_term": str(top), "top_term_share": float(s.iloc[0]),
             "top5_share": float(s.iloc[:5].sum()), "hhi": float((s ** 2).sum())}
 
 
@@ -301,14 +302,16 @@ def correlations(fy: pd.DataFrame, key: str, references: dict, lexicon_keys=(), 
     target = fy.set_index(["stkcd", "year"])[f"{key}_{measure}"].astype(float)
     rows = []
     for name, source in references.items():
-        ref = _reference_series(name, source, fy, lexicon_keys)
-        both = pd.concat([target.rename("a"), ref.rename("b")], axis=1, join="inner").dropna()
         if name == key or (isinstance(source, str) and source in (key, f"{key}_{measure}")):
             continue            # the index against itself says nothing
-        n = int(len(both))
-        if n < 3:
-            warn("SM254", f"reference {name} shares {n} firm-year(s) with {key}: no correlation.",
-                 "check that stock codes are 6 digits and years match the index.")
+        ref = _reference_series(name, source, fy, lexicon_keys)
+        both = pd.concat([target.rename("a"), ref.rename("b")], axis=1, join="inner").dropna()
+        n = len(both)
+        constant = n >= 3 and (both["a"].nunique() == 1 or both["b"].nunique() == 1)
+        if n < 3 or constant:
+            why = "one side is constant" if constant else f"it shares {n} firm-year(s) with {key}"
+            warn("SM254", f"reference {name}: no correlation with {key} ({why}).",
+                 "check that stock codes are 6 digits and years match the index, and that neither index is all zero.")
             rows.append({"reference": name, "measure": measure, "n": n, "pearson": float("nan"),
                          "spearman": float("nan")})
             continue
@@ -378,7 +381,7 @@ def _spread(n: int, k: int) -> list[int]:
     """``k`` evenly spread positions out of ``n`` (deterministic example choice)."""
     if n <= k:
         return list(range(n))
-    return sorted({int(round(i * (n - 1) / (k - 1))) for i in range(k)}) if k > 1 else [0]
+    return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)}) if k > 1 else [0]
 
 
 def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: dict, exclusions: list[str],
@@ -386,7 +389,9 @@ def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: d
     """Every kept hit of every lexicon in the counted documents, with its context and false-positive class."""
     from .count import count_text, fold
     from .extract import extraction_files, iter_document_pages
-    from .index_job import _prepare   # the very text the counter saw (page joins, MD&A cut)
+    from .index_job import (
+        _prepare,  # the very text the counter saw (page joins, MD&A cut)
+    )
 
     _, pages_path = extraction_files(extract_dir)
     tok = None
@@ -514,6 +519,12 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
         raise SMError("SM252", f"lexicon(s) {unknown} are not in the index {index_dir} (it has {counted}).",
                       "pass one of the lexicon names the index was counted with.")
     references = dict(references) if references is not None else {k: k for k in counted}
+    for source in references.values():
+        if not isinstance(source, str | Path):
+            continue
+        path = Path(source) if Path(source).is_file() else Path(str(source).rsplit(":", 1)[0])
+        if path.is_file():
+            inputs[str(path)] = file_sha256(path)
     ex_list: list[str] = []
     if exclusions is not None:
         if isinstance(exclusions, str | Path):
@@ -576,7 +587,7 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
                           f"{fp['longer'].head(3).tolist()}).",
                  "review them in the validation report; the exclusions.txt it writes lists them.")
         series = fy[["stkcd", "year", f"{k}_count", f"{k}_ln", f"{k}_per10k"]].rename(
-            columns=lambda c: c.removeprefix(f"{k}_"))
+            columns={f"{k}_{m}": m for m in ("count", "ln", "per10k")})
         exc: dict = {}
         if ex_list and kh is not None:
             inside = kh.dropna(subset=["excluded_by"])
@@ -585,11 +596,11 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
             series["count_excluded"] = series["count"] - series["n_excluded"].fillna(0)
             series = series.drop(columns="n_excluded")
             left = series["count_excluded"].dropna()
-            exc = {"strings": ex_list, "hits_excluded": int(len(inside)),
+            exc = {"strings": ex_list, "hits_excluded": len(inside),
                    "by_string": {s: int(n) for s, n in inside["excluded_by"].value_counts().sort_index().items()},
                    "by_term": {t: int(n) for t, n in inside["term"].value_counts().sort_index().items()},
                    "zeros_share_after": float((left == 0).mean()) if len(left) else float("nan")}
-        summary = {**overall, "hits": int(table["hits"].sum()), "terms": int(len(table)),
+        summary = {**overall, "hits": int(table["hits"].sum()), "terms": len(table),
                    "terms_never_matched": len(zero_terms), **conc, "text_checked": kh is not None,
                    "likely_false_positive_hits": int(fp["hits"].sum()) if len(fp) else 0}
         out[k] = LexiconValidation(
