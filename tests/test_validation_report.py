@@ -4,6 +4,7 @@ positive (环境保护部门 for the term 环境保护) and its exclusion, byte-
 
 from __future__ import annotations
 
+import ast
 import json
 import warnings
 from pathlib import Path
@@ -20,7 +21,8 @@ PAGES = {
     # (stkcd, year): pages; 环境保护部门 / 《环境保护法》 are the planted false positives
     ("000001", 2019): ["公司推进绿色转型，加大节能减排投入。\n公司向环境保护部门报送了排污数据。",
                        "公司坚持环境保护优先，发展清洁能源。"],
-    ("000001", 2020): ["公司继续推进绿色转型。\n公司遵守《中华人民共和国环境保护法》。", "环境保护部门检查了公司。"],
+    ("000001", 2020): ["公司继续推进绿色转型。\n公司遵守《中华人民共和国环境保护法》。",
+                       "环境保护部门检查了公司。\n公司与上海绿色转型科技有限公司签订合同。"],
     ("000002", 2019): ["公司主营纺织品。", "本年度无重大事项。"],
     ("000002", 2020): ["公司开展节能减排，推进绿色转型与清洁能源项目。", "绿色转型成效明显。"],
     ("000003", 2019): ["公司坚持环境保护，推进绿色转型。", "公司节能减排。"],
@@ -147,6 +149,8 @@ def test_planted_false_positive_is_listed_and_excluded(green):
     assert row["reason"].iloc[0] == "name_suffix"
     title = fp[fp["reason"] == "book_title"]
     assert "《中华人民共和国环境保护法》" in set(title["longer"]) or "环境保护法" in set(fp["longer"])
+    firm = fp[fp["reason"] == "company_name"]
+    assert firm[["term", "longer", "hits"]].values.tolist() == [["绿色转型", "绿色转型科技有限公司", 1]]
     assert any(m.startswith("SM256") for m in msgs)
     assert "环境保护部门" in v.exclusion_lines()
     # the exclusion list takes exactly those hits out
@@ -223,6 +227,8 @@ def _real_pages(path: Path) -> list[str]:
         if rec["type"] in ("页眉", "页脚"):
             continue
         inside = rec["inside"]
+        if rec["type"] == "excel" and isinstance(inside, str) and inside.startswith("["):
+            inside = ast.literal_eval(inside)      # table rows are stored as the repr of a list
         pages[rec["page"]].append(" | ".join(map(str, inside)) if isinstance(inside, list) else str(inside))
     return ["\n".join(pages.get(i, [])) for i in range(1, max(pages) + 1)]
 
@@ -235,7 +241,7 @@ def test_real_report_finds_the_environment_department(reference_dir, tmp_path):
     folder = reference_dir / "04_annual_report_300617"
     pages = normalize_pages(_real_pages(folder / "300617_安靠智电_2019_年度报告.jsonl"))
     ext = _write_extract(tmp_path / "extract", {("300617", 2019): pages})
-    lex = _write_lexicon(tmp_path)
+    lex = _write_lexicon(tmp_path, GREEN + "green,智能\n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SMWarning)
         index_extract(ext, {"green": str(lex), "wufei2021_digital": "wufei2021_digital"}, tmp_path / "index",
@@ -245,6 +251,9 @@ def test_real_report_finds_the_environment_department(reference_dir, tmp_path):
     fp = lv.false_positives
     # one of the two (其子公司是否属于环境保护部门) is already dropped by the negation filter (否)
     assert fp.loc[fp["longer"] == "环境保护部门", "hits"].sum() >= 1
+    # 智能 is mostly the firm's own name, 江苏安靠智能输电工程科技股份有限公司
+    own = fp.loc[(fp["reason"] == "company_name") & (fp["longer"] == "智能输电工程科技股份有限公司"), "hits"].sum()
+    assert own == "\n".join(pages).count("安靠智能输电工程科技股份有限公司") >= 20
     terms = pd.read_parquet(tmp_path / "index" / "term_counts.parquet")
     for k, lv in v.lexicons.items():
         t = terms[terms["lexicon"] == k]

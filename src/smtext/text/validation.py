@@ -15,8 +15,9 @@ computes what a user checks before using a new text measure:
 * Pearson and Spearman correlations with reference indices (another lexicon of the index,
   a column, or a CSV/Parquet file with ``stkcd, year, value``);
 * likely false positives: hits that are part of a longer name (the term followed by
-  部门/局/委员会 ..., inside 《...》, or not aligned with jieba's word boundaries), listed with
-  counts and examples, and a ready-to-use exclusion file (one longer string a line);
+  部门/局/委员会 ..., inside a company name such as 江苏安靠智能输电工程科技股份有限公司, inside
+  《...》, or not aligned with jieba's word boundaries), listed with counts and examples, and
+  the lines of an exclusion file (one longer string a line);
 * with ``exclusions=``, the hits that fall inside those strings and the index without them.
 
 The result is plain tables and numbers (:class:`IndexValidation`);
@@ -41,6 +42,7 @@ SM257  an exclusion file that cannot be read
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +54,9 @@ from ..errors import SMError, warn
 # what follows a term when it is part of an organisation, law or company name (环境保护部门, 环境保护法)
 NAME_SUFFIXES = ("股份有限公司", "有限公司", "委员会", "办公室", "管理局", "部门", "研究院", "研究所", "基金会",
                  "协会", "学会", "公司", "集团", "大学", "学院", "中心", "条例", "局", "厅", "署", "法")
+# a company name runs on to one of these within a few characters (江苏安靠智能输电工程科技股份有限公司)
+COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团")
+_NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{0,12}?(?:" + "|".join(COMPANY_SUFFIXES) + ")")
 _SENT_STOP = "。！？!?；;\n"
 _HIST_BINS = 20
 
@@ -123,14 +128,20 @@ class IndexValidation:
     parameters: dict = field(default_factory=dict, repr=False)
 
     def exclusion_lines(self) -> list[str]:
-        """The longer strings of every likely false positive, one a line, for an exclusion file."""
+        """The longer strings of every likely false positive, one a line, for an exclusion file.
+
+        Names (``name_suffix``) and titles (``book_title``) are active lines; longer words found by
+        segmentation are commented out (``# 智能化``), to be switched on by deleting the ``# ``.
+        """
         seen: dict = {}
         for lv in self.lexicons.values():
             for row in lv.false_positives.itertuples(index=False):
-                seen.setdefault(row.longer, f"# {lv.key}: {row.term}, {row.hits} hit(s), {row.reason}")
+                seen.setdefault(row.longer, (f"# {lv.key}: {row.term} -> {row.longer}, {row.hits} hit(s), {row.reason}",
+                                             row.reason))
         lines = []
-        for longer, comment in seen.items():
-            lines += [comment, longer]
+        for longer, (comment, reason) in seen.items():
+            # a longer dictionary word (智能化 for 智能) is often still the concept: suggested, commented out
+            lines += [comment, f"# {longer}" if reason == "segmentation" else longer]
         return lines
 
 
@@ -351,13 +362,17 @@ def classify_hit(text: str, start: int, end: int, tokenizer=None, suffixes=NAME_
     """Whether a hit looks like part of a longer name: ``(longer string, reason)`` or None.
 
     Reasons, checked in this order: ``name_suffix`` (the term is followed by 部门, 局, 委员会,
-    公司, 法 ...), ``book_title`` (inside 《...》, a law or document title) and ``segmentation``
+    公司, 法 ...), ``company_name`` (a run of at most 12 letters ends in 有限公司 / 集团 after the
+    term: 智能 in 江苏安靠智能输电工程科技股份有限公司), ``book_title`` (inside 《...》, a law or document title) and ``segmentation``
     (a jieba token crosses the start or the end of the hit, so the term is inside a longer word).
     """
     after = text[end:end + 6]
     for suf in suffixes:
         if after.startswith(suf):
             return text[start:end] + suf, "name_suffix"
+    m = _NAME_RUN.match(text, end)
+    if m is not None:
+        return text[start:m.end()], "company_name"
     lo = max(0, start - 40)
     opened = text.rfind("《", lo, start)
     if opened >= 0 and text.rfind("》", opened, start) < 0:
@@ -379,8 +394,8 @@ def classify_hit(text: str, start: int, end: int, tokenizer=None, suffixes=NAME_
 
 def _spread(n: int, k: int) -> list[int]:
     """``k`` evenly spread positions out of ``n`` (deterministic example choice)."""
-    if n <= k:
-        return list(range(n))
+    if n <= k or k <= 0:
+        return list(range(min(n, max(k, 0))))
     return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)}) if k > 1 else [0]
 
 
@@ -429,7 +444,7 @@ def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: d
                 fp = classify_hit(text, s, e, tok)
                 inside = next((x for a, b, x in spans if a <= s and e <= b), None)
                 rows.append({"lexicon": key, "term": term, "path": path, "stkcd": stkcd, "year": year, "start": s,
-                             "left": text[lo:s], "hit": text[s:e], "right": text[e:hi],
+                             "left": text[lo:s], "hit": text[s:e], "right": text[e:hi].rstrip("\n"),
                              "longer": fp[0] if fp else None, "reason": fp[1] if fp else None,
                              "excluded_by": inside})
     cols = ["lexicon", "term", "path", "stkcd", "year", "start", "left", "hit", "right", "longer", "reason",
@@ -443,9 +458,12 @@ def _examples(hits: pd.DataFrame, terms: list[str], k: int) -> pd.DataFrame:
     for term in terms:
         h = hits[hits["term"] == term]
         first = h.drop_duplicates("path")    # distinct reports before a second sentence of one report
-        pool = first if len(first) >= k else pd.concat([first, h.drop(first.index)])
-        for rank, i in enumerate(_spread(len(pool), k) if len(first) >= k else range(min(k, len(pool))), start=1):
-            r = pool.iloc[i]
+        if len(first) >= k:
+            chosen = first.iloc[_spread(len(first), k)]
+        else:
+            rest = h.drop(first.index)
+            chosen = pd.concat([first, rest.iloc[_spread(len(rest), k - len(first))]])
+        for rank, (_, r) in enumerate(chosen.iterrows(), start=1):
             out.append({"term": term, "rank": rank, "path": r["path"], "stkcd": r["stkcd"], "year": int(r["year"]),
                         "left": r["left"], "hit": r["hit"], "right": r["right"]})
     return pd.DataFrame(out, columns=["term", "rank", "path", "stkcd", "year", "left", "hit", "right"])
