@@ -41,8 +41,11 @@ SM257  an exclusion file that cannot be read
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -392,21 +395,92 @@ def classify_hit(text: str, start: int, end: int, tokenizer=None, suffixes=NAME_
     return None
 
 
-def _spread(n: int, k: int) -> list[int]:
-    """``k`` evenly spread positions out of ``n`` (deterministic example choice)."""
-    if n <= k or k <= 0:
-        return list(range(min(n, max(k, 0))))
-    return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)}) if k > 1 else [0]
+def _doc_key(path: str) -> int:
+    """A stable pseudo-random rank of a report: examples are spread over reports, not the first ones."""
+    return int(hashlib.sha1(path.encode("utf-8")).hexdigest()[:15], 16)
+
+
+class _Findings:
+    """What the text scan keeps of the hits of one lexicon, in memory bounded by terms x examples.
+
+    Per term the ``k`` first hits of the lowest-ranked reports and the ``k`` lowest-ranked hits overall
+    (example candidates); per likely false positive its counts and lowest-ranked example; per firm-year
+    the hits inside exclusion strings.
+    """
+
+    def __init__(self, k: int):
+        self.k = k
+        self.first: dict = {}      # term -> max-heap of (-rank, -start, row) of first hits per report
+        self.any: dict = {}        # term -> the same over every hit
+        self.fp: dict = {}         # (term, longer, reason) -> [hits, reports, last path, best key, example]
+        self.inside: Counter = Counter()   # (stkcd, year, term, string) -> hits
+
+    def _push(self, pool: dict, term: str, key: tuple, row: dict) -> None:
+        heap = pool.setdefault(term, [])
+        item = (-key[0], -key[1], row)
+        if len(heap) < self.k:
+            heapq.heappush(heap, item)
+        elif item[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, item)
+
+    def add(self, row: dict, key: tuple, first: bool, longer, reason, inside) -> None:
+        term = row["term"]
+        if first:
+            self._push(self.first, term, key, row)
+        self._push(self.any, term, key, row)
+        if longer is not None:
+            rec = self.fp.setdefault((term, longer, reason), [0, 0, None, None, ""])
+            rec[0] += 1
+            if rec[2] != row["path"]:
+                rec[1], rec[2] = rec[1] + 1, row["path"]
+            if rec[3] is None or key < rec[3]:
+                rec[3], rec[4] = key, f"{row['left']}【{row['hit']}】{row['right']}"
+        if inside is not None:
+            self.inside[(row["stkcd"], row["year"], term, inside)] += 1
+
+    def examples(self, terms: list[str]) -> pd.DataFrame:
+        """Up to ``k`` examples per term: distinct reports first (lowest rank), then more hits of them."""
+        out = []
+        for term in terms:
+            firsts = sorted(((-a, -b), r) for a, b, r in self.first.get(term, []))
+            chosen = [r for _, r in firsts]
+            if len(chosen) < self.k:
+                taken = {(r["path"], r["start"]) for r in chosen}
+                more = sorted(((-a, -b), r) for a, b, r in self.any.get(term, []))
+                chosen += [r for _, r in more if (r["path"], r["start"]) not in taken][: self.k - len(chosen)]
+            for rank, r in enumerate(chosen, start=1):
+                out.append({"term": term, "rank": rank, **{c: r[c] for c in ("path", "stkcd", "year", "left",
+                                                                               "hit", "right")}})
+        return pd.DataFrame(out, columns=["term", "rank", "path", "stkcd", "year", "left", "hit", "right"])
+
+    def false_positives(self) -> pd.DataFrame:
+        cols = ["term", "longer", "reason", "hits", "documents", "example"]
+        rows = [{"term": t, "longer": lg, "reason": rs, "hits": v[0], "documents": v[1], "example": v[4]}
+                for (t, lg, rs), v in self.fp.items()]
+        table = pd.DataFrame(rows, columns=cols)
+        if not len(table):
+            return table
+        table = table.sort_values(["hits", "term", "longer", "reason"], ascending=[False, True, True, True],
+                                  kind="mergesort")
+        return table.astype({"hits": "int64", "documents": "int64"}).reset_index(drop=True)
+
+    def excluded(self) -> pd.DataFrame:
+        rows = [{"stkcd": a, "year": b, "term": t, "string": x, "n": n} for (a, b, t, x), n in self.inside.items()]
+        return pd.DataFrame(rows, columns=["stkcd", "year", "term", "string", "n"])
 
 
 def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: dict, exclusions: list[str],
-                    segment: bool) -> pd.DataFrame:
-    """Every kept hit of every lexicon in the counted documents, with its context and false-positive class."""
+                    segment: bool, k: int) -> dict:
+    """Re-count every lexicon in the counted documents and keep examples, false positives and excluded hits.
+
+    Returns
+    -------
+    dict of {lexicon: _Findings}
+    """
     from .count import count_text, fold
     from .extract import extraction_files, iter_document_pages
-    from .index_job import (
-        _prepare,  # the very text the counter saw (page joins, MD&A cut)
-    )
+    # the very text the counter saw (page joins, MD&A cut)
+    from .index_job import _prepare
 
     _, pages_path = extraction_files(extract_dir)
     tok = None
@@ -415,12 +489,11 @@ def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: d
 
         # jieba's own dictionary with HMM off: a "longer word" is a dictionary word, never a guess
         tok = get_tokenizer(TokenizerConfig(hmm=False))
-    keys = docs.set_index("path")[["stkcd", "year"]]
-    wanted = set(docs["path"])
+    keys = {p: (st, int(y)) for p, st, y in docs[["path", "stkcd", "year"]].itertuples(index=False)}
     folded_ex = [fold(x) for x in exclusions]
-    rows = []
+    found = {key: _Findings(k) for key in lex}
     for path, pages in iter_document_pages(pages_path):
-        if path not in wanted:
+        if path not in keys:
             continue
         text = _prepare((path, pages, options["scope"]))["text"]
         if text is None:
@@ -432,54 +505,25 @@ def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: d
             while i >= 0:
                 spans.append((i, i + len(x), x))
                 i = folded.find(x, i + 1)
-        stkcd, year = keys.loc[path, "stkcd"], int(keys.loc[path, "year"])
+        stkcd, year = keys[path]
+        rank = _doc_key(path)
         for key, lexicon in lex.items():
             res = count_text(text, lexicon, filters=options["filters"], mode=options["mode"],
                              window=options["window"], subject_window=options["subject_window"],
                              tokenizer=options["tokenizer"] or "jieba", sentences=False)
+            seen: set = set()
             for s, e, term, _cat, _w, status, _cue in res.hits:
                 if status != "kept":
                     continue
                 lo, hi = _sentence_bounds(text, s, e, 40)
                 fp = classify_hit(text, s, e, tok)
                 inside = next((x for a, b, x in spans if a <= s and e <= b), None)
-                rows.append({"lexicon": key, "term": term, "path": path, "stkcd": stkcd, "year": year, "start": s,
-                             "left": text[lo:s], "hit": text[s:e], "right": text[e:hi].rstrip("\n"),
-                             "longer": fp[0] if fp else None, "reason": fp[1] if fp else None,
-                             "excluded_by": inside})
-    cols = ["lexicon", "term", "path", "stkcd", "year", "start", "left", "hit", "right", "longer", "reason",
-            "excluded_by"]
-    return pd.DataFrame(rows, columns=cols).sort_values(["lexicon", "term", "path", "start"], kind="mergesort")
-
-
-def _examples(hits: pd.DataFrame, terms: list[str], k: int) -> pd.DataFrame:
-    """``k`` examples per term, spread over its hits in (path, position) order, one per document first."""
-    out = []
-    for term in terms:
-        h = hits[hits["term"] == term]
-        first = h.drop_duplicates("path")    # distinct reports before a second sentence of one report
-        if len(first) >= k:
-            chosen = first.iloc[_spread(len(first), k)]
-        else:
-            rest = h.drop(first.index)
-            chosen = pd.concat([first, rest.iloc[_spread(len(rest), k - len(first))]])
-        for rank, (_, r) in enumerate(chosen.iterrows(), start=1):
-            out.append({"term": term, "rank": rank, "path": r["path"], "stkcd": r["stkcd"], "year": int(r["year"]),
-                        "left": r["left"], "hit": r["hit"], "right": r["right"]})
-    return pd.DataFrame(out, columns=["term", "rank", "path", "stkcd", "year", "left", "hit", "right"])
-
-
-def _false_positives(hits: pd.DataFrame) -> pd.DataFrame:
-    fp = hits.dropna(subset=["longer"])
-    cols = ["term", "longer", "reason", "hits", "documents", "example"]
-    if not len(fp):
-        return pd.DataFrame(columns=cols)
-    g = fp.groupby(["term", "longer", "reason"], sort=True)
-    table = g.agg(hits=("path", "size"), documents=("path", "nunique")).reset_index()
-    ex = g.first()[["left", "hit", "right"]]
-    table["example"] = [f"{a}【{b}】{c}" for a, b, c in ex.itertuples(index=False)]
-    table = table.sort_values(["hits", "term", "longer"], ascending=[False, True, True], kind="mergesort")
-    return table[cols].reset_index(drop=True)
+                row = {"term": term, "path": path, "stkcd": stkcd, "year": year, "start": s, "left": text[lo:s],
+                       "hit": text[s:e], "right": text[e:hi].rstrip("\n")}
+                found[key].add(row, (rank, s), term not in seen, fp[0] if fp else None, fp[1] if fp else None,
+                               inside)
+                seen.add(term)
+    return found
 
 
 # ---------------------------------------------------------------- entry point
@@ -573,7 +617,7 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
         options = {"scope": params.get("scope", "full"), "filters": tuple(params.get("filters", ("negation",))),
                    "mode": params.get("mode", "leftmost_longest"), "window": params.get("window", 6),
                    "subject_window": params.get("subject_window", 10), "tokenizer": params.get("tokenizer")}
-        hits = _scan_documents(extract_dir, ok_docs, lex, options, ex_list, segment)
+        hits = _scan_documents(extract_dir, ok_docs, lex, options, ex_list, segment, examples)
         inputs[str(extract_dir / "pages.parquet")] = file_sha256(extract_dir / "pages.parquet")
     if hits is None or lex_problem:
         why = "; ".join(lex_problem) or f"the extraction folder {extract_dir} has no pages.parquet"
@@ -594,11 +638,10 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
             warn("SM251", f"{len(zero_terms)} of {len(table)} terms of {k} never matched: "
                           f"{zero_terms[:10]}{' ...' if len(zero_terms) > 10 else ''}.",
                  "drop or respell them; see the term table of the validation report.")
-        kh = hits[hits["lexicon"] == k] if hits is not None and k in lex else None
+        kh = hits[k] if hits is not None and k in lex else _Findings(examples)
         top_terms = table.loc[table["hits"] > 0, "term"].head(top).tolist()
-        ex = _examples(kh, top_terms, examples) if kh is not None else _examples(
-            pd.DataFrame(columns=["term", "path"]), [], examples)
-        fp = _false_positives(kh) if kh is not None else _false_positives(pd.DataFrame(columns=["longer"]))
+        ex = kh.examples(top_terms)
+        fp = kh.false_positives()
         if len(fp):
             n_fp = int(fp["hits"].sum())
             warn("SM256", f"{n_fp} hit(s) of {k} look like part of a longer name ({len(fp)} strings, e.g. "
@@ -607,19 +650,20 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
         series = fy[["stkcd", "year", f"{k}_count", f"{k}_ln", f"{k}_per10k"]].rename(
             columns={f"{k}_{m}": m for m in ("count", "ln", "per10k")})
         exc: dict = {}
-        if ex_list and kh is not None:
-            inside = kh.dropna(subset=["excluded_by"])
-            per_fy = inside.groupby(["stkcd", "year"]).size().rename("n_excluded")
+        text_checked = hits is not None and k in lex
+        if ex_list and text_checked:
+            inside = kh.excluded()
+            per_fy = inside.groupby(["stkcd", "year"])["n"].sum().rename("n_excluded")
             series = series.merge(per_fy.reset_index(), on=["stkcd", "year"], how="left")
             series["count_excluded"] = series["count"] - series["n_excluded"].fillna(0)
             series = series.drop(columns="n_excluded")
             left = series["count_excluded"].dropna()
-            exc = {"strings": ex_list, "hits_excluded": len(inside),
-                   "by_string": {s: int(n) for s, n in inside["excluded_by"].value_counts().sort_index().items()},
-                   "by_term": {t: int(n) for t, n in inside["term"].value_counts().sort_index().items()},
+            exc = {"strings": ex_list, "hits_excluded": int(inside["n"].sum()),
+                   "by_string": {s: int(n) for s, n in inside.groupby("string")["n"].sum().sort_index().items()},
+                   "by_term": {t: int(n) for t, n in inside.groupby("term")["n"].sum().sort_index().items()},
                    "zeros_share_after": float((left == 0).mean()) if len(left) else float("nan")}
         summary = {**overall, "hits": int(table["hits"].sum()), "terms": len(table),
-                   "terms_never_matched": len(zero_terms), **conc, "text_checked": kh is not None,
+                   "terms_never_matched": len(zero_terms), **conc, "text_checked": text_checked,
                    "likely_false_positive_hits": int(fp["hits"].sum()) if len(fp) else 0}
         out[k] = LexiconValidation(
             key=k, summary=summary, by_year=by_year,
