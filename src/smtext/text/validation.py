@@ -479,6 +479,7 @@ def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: d
     """
     from .count import count_text, fold
     from .extract import extraction_files, iter_document_pages
+
     # the very text the counter saw (page joins, MD&A cut)
     from .index_job import _prepare
 
