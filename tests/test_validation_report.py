@@ -233,6 +233,7 @@ def _real_pages(path: Path) -> list[str]:
     return ["\n".join(pages.get(i, [])) for i in range(1, max(pages) + 1)]
 
 
+@pytest.mark.reference
 def test_real_report_finds_the_environment_department(reference_dir, tmp_path):
     """安靠智电 2019 twice names 环境保护部门 (公布的重点排污单位): listed as a likely false positive."""
     from smtext.text.index_job import index_extract
@@ -262,3 +263,41 @@ def test_real_report_finds_the_environment_department(reference_dir, tmp_path):
         assert (ex["hit"] == ex["term"]).all()
         # every term with hits has its examples (up to 3, here one report)
         assert set(ex["term"]) == set(lv.terms.loc[lv.terms["hits"] > 0, "term"].head(20))
+
+
+@pytest.mark.slow
+def test_demo_world_extract_count_validate(demo_world, tmp_path):
+    """The whole path on a small demo world: extract, count, validate; numbers against pandas, same bytes twice."""
+    from typer.testing import CliRunner
+
+    from smtext.cli import app
+
+    world = demo_world(n_firms=20, first_year=2018, last_year=2020, seed=7)
+    run = CliRunner()
+    res = run.invoke(app, ["--quiet", "extract", str(world / "reports"), "--out", str(tmp_path / "ext"), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    res = run.invoke(app, ["--quiet", "index", "count", str(tmp_path / "ext"), "-l", "wufei2021_digital",
+                           "-l", "smart_manufacturing", "--out", str(tmp_path / "idx")])
+    assert res.exit_code == 0, res.output
+    for out in ("a", "b"):
+        res = run.invoke(app, ["--quiet", "index", "validate", str(tmp_path / "idx"), "--out", str(tmp_path / out),
+                               "-r", "digital=wufei2021_digital"])
+        assert res.exit_code == 0, res.output
+    for name in ("validation.html", "validation.json", "exclusions.txt", "figures/wufei2021_digital_trend.png"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    fy = pd.read_parquet(tmp_path / "idx" / "firm_year_index.parquet")
+    numbers = json.loads((tmp_path / "a" / "validation.json").read_text(encoding="utf-8"))["lexicons"]
+    for key in ("wufei2021_digital", "smart_manufacturing"):
+        c = fy[key + "_count"].dropna()
+        assert abs(numbers[key]["summary"]["zeros_share"] - (c == 0).mean()) < 1e-12
+        by = pd.DataFrame(numbers[key]["by_year"]).set_index("year")
+        hand = fy.dropna(subset=[key + "_count"]).groupby("year")[key + "_count"]
+        assert np.allclose(by["mean"], hand.mean(), atol=1e-12, rtol=0)
+        assert np.allclose(by["share_positive"], hand.apply(lambda s: (s > 0).mean()), atol=1e-12, rtol=0)
+    corr = pd.DataFrame(numbers["smart_manufacturing"]["correlations"]).set_index("reference")
+    both = fy[["smart_manufacturing_ln", "wufei2021_digital_ln"]].dropna()
+    assert corr.loc["digital", "n"] == len(both)
+    assert abs(corr.loc["digital", "pearson"] - both.corr().iloc[0, 1]) < 1e-12
+    assert abs(corr.loc["digital", "spearman"] - both.corr(method="spearman").iloc[0, 1]) < 1e-12
+    ex = pd.DataFrame(numbers["wufei2021_digital"]["examples"])
+    assert len(ex) and (ex["hit"] == ex["term"]).all()
