@@ -212,6 +212,29 @@ def test_errors_are_coded(green, tmp_path):
     assert err.value.code == "SM253"
 
 
+def test_changed_lexicon_and_bad_inputs(green, tmp_path):
+    """A lexicon edited after counting gives no examples (SM255), not examples of other terms; bad files are coded."""
+    from smtext.text.index_job import index_extract
+    from smtext.text.validation import read_exclusions
+
+    lex = _write_lexicon(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SMWarning)
+        index_extract(green / "extract", {"green": str(lex)}, tmp_path / "index", clean_lexicon=None)
+    lex.write_text(GREEN + "green,新词\n", encoding="utf-8")
+    v, msgs = _validate(tmp_path)
+    assert any(m.startswith("SM255") and "changed" in m for m in msgs)
+    assert not v.lexicons["green"].summary["text_checked"] and not len(v.lexicons["green"].examples)
+    (tmp_path / "ref.csv").write_text("code,year,value\n000001,2019,1\n", encoding="utf-8")
+    with pytest.raises(SMError) as err:
+        _validate(green, references={"r": str(tmp_path / "ref.csv")})
+    assert err.value.code == "SM253"
+    (tmp_path / "ex.txt").write_bytes("环境保护部门".encode("gbk"))
+    with pytest.raises(SMError) as err:
+        read_exclusions(tmp_path / "ex.txt")
+    assert err.value.code == "SM257"
+
+
 def test_without_text_the_numbers_remain_and_sm255_says_why(green, tmp_path):
     v, msgs = _validate(green, lexicons=["green"], extract_dir=tmp_path / "gone")
     assert any(m.startswith("SM255") for m in msgs)
@@ -255,6 +278,10 @@ def test_real_report_finds_the_environment_department(reference_dir, tmp_path):
     # 智能 is mostly the firm's own name, 江苏安靠智能输电工程科技股份有限公司
     own = fp.loc[(fp["reason"] == "company_name") & (fp["longer"] == "智能输电工程科技股份有限公司"), "hits"].sum()
     assert own == "\n".join(pages).count("安靠智能输电工程科技股份有限公司") >= 20
+    # names are active lines of the exclusion file; a longer dictionary word (智能化) is only suggested
+    lines = v.exclusion_lines()
+    assert "智能输电工程科技股份有限公司" in lines and "环境保护部门" in lines
+    assert "# 智能化" in lines and "智能化" not in lines
     terms = pd.read_parquet(tmp_path / "index" / "term_counts.parquet")
     for k, lv in v.lexicons.items():
         t = terms[terms["lexicon"] == k]
