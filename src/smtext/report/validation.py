@@ -231,6 +231,7 @@ def write_validation_report(validation, out: str | Path, command: str = "index v
     page = build_report(out / "validation.html", "文本指标验证报告",
                         sections, manifest={k: v for k, v in manifest.items() if k not in _RUN_KEYS},
                         subtitle=f"索引：{validation.index_dir}")
-    manifest["seconds"] = round(time.perf_counter() - started, 2)
+    manifest["seconds"] = {"validate": getattr(validation, "seconds", None),
+                           "report": round(time.perf_counter() - started, 2)}
     write_manifest(out / "manifest.json", manifest)
     return page

@@ -45,6 +45,7 @@ import hashlib
 import heapq
 import json
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,12 +124,15 @@ class IndexValidation:
         Input file -> sha256 (for the run manifest).
     parameters : dict
         The options of the validation (for the run manifest).
+    seconds : float
+        Time :func:`validate_index` took (recorded in manifest.json only: it varies between runs).
     """
 
     index_dir: Path
     lexicons: dict
     inputs: dict = field(default_factory=dict, repr=False)
     parameters: dict = field(default_factory=dict, repr=False)
+    seconds: float = 0.0
 
     def exclusion_lines(self) -> list[str]:
         """The longer strings of every likely false positive, one a line, for an exclusion file.
@@ -572,6 +576,7 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
     from ..manifest import file_sha256
     from .lexicon import load_lexicon
 
+    started = time.perf_counter()
     index_dir = Path(index_dir)
     fy, term_counts, docs, manifest, inputs = _read_index(index_dir)
     params = manifest.get("parameters", {})
@@ -676,4 +681,5 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
                   "lexicons": keys, "references": {n: str(s) if isinstance(s, str | Path) else type(s).__name__
                                                    for n, s in references.items()},
                   "exclusions": ex_list, "top": top, "examples": examples, "measure": measure, "segment": segment}
-    return IndexValidation(index_dir=index_dir, lexicons=out, inputs=inputs, parameters=parameters)
+    return IndexValidation(index_dir=index_dir, lexicons=out, inputs=inputs, parameters=parameters,
+                           seconds=round(time.perf_counter() - started, 2))
