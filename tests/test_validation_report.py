@@ -183,6 +183,23 @@ def test_report_files_are_byte_identical_across_runs(green, tmp_path):
     assert "环境保护部门" in (tmp_path / "a" / "exclusions.txt").read_text(encoding="utf-8")
 
 
+def test_findings_do_not_depend_on_jobs_or_chunks(green):
+    from smtext.text.lexicon import load_lexicon
+    from smtext.text.validation import _scan_documents
+
+    docs = pd.read_parquet(green / "index" / "document_counts.parquet")
+    lex = {"green": load_lexicon(green / "green.csv")}
+    options = {"scope": "full", "filters": ("negation",), "mode": "leftmost_longest", "window": 6,
+               "subject_window": 10, "tokenizer": None}
+    runs = [_scan_documents(green / "extract", docs, lex, options, ["环境保护部门"], True, 3, jobs=j, chunk_docs=c)
+            for j, c in ((1, 64), (1, 1), (2, 2))]
+    terms = ["绿色转型", "环境保护", "节能减排"]
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(runs[0]["green"].examples(terms), other["green"].examples(terms))
+        pd.testing.assert_frame_equal(runs[0]["green"].false_positives(), other["green"].false_positives())
+        assert runs[0]["green"].inside == other["green"].inside
+
+
 def test_cli_writes_the_report_and_reads_the_exclusion_file(green, tmp_path):
     from typer.testing import CliRunner
 

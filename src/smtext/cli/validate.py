@@ -51,6 +51,8 @@ def validate_cmd(
     measure: str = typer.Option("ln", "--measure", help="Firm-year measure correlated with the references: "
                                                        "ln, per10k or count."),
     no_segment: bool = typer.Option(False, "--no-segment", help="Skip the jieba word-boundary screen (faster)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Local worker processes reading the report text "
+                                                           "(results do not depend on it)."),
 ) -> None:
     """Validation report of a keyword index: zeros, distribution, trend, top firms and terms with example
     sentences, term concentration, correlations with reference indices, likely false positives."""
@@ -60,7 +62,8 @@ def validate_cmd(
 
     check_option("measure", measure, ("ln", "per10k", "count"))
     v = validate_index(index_dir, extract_dir=extract, lexicons=lexicon or None, references=_references(reference),
-                       exclusions=exclude, top=top, examples=examples, measure=measure, segment=not no_segment)
+                       exclusions=exclude, top=top, examples=examples, measure=measure, segment=not no_segment,
+                       jobs=jobs)
     page = write_validation_report(v, out)
     for k, lv in v.lexicons.items():
         s = lv.summary

@@ -442,6 +442,20 @@ class _Findings:
         if inside is not None:
             self.inside[(row["stkcd"], row["year"], term, inside)] += 1
 
+    def merge(self, other: _Findings) -> None:
+        """Add the findings of another set of reports (the result does not depend on the order)."""
+        for mine, theirs in ((self.first, other.first), (self.any, other.any)):
+            for term, heap in theirs.items():
+                for a, b, row in heap:
+                    self._push(mine, term, (-a, -b), row)
+        for fkey, (hits, docs, last, best, example) in other.fp.items():
+            rec = self.fp.setdefault(fkey, [0, 0, None, None, ""])
+            rec[0] += hits
+            rec[1] += docs            # a report is scanned in one chunk: report counts add up
+            if rec[3] is None or best < rec[3]:
+                rec[3], rec[4] = best, example
+        self.inside.update(other.inside)
+
     def examples(self, terms: list[str]) -> pd.DataFrame:
         """Up to ``k`` examples per term: distinct reports first (lowest rank), then more hits of them."""
         out = []
@@ -473,33 +487,23 @@ class _Findings:
         return pd.DataFrame(rows, columns=["stkcd", "year", "term", "string", "n"])
 
 
-def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: dict, exclusions: list[str],
-                    segment: bool, k: int) -> dict:
-    """Re-count every lexicon in the counted documents and keep examples, false positives and excluded hits.
-
-    Returns
-    -------
-    dict of {lexicon: _Findings}
-    """
+def _scan_chunk(args: tuple) -> dict:
+    """Findings of every lexicon in a chunk of reports (runs in a worker; top level, so picklable)."""
+    chunk, keys, lex, options, exclusions, segment, k = args
     from .count import count_text, fold
-    from .extract import extraction_files, iter_document_pages
 
     # the very text the counter saw (page joins, MD&A cut)
     from .index_job import _prepare
 
-    _, pages_path = extraction_files(extract_dir)
     tok = None
     if segment:
         from .tokenize import TokenizerConfig, get_tokenizer
 
         # jieba's own dictionary with HMM off: a "longer word" is a dictionary word, never a guess
         tok = get_tokenizer(TokenizerConfig(hmm=False))
-    keys = {p: (st, int(y)) for p, st, y in docs[["path", "stkcd", "year"]].itertuples(index=False)}
     folded_ex = [fold(x) for x in exclusions]
     found = {key: _Findings(k) for key in lex}
-    for path, pages in iter_document_pages(pages_path):
-        if path not in keys:
-            continue
+    for path, pages in chunk:
         text = _prepare((path, pages, options["scope"]))["text"]
         if text is None:
             continue
@@ -531,10 +535,49 @@ def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: d
     return found
 
 
+def _scan_documents(extract_dir: Path, docs: pd.DataFrame, lex: dict, options: dict, exclusions: list[str],
+                    segment: bool, k: int, jobs: int = 1, chunk_docs: int = 64) -> dict:
+    """Re-count every lexicon in the counted documents and keep examples, false positives and excluded hits.
+
+    Reports are read in chunks of ``chunk_docs`` (memory bounded by a chunk per worker) and scanned by
+    ``jobs`` processes; the findings do not depend on ``jobs`` or the chunk size.
+
+    Returns
+    -------
+    dict of {lexicon: _Findings}
+    """
+    from ..engine import parallel_map
+    from .extract import extraction_files, iter_document_pages
+
+    _, pages_path = extraction_files(extract_dir)
+    keys = {p: (st, int(y)) for p, st, y in docs[["path", "stkcd", "year"]].itertuples(index=False)}
+    found = {key: _Findings(k) for key in lex}
+
+    def batches():
+        chunk = []
+        for path, pages in iter_document_pages(pages_path):
+            if path in keys:
+                chunk.append((path, pages))
+            if len(chunk) >= chunk_docs * max(jobs, 1):
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    for batch in batches():
+        parts = [batch[i:i + chunk_docs] for i in range(0, len(batch), chunk_docs)]
+        args = [(part, {p: keys[p] for p, _ in part}, lex, options, exclusions, segment, k) for part in parts]
+        for result in parallel_map(_scan_chunk, args, jobs=jobs, description="reading hits in context",
+                                   chunksize=1):
+            for key, f in result.items():
+                found[key].merge(f)
+    return found
+
+
 # ---------------------------------------------------------------- entry point
 def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None, lexicons=None,
                    references: dict | None = None, exclusions=None, top: int = 20, examples: int = 3,
-                   measure: str = "ln", segment: bool = True) -> IndexValidation:
+                   measure: str = "ln", segment: bool = True, jobs: int = 1) -> IndexValidation:
     """Validation numbers of the lexicons of an ``smtext index count`` output.
 
     Parameters
@@ -563,6 +606,8 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
         Firm-year measure correlated with the references.
     segment : bool
         Also flag hits whose ends are not jieba word boundaries (slower on large corpora).
+    jobs : int
+        Worker processes that re-read the report text (same results for any value).
 
     Returns
     -------
@@ -623,7 +668,7 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
         options = {"scope": params.get("scope", "full"), "filters": tuple(params.get("filters", ("negation",))),
                    "mode": params.get("mode", "leftmost_longest"), "window": params.get("window", 6),
                    "subject_window": params.get("subject_window", 10), "tokenizer": params.get("tokenizer")}
-        hits = _scan_documents(extract_dir, ok_docs, lex, options, ex_list, segment, examples)
+        hits = _scan_documents(extract_dir, ok_docs, lex, options, ex_list, segment, examples, jobs=jobs)
         inputs[str(extract_dir / "pages.parquet")] = file_sha256(extract_dir / "pages.parquet")
     if hits is None or lex_problem:
         why = "; ".join(lex_problem) or f"the extraction folder {extract_dir} has no pages.parquet"
