@@ -93,7 +93,7 @@ class LexiconValidation:
     exclusions : dict
         Effect of the exclusion list (empty when none was given).
     zero_terms : list of str
-        Terms that never matched.
+        Terms that never matched (not even in a context the filters removed).
     firm_years : DataFrame
         ``stkcd, year, count, ln, per10k`` (and ``count_excluded`` with an exclusion list).
     """
@@ -189,16 +189,16 @@ def read_exclusions(path: str | Path) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _reference_series(name: str, source, fy: pd.DataFrame, lexicon_keys) -> pd.Series:
-    """A reference index as a Series keyed by (stkcd, year)."""
+def _reference_series(name: str, source, fy: pd.DataFrame, lexicon_keys, measure: str = "ln") -> pd.Series:
+    """A reference index as a Series keyed by (stkcd, year) (a lexicon of the index: its ``_<measure>``)."""
     if isinstance(source, pd.Series):
         return source.astype(float)
     if isinstance(source, pd.DataFrame):
         frame, col = source, None
     else:
         text = str(source)
-        if text in lexicon_keys and f"{text}_ln" in fy:
-            return fy.set_index(["stkcd", "year"])[f"{text}_ln"].astype(float)
+        if text in lexicon_keys and f"{text}_{measure}" in fy:
+            return fy.set_index(["stkcd", "year"])[f"{text}_{measure}"].astype(float)
         if text in fy.columns:
             return fy.set_index(["stkcd", "year"])[text].astype(float)
         col = None
@@ -322,7 +322,7 @@ def correlations(fy: pd.DataFrame, key: str, references: dict, lexicon_keys=(), 
     for name, source in references.items():
         if name == key or (isinstance(source, str) and source in (key, f"{key}_{measure}")):
             continue            # the index against itself says nothing
-        ref = _reference_series(name, source, fy, lexicon_keys)
+        ref = _reference_series(name, source, fy, lexicon_keys, measure)
         both = pd.concat([target.rename("a"), ref.rename("b")], axis=1, join="inner").dropna()
         n = len(both)
         constant = n >= 3 and (both["a"].nunique() == 1 or both["b"].nunique() == 1)
@@ -591,7 +591,7 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
     lexicons : list of str, optional
         Lexicon prefixes to validate (default: every lexicon of the index).
     references : dict of {name: source}, optional
-        Reference indices: a lexicon prefix of the same index (its ``_ln`` column), a column of
+        Reference indices: a lexicon prefix of the same index (its ``_<measure>`` column), a column of
         ``firm_year_index.parquet``, a CSV/Parquet path with ``stkcd, year, value`` (or one numeric
         column; ``PATH:COLUMN`` picks one), or a Series / DataFrame keyed by ``stkcd, year``.
         Default: the other lexicons of the index.
@@ -680,7 +680,8 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
         overall, by_year = zeros_and_trend(fy, k)
         table = term_table(term_counts, lex[k].terms if k in lex else None, k)
         conc = concentration(table)
-        zero_terms = table.loc[table["hits"] == 0, "term"].tolist()
+        # a term whose every hit the context filters removed did match: it is not "never matched"
+        zero_terms = table.loc[(table["hits"] == 0) & (table["removed"] == 0), "term"].tolist()
         if overall["counted"] and overall["zeros"] == overall["counted"]:
             warn("SM250", f"every one of the {overall['counted']} counted firm-years of {k} is zero: the lexicon "
                           "matched nothing.", "check the terms against the report text (spelling, traditional vs "
