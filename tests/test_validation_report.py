@@ -213,6 +213,8 @@ def test_cli_writes_the_report_and_reads_the_exclusion_file(green, tmp_path):
     numbers = json.loads((tmp_path / "r" / "validation.json").read_text(encoding="utf-8"))
     assert numbers["lexicons"]["green"]["exclusions"]["hits_excluded"] == 2
     assert numbers["parameters"]["references"] == {"digital": "wufei2021_digital"}
+    adj = pd.read_csv(tmp_path / "r" / "firm_year_excluded.csv", dtype={"stkcd": str})
+    assert (adj["green_count"] - adj["green_count_excluded"]).sum() == 2
     res = CliRunner().invoke(app, ["index", "validate", str(green / "index"), "--out", str(tmp_path / "s"),
                                    "-l", "nosuch"])
     assert res.exit_code == 2 and "SM252" in res.output

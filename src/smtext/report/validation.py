@@ -9,6 +9,9 @@
 ``validation.json``
     Every number of the page (NaN as null).
 ``figures/<lexicon>_distribution.png``, ``_trend.png``, ``_terms.png``
+``firm_year_excluded.csv``
+    With an exclusion list: per firm-year ``<lexicon>_count`` and ``<lexicon>_count_excluded``
+    (the count without the hits inside the exclusion strings).
 ``exclusions.txt``
     The longer strings of the likely false positives, one a line (``#`` comment lines say
     which term and how many hits); edit it and pass it back with ``--exclude``.
@@ -220,6 +223,10 @@ def write_validation_report(validation, out: str | Path, command: str = "index v
     numbers["figures"] = figures
     (out / "validation.json").write_text(json.dumps(numbers, ensure_ascii=False, indent=1, sort_keys=True),
                                          encoding="utf-8")
+    adjusted = [lv.firm_years.set_index(["stkcd", "year"])[["count", "count_excluded"]].add_prefix(f"{k}_")
+                for k, lv in validation.lexicons.items() if lv.exclusions and lv.firm_years is not None]
+    if adjusted:   # the index without the hits inside the exclusion strings, until the counter reads the list
+        pd.concat(adjusted, axis=1).sort_index().reset_index().to_csv(out / "firm_year_excluded.csv", index=False)
     lines = ["# smtext exclusion list: one string a line; a hit inside one of them is a likely false positive.",
              "# Keep the strings you agree with, delete the others.", *validation.exclusion_lines()]
     (out / "exclusions.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
