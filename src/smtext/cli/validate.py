@@ -54,8 +54,10 @@ def validate_cmd(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Local worker processes reading the report text "
                                                            "(results do not depend on it)."),
 ) -> None:
-    """Validation report of a keyword index: zeros, distribution, trend, top firms and terms with example
-    sentences, term concentration, correlations with reference indices, likely false positives."""
+    """Validation report of a keyword index: zeros, trend, top terms in context, correlations, false positives.
+
+    Writes OUT/validation.html, validation.json, figures/, exclusions.txt and manifest.json.
+    """
     from ..errors import check_option
     from ..report.validation import write_validation_report
     from ..text.validation import validate_index
