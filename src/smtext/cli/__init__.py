@@ -88,6 +88,7 @@ app.command("extract")(import_module("smtext.cli.extract").extract_cmd)
 app.command("did")(import_module("smtext.cli.did").did_cmd)
 app.command("treat")(import_module("smtext.cli.treat").treat_cmd)
 app.command("export")(import_module("smtext.cli.export").export_cmd)
+import_module("smtext.cli.index").app.command("validate")(import_module("smtext.cli.validate").validate_cmd)
 
 
 def run() -> None:  # pragma: no cover - console entry of `python -m smtext`
