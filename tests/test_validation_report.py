@@ -220,6 +220,40 @@ def test_cli_writes_the_report_and_reads_the_exclusion_file(green, tmp_path):
     assert res.exit_code == 2 and "SM252" in res.output
 
 
+def test_index_count_drops_the_exclusions_the_report_predicted(green, tmp_path):
+    """`index count -x FILE` removes exactly the hits the report counted inside the strings."""
+    from typer.testing import CliRunner
+
+    from smtext.cli import app
+    from smtext.text.count import count_text
+
+    # the counter itself: 环境保护 inside 环境保护部门 is not a mention, the other one is
+    green_lex = green / "green.csv"
+    res = count_text("环境保护部门检查了公司。公司坚持环境保护。", str(green_lex), filters=("negation",),
+                     exclusions=["环境保护部门"])
+    assert res.total == 1 and res.removed == {"negation": 0, "exclusions": 1}
+    assert count_text("公司坚持环境保护。", str(green_lex), exclusions=["环境保护部门"]).total == 1
+
+    ex = tmp_path / "ex.txt"
+    ex.write_text("# reviewed\n环境保护部门\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["index", "validate", str(green / "index"), "--out", str(tmp_path / "r"),
+                                   "-l", "green", "-x", str(ex)])
+    assert res.exit_code == 0, res.output
+    predicted = pd.read_csv(tmp_path / "r" / "firm_year_excluded.csv", dtype={"stkcd": str})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SMWarning)
+        res = CliRunner().invoke(app, ["index", "count", str(green / "extract"), "-l", str(green_lex), "-x", str(ex),
+                                       "--out", str(tmp_path / "idx"), "--clean-lexicon", "none"])
+    assert res.exit_code == 0, res.output
+    fy = pd.read_parquet(tmp_path / "idx" / "firm_year_index.parquet")
+    got = fy.set_index(["stkcd", "year"])["green_count"].astype(float)
+    want = predicted.set_index(["stkcd", "year"])["green_count_excluded"].astype(float)
+    assert got.sort_index().tolist() == want.reindex(got.sort_index().index).tolist()
+    man = json.loads((tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8"))
+    assert man["parameters"]["exclusions"] == ["环境保护部门"] and str(ex) in man["inputs"]
+    assert man["counts"]["removed_by_filter"]["green"]["exclusions"] == 2
+
+
 def test_errors_are_coded(green, tmp_path):
     from smtext.text.validation import validate_index
 

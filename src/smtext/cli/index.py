@@ -53,6 +53,9 @@ def count_cmd(
     clean_lexicon: str = typer.Option("smart_manufacturing", "--clean-lexicon",
                                       help="Lexicon screened for clean controls (firms that never mention it); "
                                            "skipped when it is not counted."),
+    exclude: Path = typer.Option(None, "--exclude", "-x", exists=True, dir_okay=False,
+                                 help="Exclusion file (one string a line, e.g. the exclusions.txt of `smtext index "
+                                      "validate`): hits inside these longer strings (环境保护部门) are not counted."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Local worker processes (results do not depend on it)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port)."),
 ) -> None:
@@ -62,7 +65,7 @@ def count_cmd(
     run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=parse_filters(filters), mode=mode,
                         window=window, subject_window=subject_window, tokenizer=tokenizer,
                         weighting="tfidf" if tfidf else "count", years=years_option(years),
-                        clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler)
+                        clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler, exclusions=exclude or ())
     typer.echo(run.summary())
 
 

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SMError, warn
+from .count import read_exclusions
 
 # what follows a term when it is part of an organisation, law or company name (环境保护部门, 环境保护法)
 NAME_SUFFIXES = ("股份有限公司", "有限公司", "委员会", "办公室", "管理局", "部门", "研究院", "研究所", "基金会",
@@ -167,26 +168,6 @@ def _read_index(index_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     manifest = json.loads((index_dir / names[3]).read_text(encoding="utf-8"))
     inputs = {str(index_dir / n): file_sha256(index_dir / n) for n in names}
     return fy, terms, docs, manifest, inputs
-
-
-def read_exclusions(path: str | Path) -> list[str]:
-    """Strings of an exclusion file: UTF-8, one a line, ``#`` starts a comment line, blanks skipped.
-
-    Raises
-    ------
-    SMError
-        SM257 when the file is missing or not UTF-8.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SMError("SM257", f"exclusion file {path} cannot be read ({type(err).__name__}).",
-                      "write it as UTF-8 text, one string a line.") from None
-    from .lexicon import normalize_term
-
-    out = [normalize_term(line) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    return list(dict.fromkeys(out))
 
 
 def _reference_series(name: str, source, fy: pd.DataFrame, lexicon_keys, measure: str = "ln") -> pd.Series:
@@ -519,7 +500,8 @@ def _scan_chunk(args: tuple) -> dict:
         for key, lexicon in lex.items():
             res = count_text(text, lexicon, filters=options["filters"], mode=options["mode"],
                              window=options["window"], subject_window=options["subject_window"],
-                             tokenizer=options["tokenizer"] or "jieba", sentences=False)
+                             tokenizer=options["tokenizer"] or "jieba", sentences=False,
+                             exclusions=options.get("exclusions", ()))
             seen: set = set()
             for s, e, term, _cat, _w, status, _cue in res.hits:
                 if status != "kept":
@@ -642,7 +624,7 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
     if exclusions is not None:
         if isinstance(exclusions, str | Path):
             inputs[str(exclusions)] = file_sha256(exclusions) if Path(exclusions).is_file() else ""
-            ex_list = read_exclusions(exclusions)
+            ex_list = list(read_exclusions(exclusions))
         else:
             ex_list = list(dict.fromkeys(str(x).strip() for x in exclusions if str(x).strip()))
 
@@ -667,7 +649,8 @@ def validate_index(index_dir: str | Path, extract_dir: str | Path | None = None,
     if extract_dir is not None and (extract_dir / "pages.parquet").is_file() and lex:
         options = {"scope": params.get("scope", "full"), "filters": tuple(params.get("filters", ("negation",))),
                    "mode": params.get("mode", "leftmost_longest"), "window": params.get("window", 6),
-                   "subject_window": params.get("subject_window", 10), "tokenizer": params.get("tokenizer")}
+                   "subject_window": params.get("subject_window", 10), "tokenizer": params.get("tokenizer"),
+                   "exclusions": tuple(params.get("exclusions", ()))}     # the counter's own exclusions
         hits = _scan_documents(extract_dir, ok_docs, lex, options, ex_list, segment, examples, jobs=jobs)
         inputs[str(extract_dir / "pages.parquet")] = file_sha256(extract_dir / "pages.parquet")
     if hits is None or lex_problem:
