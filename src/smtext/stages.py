@@ -22,6 +22,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,53 @@ def output_path(folder: str | Path, *parts: str, mkdir: bool = False) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path = inside(folder, *parts)
     return path
+
+
+def check_output_folder(folder: str | Path) -> Path:
+    """The output folder ``folder``, created; refused when it cannot hold a command's files.
+
+    SM123 when ``folder`` is an existing file (or its parent is); SM712 when a file or subfolder
+    in it is a symbolic link that leads outside it (a command writing ``work/``, ``figures/`` or
+    ``model/`` would follow the link and write elsewhere).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise SMError("SM123", f"the output folder {folder} is an existing file, not a folder.",
+                      "pass a folder with --out (a new name is created), or move the file away.")
+    for parent in folder.parents:
+        if parent.exists() and not parent.is_dir():
+            raise SMError("SM123", f"the output folder {folder} cannot be created: {parent} is a file.",
+                          "pass a folder with --out whose parents are folders.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SMError("SM123", f"the output folder {folder} cannot be created ({exc.strerror or exc}).",
+                      "pass a folder you can write with --out.") from None
+    root = folder.resolve()
+    for here, dirs, files in os.walk(root):   # links are listed, never followed
+        for name in [*dirs, *files]:
+            path = Path(here) / name
+            if path.is_symlink():
+                target = path.resolve()
+                if target != root and root not in target.parents:
+                    raise SMError("SM712", f"{path} is a symbolic link to {target}, outside the output folder "
+                                           f"{root}: files written there would land outside it.",
+                                  f"remove the link {path} (or pass another --out); smtext writes only inside the "
+                                  "output folder.")
+    return folder
+
+
+@contextmanager
+def output_folder(folder: str | Path, command: str, lock: bool = True):
+    """:func:`check_output_folder`, then hold the folder's lock (SM122) while ``command`` writes it."""
+    from .engine import lock_folder
+
+    folder = check_output_folder(folder)
+    if not lock:
+        yield folder
+        return
+    with lock_folder(folder, command):
+        yield folder
 
 
 def code_fingerprint(func) -> str:

@@ -69,6 +69,22 @@ def _write(out: Path, table: pd.DataFrame, command: str, params: dict, io: dict,
     typer.echo(f"wrote {out} ({len(table):,} rows)")
 
 
+def _key_names(data: pd.DataFrame, idname: str, tname: str) -> tuple[str, str]:
+    """The panel columns ``--id`` and ``--time`` name: as given, or, for a stock-code or year column
+    the reader renamed (证券代码 -> stkcd, 会计年度 -> year), the column it became (as ``smtext did``)."""
+    from ..io.layouts import KEY_ALIASES
+
+    def one(name: str, key: str, aliases: str) -> str:
+        if name in data.columns or key not in data.columns:
+            return name
+        if name.lower() in {str(a).lower() for a in KEY_ALIASES.get(aliases, ())}:
+            return key
+        low = [c for c in data.columns if str(c).lower() == name.lower()]
+        return low[0] if len(low) == 1 else name
+
+    return one(idname, "stkcd", "stkcd"), one(tname, "year", "period")
+
+
 def _log_columns(data: pd.DataFrame, names: tuple) -> tuple[pd.DataFrame, tuple]:
     """Logs of the columns the options name (``X`` or ``ln_X``, X a level in yuan) as ``ln_X``.
 
@@ -151,6 +167,7 @@ def tfp_cmd(
     from ..indicators import tfp as T
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     if proxy is None and method in ("op", "lp", "acf", "wrdg"):
         proxy = "ln_investment" if method == "op" else "ln_cash_paid_goods"
     if log_inputs:
@@ -192,6 +209,7 @@ def sa_cmd(
     from ..indicators.constraints import sa_index
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     sa = sa_index(data, assets=assets, age=age, unit=unit, absolute=absolute)
     _write(out, _keyed(data, idname, tname, SA=sa.to_numpy()), "sa",
            {"assets": assets, "age": age, "unit": unit, "absolute": absolute}, io)
@@ -219,6 +237,7 @@ def ww_cmd(
     from ..indicators.constraints import ww_index
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     cols = {"industry": industry, "cash_flow": cash_flow, "assets": assets, "dividends": dividends,
             "long_term_debt": long_term_debt, "sales": sales}
     ww = ww_index(data, idname=idname, tname=tname, **cols)
@@ -247,6 +266,7 @@ def kz_cmd(
     from ..indicators.constraints import kz_index
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     cols = {"leverage": leverage, "q": q, "cash_flow": cash_flow, "dividends": dividends, "cash": cash,
             "assets": assets}
     kz = kz_index(data, idname=idname, tname=tname, **cols)
@@ -279,6 +299,7 @@ def fc_cmd(
     from ..indicators.constraints import fc_index
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     cols = {"assets": assets, "age": age, "cash_dividends": cash_dividends, "leverage": leverage, "mb": mb,
             "nwc": nwc, "ebit": ebit}
     fc = fc_index(data, tname=tname, split=split, **cols)
@@ -305,6 +326,7 @@ def hhi_cmd(
     from ..indicators.concentration import hhi
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     h = hhi(data, value=value, by=list(by), idname=idname if idname in data.columns else None)
     _write(out, _keyed(data, idname, tname, HHI=h.to_numpy()), "hhi", {"value": value, "by": list(by)}, io)
 
@@ -329,6 +351,7 @@ def volatility_cmd(
     from ..indicators.market import market_volatility
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     v = market_volatility(data, sales=sales, idname=idname, tname=tname, window=window, align=align,
                           growth=growth)
     _write(out, _keyed(data, idname, tname, volatility=v.to_numpy()), "volatility",
@@ -355,6 +378,7 @@ def ntfp_cmd(
     from ..indicators.productivity import n_tfp
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     v = n_tfp(data, tfp=tfp, industry=industry, idname=idname, tname=tname, kind=kind, reference=reference)
     _write(out, _keyed(data, idname, tname, N_TFP=v.to_numpy()), "ntfp",
            {"tfp": tfp, "industry": industry, "kind": kind, "reference": reference}, io)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engine import iter_parts, lock_folder, redo_when, run_batches
+from ..engine import iter_parts, redo_when, run_batches
 from ..errors import SMError
 from ..manifest import build_manifest, file_hashes, stable_hash, write_manifest
 from . import corpus
@@ -172,9 +172,9 @@ def extract_folder(folder: str | Path, out: str | Path, backend: str = "pdfium",
         SM107 when no PDF of ``doc_types`` is found; SM122 when another process is writing ``out``
         (the folder is locked while a run writes it: ``out/.smtext.lock``).
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    with lock_folder(out, "smtext extract"):
+    from ..stages import output_folder
+
+    with output_folder(out, "smtext extract") as out:
         return _extract_folder(folder, out, backend, doc_types, jobs, scheduler, max_pages, timeout, drop_tables,
                                simplified, manifest_csv, batch_size, per_firm_year, firms, identify, retry_failed,
                                force)
