@@ -352,3 +352,25 @@ def test_sm430_shows_the_values_it_could_not_read():
         hhi(d)
     msg = " ".join(str(w.message) for w in rec)
     assert "12 万" in msg and "1,234.00" not in msg
+
+
+def test_an_existing_folder_as_an_output_file_is_a_coded_error(tmp_path):
+    panel = tmp_path / "f.csv"
+    _firms().to_csv(panel, index=False)
+    (tmp_path / "sa.parquet").mkdir()
+    res = runner.invoke(app, ["indicators", "sa", str(panel), "--out", str(tmp_path / "sa.parquet")])
+    _code(res, "SM123")
+
+
+def test_linked_pdfs_in_an_output_folder_are_inputs_and_allowed(tmp_path):
+    from smtext.stages import check_output_folder
+
+    out, elsewhere = tmp_path / "o", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "a.pdf").write_bytes(b"%PDF")
+    (out / "a.pdf").symlink_to(elsewhere / "a.pdf")
+    assert check_output_folder(out) == out
+    (out / "manifest.json").symlink_to(elsewhere / "manifest.json")       # dangling, would be written through
+    with pytest.raises(SMError, match="SM712"):
+        check_output_folder(out)

@@ -81,7 +81,8 @@ def check_output_folder(folder: str | Path) -> Path:
 
     SM123 when ``folder`` is an existing file (or its parent is); SM712 when a file or subfolder
     in it is a symbolic link that leads outside it (a command writing ``work/``, ``figures/`` or
-    ``model/`` would follow the link and write elsewhere).
+    ``model/`` would follow the link and write elsewhere). Linked PDFs are inputs, never written,
+    and are allowed (a folder of reports extracted into itself).
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -100,7 +101,7 @@ def check_output_folder(folder: str | Path) -> Path:
     for here, dirs, files in os.walk(root):   # links are listed, never followed
         for name in [*dirs, *files]:
             path = Path(here) / name
-            if path.is_symlink():
+            if path.is_symlink() and not (name in files and path.suffix.lower() == ".pdf"):   # a linked PDF is an input
                 target = path.resolve()
                 if target != root and root not in target.parents:
                     raise SMError("SM712", f"{path} is a symbolic link to {target}, outside the output folder "
@@ -108,6 +109,20 @@ def check_output_folder(folder: str | Path) -> Path:
                                   f"remove the link {path} (or pass another --out); smtext writes only inside the "
                                   "output folder.")
     return folder
+
+
+def check_output_file(path: str | Path) -> Path:
+    """An output file's path, its folder created; SM123 when the path is a folder or a parent is a file."""
+    path = Path(path)
+    if path.is_dir():
+        raise SMError("SM123", f"the output file {path} is an existing folder.",
+                      "pass a file name with --out, e.g. out/sa.parquet.")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise SMError("SM123", f"the output file {path} cannot be written: {parent} is a file, not a folder.",
+                          "pass a path whose folders are folders.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @contextmanager

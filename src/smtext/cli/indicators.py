@@ -59,7 +59,9 @@ def _read(panels: list[Path], maps: list[str], sheet: str | None, encoding: str 
 
 def _write(out: Path, table: pd.DataFrame, command: str, params: dict, io: dict,
            seeds: dict | None = None, extra: dict | None = None) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from ..stages import check_output_file
+
+    check_output_file(out)
     table.to_parquet(out, index=False)
     sources = io["io_source"].get("files", [io["io_source"]])
     manifest = build_manifest(f"indicators {command}", params, seeds=seeds,
@@ -166,6 +168,9 @@ def tfp_cmd(
     """Estimate a production function and write log TFP (column tfp_<method>) for every firm-year."""
     from ..indicators import tfp as T
 
+    from ..stages import check_output_file
+
+    check_output_file(out)
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
     idname, tname = _key_names(data, idname, tname)
     if proxy is None and method in ("op", "lp", "acf", "wrdg"):
@@ -181,7 +186,6 @@ def tfp_cmd(
               "acf_overid": acf_overid, "acf_start": acf_start,
               "by": by, "bootstrap": bootstrap, "n_jobs": n_jobs, "idname": idname, "tname": tname}
     tidy = r.tidy()
-    out.parent.mkdir(parents=True, exist_ok=True)
     tidy.to_csv(out.with_suffix(".coef.csv"), index=False)
     table = _keyed(data, idname, tname, **{r.omega.name: r.omega.to_numpy()})
     _write(out, table, "tfp", params, io, seeds={"tfp": seed},

@@ -153,6 +153,9 @@ def expand_cmd(
     from ..text.w2v.expand import expand_seeds
     from ..text.w2v.train import load_vectors
 
+    from ..stages import check_output_file
+
+    check_output_file(out)
     vectors = load_vectors(model)
     texts = None if screen is None else _docs(screen, "government_report", out.with_name(f"{out.stem}_screen_extract"),
                                               1)["text"].dropna().tolist()
@@ -204,8 +207,10 @@ def index_cmd(
     for f in chosen:
         check_option("filters", f, FILTERS)
     lex = load_lexicon(lexicon)
+    from ..stages import check_output_file
+
+    check_output_file(out)
     frame = _docs(docs, doc_type, out.with_name(f"{out.stem}_extract"), jobs, scheduler, keep_boilerplate)
-    out.parent.mkdir(parents=True, exist_ok=True)
     note = _boilerplate_note(frame, out.parent, f"{out.stem}_boilerplate")
     cut = summary(frame)
     frame = apply_scope(frame, scope)
