@@ -254,9 +254,8 @@ def test_a_second_run_on_a_locked_output_folder_stops(spec, world, tmp_path):
     from smtext.engine import lock_folder
 
     out = tmp_path / "o"
-    with lock_folder(out, "smtext run"):
-        with pytest.raises(SMError) as info:
-            _run(spec, world, out)
+    with lock_folder(out, "smtext run"), pytest.raises(SMError) as info:
+        _run(spec, world, out)
     assert info.value.code == "SM122"
     assert not (out / "stages").exists()
 

@@ -167,7 +167,6 @@ def tfp_cmd(
 ) -> None:
     """Estimate a production function and write log TFP (column tfp_<method>) for every firm-year."""
     from ..indicators import tfp as T
-
     from ..stages import check_output_file
 
     check_output_file(out)

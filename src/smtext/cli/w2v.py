@@ -150,10 +150,9 @@ def expand_cmd(
                                      "with text."),
 ) -> None:
     """Expand seed words; write a review CSV (edit its `kept` column, then use it with `w2v index`)."""
+    from ..stages import check_output_file
     from ..text.w2v.expand import expand_seeds
     from ..text.w2v.train import load_vectors
-
-    from ..stages import check_output_file
 
     check_output_file(out)
     vectors = load_vectors(model)
