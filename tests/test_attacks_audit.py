@@ -373,3 +373,10 @@ def test_linked_pdfs_in_an_output_folder_are_inputs_and_allowed(tmp_path):
     (out / "manifest.json").symlink_to(elsewhere / "manifest.json")       # dangling, would be written through
     with pytest.raises(SMError, match="SM712"):
         check_output_folder(out)
+
+
+def test_export_into_an_existing_folder_is_a_coded_error(tmp_path):
+    table = tmp_path / "t.csv"
+    _firms().to_csv(table, index=False)
+    (tmp_path / "t.dta").mkdir()
+    _code(runner.invoke(app, ["export", str(table), str(tmp_path / "t.dta")]), "SM123")
