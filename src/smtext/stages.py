@@ -11,6 +11,12 @@ and sha256; a record that cannot be read, or a listed file that is missing or ch
 trusted: the stage runs again (SM121). A stage whose output holds failures that
 may not recur (``ctx.retry``, e.g. an extraction timeout) is not recorded: the next
 run calls it again, and it redoes only the failed work.
+
+Error codes
+-----------
+SM121  (warning) a stage record that cannot be read, or a file it lists that is missing or changed: redone
+SM123  an output folder that is an existing file (or cannot be created)
+SM712  a path that would leave the output folder (a name with path parts, a symbolic link to elsewhere)
 """
 
 from __future__ import annotations
