@@ -380,3 +380,12 @@ def test_export_into_an_existing_folder_is_a_coded_error(tmp_path):
     _firms().to_csv(table, index=False)
     (tmp_path / "t.dta").mkdir()
     _code(runner.invoke(app, ["export", str(table), str(tmp_path / "t.dta")]), "SM123")
+
+
+def test_links_in_hidden_folders_of_the_output_folder_are_ignored(tmp_path):
+    from smtext.stages import check_output_folder
+
+    out = tmp_path / "o"
+    (out / ".venv" / "bin").mkdir(parents=True)
+    (out / ".venv" / "bin" / "python").symlink_to("/usr/bin/python3")
+    assert check_output_folder(out) == out

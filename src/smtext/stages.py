@@ -88,7 +88,8 @@ def check_output_folder(folder: str | Path) -> Path:
     SM123 when ``folder`` is an existing file (or its parent is); SM712 when a file or subfolder
     in it is a symbolic link that leads outside it (a command writing ``work/``, ``figures/`` or
     ``model/`` would follow the link and write elsewhere). Linked PDFs are inputs, never written,
-    and are allowed (a folder of reports extracted into itself).
+    and are allowed (a folder of reports extracted into itself), as is anything in a hidden folder
+    (``.venv``, ``.git``: smtext writes none).
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -105,6 +106,7 @@ def check_output_folder(folder: str | Path) -> Path:
                       "pass a folder you can write with --out.") from None
     root = folder.resolve()
     for here, dirs, files in os.walk(root):   # links are listed, never followed
+        dirs[:] = [d for d in dirs if not d.startswith(".")]   # hidden folders (.venv, .git) are never written
         for name in [*dirs, *files]:
             path = Path(here) / name
             if path.is_symlink() and not (name in files and path.suffix.lower() == ".pdf"):   # a linked PDF is an input
