@@ -39,6 +39,7 @@ from ..stages import StageRunner, inside
 from .common import FE_LABELS, STAGE_VERSION
 from .inputs import Inputs, read_declaration, resolve
 from .measures import Env, stage_corpus, stage_extract
+from .multiverse import run_multiverse
 from .outputs import stage_figure, stage_table
 from .registry import COLUMNS, FIGURES, MEASURES, TRUTHS
 from .report import write_report
@@ -100,6 +101,7 @@ class _Run:
     out: Path
     runner: StageRunner
     dname: str
+    multiverse: dict | None = None      # what the multiverse's variants ran (smtext.study.multiverse)
 
     def stage_dir(self, name: str) -> Path:
         return self.runner.path(name)
@@ -190,25 +192,34 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
     for name in ("pilot_review.csv", "pilot_match_summary.json", "pilot_matches.csv"):   # beside the tables
         shutil.copy2(runner.path("panel") / name, out / name)
     pilot_matching = runner.records["panel"].info.get("pilot_matching", {})
-    deps = ["panel"]
-    for entry in MEASURES.entries():   # registration order, whatever the spec's order
-        if entry.name not in measures:
-            continue
-        if entry.meta.get("reports") and inputs.extract_dir(entry.meta["reports"]) is None:
-            # the reports it counts: scanned and extracted once, cached (a declared extraction is reused)
-            folder = entry.meta["reports"]
-            runner.run("corpus", stage_corpus(env, folder), {},
-                       extra_key={"inputs": tables_hash, "reports": inputs.folder_fingerprint(folder)})
-            runner.run("extract", stage_extract(env, folder), {"backend": "pdfium", "version": EXTRACTOR_VERSION},
-                       deps=("corpus",))
-        folders = {f: inputs.folder_fingerprint(f) for f in (*entry.meta.get("folders", ()),
-                                                             *([entry.meta["reports"]] if entry.meta.get("reports") else []))}
-        stage_deps = tuple(d for d in entry.meta.get("deps", ()) if d in runner.records)
-        runner.run(entry.name, entry.func(env), measures[entry.name] or {}, deps=stage_deps,
-                   extra_key={"inputs": tables_hash, **folders}, version=STAGE_VERSION)
-        deps.append(entry.name)
-    runner.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},
-               "where": sample.get("where"), "dropna": sample.get("dropna")}, deps=tuple(deps), version=STAGE_VERSION)
+
+    def measure(r: StageRunner, config: dict) -> list[str]:
+        """Run the measure stages of ``config`` on ``r``; the names of the data set's inputs."""
+        deps = ["panel"]
+        for entry in MEASURES.entries():   # registration order, whatever the spec's order
+            if entry.name not in config:
+                continue
+            if entry.meta.get("reports") and inputs.extract_dir(entry.meta["reports"]) is None:
+                # the reports it counts: scanned and extracted once, cached (a declared extraction is reused)
+                folder = entry.meta["reports"]
+                r.run("corpus", stage_corpus(env, folder), {},
+                      extra_key={"inputs": tables_hash, "reports": inputs.folder_fingerprint(folder)})
+                r.run("extract", stage_extract(env, folder), {"backend": "pdfium", "version": EXTRACTOR_VERSION},
+                      deps=("corpus",))
+            folders = {f: inputs.folder_fingerprint(f) for f in (*entry.meta.get("folders", ()),
+                                                                 *([entry.meta["reports"]] if entry.meta.get("reports") else []))}
+            stage_deps = tuple(d for d in entry.meta.get("deps", ()) if d in r.records)
+            r.run(entry.name, entry.func(env), config[entry.name] or {}, deps=stage_deps,
+                  extra_key={"inputs": tables_hash, **folders}, version=STAGE_VERSION)
+            deps.append(entry.name)
+        return deps
+
+    def dataset(r: StageRunner, deps: list[str]) -> Path:
+        return r.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},
+                     "where": sample.get("where"), "dropna": sample.get("dropna")}, deps=tuple(deps),
+                     version=STAGE_VERSION)
+
+    dataset(runner, measure(runner, measures))
     data_path = runner.path("dataset") / "dataset.parquet"
     frame = pd.read_parquet(data_path)
     labels = {**FE_LABELS, **(spec.get("labels") or {})}
@@ -242,11 +253,12 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
                             {"figure": entry, "columns": cols, "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         shutil.copy2(inside(folder, "figures", f"{name}.png"), inside(out, "figures", f"{name}.png"))
+    multiverse = run_multiverse(spec, runner, measure, dataset, out, dname, labels, STAGE_VERSION)
     frame.to_parquet(out / "panel.parquet", index=False)
     from ..report import export_panel
 
     export_panel(frame, out / "panel.dta", labels={k: v for k, v in labels.items() if k in frame.columns})
-    run = _Run(spec, inputs, out, runner, dname)
+    run = _Run(spec, inputs, out, runner, dname, multiverse.as_dict() if multiverse else None)
     truth = _truth_rows(run)
     if truth:
         (out / "truth_check.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -263,6 +275,7 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
                                                                       if s.get("inputs")},
                                                     "truth": truth, "warnings": coded,
                                                     "pilot_matching": pilot_matching,
+                                                    **({"multiverse": run.multiverse} if multiverse else {}),
                                                     "seconds_total": round(time.perf_counter() - started, 2)}))
     return StudyResult(out, report, timings, truth, coded, pilot_matching)
 
