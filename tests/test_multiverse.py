@@ -103,7 +103,7 @@ def test_distinct_configurations_run_once_and_the_rerun_reuses_everything(first,
     assert summary["variants"] == 18 and summary["measure_configs"] == 3
     assert sorted(s.split("/")[0] for s in summary["stages_ran"]) == ["dataset", "text"]
     again = _rerun(world, res.out)
-    assert not [s for s in again.ran() if s not in ("corpus",)], again.ran()
+    assert again.ran() == [], again.ran()
     assert json.loads((res.out / "manifest.json").read_text(encoding="utf-8"))["multiverse"]["stages_ran"] == []
 
 
@@ -129,11 +129,16 @@ def test_table_figure_and_report(first):
     assert "Measurement multiverse and specification curve" in html and "18 measurement variants" in html
 
 
-def test_a_term_the_column_lacks_is_refused(first, world):
+@pytest.mark.parametrize("old, new, needle", [
+    ("  column: 1\n", "  column: 1\n  term: smart_lnn\n", "smart_lnn"),
+    # the generic option path changes the tfp stage's methods; the column still reads TFP_LP
+    ("    tfp.method: [lp, op, acf]", "    tfp.methods: [[lp, op], [op]]", "TFP_LP"),
+])
+def test_what_a_variant_cannot_read_is_refused(first, world, old, new, needle):
     res, _ = first
     with pytest.raises(SMError) as info:
-        _rerun(world, res.out, SPEC.replace("  column: 1\n", "  column: 1\n  term: smart_lnn\n"))
-    assert info.value.code == "SM724" and "smart_lnn" in str(info.value)
+        _rerun(world, res.out, SPEC.replace(old, new))
+    assert info.value.code == "SM724" and needle in str(info.value) and "multiverse_demo.yaml:" in str(info.value)
 
 
 # ---------------------------------------------------------------- checks at --check
@@ -232,9 +237,9 @@ def test_standardise_rules():
     from smtext.study.multiverse import standardise
 
     d = pd.DataFrame({"y": [1.0, 2.0, 4.0, 7.0], "x": [0.5, 1.0, 3.0, 2.0], "D": [0, 1, 1, 0]})
-    f, sd_y, sd_x, rule = standardise(d, "y", "x")
+    f, *_, rule = standardise(d, "y", "x")
     assert f == pytest.approx(np.std(d["x"], ddof=1) / np.std(d["y"], ddof=1), abs=1e-15) and "sd(x)" in rule
-    f, *_ , rule = standardise(d, "y", "D")
+    f, *_, rule = standardise(d, "y", "D")
     assert f == pytest.approx(1 / np.std(d["y"], ddof=1), abs=1e-15) and rule == "coef/sd(y)"
 
 

@@ -38,8 +38,8 @@ and a report section; the run manifest records the variants and which stages the
 
 Error codes: SM720 (the baseline table or column cannot be re-estimated), SM721 (an unknown or
 inapplicable option path), SM722 (an alternative that is not allowed), SM723 (more variants than
-``max_variants``), SM724 (the reported term is not in the fitted column), SM725 (warning: an
-axis changes nothing the column reads).
+``max_variants``), SM724 (a variant's data lack a column the baseline column reads, or its model
+the reported term), SM725 (warning: an axis changes nothing the column reads).
 """
 
 from __future__ import annotations
@@ -106,7 +106,8 @@ def _text(value) -> str:
 
 
 # ---------------------------------------------------------------- the spec: checks (also at --check)
-def _where(spec, *path):
+def _at(*path) -> tuple:
+    """Key path of a value under ``multiverse:`` (for file:line)."""
     return ("multiverse", *path)
 
 
@@ -121,7 +122,7 @@ def _layout(spec, table: dict, column: int | None) -> tuple[int, int] | None:
     total = sum(widths)
     col = total if column is None else column
     if col > total:
-        raise spec.error("SM720", _where(spec, "column"), f"table {_table_name(spec)!r} prints {total} columns; "
+        raise spec.error("SM720", _at("column"), f"table {_table_name(spec)!r} prints {total} columns; "
                          f"column {col} does not exist.", f"choose a column between 1 and {total}.")
     for i, w in enumerate(widths):
         if col <= w:
@@ -134,16 +135,15 @@ def _table_name(spec) -> str:
     return (spec.get("multiverse") or {}).get("table", "")
 
 
-def _renamed(spec, axis: str) -> str:
-    """The measure columns an axis renames, for messages."""
-    return {"tfp.method": "TFP_<METHOD>", "text.transform": "<key>_count, <key>_ln or <key>_per10k"}[axis]
+# what each special axis renames, for messages
+RENAMED = {"tfp.method": "TFP_<METHOD>", "text.transform": "<key>_count, <key>_ln or <key>_per10k"}
 
 
 def _check_axis(spec, axis: str, values, measures: dict) -> None:
     """SM721 for an unknown or inapplicable path, SM722 for an alternative that is not allowed."""
     from .spec import check_options
 
-    path = _where(spec, "vary", axis)
+    path = _at("vary", axis)
     parts = axis.split(".")
     name = parts[0]
     if name not in MEASURES:
@@ -226,24 +226,24 @@ def check(spec) -> None:
     tables = spec.get("tables") or {}
     if mv["table"] not in tables:
         close = difflib.get_close_matches(str(mv["table"]), list(tables), n=1)
-        raise spec.error("SM720", _where(spec, "table"), f"the multiverse's table {mv['table']!r} is not a table "
+        raise spec.error("SM720", _at("table"), f"the multiverse's table {mv['table']!r} is not a table "
                          "of the spec.", (f"did you mean {close[0]!r}? " if close else "") + f"tables: {list(tables)}.")
     table = tables[mv["table"]]
     kinds = [c.get("kind", "twfe") for c in table["columns"]]
     if any(COLUMNS[k].meta.get("whole_table") for k in kinds):
-        raise spec.error("SM720", _where(spec, "table"), f"table {mv['table']!r} ({kinds[0]}) has no coefficient "
+        raise spec.error("SM720", _at("table"), f"table {mv['table']!r} ({kinds[0]}) has no coefficient "
                          "to re-estimate.", "choose a regression table.")
     measures = spec.get("measures") or {}
-    vary = mapping(spec, _where(spec, "vary"), mv["vary"], "multiverse vary")
+    vary = mapping(spec, _at("vary"), mv["vary"], "multiverse vary")
     if not vary:
-        raise spec.error("SM721", _where(spec, "vary"), "the multiverse varies nothing.",
+        raise spec.error("SM721", _at("vary"), "the multiverse varies nothing.",
                          "list at least one measurement and its alternatives.")
     for axis, values in vary.items():
         _check_axis(spec, str(axis), values, measures)
     n = int(np.prod([len(v) for v in vary.values()]))
     limit = mv.get("max_variants", 64)
     if n > limit:
-        raise spec.error("SM723", _where(spec, "vary"), f"the multiverse has {n} variants "
+        raise spec.error("SM723", _at("vary"), f"the multiverse has {n} variants "
                          f"({' x '.join(str(len(v)) for v in vary.values())}), more than max_variants={limit}.",
                          f"vary fewer options, or raise max_variants (at most {MAX_VARIANTS}).")
     where = _layout(spec, table, mv.get("column"))
@@ -263,7 +263,7 @@ def _renames(spec, entry: dict, measures: dict) -> dict:
                 found["tfp.method"] = (k, col, m.group(1).lower())
                 break
     if "text.transform" in axes:
-        keys = list(((measures.get("text") or {}).get("lexicons") or {}))
+        keys = list((measures.get("text") or {}).get("lexicons") or {})
         for k, col in targets:
             m = re.fullmatch(r"(.+)_(count|ln|per10k)", col)
             if m and m.group(1) in keys:
@@ -271,7 +271,7 @@ def _renames(spec, entry: dict, measures: dict) -> dict:
                 break
     for axis in ("tfp.method", "text.transform"):
         if axis in axes and axis not in found:
-            raise spec.error("SM721", _where(spec, "vary", axis), f"{axis} renames {_renamed(spec, axis)}, but the "
+            raise spec.error("SM721", _at("vary", axis), f"{axis} renames {RENAMED[axis]}, but the "
                              f"baseline column reads neither as y nor as x (y={entry.get('y')!r}, x={entry.get('x')!r}).",
                              "choose a column whose y or x is such a measure, or vary the measure's options.")
     return found
@@ -377,10 +377,45 @@ def standardise(d: pd.DataFrame, y: str, x: str) -> tuple[float, float, float, s
     return sd_x / sd_y, sd_y, sd_x, "coef*sd(x)/sd(y)"
 
 
-def fit_variant(spec, entry: dict, index: int, d: pd.DataFrame, dname: str, term: str | None) -> dict:
-    """Fit one variant's column entry and return the numbers of printed model ``index`` of it."""
+def fit_variant(spec, entry: dict, index: int, d: pd.DataFrame, dname: str, term: str | None,
+                label: str = "") -> dict:
+    """Fit one variant's column entry and return the numbers of printed model ``index`` of it.
+
+    Parameters
+    ----------
+    spec : Spec
+    entry : dict
+        The column entry with the variant's column names (:func:`variant_entry`).
+    index : int
+        Which of the entry's printed columns (0-based).
+    d : DataFrame
+        The variant's data set, the table's ``where`` applied.
+    dname : str
+        The treatment column.
+    term : str, optional
+        The coefficient reported (default: the entry's x, else the treatment).
+    label : str
+        The variant, for messages.
+
+    Returns
+    -------
+    dict
+        y, x, term, estimate, std_error, p_value, ci_low, ci_high, nobs, the standard deviations and
+        the standardised estimate with its CI.
+
+    Raises
+    ------
+    SMError
+        SM724 when the data lack a column the entry reads or the model lacks the term; SM720 when the
+        entry prints fewer columns than ``index + 1``.
+    """
     from .models import fit_column, rename_terms
 
+    missing = [c for c in (entry.get("y"), entry.get("x", dname)) if c and c not in d.columns]
+    if missing:   # e.g. tfp.methods varied without the method the column reads (tfp.method renames it)
+        raise SMError("SM724", f"{spec.where('multiverse', 'vary')}: variant {label or '?'} has no column "
+                      f"{missing} for the multiverse column to read.",
+                      "vary tfp.method / text.transform to rename what the column reads, or keep that measure.")
     info: dict = {}
     models = [rename_terms(m, entry.get("rename") or {}) for m in fit_column(spec, entry, d, dname, info, {})]
     if index >= len(models):
@@ -413,7 +448,7 @@ def _locate(spec, table: dict, column: int | None, d: pd.DataFrame, dname: str) 
     widths = [len(fit_column(spec, e, d, dname, {}, {})) for e in table["columns"]]
     col = sum(widths) if column is None else column
     if col > sum(widths):
-        raise spec.error("SM720", _where(spec, "column"), f"the table prints {sum(widths)} columns; column {col} "
+        raise spec.error("SM720", _at("column"), f"the table prints {sum(widths)} columns; column {col} "
                          "does not exist.", f"choose a column between 1 and {sum(widths)}.")
     for i, w in enumerate(widths):
         if col <= w:
@@ -450,8 +485,8 @@ class MultiverseRun:
                 "stages_reused": self.reused}
 
 
-def run_multiverse(spec, runner: StageRunner, measure: Callable, dataset: Callable, out: Path, dname: str,
-                   labels: dict, version: str) -> MultiverseRun | None:
+def run_multiverse(spec, runner: StageRunner, fork: Callable, measure: Callable, dataset: Callable, out: Path,
+                   dname: str, labels: dict, version: str) -> MultiverseRun | None:
     """Estimate the spec's multiverse: each variant's measures and data set, then the ``multiverse`` stage.
 
     Parameters
@@ -459,6 +494,8 @@ def run_multiverse(spec, runner: StageRunner, measure: Callable, dataset: Callab
     spec : Spec
     runner : StageRunner
         The main run's runner (its panel and report stages are reused; the ``multiverse`` stage is its).
+    fork : callable
+        ``fork() -> StageRunner``: a runner for one variant over the main run's records and folders.
     measure : callable
         ``measure(runner, measures_config) -> deps`` runs the measure stages of a config.
     dataset : callable
@@ -484,17 +521,13 @@ def run_multiverse(spec, runner: StageRunner, measure: Callable, dataset: Callab
     table = spec.get("tables")[mv["table"]]
     base_data = pd.read_parquet(runner.path("dataset") / "dataset.parquet")
     entry_i, model_i = _locate(spec, table, mv.get("column"), apply_where(base_data, table.get("where")), dname)
-    entry = {**table["columns"][entry_i]}
-    if table.get("where"):   # the table's rows and the column's own filter, as the table stage applies them
-        entry["where"] = {**table["where"], **(entry.get("where") or {})}
+    entry = table["columns"][entry_i]
     renames = _renames(spec, entry, measures)
     vs = variants(spec, renames)
     configs, ran, reused, data_keys = set(), [], 0, {}
     for v in vs:
         # a fresh runner per variant over the main run's records: same stage names and folders, its own keys
-        vr = StageRunner(runner.root, force=runner.force)
-        vr.records = dict(runner.records)
-        vr.done_keys = runner.done_keys    # under --force a configuration is computed once per run
+        vr = fork()
         deps = measure(vr, variant_measures(measures, v.choices))
         dataset(vr, deps)
         for name in (*deps[1:], "dataset"):   # deps[0] is the panel, shared by every variant
@@ -507,8 +540,10 @@ def run_multiverse(spec, runner: StageRunner, measure: Callable, dataset: Callab
                 ran.append(f"{name}/{r.key}")
         data_keys[v.number] = str(vr.path("dataset") / "dataset.parquet")
     keys = {n: Path(p).parent.name for n, p in data_keys.items()}
-    folder = runner.run("multiverse", _stage(spec, mv, entry, model_i, vs, data_keys, dname, labels),
-                        {"multiverse": mv, "entry": entry, "model": model_i, "labels": labels},
+    folder = runner.run("multiverse", _stage(spec, mv, table.get("where"), entry, model_i, vs, data_keys, dname,
+                                             labels),
+                        {"multiverse": mv, "table_where": table.get("where"), "entry": entry, "model": model_i,
+                         "labels": labels},
                         extra_key={"datasets": keys}, version=version)
     _copy_outputs(folder, out)
     return MultiverseRun(len(vs), len(configs), ran, reused)
@@ -524,7 +559,8 @@ def _copy_outputs(folder: Path, out: Path) -> None:
     shutil.copy2(folder / "multiverse.csv", inside(out, "multiverse.csv"))
 
 
-def _stage(spec, mv: dict, entry: dict, model_i: int, vs: list[Variant], data: dict, dname: str, labels: dict):
+def _stage(spec, mv: dict, table_where: dict | None, entry: dict, model_i: int, vs: list[Variant], data: dict,
+           dname: str, labels: dict):
     """Stage body: fit every variant, write multiverse.csv, the table and the specification curve."""
     def run(ctx: StageContext) -> None:
         import matplotlib
@@ -535,10 +571,10 @@ def _stage(spec, mv: dict, entry: dict, model_i: int, vs: list[Variant], data: d
         for v in vs:
             path = data[v.number]
             if path not in frames:   # variants that differ only in a renamed column share a data set
-                frames[path] = pd.read_parquet(path)
+                frames[path] = apply_where(pd.read_parquet(path), table_where)   # the table's rows, then the column's
             e = variant_entry(entry, v.choices, renames)
             row = {"variant": v.number, **{a: _text(val) for a, val in v.choices}, "baseline": v.baseline}
-            rows.append({**row, **fit_variant(spec, e, model_i, frames[path], dname, mv.get("term"))})
+            rows.append({**row, **fit_variant(spec, e, model_i, frames[path], dname, mv.get("term"), v.label())})
         res = pd.DataFrame(rows)
         res.to_csv(ctx.dir / "multiverse.csv", index=False)
         axes = [a.path for a in axes_of(spec)]

@@ -24,6 +24,7 @@ Outputs: ``OUT/tables/<name>.{md,html,tex,xlsx,docx}``, ``OUT/figures/<name>.png
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import time
@@ -253,7 +254,14 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
                             {"figure": entry, "columns": cols, "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         shutil.copy2(inside(folder, "figures", f"{name}.png"), inside(out, "figures", f"{name}.png"))
-    multiverse = run_multiverse(spec, runner, measure, dataset, out, dname, labels, STAGE_VERSION)
+    def fork() -> StageRunner:
+        """A runner for one multiverse variant: the same stage folders and the stages run so far; under
+        --force a configuration this run computed is reused, not computed again."""
+        r = copy.copy(runner)             # shares done_keys; records of its own
+        r.records = dict(runner.records)
+        return r
+
+    multiverse = run_multiverse(spec, runner, fork, measure, dataset, out, dname, labels, STAGE_VERSION)
     frame.to_parquet(out / "panel.parquet", index=False)
     from ..report import export_panel
 
