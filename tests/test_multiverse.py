@@ -101,6 +101,7 @@ def test_distinct_configurations_run_once_and_the_rerun_reuses_everything(first,
     # the 18 variants need the tfp stage as the spec has it, two text stages and two data sets:
     # the main run made one of each, the variants one more text stage and its data set
     assert summary["variants"] == 18 and summary["measure_configs"] == 3
+    assert summary["vary"]["text.filters"] == [["negation"], ["negation", "third_party"]]   # the run's parameters
     assert sorted(s.split("/")[0] for s in summary["stages_ran"]) == ["dataset", "text"]
     again = _rerun(world, res.out)
     assert again.ran() == [], again.ran()

@@ -473,16 +473,19 @@ class MultiverseRun:
         (the others were reused from the cache: the main run's or an earlier run's).
     reused : int
         Stages of the variants found in the cache.
+    vary : dict
+        The axes and their alternatives, as the spec gives them.
     """
 
     variants: int
     measure_configs: int
     ran: list
     reused: int
+    vary: dict
 
     def as_dict(self) -> dict:
-        return {"variants": self.variants, "measure_configs": self.measure_configs, "stages_ran": self.ran,
-                "stages_reused": self.reused}
+        return {"variants": self.variants, "vary": self.vary, "measure_configs": self.measure_configs,
+                "stages_ran": self.ran, "stages_reused": self.reused}
 
 
 def run_multiverse(spec, runner: StageRunner, fork: Callable, measure: Callable, dataset: Callable, out: Path,
@@ -546,7 +549,7 @@ def run_multiverse(spec, runner: StageRunner, fork: Callable, measure: Callable,
                          "labels": labels},
                         extra_key={"datasets": keys}, version=version)
     _copy_outputs(folder, out)
-    return MultiverseRun(len(vs), len(configs), ran, reused)
+    return MultiverseRun(len(vs), len(configs), ran, reused, {a.path: list(a.values) for a in axes_of(spec)})
 
 
 def _copy_outputs(folder: Path, out: Path) -> None:
