@@ -93,10 +93,6 @@ class Axis:
     path: str
     values: tuple
 
-    @property
-    def measure(self) -> str:
-        return self.path.split(".")[0]
-
 
 def _text(value) -> str:
     """An alternative as one short text (a list as a+b, an empty list as 'none')."""
@@ -640,7 +636,7 @@ def report_section(run) -> list:
         return []
     out = run.out
     info = run.runner.records["multiverse"].info
-    summary = getattr(run, "multiverse", None) or {}
+    summary = run.multiverse or {}
     blocks = [f"{info.get('variants')} measurement variants of the baseline column; "
               f"{summary.get('measure_configs', '?')} distinct measure-stage configurations; this run computed "
               f"{len(summary.get('stages_ran', []))} of the variants' stages and reused {summary.get('stages_reused', '?')} "
