@@ -252,3 +252,26 @@ def test_an_axis_that_changes_nothing_is_warned():
     with pytest.warns(SMWarning, match="SM725.*varying b"):
         _flat_axes(res, ["a", "b"], info)
     assert info["flat_axes"] == ["b"]
+
+
+def test_under_force_a_configuration_is_computed_once_per_run(tmp_path):
+    """Variants sharing a measurement configuration compute it once even under --force (StageRunner.done_keys)."""
+    import copy
+
+    from smtext.stages import StageRunner
+
+    calls = []
+
+    def body(ctx):
+        calls.append(ctx.params["v"])
+        (ctx.dir / "out.txt").write_text(str(ctx.params["v"]), encoding="utf-8")
+
+    runner = StageRunner(tmp_path, force=True)
+    runner.run("m", body, {"v": 1})
+    variant = copy.copy(runner)             # what the driver's fork() makes
+    variant.records = dict(runner.records)
+    variant.run("m", body, {"v": 1})        # the main run's configuration: reused
+    variant.run("m", body, {"v": 2})        # a new one: computed
+    variant.run("m", body, {"v": 2})        # asked again by the next variant: reused
+    assert calls == [1, 2]
+    assert StageRunner(tmp_path, force=True).run("m", body, {"v": 1}) and calls == [1, 2, 1]   # a new run forces
