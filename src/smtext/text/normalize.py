@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(rf"[{CJK}]")
@@ -273,7 +274,7 @@ def _run_title(key: str) -> bool:
     return (is_heading(key) or bool(_CONTINUED.search(key))) and len(re.findall(rf"[{CJK}A-Za-z]", key)) >= 4
 
 
-def running_lines(pages: Sequence[str], edge: int = 5, min_run: int = 3, max_gap: int = 2,
+def running_lines(pages: Sequence[str], edge: int = 6, min_run: int = 3, max_gap: int = 2,
                   global_share: float = 0.3) -> dict[str, list[tuple[int, ...]]]:
     """Running header/footer lines (digits masked, spaces removed) and the runs of pages they head.
 
@@ -303,14 +304,15 @@ def running_lines(pages: Sequence[str], edge: int = 5, min_run: int = 3, max_gap
             out[key] = [tuple(nos)]
             continue
         runs, run = [], [nos[0]]
-        for a, b in zip(nos, nos[1:]):
+        for a, b in pairwise(nos):
             if b - a <= max_gap + 1:
                 run.append(b)
             else:
                 runs.append(run)
                 run = [b]
         runs.append(run)
-        runs = [tuple(r) for r in runs if len(r) >= min_run]
+        # a chapter title in a header block runs over its chapter, which can be 2 pages long
+        runs = [tuple(r) for r in runs if len(r) >= (2 if is_heading(key) else min_run)]
         # only titles run over part of a report: a table's rows or captions at the
         # top of a few pages in a row must stay (digits are masked: dates look alike)
         if runs and _run_title(key):
@@ -318,7 +320,7 @@ def running_lines(pages: Sequence[str], edge: int = 5, min_run: int = 3, max_gap
     return out
 
 
-def strip_running_lines(pages: Sequence[str], edge: int = 5, min_run: int = 3, max_gap: int = 2,
+def strip_running_lines(pages: Sequence[str], edge: int = 6, min_run: int = 3, max_gap: int = 2,
                         global_share: float = 0.3) -> tuple[list[str], int]:
     """Drop running header/footer blocks and page numbers; also say how many lines went.
 
@@ -355,35 +357,40 @@ def strip_running_lines(pages: Sequence[str], edge: int = 5, min_run: int = 3, m
         lines = page.split("\n")
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
 
-        def drops(i: int) -> bool:
-            s = lines[i].strip()
-            return bool(_PAGE_NO.match(s)) or (_candidate(s) and no in on_page.get(_key(s), ()))
-
-        blocks: list[list[int]] = []   # top block from the top down, bottom block from the bottom up
-        taken: set[int] = set()
-        for order in (idx[:edge], idx[::-1][:edge]):
-            block = []
-            for i in order:
-                if i in taken or not drops(i):
-                    break
-                block.append(i)
-            taken.update(block)
-            blocks.append(block)
-        drop_set = set(taken)
+        zones: list[list[int]] = []   # the top zone from the top down, the bottom zone from the bottom up
+        drop_set: set[int] = set()
+        for zone in (idx[:edge], idx[::-1][:edge]):   # on a short page the zones overlap
+            zones.append(zone)
+            next_to_edge = True   # a page number counts only in the block at the page's edge
+            for i in zone:
+                s = lines[i].strip()
+                if _candidate(s) and no in on_page.get(_key(s), ()) or _PAGE_NO.match(s) and next_to_edge:
+                    drop_set.add(i)
+                elif not is_heading(s):
+                    next_to_edge = False
+        for zone in zones:
+            # a chapter title in the header block and the same title as the page's heading:
+            # only the innermost copy is the heading
+            by_key: dict[str, list[int]] = {}
+            for i in zone:
+                if is_heading(lines[i]):
+                    by_key.setdefault(_key(lines[i]), []).append(i)
+            for copies in by_key.values():
+                drop_set.update(copies[:-1])
         for key in firsts.get(no, ()):
             if any(_key(lines[i]) == key for i in idx if i not in drop_set):
                 continue                        # the heading stands in the body: drop the header copies
-            for block in blocks:
-                mine = [i for i in block if _key(lines[i]) == key]
+            for zone in zones:
+                mine = [i for i in zone if i in drop_set and _key(lines[i]) == key]
                 if mine:
-                    drop_set.discard(mine[-1])  # the innermost copy of the block stays
+                    drop_set.discard(mine[-1])  # the innermost copy stays: the chapter's heading
                     break
         removed += len(drop_set)
         out.append("\n".join(ln for i, ln in enumerate(lines) if i not in drop_set))
     return out, removed
 
 
-def strip_headers_footers(pages: Sequence[str], edge: int = 5, min_run: int = 3, max_gap: int = 2,
+def strip_headers_footers(pages: Sequence[str], edge: int = 6, min_run: int = 3, max_gap: int = 2,
                           global_share: float = 0.3) -> list[str]:
     """Pages without running headers/footers and page numbers (:func:`strip_running_lines`).
 
