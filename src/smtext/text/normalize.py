@@ -49,10 +49,15 @@ def display_width(line: str) -> int:
 
 
 # Characters a wrapped line can end with (the clause goes on) and start with (it is the
-# rest of the clause). A line ending in 。！？ may end a paragraph, so it is never joined.
-_OPEN_END = "，、；：（(“‘《〈【「『—"
-_CONT_START = "，。、；：？！）)”’》〉】」』%"
+# rest of the clause). A line ending in 。！？ may end a paragraph: it is joined only when
+# it fills the column (SENTENCE_FULL) and the next line goes on with text.
+_OPEN_END = "，、；：（(“‘《〈【「『—,;:-"
+_CONT_START = "，。、；：？！）)”’》〉】」』%,.;:]"
+_OPENING = "“‘（(《〈【「『"
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+_ASCII_RUN_END = re.compile(r"[A-Za-z0-9.,%]+$")
+_CLOSE = "）)”’》〉】」』"
+_SENTENCE_END = "。！？!?"
 # lines that are headings: 第X节/章, 一、, （一）, 1、, 1. / 7.讨论, 1.2 / 1.2.3 numbering, ①
 _HEADING_LINE = re.compile(
     r"^\s*(?:第\s*[一二三四五六七八九十百零〇\d]+\s*[节章部篇]"
@@ -75,16 +80,19 @@ def is_heading(line: str) -> bool:
 def is_table_row(line: str, min_numbers: int = 2, min_share: float = 0.5) -> bool:
     """True for a line that looks like a table row.
 
-    Either at least ``min_numbers`` numbers that make up at least ``min_share`` of
-    the non-space characters, or at least three short space-separated cells
-    (prose in Chinese has no spaces between words).
+    Either at least ``min_numbers`` numbers, in two or more space-separated cells,
+    that make up at least ``min_share`` of the non-space characters, or at least four short space-separated cells of
+    which two are numbers (prose has no spaces between Chinese words, but PDF text
+    often has one around a number: ``本行 2024 年实现营业收入 1,466.95 亿元`` is prose).
     """
     numbers = _NUMBER.findall(line)
     chars = len("".join(line.split()))
-    if len(numbers) >= min_numbers and chars and sum(map(len, numbers)) / chars >= min_share:
-        return True
     cells = line.split()
-    return len(cells) >= 3 and chars / len(cells) <= 8
+    # cells are apart: prose quoting big numbers (总股本97,795,350股) is not a row
+    if len(cells) >= 2 and len(numbers) >= min_numbers and sum(map(len, numbers)) / chars >= min_share:
+        return True
+    return (len(cells) >= 4 and chars / len(cells) <= 6
+            and sum(bool(_NUMBER.fullmatch(c)) for c in cells) >= 2)
 
 
 def is_toc_line(line: str) -> bool:
@@ -119,13 +127,24 @@ def _wraps(prev: str, nxt: str) -> bool:
     if is_table_row(prev) or is_table_row(nxt) or is_toc_line(prev) or is_toc_line(nxt):
         return False
     a, b = prev[-1], nxt[0]
-    a_cjk, b_cjk = _is_cjk(a) or a in _OPEN_END, _is_cjk(b) or b in _CONT_START
-    if a_cjk and b_cjk:
+    if b in _CONT_START:   # no line of running text starts with ，。）: the clause goes on
         return True
-    # Latin letters or digits inside CJK text: 营业收入 | 2,248.62亿元, 增长13.71 | %
-    if a_cjk and _ASCII_WORD.match(b):
-        return True
-    return bool(_ASCII_WORD.match(a) and b_cjk and _CJK_CHAR.search(prev))
+    # a closing bracket goes on unless it closes a sentence (。” ends a paragraph)
+    a_open = _is_cjk(a) or a in _OPEN_END or (a in _CLOSE and len(prev) > 1 and prev[-2] not in _SENTENCE_END)
+    if a_open and (_is_cjk(b) or b in _OPENING or _ASCII_WORD.match(b)):
+        return True   # includes Latin letters or digits after CJK text: 营业收入 | 2,248.62亿元
+    if not _ASCII_WORD.match(a) or not _CJK_CHAR.search(prev):
+        return False
+    if _is_cjk(b):
+        return True   # 增长13.71 | 个百分点
+    # a number or a Latin name cut inside Chinese text (20 | 19年, GI | L): the cut run of
+    # letters/digits follows CJK text directly, with no space that would mark an English word
+    head = _ASCII_RUN_END.search(prev)
+    return bool(_ASCII_WORD.match(b) and head and head.start() > 0 and not prev[head.start() - 1].isspace()
+                and _CJK_CHAR.search(nxt))
+
+
+SENTENCE_FULL = 0.97
 
 
 def _join_lines(text: str, width: float, full_share: float) -> tuple[str, int]:
@@ -135,8 +154,14 @@ def _join_lines(text: str, width: float, full_share: float) -> tuple[str, int]:
     for line in lines[1:]:
         prev = out[-1].rstrip(" \t")
         nxt = line.lstrip(" \t")
+        body = prev.lstrip()
+        wide = display_width(body)
         # the line before the break was full, so the text ran on to the next line
-        if width > 0 and display_width(prev.lstrip()) >= full_share * width and _wraps(prev.lstrip(), nxt):
+        # a heading line runs on only when it fills the column: 1、… long enough to wrap
+        need = SENTENCE_FULL if is_heading(body) else full_share
+        if width > 0 and wide >= need * width and body and (
+                _wraps(body, nxt) or (body[-1] in _SENTENCE_END and wide >= SENTENCE_FULL * width
+                                      and _wraps(body[:-1] + "，", nxt))):
             out[-1] = prev + nxt
             joined += 1
         else:
@@ -166,8 +191,9 @@ def join_cjk_linebreaks(text: str, full_share: float = 0.85, width: float | None
         A line at least this share of the body width is "full"; ``0`` joins every
         break that passes the character tests.
     width : float, optional
-        Body width of the document (:func:`body_width` of all its lines), used
-        when the page has fewer than ``min_lines`` prose lines of its own.
+        Body width of the document (:func:`body_width` of all its lines); the
+        page's own body width is used instead when the page has at least
+        ``min_lines`` prose lines and is wider.
     min_lines : int
         Prose lines a page needs for its own body width.
 
@@ -184,8 +210,11 @@ def _join_page(text: str, full_share: float = 0.85, width: float | None = None,
     if len(lines) < 2:
         return text, 0
     own = [ln for ln in lines if _is_body(ln)]
-    # a page's own column width when it has enough prose; otherwise the document's
-    page_width = body_width(own) if (len(own) >= min_lines or not width) else width
+    # a page's own column width when it has enough prose and it is wider than the
+    # document's (a landscape page); a page of short lines (captions, 不适用) would
+    # otherwise make a short line look full
+    own_width = body_width(own) if (len(own) >= min_lines or not width) else 0.0
+    page_width = max(own_width, width or 0.0)
     return _join_lines(text, page_width, full_share)
 
 
