@@ -168,13 +168,20 @@ REPORTS = ["04_annual_report_300617/300617_安靠智电_2019_年度报告.jsonl"
            "04_annual_report_601658/601658_邮储银行_2019_年度报告.jsonl"]
 
 
+# running headers the parse left as text: the bank's company name (on 49% of its pages) and the
+# headers of its financial statements' notes
+RUNNING_AS_TEXT = {REPORTS[0]: ["江苏安靠智能输电工程科技股份有限公司2019年年度报告全文"],
+                   REPORTS[1]: ["中国邮政储蓄银行股份有限公司", "2019年度财务报表附注", "(除特别注明外，金额单位均为人民币百万元)",
+                                "八财务报表项目附注(续)", "十二金融风险管理(续)"]}
+
+
 @pytest.mark.parametrize("name", REPORTS)
 def test_real_running_headers_and_footers_appear_at_most_once(reference_dir, name):
     records = _records(reference_dir / name)
     text = join_pages(normalize_pages(_pages(records)))[0]
     lines = Counter(ln.strip() for ln in text.split("\n"))
     furniture = {str(r["inside"]).strip() for r in records if r["type"] in ("页眉", "页脚")}
-    assert furniture and max(lines[h] for h in furniture) <= 1
+    assert furniture and max(lines[h] for h in furniture | set(RUNNING_AS_TEXT[name])) <= 1
 
 
 def test_real_running_headers_go_and_body_lines_stay(reference_dir):
