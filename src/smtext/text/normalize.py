@@ -68,13 +68,21 @@ _HEADING_LINE = re.compile(
     r"|\d{1,2}(?:\.\d{1,2}){2,3}"
     r"|\d{1,2}\.\d{1,2}\s"
     r"|[①-⑳])")
+# 第四节“经营情况讨论与分析”中… is a reference to a section inside a sentence
+_CROSS_REF = re.compile(r"^\s*第\s*[一二三四五六七八九十百零〇\d]+\s*[节章部篇]\s*[“\"「『《]")
 _LEADER = re.compile(r"[.．·…‥]{4,}|…{2,}|[-_]{6,}")
 _NUMBER = re.compile(r"[-+(（]?\d[\d,，.]*%?[)）]?")
 
 
+def _ink(line: str) -> int:
+    """Display width without spaces: PDF text puts a space on each side of a number
+    (``每 10 股``) that takes far less room on the page than a character cell."""
+    return display_width(line) - line.count(" ") - line.count("\t")
+
+
 def is_heading(line: str) -> bool:
     """True for a numbered heading line: ``第四节 …``, ``一、``, ``（一）``, ``1、``, ``7.讨论``, ``1.2.3``."""
-    return bool(_HEADING_LINE.match(line))
+    return bool(_HEADING_LINE.match(line)) and not _CROSS_REF.match(line)
 
 
 def is_table_row(line: str, min_numbers: int = 2, min_share: float = 0.5) -> bool:
@@ -116,7 +124,7 @@ def body_width(lines: Sequence[str], q: float = 0.9) -> float:
     left out; a high quantile rather than the maximum, so that one odd line does
     not set the width. ``0`` when there is no prose line.
     """
-    widths = sorted(display_width(ln.strip()) for ln in lines if _is_body(ln))
+    widths = sorted(_ink(ln) for ln in lines if _is_body(ln))
     return float(widths[int(q * (len(widths) - 1))]) if widths else 0.0
 
 
@@ -155,7 +163,7 @@ def _join_lines(text: str, width: float, full_share: float) -> tuple[str, int]:
         prev = out[-1].rstrip(" \t")
         nxt = line.lstrip(" \t")
         body = prev.lstrip()
-        wide = display_width(body)
+        wide = _ink(body)
         # the line before the break was full, so the text ran on to the next line
         # a heading line runs on only when it fills the column: 1、… long enough to wrap
         need = SENTENCE_FULL if is_heading(body) else full_share
@@ -314,7 +322,10 @@ def running_lines(pages: Sequence[str], edge: int = 6, min_run: int = 3, max_gap
     title, or when it is a title (a heading such as ``第三章 管理层讨论与分析``,
     or ``八、财务报表项目附注（续）``) on ``min_run`` pages in a row (gaps of up to
     ``max_gap`` pages, e.g. a chapter's opening page without header): a chapter
-    title repeated within its chapter.
+    title repeated within its chapter (2 pages suffice for a numbered heading).
+    Any other line runs over part of a report when it is there on
+    ``max(8, global_share / 6 * pages)`` pages in a row: the header of the main
+    part of a report whose financial statements have headers of their own.
 
     Returns
     -------
@@ -340,11 +351,15 @@ def running_lines(pages: Sequence[str], edge: int = 6, min_run: int = 3, max_gap
                 runs.append(run)
                 run = [b]
         runs.append(run)
-        # a chapter title in a header block runs over its chapter, which can be 2 pages long
-        runs = [tuple(r) for r in runs if len(r) >= (2 if is_heading(key) else min_run)]
-        # only titles run over part of a report: a table's rows or captions at the
-        # top of a few pages in a row must stay (digits are masked: dates look alike)
-        if runs and _run_title(key):
+        # a chapter title in a header block runs over its chapter, which can be 2 pages long;
+        # other lines run over part of a report only over many pages (the main part's header
+        # before the statements booklet): a table's rows or captions at the top of a few
+        # pages in a row must stay (digits are masked: dates look alike)
+        long_run = max(8, global_share / 6 * len(pages))
+        title = _run_title(key)
+        runs = [tuple(r) for r in runs
+                if len(r) >= (2 if is_heading(key) else min_run if title else long_run)]
+        if runs:
             out[key] = runs
     return out
 
@@ -359,7 +374,9 @@ def strip_running_lines(pages: Sequence[str], edge: int = 6, min_run: int = 3, m
     lines (:func:`running_lines`). A running heading (``第三章 管理层讨论与分析``
     repeated on every page of its chapter) is kept once, on the first page of its
     run, unless it also stands in that page's body: it is the chapter's own
-    heading, which section detection needs.
+    heading, which section detection needs. A running line (not a heading) that
+    opens the page's first remaining line, glued to a table row as PDFium does on
+    landscape pages, is cut off it.
 
     Parameters
     ----------
@@ -381,6 +398,11 @@ def strip_running_lines(pages: Sequence[str], edge: int = 6, min_run: int = 3, m
         if is_heading(key):
             for run in runs:
                 firsts.setdefault(run[0], set()).add(key)
+    # a running line glued to the page's first body line (a landscape table page, where
+    # PDFium puts the header, the page number and a table row on one line)
+    glued = {k: re.compile(r"^\s*" + r"\s*".join(r"\d+" if c == "#" else re.escape(c) for c in k)
+                           + r"(?:\s+\d{1,4}(?=\s))?\s*")
+             for k in sorted(running, key=lambda k: (-len(k), k)) if not is_heading(k) and len(k) >= 6}
     out, removed = [], 0
     for no, page in enumerate(pages):
         lines = page.split("\n")
@@ -413,6 +435,15 @@ def strip_running_lines(pages: Sequence[str], edge: int = 6, min_run: int = 3, m
                 mine = [i for i in zone if i in drop_set and _key(lines[i]) == key]
                 if mine:
                     drop_set.discard(mine[-1])  # the innermost copy stays: the chapter's heading
+                    break
+        first = next((i for i in idx if i not in drop_set), None)
+        if first is not None and first in idx[:edge]:
+            for key, pattern in glued.items():
+                inside = any(run[0] <= no <= run[-1] for run in running[key])
+                m = pattern.match(lines[first]) if inside else None
+                if m and m.end() < len(lines[first].rstrip()):
+                    lines[first] = lines[first][m.end():]
+                    removed += 1
                     break
         removed += len(drop_set)
         out.append("\n".join(ln for i, ln in enumerate(lines) if i not in drop_set))
