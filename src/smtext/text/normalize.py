@@ -85,22 +85,19 @@ def is_heading(line: str) -> bool:
     return bool(_HEADING_LINE.match(line)) and not _CROSS_REF.match(line)
 
 
-def is_table_row(line: str, min_numbers: int = 2, min_share: float = 0.5) -> bool:
-    """True for a line that looks like a table row.
+def is_table_row(line: str) -> bool:
+    """True for a line that looks like a table row: space-separated cells, at least two
+    and more than half of them numbers, and no 。 (``营业收入（元） 1,234.00 1,100.00 12.5%``).
 
-    Either at least ``min_numbers`` numbers, in two or more space-separated cells,
-    that make up at least ``min_share`` of the non-space characters, or at least four short space-separated cells of
-    which two are numbers (prose has no spaces between Chinese words, but PDF text
-    often has one around a number: ``本行 2024 年实现营业收入 1,466.95 亿元`` is prose).
+    Prose has no spaces between Chinese words, though PDF text often puts one on each
+    side of a number: in ``拨备覆盖率 250.71%，风险`` or ``新增 5 家分行及 73 家支行``
+    the numbers are glued to words on one side, so few cells are numbers alone.
     """
-    numbers = _NUMBER.findall(line)
-    chars = len("".join(line.split()))
+    if "。" in line:   # a sentence end: prose
+        return False
     cells = line.split()
-    # cells are apart: prose quoting big numbers (总股本97,795,350股) is not a row
-    if len(cells) >= 2 and len(numbers) >= min_numbers and sum(map(len, numbers)) / chars >= min_share:
-        return True
-    return (len(cells) >= 4 and chars / len(cells) <= 6
-            and sum(bool(_NUMBER.fullmatch(c)) for c in cells) >= 2)
+    numeric = sum(bool(_NUMBER.fullmatch(c)) for c in cells)
+    return numeric >= 2 and 2 * numeric > len(cells)
 
 
 def is_toc_line(line: str) -> bool:
@@ -153,27 +150,40 @@ def _wraps(prev: str, nxt: str) -> bool:
 
 
 SENTENCE_FULL = 0.97
+_CLAUSE = re.compile(r"[，。；,;]")
+
+
+SENTENCE_FULL = 0.97
+_CLAUSE = re.compile(r"[，。；,;]")
+MIN_FULL_CELLS = 16   # a line of fewer than 8 CJK characters is never a full line
+NEIGHBOURS = 4        # lines each side that set a line's local column width
 
 
 def _join_lines(text: str, width: float, full_share: float) -> tuple[str, int]:
     lines = text.split("\n")
+    body = [_is_body(ln) for ln in lines]
+    ink = [_ink(ln.strip()) for ln in lines]
     out = [lines[0]]
     joined = 0
-    for line in lines[1:]:
-        prev = out[-1].rstrip(" \t")
-        nxt = line.lstrip(" \t")
-        body = prev.lstrip()
-        wide = _ink(body)
-        # the line before the break was full, so the text ran on to the next line
-        # a heading line runs on only when it fills the column: 1、… long enough to wrap
-        need = SENTENCE_FULL if is_heading(body) else full_share
-        if width > 0 and wide >= need * width and body and (
-                _wraps(body, nxt) or (body[-1] in _SENTENCE_END and wide >= SENTENCE_FULL * width
-                                      and _wraps(body[:-1] + "，", nxt))):
-            out[-1] = prev + nxt
+    for k in range(1, len(lines)):
+        prev = lines[k - 1].strip()   # the physical line before the break, not what it was joined into
+        nxt = lines[k].lstrip(" \t")
+        # the column a line is set in: its prose neighbours' width (a table cell or a
+        # narrower block is narrower than the page), never more than the page's
+        near = [ink[j] for j in range(max(0, k - 1 - NEIGHBOURS), min(len(lines), k + NEIGHBOURS))
+                if j != k - 1 and body[j]]
+        column = min(max(near), width) if len(near) >= 2 else width
+        # a heading runs on only when it fills the column (a long one wraps); a numbered
+        # paragraph (2、技术研发：公司不断加大研发投入，…) is prose
+        need = SENTENCE_FULL if is_heading(prev) and not _CLAUSE.search(prev) else full_share
+        wide = ink[k - 1]
+        if column > 0 and prev and wide >= max(need * column, MIN_FULL_CELLS) and (
+                _wraps(prev, nxt) or (prev[-1] in _SENTENCE_END and wide >= SENTENCE_FULL * column
+                                      and _wraps(prev[:-1] + "，", nxt))):
+            out[-1] = out[-1].rstrip(" \t") + nxt
             joined += 1
         else:
-            out.append(line)
+            out.append(lines[k])
     return "\n".join(out), joined
 
 
