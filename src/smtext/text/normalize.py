@@ -173,9 +173,13 @@ def _join_lines(text: str, width: float, full_share: float) -> tuple[str, int]:
         near = [ink[j] for j in range(max(0, k - 1 - NEIGHBOURS), min(len(lines), k + NEIGHBOURS))
                 if j != k - 1 and body[j]]
         column = min(max(near), width) if len(near) >= 2 else width
-        # a heading runs on only when it fills the column (a long one wraps); a numbered
-        # paragraph (2、技术研发：公司不断加大研发投入，…) is prose
-        need = SENTENCE_FULL if is_heading(prev) and not _CLAUSE.search(prev) else full_share
+        # a heading runs on only when it fills the page's column (a long one wraps; its
+        # neighbours can be short captions); a numbered paragraph (2、技术研发：公司不断加大
+        # 研发投入，…) is prose
+        need = full_share
+        if is_heading(prev):
+            column = width
+            need = full_share if _CLAUSE.search(prev) else SENTENCE_FULL
         wide = ink[k - 1]
         if column > 0 and prev and wide >= max(need * column, MIN_FULL_CELLS) and (
                 _wraps(prev, nxt) or (prev[-1] in _SENTENCE_END and wide >= SENTENCE_FULL * column
