@@ -306,6 +306,9 @@ def _key(line: str) -> str:
 
 
 _CAPTION = re.compile(r"^(?:单位|币种|金额单位)\s*[:：]|适用|[:：]$")
+# a short title line: no digits, no clause punctuation (重要提示, 合并资产负债表)
+_TITLE_LIKE = re.compile(r"^[^\d，。；：,;:、□]{2,20}$")
+_PERIOD = re.compile(r"^\d{4}\s*年\s*(?:度|\d{1,2}\s*月\s*\d{1,2}\s*日)?$")   # 2016年度, 2016年12月31日
 _CONTINUED = re.compile(r"[（(]续[)）]$")
 
 
@@ -426,21 +429,24 @@ def strip_running_lines(pages: Sequence[str], edge: int = 6, min_run: int = 3, m
         drop_set: set[int] = set()
         for zone in (idx[:edge], idx[::-1][:edge]):   # on a short page the zones overlap
             zones.append(zone)
-            next_to_edge = True   # a page number counts only in the block at the page's edge
+            # a page number counts only in the block at the page's edge: after running
+            # lines and titles (合并资产负债表, a chapter title), not after body text
+            next_to_edge = True
             for i in zone:
                 s = lines[i].strip()
                 if _candidate(s) and no in on_page.get(_key(s), ()) or _PAGE_NO.match(s) and next_to_edge:
                     drop_set.add(i)
-                elif not is_heading(s):
+                elif not (is_heading(s) or _TITLE_LIKE.match(s) or _PERIOD.match(s)):
                     next_to_edge = False
         for zone in zones:
-            # a chapter title in the header block and the same title as the page's heading:
-            # only the innermost copy is the heading
-            by_key: dict[str, list[int]] = {}
+            # a chapter title in the header block and the same title as the page's heading
+            # (重要提示 / 1 / company / report title / 重要提示): only the innermost copy is the heading
+            by_text: dict[str, list[int]] = {}
             for i in zone:
-                if is_heading(lines[i]):
-                    by_key.setdefault(_key(lines[i]), []).append(i)
-            for copies in by_key.values():
+                s = lines[i].strip()
+                if _candidate(s) and (is_heading(s) or _TITLE_LIKE.match(s)):
+                    by_text.setdefault("".join(s.split()), []).append(i)
+            for copies in by_text.values():
                 drop_set.update(copies[:-1])
         for key in firsts.get(no, ()):
             if any(_key(lines[i]) == key for i in idx if i not in drop_set):
