@@ -225,3 +225,12 @@ def test_real_prose_rewrapped_at_a_column_width_is_joined_back(reference_dir, na
     headings = [squash(fullwidth_to_halfwidth(t)) for t in prose
                 if is_heading(t) and len(t.strip()) <= 30 and not re.search(r"\d,\d|[(（]续[)）]$", t.strip())]
     assert headings and all(h in lines for h in headings)
+
+
+def test_a_keyword_split_over_the_lines_of_a_narrow_table_cell_is_joined():
+    """A cell three characters wide (PDF text spaces its characters out): 柴油机研|发与产业化."""
+    from smtext.text.normalize import join_cjk_linebreaks
+
+    cell = ["道 路 柴", "油 机 研", "发 与 产", "业 化 拨", "款"]
+    out = join_cjk_linebreaks("\n".join(["项目 2019年 2018年", *cell, "300,000.00 200,000.00"]), width=90)
+    assert out.split("\n")[1] == "道 路 柴油 机 研发 与 产业 化 拨款"

@@ -172,7 +172,8 @@ def _join_lines(text: str, width: float, full_share: float) -> tuple[str, int]:
         # narrower block is narrower than the page), never more than the page's
         near = [ink[j] for j in range(max(0, k - 1 - NEIGHBOURS), min(len(lines), k + NEIGHBOURS))
                 if j != k - 1 and body[j]]
-        column = min(max(near), width) if len(near) >= 2 else width
+        # (a line wider than all its neighbours is not in their column: the page's counts)
+        column = min(max(near), width) if len(near) >= 2 and ink[k - 1] <= max(near) + 2 else width
         # a heading runs on only when it fills the page's column (a long one wraps; its
         # neighbours can be short captions); a numbered paragraph (2、技术研发：公司不断加大
         # 研发投入，…) is prose
@@ -181,7 +182,10 @@ def _join_lines(text: str, width: float, full_share: float) -> tuple[str, int]:
             column = width
             need = full_share if _CLAUSE.search(prev) else SENTENCE_FULL
         wide = ink[k - 1]
-        if column > 0 and prev and wide >= max(need * column, MIN_FULL_CELLS) and (
+        # a narrow table cell: the line and at least two neighbours are set to the same width
+        cell = (4 <= wide < MIN_FULL_CELLS and sum(abs(w - wide) <= 1 for w in near) >= 2
+                and not is_heading(prev))
+        if column > 0 and prev and (wide >= max(need * column, MIN_FULL_CELLS) or cell) and (
                 _wraps(prev, nxt) or (prev[-1] in _SENTENCE_END and wide >= SENTENCE_FULL * column
                                       and _wraps(prev[:-1] + "，", nxt))):
             out[-1] = out[-1].rstrip(" \t") + nxt
