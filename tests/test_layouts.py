@@ -54,7 +54,7 @@ def test_header_blocks_of_four_lines_and_footer_forms_go(footer):
 def test_removed_header_lines_are_counted():
     from smtext.text.normalize import normalize_document
 
-    pages, bodies = _block_pages("第 {n} 页 共 {N} 页")
+    pages, _ = _block_pages("第 {n} 页 共 {N} 页")
     res = normalize_document(pages)
     # 5 furniture lines per page (4 header lines + footer)
     assert res.running_lines_removed == 5 * len(pages)
