@@ -26,26 +26,26 @@ def unify_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# full-width ASCII -> half-width, but CJK punctuation (，；：！？（）) stays: clause boundaries depend on it
+_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code) not in "，；：！？（）"}
+_HALF[0x3000] = ord(" ")
+
+
 def fullwidth_to_halfwidth(text: str) -> str:
     """Full-width ASCII (Ａ-Ｚ, ０-９, ／ ...) and the ideographic space -> half-width.
 
     CJK punctuation (，。；) is left alone: clause boundaries depend on it.
     """
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E and ch not in "，；：！？（）":
-            out.append(chr(code - 0xFEE0))
-        elif code == 0x3000:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALF)
+
+
+_DIGIT = re.compile(r"\d")
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
 
 
 def display_width(line: str) -> int:
     """Width of a line in half-width cells: CJK characters and full-width forms count 2."""
-    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in line)
+    return len(line) + len(_WIDE.findall(line))
 
 
 # Characters a wrapped line can end with (the clause goes on) and start with (it is the
@@ -93,7 +93,8 @@ def is_table_row(line: str) -> bool:
     side of a number: in ``拨备覆盖率 250.71%，风险`` or ``新增 5 家分行及 73 家支行``
     the numbers are glued to words on one side, so few cells are numbers alone.
     """
-    if "。" in line:   # a sentence end: prose
+    # cheap exits first: most lines are prose without spaces or digits
+    if "。" in line or " " not in line.strip() or not _DIGIT.search(line):
         return False
     cells = line.split()
     numeric = sum(bool(_NUMBER.fullmatch(c)) for c in cells)
@@ -121,7 +122,11 @@ def body_width(lines: Sequence[str], q: float = 0.9) -> float:
     left out; a high quantile rather than the maximum, so that one odd line does
     not set the width. ``0`` when there is no prose line.
     """
-    widths = sorted(_ink(ln) for ln in lines if _is_body(ln))
+    return _quantile([_ink(ln.strip()) for ln in lines if _is_body(ln)], q)
+
+
+def _quantile(widths: list[int], q: float = 0.9) -> float:
+    widths = sorted(widths)
     return float(widths[int(q * (len(widths) - 1))]) if widths else 0.0
 
 
@@ -159,10 +164,11 @@ MIN_FULL_CELLS = 16   # a line of fewer than 8 CJK characters is never a full li
 NEIGHBOURS = 4        # lines each side that set a line's local column width
 
 
-def _join_lines(text: str, width: float, full_share: float) -> tuple[str, int]:
+def _join_lines(text: str, width: float, full_share: float,
+                body: list[bool] | None = None, ink: list[int] | None = None) -> tuple[str, int]:
     lines = text.split("\n")
-    body = [_is_body(ln) for ln in lines]
-    ink = [_ink(ln.strip()) for ln in lines]
+    body = body if body is not None else [_is_body(ln) for ln in lines]
+    ink = ink if ink is not None else [_ink(ln.strip()) for ln in lines]
     out = [lines[0]]
     joined = 0
     for k in range(1, len(lines)):
@@ -231,17 +237,20 @@ def join_cjk_linebreaks(text: str, full_share: float = 0.85, width: float | None
 
 
 def _join_page(text: str, full_share: float = 0.85, width: float | None = None,
-               min_lines: int = 8) -> tuple[str, int]:
+               min_lines: int = 8, body: list[bool] | None = None,
+               ink: list[int] | None = None) -> tuple[str, int]:
     lines = text.split("\n")
     if len(lines) < 2:
         return text, 0
-    own = [ln for ln in lines if _is_body(ln)]
+    body = body if body is not None else [_is_body(ln) for ln in lines]
+    ink = ink if ink is not None else [_ink(ln.strip()) for ln in lines]
+    own = [w for w, b in zip(ink, body) if b]
     # a page's own column width when it has enough prose and it is wider than the
     # document's (a landscape page); a page of short lines (captions, 不适用) would
     # otherwise make a short line look full
-    own_width = body_width(own) if (len(own) >= min_lines or not width) else 0.0
+    own_width = _quantile(own) if (len(own) >= min_lines or not width) else 0.0
     page_width = max(own_width, width or 0.0)
-    return _join_lines(text, page_width, full_share)
+    return _join_lines(text, page_width, full_share, body, ink)
 
 
 _HEADING_START = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+[节章]")
@@ -595,8 +604,12 @@ def normalize_document(pages: Sequence[str], strip_running: bool = True,
     pages = [normalize_text(p, [s for s in steps if s is not join_cjk_linebreaks]) for p in pages]
     joined = 0
     if join:
-        width = body_width([ln for p in pages for ln in p.split("\n")])
-        done = [_join_page(p, width=width) for p in pages]
+        # each line is classified once: the document's width and every page's joins use it
+        split = [p.split("\n") for p in pages]
+        flags = [[_is_body(ln) for ln in ls] for ls in split]
+        inks = [[_ink(ln.strip()) for ln in ls] for ls in split]
+        width = _quantile([w for fs, ws in zip(flags, inks) for f, w in zip(fs, ws) if f])
+        done = [_join_page(p, width=width, body=fs, ink=ws) for p, fs, ws in zip(pages, flags, inks)]
         pages = [p for p, _ in done]
         joined = sum(n for _, n in done)
     return NormalizedPages(pages, removed, joined)
