@@ -96,7 +96,7 @@ def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, 
     revenue = value_added + materials
     employees = np.maximum(np.round(np.exp(l)), 20).astype(int)
 
-    firm_draw = lambda lo, hi: fy["stkcd"].map(
+    firm_draw = lambda lo, hi: fy["stkcd"].map(  # noqa: E731 - per-firm constant
         dict(zip(f.index, rng.uniform(lo, hi, len(f))))).to_numpy()
     fixed_share = np.clip(firm_draw(0.15, 0.45) + rng.normal(0, 0.03, n), 0.05, 0.8)
     fixed_assets = np.exp(k)

@@ -111,4 +111,4 @@ def city_first_pilot(listing: pd.DataFrame) -> pd.Series:
     return listing.groupby("所在城市")["年份"].min().rename("first_pilot_year")
 
 
-__all__ = ["PILOT_COLUMNS", "PROVINCES", "city_first_pilot", "pilot_list", "select_pilots"]
+__all__ = ["PILOT_COLUMNS", "select_pilots", "pilot_list", "city_first_pilot", "PROVINCES"]

@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..manifest import build_manifest, file_sha256, write_manifest
 from . import context, extras, financials, pilots, text
 from .config import WorldConfig
 from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
+from ..manifest import build_manifest, file_sha256, write_manifest
 from .pdf import image_only_pdf, render_pdf_with_pages, truncate
 from .truth import robot_exposure
 
@@ -338,7 +338,7 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
             "tfp": {"outcome": "log TFP (omega)", "rule": "base + slope*min(year-gname, cap) from the selection year",
                     "base": cfg.tfp_effect_base, "slope": cfg.tfp_effect_slope, "cap": cfg.tfp_effect_cap,
                     "att_treated_post": float(post["tfp_effect"].mean()),
-                    "att_by_event_time": {str(int(k)): cfg.tfp_effect(int(k)) for k in range(cfg.last_year - 2015 + 1)},
+                    "att_by_event_time": {str(int(k)): cfg.tfp_effect(int(k)) for k in range(0, cfg.last_year - 2015 + 1)},
                     "att_gt": [{"gname": int(g), "year": int(y), "att": float(v)} for (g, y), v in att_gt.items()]},
             "exports_log_overseas_revenue": cfg.export_effect,
             "master_share": cfg.master_share_effect,
@@ -352,13 +352,13 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
         },
         "pilots": {
             "batch_sizes": {str(y): s for y, s in cfg.batch_sizes},
-            "projects": len(eco["pilot_list"]),
+            "projects": int(len(eco["pilot_list"])),
             "listed_pilot_firms": int((firms["gname"] > 0).sum()),
             "listed_by_cohort": {str(int(g)): int(n) for g, n in firms.loc[firms["gname"] > 0, "gname"].value_counts().sort_index().items()},
             "applicant_name_forms": eco["pilot_truth"]["name_form"].value_counts().to_dict(),
             "selection": "Gumbel top-k on 0.9*latent_size + 3*latent_alpha (permanent profitability) among manufacturing firms listed by 2014",
         },
-        "panel": {"firms": len(firms), "firm_years": len(obs), "gap_firm_years": int(fin["gap"].sum()),
+        "panel": {"firms": int(len(firms)), "firm_years": int(len(obs)), "gap_firm_years": int(fin["gap"].sum()),
                   "financials_duplicates": dups[["stkcd", "year"]].astype({"year": int}).to_dict("records")},
         "documents": {
             "annual_reports": int((documents["doc_type"] == "annual_report").sum()),
