@@ -87,10 +87,8 @@ def test_no_demo_module_imports_measurement_code():
 # ----------------------------------------------------------- measurement vs planted truth
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    out = tmp_path_factory.mktemp("truth_world")
-    generate_world(out, SMALL, jobs=1, documents=False)
-    return out
+def world(demo_world):
+    return demo_world(n_firms=SMALL.n_firms, seed=SMALL.seed)
 
 
 @pytest.fixture(scope="module")

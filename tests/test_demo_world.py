@@ -25,10 +25,8 @@ SMALL = WorldConfig(n_firms=60, seed=7)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    out = tmp_path_factory.mktemp("world")
-    generate_world(out, SMALL, jobs=2)
-    return out
+def world(demo_world):
+    return demo_world(n_firms=SMALL.n_firms, seed=SMALL.seed)
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +100,23 @@ def test_financials_follow_the_production_function(world, truth):
              - pf["beta_k"] * np.log(d["fixed_assets_net"]) - d["omega"])
     # eps has s.d. 0.08; rounding employees to integers adds a little
     assert abs(resid.mean()) < 0.02 and resid.std() < 0.1
+
+
+def test_proxies_follow_the_rules_truth_states(world, truth):
+    # OP's proxy: ln I = -2.3 + ln K + (exp(a omega) - 1) / a exactly; LP's: cash paid for
+    # goods = materials (revenue - value added, ln M = 11.4 + 0.4 ln K + 0.9 omega) times a
+    # timing error of s.d. materials_proxy_sigma
+    fin = pd.read_parquet(world / "data" / "financials.parquet").drop_duplicates(["stkcd", "year"])
+    d = fin.merge(pd.read_parquet(world / "truth" / "firm_year.parquet"), on=["stkcd", "year"])
+    pf = truth["production_function"]
+    a, lnk = pf["investment_convexity_a"], np.log(d["fixed_assets_net"])
+    np.testing.assert_allclose(np.log(d["investment"]), -2.3 + lnk + np.expm1(a * d["omega"]) / a, atol=1e-9)
+    ln_m = np.log(d["revenue"] - d["value_added"])
+    np.testing.assert_allclose(ln_m, 11.4 + 0.4 * lnk + 0.9 * d["omega"], atol=1e-6)
+    e_m = np.log(d["cash_paid_goods"]) - ln_m
+    # ~600 draws: the sample s.d. is within 15% of the stated one, the mean within 4 s.e.
+    assert e_m.std() == pytest.approx(pf["materials_proxy_sigma"], rel=0.15)
+    assert abs(e_m.mean()) < 4 * pf["materials_proxy_sigma"] / np.sqrt(len(e_m))
 
 
 def test_duplicate_firm_years_are_the_ones_truth_names(world, truth):
@@ -205,10 +220,14 @@ def test_nqpf_words_planted_in_analyst_and_government_reports(world, truth):
     ana = nq[nq["file"].str.startswith("reports/analyst/")]
     assert set(truth["text"]["nqpf_jargon_screened_out"]) <= set(ana["term"])
     assert ana.loc[ana["term"] == truth["text"]["nqpf_seed"], "year"].min() >= 2023
+    # a reader of the PDF finds the report's own mentions plus those planted in the broker's boilerplate
+    inside = pd.read_csv(world / "truth" / "boilerplate_mentions.csv", dtype={"stkcd": str})
+    assert inside["in_boilerplate"].all() and set(ana["file"]) <= set(inside["file"])
     sample = ana.drop_duplicates("file").head(40)
     for f in sample["file"]:
         doc = extract_pdf(world / f)
-        want = ana[ana["file"] == f].set_index("term")["n"].to_dict()
+        want = ana[ana["file"] == f].groupby("term")["n"].sum()
+        want = want.add(inside[inside["file"] == f].groupby("term")["n"].sum(), fill_value=0).astype(int).to_dict()
         assert dict(_count(doc.text, list(want))) == want, f
 
 

@@ -52,6 +52,24 @@ def test_tfp_command_matches_api(fin_path, tmp_path):
     assert list(man["inputs"].values())[0] == smtext.manifest.file_sha256(fin_path)
 
 
+@pytest.mark.parametrize("flags,kw", [([], {}), (["--acf-overid"], {"acf_overid": True}),
+                                      (["--acf-start", "stage1"], {"acf_start": "stage1"})])
+def test_tfp_command_passes_the_acf_options(fin_path, tmp_path, flags, kw):
+    out = tmp_path / "acf.parquet"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # a 60-firm panel: SM417 may list other roots
+        res = runner.invoke(app, ["--quiet", "indicators", "tfp", str(fin_path), "--out", str(out),
+                                  "--method", "acf", "--log-inputs", *flags])
+        assert res.exit_code == 0, res.output
+        d = tfp.log_inputs(pd.read_parquet(fin_path))
+        r = tfp.estimate(d, "acf", y="ln_value_added", free="ln_employees", state="ln_fixed_assets_net",
+                         proxy="ln_cash_paid_goods", **kw)
+    np.testing.assert_allclose(pd.read_parquet(out)["tfp_acf"].to_numpy(), r.omega.to_numpy(), rtol=0, atol=1e-12)
+    man = json.loads(out.with_suffix(".manifest.json").read_text())
+    assert man["parameters"]["acf_overid"] == kw.get("acf_overid", False)
+    assert man["parameters"]["acf_start"] == kw.get("acf_start", "ols")
+
+
 def test_sa_and_volatility_commands(fin_path, tmp_path):
     out = tmp_path / "sa.parquet"
     res = runner.invoke(app, ["--quiet", "indicators", "sa", str(fin_path), "--out", str(out), "--absolute"])

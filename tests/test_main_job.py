@@ -15,8 +15,10 @@ ARGS = ["--firms", "60", "--seed", "7", "--jobs", "2"]
 
 
 @pytest.fixture(scope="module")
-def job(tmp_path_factory):
+def job(tmp_path_factory, demo_world):
     root = tmp_path_factory.mktemp("job")
+    # the world of --firms 60 --seed 7, shared with other modules (generation itself: test_ensure_world)
+    (root / "world").symlink_to(demo_world(n_firms=60, seed=7), target_is_directory=True)
     res = CliRunner().invoke(app, ["--quiet", "demo", "run", "--world", str(root / "world"), "--out",
                                    str(root / "out"), *ARGS])
     assert res.exit_code == 0, res.output
@@ -111,3 +113,15 @@ def test_main_job_is_the_bundled_demo_spec(job):
                                    str(root / "out")])
     assert res.exit_code == 0, res.output
     assert all(s["cached"] for s in _manifest(root)["stages"])
+
+
+def test_ensure_world_generates_once_per_configuration(tmp_path):
+    """`demo run` generates the world when the folder has none made with the asked configuration."""
+    from smtext.demo import WorldConfig
+    from smtext.demo.world import ensure_world
+
+    small = WorldConfig(n_firms=20, first_year=2018, last_year=2019, seed=3)
+    assert ensure_world(tmp_path, small, jobs=1) is True
+    assert ensure_world(tmp_path, small, jobs=1) is False          # same configuration: reused
+    other = WorldConfig(n_firms=20, first_year=2018, last_year=2019, seed=4)
+    assert ensure_world(tmp_path, other, jobs=1) is True           # another seed: regenerated

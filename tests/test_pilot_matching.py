@@ -40,12 +40,8 @@ VARIANTS = [
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    from smtext.demo import WorldConfig, generate_world
-
-    path = tmp_path_factory.mktemp("world")
-    generate_world(path, WorldConfig(n_firms=200, first_year=2013, last_year=2020, seed=7), documents=False)
-    return path
+def world(demo_world):
+    return demo_world(n_firms=200, first_year=2013, last_year=2020, seed=7, documents=False)
 
 
 @pytest.fixture(scope="module")

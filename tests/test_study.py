@@ -20,12 +20,8 @@ SPEC000 = (resources.files("smtext.study.specs") / "paper000.yaml").read_text(en
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    from smtext.demo import WorldConfig, generate_world
-
-    path = tmp_path_factory.mktemp("world")
-    generate_world(path, WorldConfig(n_firms=80, seed=7))
-    return path
+def world(demo_world):
+    return demo_world(n_firms=80, seed=7)
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,8 @@ from smtext.study import run_study
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    from smtext.demo import WorldConfig, generate_world
-
-    path = tmp_path_factory.mktemp("world")
-    generate_world(path, WorldConfig(n_firms=80, seed=7))
-    return path
+def world(demo_world):
+    return demo_world(n_firms=80, seed=7)
 
 
 def _md_columns(path) -> int:

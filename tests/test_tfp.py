@@ -88,13 +88,21 @@ def test_matches_statspai(sim, method, proxy):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = fn(sim, output="y", free="l", state="k", proxy=proxy, panel_id="id", time="year")
-    b = tfp.estimate(sim, method, proxy=proxy, **KW)
     if method == "acf":
-        # statspai's just-identified ACF lands on a second exact root (k = -0.41) on this
-        # panel; our default over-identified moments keep only the root near the truth.
+        # the just-identified moments have three roots here: statspai returns the one nearest
+        # its stage-1 start (k = -0.41), the default (Stata prodest's OLS start) the one near
+        # the truth (k = 0.28); acf_start="stage1" follows statspai's rule and returns its root
+        with pytest.warns(SMWarning, match="SM417"):
+            b = tfp.estimate(sim, method, proxy=proxy, **KW)
         assert b.coef["l"] == pytest.approx(a.coef["l"], abs=0.005)
         assert b.coef["k"] == pytest.approx(BK, abs=0.05)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # SM417 too (test_tfp_acf_roots.py checks it)
+            s1 = tfp.estimate(sim, method, proxy=proxy, acf_start="stage1", **KW)
+        assert s1.coef["l"] == pytest.approx(a.coef["l"], abs=1e-6)
+        assert s1.coef["k"] == pytest.approx(a.coef["k"], abs=1e-5)
     else:
+        b = tfp.estimate(sim, method, proxy=proxy, **KW)
         # same estimator (stage-2 NLS, cubic g): agreement to optimizer tolerance
         assert b.coef["l"] == pytest.approx(a.coef["l"], abs=1e-6)
         assert b.coef["k"] == pytest.approx(a.coef["k"], abs=1e-5)
@@ -119,7 +127,7 @@ def test_acf_moments_equal_statspai_at_its_second_root(sim):
     assert b == pytest.approx([a.coef["l"], a.coef["k"]], abs=1e-6) and info["criterion"] < 1e-20
     # the seeded extra starts reach another root too: SM417 (see test_tfp_acf_roots.py)
     with pytest.warns(SMWarning, match="SM417"):
-        ours = tfp.estimate(sim, "acf", proxy="m", acf_overid=False, **KW)
+        ours = tfp.estimate(sim, "acf", proxy="m", **KW)
     assert ours.info["criterion"] < 1e-15 and ours.coef["k"] == pytest.approx(BK, abs=0.05)
 
 
@@ -137,9 +145,8 @@ def test_chilean_prodest_data_vs_statspai(reference_dir, method, proxy):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = fn(ch, output="log_y", free=free, state="log_k", proxy=proxy, panel_id="id", time="year", **kw)
-    # statspai's ACF is just-identified like prodest's, so compare with acf_overid=False
-    b = tfp.estimate(ch, method, y="log_y", free=free, state="log_k", proxy=proxy,
-                     idname="id", tname="year", acf_overid=False)
+    # defaults on both sides (ACF: just-identified moments, as statspai and prodest)
+    b = tfp.estimate(ch, method, y="log_y", free=free, state="log_k", proxy=proxy, idname="id", tname="year")
     # measured differences are below 2e-8 for every coefficient (optimizer tolerance)
     for c in free + ["log_k"]:
         assert b.coef[c] == pytest.approx(a.coef[c], abs=1e-6), c

@@ -16,11 +16,8 @@ HEADERS = {"年份": "入选年度", "申报单位": "企业名称", "所在城�
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    from smtext.demo import WorldConfig, generate_world
-
-    world = tmp_path_factory.mktemp("world")
-    generate_world(world, WorldConfig(n_firms=200, first_year=2013, last_year=2020, seed=7), documents=False)
+def files(tmp_path_factory, demo_world):
+    world = demo_world(n_firms=200, first_year=2013, last_year=2020, seed=7, documents=False)
     out = tmp_path_factory.mktemp("mine")
     pilots = pd.read_csv(world / "data" / "pilot_list.csv", encoding="utf-8-sig")
     pilots["年份"] = pilots["年份"].astype(str) + "年"              # as some notices write it

@@ -35,6 +35,9 @@ def test_train_expand_index(tmp_path):
                               "--word", "新质生产力", "--jobs", "1"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "w" / "model" / "vectors.bin").is_file()
+    import json
+    cut = json.loads((tmp_path / "w" / "model" / "manifest.json").read_text(encoding="utf-8"))["boilerplate"]
+    assert cut["removed"] and cut["reports"] == 120 and cut["chars_removed"] == 0   # the fixture has none
     review = tmp_path / "review.csv"
     res = runner.invoke(app, ["w2v", "expand", str(tmp_path / "w" / "model"), "--seed", "新质生产力", "--out", str(review),
                               "--threshold", "0.5"])
@@ -124,3 +127,28 @@ def test_pdf_folder_is_extracted_once_and_extraction_output_is_accepted(tmp_path
     assert len(tables[0]) == 3 and tables[0]["N_ML_count"].sum() == expected
     for other in tables[1:]:
         pd.testing.assert_frame_equal(tables[0], other)
+
+
+def test_index_removes_broker_boilerplate_unless_kept(tmp_path):
+    import json
+
+    rows = [{"path": f"{i:06d}_2023_某公司_研究报告_华泰证券_1.pdf", "stkcd": f"{i:06d}", "year": 2023,
+             "text": f"投资要点\n{firm}公司积极培育新质生产力。\n免责声明\n本报告关于新质生产力的观点仅供参考。"}
+            for i, firm in enumerate(["甲", "乙", "丙", "丁", "戊"])]
+    docs = tmp_path / "docs.parquet"
+    pd.DataFrame(rows).to_parquet(docs, index=False)
+    lex = tmp_path / "lex.csv"
+    pd.DataFrame({"category": ["nqpf"], "term": ["新质生产力"]}).to_csv(lex, index=False)
+    out = tmp_path / "nml.parquet"
+    res = runner.invoke(app, ["w2v", "index", str(docs), "--lexicon", str(lex), "--out", str(out), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_parquet(out)["N_ML_count"].tolist() == [1] * 5            # the disclaimer's mention is not counted
+    per_report = pd.read_csv(tmp_path / "nml_boilerplate.csv", encoding="utf-8-sig")
+    assert per_report["boilerplate_titles"].eq("免责声明").all() and "boilerplate removed" in res.output
+    manifest = json.loads((tmp_path / "nml.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["boilerplate"]["chars_removed"] == per_report["boilerplate_chars"].sum() > 0
+    res = runner.invoke(app, ["w2v", "index", str(docs), "--lexicon", str(lex), "--out", str(out), "--jobs", "1",
+                              "--keep-boilerplate"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_parquet(out)["N_ML_count"].tolist() == [2] * 5
+    assert not (tmp_path / "nml_boilerplate.csv").exists()                  # no stale counts beside raw text

@@ -9,6 +9,7 @@ Code ranges
 SM0xx  general: configuration, options, missing columns, files
        (SM010-SM039: reading your data files, smtext.io)
 SM1xx  documents: corpus, PDF extraction, normalisation, sections
+       (SM140-SM149: analyst-report boilerplate, smtext.text.boilerplate)
 SM2xx  text measures: lexicons, counting, tokenising, Word2Vec
 SM3xx  patents and IPC codes
 SM4xx  firm indicators and panels (TFP, constraints, composites)

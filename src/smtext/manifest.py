@@ -43,7 +43,7 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def file_hashes(root: str | Path, paths: list[str], cache: str | Path | None = None) -> list[str]:
+def file_hashes(root: str | Path, paths: list[str], cache: str | Path | None = None) -> list[str | None]:
     """sha256 of many files, remembered between runs.
 
     Parameters
@@ -53,37 +53,55 @@ def file_hashes(root: str | Path, paths: list[str], cache: str | Path | None = N
     paths : list of str
         Relative file paths.
     cache : str or Path, optional
-        A Parquet file of earlier hashes keyed by path, size and modification
-        time; a file whose size and time are unchanged is not read again.
-        Written back (atomically) with the current files.
+        A Parquet file of earlier hashes keyed by path, size, modification time, inode
+        and status-change time (ctime); a file whose key is unchanged is not read again.
+        Rewriting a file's bytes changes its ctime even when its size and mtime are kept
+        (``touch -r``, ``cp -p``), and ctime cannot be set back, so changed content is
+        always hashed anew. Written back (atomically) with the current files; a cache that
+        cannot be read is ignored (SM121) and rebuilt.
 
     Returns
     -------
-    list of str
-        Hex digests in the order of ``paths``.
+    list of str or None
+        Hex digests in the order of ``paths``; None for a file that cannot be read
+        (permissions, I/O error), which the caller reports (SM118) and which is never cached.
     """
     import os
 
     import pandas as pd
 
+    from .errors import warn
+
     root = Path(root)
     known: dict = {}
+    columns = ["path", "bytes", "mtime_ns", "inode", "ctime_ns", "sha256"]
     if cache is not None and Path(cache).exists():
-        old = pd.read_parquet(cache)
-        known = {(p, b, t): h for p, b, t, h in zip(old["path"], old["bytes"], old["mtime_ns"], old["sha256"])}
-    rows = []
+        try:
+            old = pd.read_parquet(cache)
+            known = {tuple(r[:-1]): r[-1] for r in old[columns].itertuples(index=False, name=None)}
+        except KeyError:
+            known = {}          # written by an older smtext (no inode / ctime): hash everything again
+        except Exception as exc:    # noqa: BLE001 - a torn cache file costs a re-hash, never the run
+            warn("SM121", f"the hash cache {cache} cannot be read ({type(exc).__name__}); files are hashed again.",
+                 "nothing to do; it is rewritten.")
+    rows, out = [], []
     for rel in paths:
-        st = (root / rel).stat()
-        key = (rel, st.st_size, st.st_mtime_ns)
-        digest = known.get(key) or file_sha256(root / rel)
+        try:
+            st = (root / rel).stat()
+            key = (rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+            digest = known.get(key) or file_sha256(root / rel)
+        except OSError:
+            out.append(None)
+            continue
         rows.append((*key, digest))
+        out.append(digest)
     if cache is not None:
         cache = Path(cache)
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.tmp")
-        pd.DataFrame(rows, columns=["path", "bytes", "mtime_ns", "sha256"]).to_parquet(tmp, index=False)
+        pd.DataFrame(rows, columns=columns).to_parquet(tmp, index=False)
         os.replace(tmp, cache)
-    return [r[3] for r in rows]
+    return out
 
 
 def tree_sha256(root: str | Path, pattern: str = "*") -> str:

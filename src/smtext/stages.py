@@ -5,12 +5,17 @@ key hashes the stage name, its version, its parameters and the keys of the
 stages it depends on, so changing one measurement re-runs that stage and
 everything downstream of it, and nothing else. Each key gets its own folder
 (``stages/<name>/<key>``): a stage killed half-way resumes inside that folder,
-and outputs made with other parameters are never mixed in.
+and outputs made with other parameters are never mixed in. A stage's record
+(``_stage.json``) is written last and atomically; a record that cannot be read is
+not trusted: the stage runs again (SM121). A stage whose output holds failures that
+may not recur (``ctx.retry``, e.g. an extraction timeout) is not recorded: the next
+run calls it again, and it redoes only the failed work.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 import warnings
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .errors import SMError, SMWarning
+from .errors import SMError, SMWarning, warn
 from .manifest import stable_hash
 
 
@@ -62,6 +67,8 @@ class StageContext:
     params: dict
     inputs: dict[str, Path]
     info: dict = field(default_factory=dict)  # the stage may record counts here (goes into the manifest)
+    # True when the output holds failures that may not recur (a timeout): the stage runs again next time
+    retry: bool = False
 
 
 @dataclass
@@ -72,6 +79,17 @@ class StageRecord:
     cached: bool
     seconds: float
     info: dict
+
+
+def _finished(done: Path, key: str) -> dict | None:
+    """The ``info`` of a stage record, or None when the record is torn or belongs to another key."""
+    try:
+        record = json.loads(done.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(record, dict) or record.get("key") != key or not isinstance(record.get("info", {}), dict):
+        return None
+    return record.get("info", {})
 
 
 class StageRunner:
@@ -118,9 +136,14 @@ class StageRunner:
         done = folder / "_stage.json"
         start = time.perf_counter()
         if done.exists() and not self.force and cache:
-            info = json.loads(done.read_text(encoding="utf-8")).get("info", {})
-            self.records[name] = StageRecord(name, key, folder, True, 0.0, info)
-            return folder
+            info = _finished(done, key)
+            if info is not None:
+                self.records[name] = StageRecord(name, key, folder, True, 0.0, info)
+                return folder
+            # a torn record (disk full, copied mid-write) says nothing about the folder: redo the stage
+            warn("SM121", f"the record {done} of stage {name} cannot be read; the stage runs again.",
+                 "nothing to do; if this recurs, check the disk (full, or files copied while being written).")
+            shutil.rmtree(folder)
         if (self.force or not cache) and folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -140,8 +163,17 @@ class StageRunner:
         if coded:  # kept in the stage record, so a cached stage still reports them
             ctx.info["warnings"] = [{"warning": m, "count": n} for m, n in coded.items()]
         seconds = time.perf_counter() - start
-        done.write_text(json.dumps({"name": name, "key": key, "params": params, "seconds": round(seconds, 3),
-                                    "info": ctx.info}, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        if ctx.retry:
+            # no record: the next run calls the stage again (it reuses its folder's finished work), and
+            # the stages reading it are keyed by what it found, so they follow when a retry succeeds
+            self.records[name] = StageRecord(name, f"{key}-{stable_hash(ctx.info)[:8]}", folder, False, seconds,
+                                             ctx.info)
+            return folder
+        # temporary file, then rename: a killed run never leaves half a record that later runs would trust
+        tmp = done.with_name(f".{done.name}.tmp")
+        tmp.write_text(json.dumps({"name": name, "key": key, "params": params, "seconds": round(seconds, 3),
+                                   "info": ctx.info}, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        os.replace(tmp, done)
         self.records[name] = StageRecord(name, key, folder, False, seconds, ctx.info)
         return folder
 

@@ -41,9 +41,9 @@ app = typer.Typer(
 )
 
 # command group -> module under smtext.cli defining its ``app``; `smtext extract`, `smtext did` and
-# `smtext treat` are single commands
-GROUPS = {"demo": "demo", "index": "index", "w2v": "w2v", "patents": "patents", "indicators": "indicators",
-          "run": "run"}
+# `smtext treat`, `smtext export` are single commands
+GROUPS = {"demo": "demo", "index": "index", "w2v": "w2v", "lexicon": "lexicon", "patents": "patents",
+          "indicators": "indicators", "run": "run"}
 
 
 def _version(value: bool) -> None:
@@ -87,6 +87,8 @@ for _name, _module in GROUPS.items():
 app.command("extract")(import_module("smtext.cli.extract").extract_cmd)
 app.command("did")(import_module("smtext.cli.did").did_cmd)
 app.command("treat")(import_module("smtext.cli.treat").treat_cmd)
+app.command("export")(import_module("smtext.cli.export").export_cmd)
+import_module("smtext.cli.index").app.command("validate")(import_module("smtext.cli.validate").validate_cmd)
 
 
 def run() -> None:  # pragma: no cover - console entry of `python -m smtext`

@@ -28,6 +28,10 @@ def extract_cmd(
     identify: bool = typer.Option(True, "--identify/--no-identify",
                                   help="Read each report's first pages to identify files their names cannot "
                                        "(announcement ids) and to check what the names say."),
+    retry_failed: bool = typer.Option(False, "--retry-failed",
+                                      help="Extract again every document whose earlier extraction failed (any "
+                                           "reason); timeouts (SM108) and unreadable files (SM118) are always retried."),
+    force: bool = typer.Option(False, "--force", help="Drop every cached result in OUT and start over."),
 ) -> None:
     """Extract clean per-page text from a folder of PDFs, with failures.csv and a manifest.
 
@@ -36,10 +40,13 @@ def extract_cmd(
     profile); documents.parquet records id_source and conflicts, excluded.csv the rest.
     Re-running into the same OUT skips documents already extracted with the same
     file contents (sha256), backend and options; a killed run resumes where it stopped.
+    Failures that may not recur (timeouts, unreadable files) are retried by the next run,
+    every failure with --retry-failed. One run at a time writes OUT (a second gets SM122).
     """
     from ..text.extract import extract_folder
 
     summary = extract_folder(folder, out, backend=backend, doc_types=tuple(doc_type), jobs=jobs, scheduler=scheduler,
                              max_pages=max_pages, timeout=timeout, drop_tables=drop_tables, simplified=simplified,
-                             manifest_csv=manifest_csv, batch_size=batch_size, firms=firms, identify=identify)
+                             manifest_csv=manifest_csv, batch_size=batch_size, firms=firms, identify=identify,
+                             retry_failed=retry_failed, force=force)
     typer.echo(summary)

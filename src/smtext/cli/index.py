@@ -19,7 +19,8 @@ app = typer.Typer(help="Keyword indices (Digital, smart manufacturing, AI ...) f
                        "by `smtext extract`, and the shipped lexicons.", no_args_is_help=True)
 
 
-def _filters(text: str) -> tuple[str, ...]:
+def parse_filters(text: str) -> tuple[str, ...]:
+    """``--filters`` text -> filter names; '' or 'none' -> no filter."""
     text = (text or "").strip()
     if text.lower() in ("", "none"):
         return ()
@@ -31,8 +32,9 @@ def count_cmd(
     extract_dir: Path = typer.Argument(..., exists=True, file_okay=False,
                                        help="Output folder of `smtext extract` (documents.parquet, pages.parquet)."),
     lexicon: list[str] = typer.Option(["smart_manufacturing", "wufei2021_digital"], "--lexicon", "-l",
-                                      help="Shipped lexicon name or path of your own CSV (category,term); "
-                                           "repeatable. The column prefix is the lexicon's name."),
+                                      help="Shipped lexicon name, path of your own CSV (category,term) or a "
+                                           "review CSV of `w2v expand` (word,category,kept); repeatable. The "
+                                           "column prefix is the lexicon's name."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder for the tables and manifest.json."),
     scope: str = typer.Option("full", "--scope", help="full (whole report) or mda (the MD&A section only; reports "
                                                       "whose MD&A is not found are missing, not zero)."),
@@ -51,16 +53,19 @@ def count_cmd(
     clean_lexicon: str = typer.Option("smart_manufacturing", "--clean-lexicon",
                                       help="Lexicon screened for clean controls (firms that never mention it); "
                                            "skipped when it is not counted."),
+    exclude: Path = typer.Option(None, "--exclude", "-x", exists=True, dir_okay=False,
+                                 help="Exclusion file (one string a line, e.g. the exclusions.txt of `smtext index "
+                                      "validate`): hits inside these longer strings (环境保护部门) are not counted."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Local worker processes (results do not depend on it)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port)."),
 ) -> None:
     """Count lexicons per document and write document counts, the firm-year index, clean controls and a manifest."""
     from ..text.index_job import index_extract
 
-    run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=_filters(filters), mode=mode,
+    run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=parse_filters(filters), mode=mode,
                         window=window, subject_window=subject_window, tokenizer=tokenizer,
                         weighting="tfidf" if tfidf else "count", years=years_option(years),
-                        clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler)
+                        clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler, exclusions=exclude or ())
     typer.echo(run.summary())
 
 

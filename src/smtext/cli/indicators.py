@@ -135,6 +135,11 @@ def tfp_cmd(
     output: str = typer.Option("value_added", "--output", help="value_added, or gross (lp only)."),
     attrition: bool = typer.Option(False, "--attrition", help="Olley-Pakes survival correction (op only)."),
     poly_degree: int = typer.Option(3, "--poly-degree", min=1, help="Degree of the stage-1 polynomial."),
+    acf_overid: bool = typer.Option(False, "--acf-overid", help="ACF: quadratic instruments instead of the "
+                                                                "just-identified moments of prodest/statspai."),
+    acf_start: str = typer.Option("ols", "--acf-start", help="ACF root rule: ols (Stata prodest: the root reached "
+                                                            "from OLS) or stage1 (statspai: nearest the stage-1 "
+                                                            "coefficients)."),
     by: str = typer.Option(None, "--by", help="Estimate separately by this column (e.g. industry)."),
     bootstrap: int = typer.Option(0, "--bootstrap", min=0, help="Firm-cluster bootstrap draws for SEs."),
     seed: int = typer.Option(0, "--seed", help="Seed of the multi-starts and the bootstrap."),
@@ -153,9 +158,10 @@ def tfp_cmd(
         io["logged"] = {"y": y, "free": free, "state": state, "proxy": proxy}
     r = T.estimate(data, method, y=y, free=list(free), state=list(state), proxy=proxy, idname=idname,
                    tname=tname, poly_degree=poly_degree, output=output, attrition=attrition, by=by,
-                   bootstrap=bootstrap, seed=seed, n_jobs=n_jobs)
+                   bootstrap=bootstrap, seed=seed, n_jobs=n_jobs, acf_overid=acf_overid, acf_start=acf_start)
     params = {"method": method, "y": y, "free": list(free), "state": list(state), "proxy": proxy,
               "log_inputs": log_inputs, "output": output, "attrition": attrition, "poly_degree": poly_degree,
+              "acf_overid": acf_overid, "acf_start": acf_start,
               "by": by, "bootstrap": bootstrap, "n_jobs": n_jobs, "idname": idname, "tname": tname}
     tidy = r.tidy()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,13 @@ class WorldConfig:
     omega_rho: float = 0.70        # AR(1) persistence of productivity
     omega_sigma: float = 0.10      # innovation s.d.
     eps_sigma: float = 0.08        # measurement error in output
+    # the two proxies carry different information (smtext.demo.financials.statements):
+    # log investment = -2.3 + k + (exp(a*omega) - 1)/a, convex and strictly increasing in
+    # omega (Olley-Pakes proxy); log cash paid for goods = log materials + e_m,
+    # e_m ~ N(0, s.d.), the cash-timing gap (payables, inventories) that makes the
+    # Levinsohn-Petrin / ACF proxy imperfect; log materials = 11.4 + 0.4k + 0.9omega
+    investment_convexity: float = 1.0      # a
+    materials_proxy_sigma: float = 0.02    # s.d. of e_m
 
     # the pilot's effect on log TFP: base + slope * min(years since selection, cap)
     tfp_effect_base: float = 0.10

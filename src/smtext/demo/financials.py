@@ -1,10 +1,15 @@
 """Firm-year financial statements from a known production function.
 
 Value added follows ``y = b0 + bl*l + bk*k + omega + eps`` (logs). Productivity
-``omega`` is a firm effect plus an AR(1) shock plus the pilot's planted effect.
+``omega`` is a trend plus an AR(1) shock plus the pilot's planted effect.
 Investment, labour and materials respond to ``omega`` (so OLS is biased and the
 Olley-Pakes / Levinsohn-Petrin proxies are invertible), which is the textbook
-setting the TFP estimators are built for.
+setting the TFP estimators are built for. The two proxies carry different
+information, so OP and LP give different estimates: investment is an exact, convex
+and strictly increasing function of omega given capital (OP's scalar unobservable);
+materials are log-linear in (k, omega), but the LP/ACF proxy, cash paid for goods and
+services, differs from them by a small cash-timing error (LP and ACF recover omega up
+to it).
 """
 
 from __future__ import annotations
@@ -56,12 +61,26 @@ def productivity(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame
     return pd.Series(omega0, index=fy.index, name="omega0")
 
 
-def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, cfg) -> pd.DataFrame:
+def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, cfg,
+               proxy_rng: np.random.Generator) -> pd.DataFrame:
     """Every field the papers' indicators need, for each firm-year in ``fy``.
 
     ``fy`` must carry ``omega`` (log TFP including the policy effect), ``treated_post``
     (1 from the firm's selection year on) and ``tfp_effect`` (the planted effect).
     Money is in yuan; shares are fractions.
+
+    Capital, labour and output: ``K_t = (1 - d_t) K_{t-1} + I_{t-1}``,
+    ``l = 6.6 + 0.45 (k - 20) + 0.6 omega + 0.3 size + N(0, 0.12)``, materials
+    ``ln M = 11.4 + 0.4 k + 0.9 omega``, revenue = value added + materials. Proxies, with
+    ``a = cfg.investment_convexity``: investment ``ln I = -2.3 + k + (exp(a omega) - 1) / a``
+    and cash paid for goods and services ``ln M + e_m``, ``e_m ~ N(0, cfg.materials_proxy_sigma)``
+    (payables and inventories put cash paid and materials used apart).
+    Depreciation ``d_t = u_t + exp(-2.3) * (exp(g(omega_{t-1})) - exp(omega_{t-1}))``,
+    ``u_t ~ U(0.05, 0.15)``, ``g(w) = (exp(a w) - 1) / a``: the convex part of investment
+    replaces scrapped capital (``g(w) >= w``, so ``d_t >= u_t``), and capital grows as it
+    would if investment were ``exp(-2.3 + k + omega)``. ``proxy_rng`` draws ``e_m`` only,
+    from a stream of its own; so ``investment`` and ``cash_paid_goods`` are the only
+    columns that depend on the proxies' parameters.
     """
     f = firms.set_index("stkcd")
     size = fy["stkcd"].map(f["latent_size"]).to_numpy()
@@ -74,7 +93,7 @@ def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, 
 
     # capital accumulates from investment; investment rises with productivity
     k = np.empty(n)
-    inv = np.empty(n)
+    net = np.empty(n)   # investment net of the extra replacement: exp(-2.3 + k + omega)
     prev = None
     for i, firm in enumerate(fy["stkcd"]):
         if firm != prev:
@@ -83,13 +102,22 @@ def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, 
         else:
             # random depreciation: with a fixed rate, k_t - k_{t-1} is almost a function of
             # omega_{t-1} and the ACF moments get a second root (capital elasticity ~ -1)
-            k[i] = np.log((1 - rng.uniform(0.05, 0.15)) * np.exp(k[i - 1]) + inv[i - 1])
-        # investment is an exact function of (k, omega): the Olley-Pakes scalar-unobservable assumption
-        inv[i] = np.exp(-2.3 + k[i] + 1.0 * omega[i])
+            k[i] = np.log((1 - rng.uniform(0.05, 0.15)) * np.exp(k[i - 1]) + net[i - 1])
+        net[i] = np.exp(-2.3 + k[i] + omega[i])
+    # investment is an exact, convex, strictly increasing function of omega given k (the
+    # Olley-Pakes scalar unobservable), not log-linear in (k, m) as materials are: OP's
+    # control function then differs from LP's. What it adds to ``net`` replaces scrapped
+    # capital (the depreciation of the docstring), so capital itself does not move.
+    a = cfg.investment_convexity
+    inv = np.exp(-2.3 + k + np.expm1(a * omega) / a)
     l = 6.6 + 0.45 * (k - 20.0) + 0.6 * omega + 0.3 * size + rng.normal(0, 0.12, n)
     # materials depend on (k, omega) only: with labour in the demand, LP's labour
     # elasticity would not be identified (Ackerberg, Caves and Frazer 2015)
-    m = 11.4 + 0.4 * k + 0.9 * omega   # exact proxy (Levinsohn-Petrin)
+    m = 11.4 + 0.4 * k + 0.9 * omega
+    # the LP/ACF proxy is cash paid for goods, materials up to a cash-timing error: an
+    # imperfect proxy (LP and ACF biased by a little), drawn from its own stream so that
+    # no other column moves with it
+    cash_goods = np.exp(m + proxy_rng.normal(0, cfg.materials_proxy_sigma, n))
     y = cfg.beta_0 + cfg.beta_l * l + cfg.beta_k * k + omega + rng.normal(0, cfg.eps_sigma, n)
     value_added = np.exp(y)
     materials = np.exp(m)
@@ -126,7 +154,7 @@ def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, 
         "wage_bill": employees * 85_000.0 * np.exp(rng.normal(0, 0.1, n)),
         "fixed_assets_net": fixed_assets,
         "investment": inv,
-        "cash_paid_goods": materials,
+        "cash_paid_goods": cash_goods,
         "total_assets": total_assets,
         "total_liabilities": lev * total_assets,
         "long_term_debt": lev * total_assets * rng.uniform(0.1, 0.5, n),

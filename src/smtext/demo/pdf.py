@@ -90,7 +90,7 @@ class _Layout:
         self.c, self.header, self.font = c, header, font
         self.page, self.y = 0, TOP
         self.block = spec is not None and spec.layout == "block"
-        self.footer = spec.footer if spec is not None else "第 {n} 页"
+        self.page_footer = spec.page_footer if spec is not None else "第 {n} 页"
         self.chapter, self.total = "", total
         self.company, _, self.title = header.rpartition(" ")
 
@@ -125,7 +125,7 @@ class _Layout:
             if self.company:
                 c.drawRightString(RIGHT, 779, self.title)
             c.line(LEFT, 774, RIGHT, 774)
-            footer = self.footer.format(n=self.page, N=self.total or self.page)
+            footer = self.page_footer.format(n=self.page, N=self.total or self.page)
             c.setFont(self.font if any(ord(ch) > 0x2E80 for ch in footer) else LATIN, 9)
             c.drawCentredString((LEFT + RIGHT) / 2, 40, footer)
         self.c.setFont(self.font, SIZE)
@@ -139,6 +139,20 @@ class _Layout:
         self.c.setFont(self.font, size)
         self.c.drawString(LEFT + indent, self.y, text)
         self.y -= LEADING
+
+
+class _FooterLayout(_Layout):
+    """Pages of an analyst report: the broker's line at the foot of every page, above the number."""
+
+    def __init__(self, c: canvas.Canvas, header: str, font: str, footer: str):
+        super().__init__(c, header, font)
+        self.footer = footer
+
+    def new_page(self, cover: bool = False) -> None:
+        super().new_page(cover)
+        self.c.setFont(self.font, 8)
+        self.c.drawCentredString((LEFT + RIGHT) / 2, 54, self.footer)
+        self.c.setFont(self.font, SIZE)
 
 
 def _render_paragraph(lay: _Layout, para: Paragraph) -> None:
@@ -197,7 +211,8 @@ def _draw(spec: DocumentSpec, out: io.BytesIO, pages_of: dict[int, int], encrypt
     font = LATIN if spec.english else FONT
     c = canvas.Canvas(out, pagesize=A4, invariant=1, encrypt=encrypt)
     c.setTitle(spec.header)
-    lay = _Layout(c, spec.header, font, spec, total)
+    lay = (_FooterLayout(c, spec.header, font, spec.footer) if spec.footer
+           else _Layout(c, spec.header, font, spec, total))
     # cover page
     lay.new_page(cover=True)
     lay.y = 600

@@ -113,12 +113,13 @@ class DocumentSpec:
     sections: list[Section]
     with_toc: bool = True
     english: bool = False
+    footer: str | None = None      # a line at the foot of every page (analyst reports)
     # page furniture as real cninfo reports have it (see smtext.demo.pdf.LAYOUTS):
     # "simple" is one header line and 第 N 页; "block" a multi-line header block with the
-    # chapter title, the company and the report title, a footer form, wide tables and a
-    # dotted table of contents
+    # chapter title, the company and the report title, the page-number form page_footer,
+    # wide tables and a dotted table of contents
     layout: str = "simple"
-    footer: str = "第 {n} 页"
+    page_footer: str = "第 {n} 页"
 
     def mentions(self) -> list[Mention]:
         return [m for s in self.sections for b in s.blocks if isinstance(b, Paragraph) for m in b.mentions]
@@ -223,7 +224,7 @@ def lookalike_report(rng: np.random.Generator, firm: dict, year: int, fin: dict,
                      f"{rng.uniform(1e6, 1e9):,.2f}", f"{rng.uniform(0, 50):.2f}%", f"{rng.uniform(-9, 9):.2f}%", "-"]
                     for j in range(6)]
             sec.blocks.insert(len(sec.blocks) // 2, Table([head, *rows]))
-    return replace(spec, layout="block", footer=footer)
+    return replace(spec, layout="block", page_footer=footer)
 
 
 def summary_report(rng: np.random.Generator, firm: dict, year: int) -> DocumentSpec:
@@ -289,6 +290,77 @@ def analyst_report(rng: np.random.Generator, firm: dict, year: int, broker: str,
                   Section("risk", "风险提示", [Paragraph(RISK_TEXT)])],
         with_toc=False)
     return spec, counts
+
+
+# ---- broker boilerplate of analyst reports: the same on every report of a broker (planted keywords inside)
+BROKER_DETAILS = {  # SAC registration prefix, city, website (made up, in the brokers' real formats)
+    "华泰证券": ("S0570", "南京", "www.htsc.com.cn"), "中信证券": ("S1010", "深圳", "www.cs.ecitic.com"),
+    "国泰君安": ("S0880", "上海", "www.gtja.com"), "招商证券": ("S1090", "深圳", "www.cmschina.com"),
+    "广发证券": ("S0260", "广州", "www.gf.com.cn"), "海通证券": ("S0850", "上海", "www.htsec.com"),
+}
+ANALYSTS = ["王磊", "李静", "张伟", "刘洋", "陈晨", "杨帆", "赵敏", "周婷"]
+# terms looked for in the boilerplate to record its planted mentions (none nested in another)
+BOILERPLATE_TERMS = [NQPF_SEED, *NQPF_SYNONYMS, *NQPF_JARGON, "人工智能", "机器学习"]
+
+
+@dataclass
+class Boilerplate:
+    """The broker boilerplate added to one analyst report, block by block (``block -> text``)."""
+
+    broker: str
+    blocks: dict[str, str]
+
+    def mentions(self) -> list[tuple[str, str, int]]:
+        """``(block, term, n)`` of every planted term inside the boilerplate."""
+        return [(b, t, txt.count(t)) for b, txt in self.blocks.items() for t in BOILERPLATE_TERMS if t in txt]
+
+    def chars(self) -> int:
+        """Characters of boilerplate text once (whitespace not counted; the per-page footer not counted)."""
+        return sum(len("".join(txt.split())) for b, txt in self.blocks.items() if b != "footer")
+
+
+def broker_boilerplate(rng: np.random.Generator, spec: DocumentSpec, broker: str,
+                       year: int) -> tuple[DocumentSpec, Boilerplate]:
+    """``spec`` with its broker's boilerplate: cover lines, a footer and four closing sections.
+
+    Cover: a 证券研究报告 header, the analyst and her SAC number, and the broker's slogan (one
+    line, the same on every report of the broker, with two NQPF synonyms: found only by
+    repetition). Footer on every page: 请务必阅读正文之后的免责声明部分. Sections after the
+    text: 分析师声明, 投资评级说明, 免责声明 (mentions 人工智能, 机器学习, and 新质生产力 /
+    未来产业 from 2023) and 联系方式 (address, telephone, website, licence number).
+    ``rng`` draws only the analyst and her certificate number.
+    """
+    code, city, web = BROKER_DETAILS.get(broker, ("S0000", "北京", "www.example.com.cn"))
+    analyst = ANALYSTS[int(rng.integers(len(ANALYSTS)))]
+    sac = f"{code}{int(rng.integers(5, 24)):02d}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 10000)):04d}"
+    slogan = f"{broker}研究所：科技创新与高质量发展的研究者。"
+    header = "证券研究报告"
+    cover = [header, *spec.cover, f"分析师：{analyst}", f"SAC 执业证书编号：{sac}", slogan]
+    certification = (f"作者具有中国证券业协会授予的证券投资咨询执业资格，以勤勉的职业态度，独立、客观地出具本报告。"
+                     f"本报告清晰准确地反映了作者的研究观点。作者所得报酬的任何部分不曾与、不与，也将不会与本报告中的"
+                     f"具体推荐意见或观点直接或间接相关。分析师：{analyst}，SAC 执业证书编号：{sac}。")
+    rating = ("公司评级以报告发布日后6个月内的公司股价相对同期沪深300指数的涨跌幅为基准：买入，相对涨幅超过20%；"
+              "增持，相对涨幅介于5%与20%之间；中性，相对涨跌幅介于-5%与5%之间；减持，相对跌幅超过5%。"
+              "行业评级以行业指数相对沪深300指数的涨跌幅为基准：推荐、中性、回避。")
+    views = ("本公司关于新质生产力、未来产业的研究观点可能随市场环境变化而调整，投资者应自行判断。" if year >= 2023
+             else "本公司关于产业趋势的研究观点可能随市场环境变化而调整，投资者应自行判断。")
+    disclaimer = [(f"本报告由{broker}股份有限公司（以下简称本公司）制作，仅供本公司客户使用。本公司不会因接收人收到本报告而视其为客户。"
+                   "本报告所载资料的来源被认为是可靠的，但本公司不保证其准确性或完整性。"),
+                  "本报告中有关人工智能、机器学习等技术及其应用前景的表述仅代表研究人员的观点，不构成投资建议。" + views,
+                  "本报告版权归本公司所有。未经本公司书面许可，任何机构和个人不得以任何形式翻版、复制、发表或引用本报告。"]
+    contact = [f"{broker}股份有限公司研究所", f"地址：{city}市金融街88号 邮编：100033", f"电话：86-10-6656{int(rng.integers(1000, 10000))}",
+               f"网址：{web}", f"经营证券期货业务许可证编号：91{code[1:]}0000MA1{int(rng.integers(100000, 999999))}"]
+    closing = [Section("certification", "分析师声明", [Paragraph(certification)]),
+               Section("rating", "投资评级说明", [Paragraph(rating)]),
+               Section("disclaimer", "免责声明", [Paragraph(p) for p in disclaimer]),
+               Section("contact", "联系方式", [Paragraph(p) for p in contact])]
+    footer = "请务必阅读正文之后的免责声明部分"
+    out = DocumentSpec(header=spec.header, cover=cover, sections=[*spec.sections, *closing],
+                       with_toc=spec.with_toc, english=spec.english, footer=footer)
+    blocks = {"cover_header": header, "cover_analyst": f"分析师：{analyst}SAC 执业证书编号：{sac}",
+              "slogan": slogan, "footer": footer,
+              **{s.key: s.heading + "".join(p.text for p in s.blocks) for s in closing}}
+    return out, Boilerplate(broker, blocks)
 
 
 def government_report(rng: np.random.Generator, year: int) -> tuple[DocumentSpec, dict[str, int]]:

@@ -35,8 +35,8 @@ from .truth import robot_exposure
 
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
-# bump when the generator's output changes for the same config (invalidates cached worlds)
-GENERATOR_VERSION = 6
+# bump when the generator's output changes for the same config (invalidates cached worlds); 8: OP/LP proxies and broker boilerplate
+GENERATOR_VERSION = 8
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -77,7 +77,7 @@ def build_economy(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
     fy["omega"] = fy["omega0"] + fy["tfp_effect"]
     listing, pilot_truth = pilots.pilot_list(_rng(cfg, "pilot_list"), firms, subs, gname, cfg)
     first = pilots.city_first_pilot(listing)
-    fin = financials.statements(_rng(cfg, "statements"), firms, fy, cfg)
+    fin = financials.statements(_rng(cfg, "statements"), firms, fy, cfg, proxy_rng=_rng(cfg, "proxies"))
     fin = fin.join(fy[["gap", "gname", "treated_post", "tfp_effect", "omega"]])
     fin["city"] = fin["stkcd"].map(firms.set_index("stkcd")["city"])
     fin["city_first_pilot"] = fin["city"].map(first).fillna(0).astype(int)
@@ -152,7 +152,7 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
                 {"stkcd": rec.stkcd, "year": rec.year, "doc_type": "english", "canonical": False}, [])
 
     # analyst reports: coverage rises with size; NQPF language follows the latent trait
-    nqpf_rows = []
+    nqpf_rows, boiler_rows, boiler_mentions = [], [], []
     for rec in obs.itertuples():
         rng = _rng(cfg, "analyst", rec.stkcd, rec.year)
         size = f.at[rec.stkcd, "latent_size"]
@@ -164,7 +164,14 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
             rate = np.exp(0.2 + 0.6 * f.at[rec.stkcd, "latent_nqpf"] + 0.3 * rec.treated_post + 0.04 * (rec.year - cfg.first_year))
             spec, counts = text.analyst_report(rng, firm, rec.year, broker, int(rng.poisson(rate)),
                                                seed_share=0.4 if rec.year >= 2023 else 0.0)
+            # the broker's boilerplate draws from its own stream: the report text and its truth above do not move
+            spec, bp = text.broker_boilerplate(_rng(cfg, "analyst_boilerplate", rec.stkcd, rec.year, j), spec,
+                                               broker, rec.year)
             path = f"reports/analyst/{rec.year}/{rec.stkcd}_{rec.year}_{firm['short_name']}_研究报告_{broker}_{j + 1}.pdf"
+            boiler_rows.append({"file": path, "broker": broker, "chars": bp.chars(), "footer": bp.blocks["footer"],
+                                "blocks": ";".join(bp.blocks)})
+            boiler_mentions += [{"file": path, "stkcd": rec.stkcd, "year": rec.year, "block": b, "term": t, "n": n,
+                                 "in_boilerplate": True} for b, t, n in bp.mentions()]
             jobs.append((path, spec, "ok", 0))
             docs.append({"file": path, "stkcd": rec.stkcd, "year": rec.year, "doc_type": "analyst_report",
                          "status": "ok", "canonical": True})
@@ -176,7 +183,10 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
         docs.append({"file": path, "stkcd": "", "year": year, "doc_type": "government_report", "status": "ok",
                      "canonical": True})
         nqpf_rows += [{"file": path, "stkcd": "", "year": year, "term": w, "n": n} for w, n in counts.items()]
-    return jobs, docs, mentions, nqpf_rows, clean
+    boiler = {"reports": pd.DataFrame(boiler_rows, columns=["file", "broker", "chars", "footer", "blocks"]),
+              "mentions": pd.DataFrame(boiler_mentions, columns=["file", "stkcd", "year", "block", "term", "n",
+                                                                 "in_boilerplate"])}
+    return jobs, docs, mentions, nqpf_rows, clean, boiler
 
 
 def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 2,
@@ -243,7 +253,7 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     records.to_parquet(out / "data" / "patents.parquet", index=False)
 
     # documents
-    jobs_list, docs, mentions, nqpf_rows, clean = _document_plan(cfg, firms, fin)
+    jobs_list, docs, mentions, nqpf_rows, clean, boiler = _document_plan(cfg, firms, fin)
     total = len(jobs_list)
     pages_rows = []
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -264,6 +274,8 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     planted.to_csv(out / "truth" / "planted_mentions.csv", index=False)
     pd.DataFrame(nqpf_rows, columns=["file", "stkcd", "year", "term", "n"]).to_csv(out / "truth" / "nqpf_mentions.csv", index=False)
     pd.DataFrame(pages_rows).to_csv(out / "truth" / "section_pages.csv", index=False)
+    boiler["reports"].to_csv(out / "truth" / "analyst_boilerplate.csv", index=False)
+    boiler["mentions"].to_csv(out / "truth" / "boilerplate_mentions.csv", index=False)
     patent_truth.to_csv(out / "truth" / "patents_firm_year.csv", index=False)
     eco["pilot_truth"].to_csv(out / "truth" / "pilot_applicants.csv", index=False)
     truth_panel = fin[["stkcd", "year", "gap", "gname", "treated_post", "tfp_effect", "omega",
@@ -273,6 +285,14 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
 
     truth = _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_truth)
     truth["documents"]["rendered"] = render
+    truth["text"]["analyst_boilerplate"] = {
+        "rule": "every analyst report carries its broker's boilerplate (text.broker_boilerplate): 证券研究报告 "
+                "header, analyst + SAC number and a broker slogan on the cover, a footer on every page, and the "
+                "sections 分析师声明, 投资评级说明, 免责声明, 联系方式 after the text; its keyword mentions are in "
+                "truth/boilerplate_mentions.csv (in_boilerplate) and are not in nqpf_mentions.csv",
+        "chars": int(boiler["reports"]["chars"].sum()),
+        "mentions_by_term": {str(k): int(v) for k, v in boiler["mentions"].groupby("term")["n"].sum().items()}}
+    truth["files"]["truth_tables"] += ["truth/analyst_boilerplate.csv", "truth/boilerplate_mentions.csv"]
     truth["effects"]["nqpf_index"] = extras.nqpf_truth(extra)
     truth["effects"]["dvar_robot"] = {
         "coefficient": cfg.dvar_robot_effect,
@@ -333,7 +353,18 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
                                 "omega": "0.01*(year-first_year) + AR(1)(rho, sigma) + pilot effect (first-order Markov)",
                                 "omega_rho": cfg.omega_rho, "omega_sigma": cfg.omega_sigma,
                                 "output": "value_added", "labor": "employees", "capital": "fixed_assets_net",
-                                "proxy_lp": "cash_paid_goods", "proxy_op": "investment"},
+                                "proxy_lp": "cash_paid_goods", "proxy_op": "investment",
+                                "labor_rule": "ln L = 6.6 + 0.45 (ln K - 20) + 0.6 omega + 0.3 latent_size + N(0, 0.12)",
+                                "capital_rule": "K_t = (1 - d_t) K_{t-1} + I_{t-1}, "
+                                                "d_t = U(0.05, 0.15) + exp(-2.3) (exp(g(omega_{t-1})) - exp(omega_{t-1}))",
+                                "investment_rule": "ln I = -2.3 + ln K + g(omega), g(w) = (exp(a w) - 1) / a: "
+                                                   "convex, strictly increasing in omega",
+                                "investment_convexity_a": cfg.investment_convexity,
+                                "materials_rule": "ln M = 11.4 + 0.4 ln K + 0.9 omega; revenue = value_added + M",
+                                "materials_proxy_rule": "ln cash_paid_goods = ln M + e_m, e_m ~ N(0, materials_proxy_sigma) "
+                                                        "(cash-timing error, own random stream)",
+                                "materials_proxy_sigma": cfg.materials_proxy_sigma,
+                                "eps_sigma": cfg.eps_sigma},
         "effects": {
             "tfp": {"outcome": "log TFP (omega)", "rule": "base + slope*min(year-gname, cap) from the selection year",
                     "base": cfg.tfp_effect_base, "slope": cfg.tfp_effect_slope, "cap": cfg.tfp_effect_cap,

@@ -5,12 +5,23 @@
 * ``.csv`` gets a UTF-8 byte-order mark: without it Excel on Chinese Windows
   opens the file as GBK and shows mojibake.
 * ``.parquet`` keeps dtypes exactly (the project's own intermediate format).
+
+Stata names hold at most 32 characters; smtext's own columns can be longer
+(``digital__artificial_intelligence_per10k``). :func:`stata_names` shortens such
+a name deterministically (its first 23 characters, ``_`` and 8 hex digits of the
+name's sha1, so two long names sharing a prefix never collide and a rerun gives
+the same name) and the full name becomes the variable label.
+
+Codes: SM609 (names Stata cannot hold, label problems), SM610 (shortened names collide),
+SM611 (warning: names shortened), SM612 (``smtext export`` input or output not understood).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +29,50 @@ import pandas as pd
 from smtext.errors import SMError, check_option, warn
 
 EXPORT_FORMATS = ("dta", "csv", "parquet")
-_STATA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+_STATA_CHARS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+STATA_NAME_MAX = 32
 STATA_LABEL_MAX = 80  # Stata's limit on variable labels (in bytes for format 118)
+STATA_TIME_STAMP = datetime(2000, 1, 1)
+# labels of the panel keys when the caller gives none
+KEY_LABELS = {"stkcd": "Stock code (6 digits, CSMAR/Wind)", "year": "Fiscal year"}
+
+
+def stata_names(columns) -> dict[str, str]:
+    """Stata variable names for ``columns``: unchanged when valid, else shortened deterministically.
+
+    A name of ASCII letters, digits and ``_`` longer than 32 characters becomes its first
+    23 characters, ``_`` and the first 8 hex digits of its sha1 (32 characters in all).
+
+    Parameters
+    ----------
+    columns : iterable of str
+
+    Returns
+    -------
+    dict
+        Column -> Stata name, only for the columns that were renamed.
+
+    Raises
+    ------
+    SMError
+        SM609 when a name has characters Stata cannot hold (CJK, spaces, '-') or starts with a digit;
+        SM610 when a shortened name equals another column.
+    """
+    columns = [str(c) for c in columns]
+    bad = [c for c in columns if not _STATA_CHARS.match(c)]
+    if bad:
+        raise SMError("SM609", f"column names {bad} are not valid Stata variable names.",
+                      "rename them to ASCII letters, digits and _ (not starting with a digit) and put "
+                      "the readable name in labels=.")
+    renamed = {}
+    for c in columns:
+        if len(c) > STATA_NAME_MAX:
+            renamed[c] = f"{c[:23]}_{hashlib.sha1(c.encode('utf-8')).hexdigest()[:8]}"
+    clash = sorted(set(renamed.values()) & (set(columns) - set(renamed)))
+    if clash or len(set(renamed.values())) < len(renamed):
+        raise SMError("SM610", f"shortened Stata names {clash or sorted(renamed.values())} collide with other columns.",
+                      "rename the long columns yourself before exporting.")
+    return renamed
 
 
 def _stata_ready(df: pd.DataFrame) -> pd.DataFrame:
@@ -43,14 +96,18 @@ def to_stata(df: pd.DataFrame, path, labels: Mapping[str, str] | None = None,
              data_label: str | None = None) -> Path:
     """Write ``df`` as a Stata 118 ``.dta`` file with variable labels.
 
+    Columns longer than 32 characters are renamed with :func:`stata_names` (printed with
+    warning SM611) and their full name becomes their label unless ``labels`` gives one;
+    ``stkcd`` and ``year`` get :data:`KEY_LABELS` unless labelled.
+
     Parameters
     ----------
     df : pandas.DataFrame
         The panel; the index is not written (reset it first if it holds keys).
     path : str or Path
     labels : mapping, optional
-        Column -> variable label (Chinese allowed). Labels longer than 80 bytes
-        are cut at a character boundary with warning SM609.
+        Column (its name in ``df``) -> variable label (Chinese allowed). Labels longer than
+        80 bytes are cut at a character boundary with warning SM609.
     data_label : str, optional
         Dataset label.
 
@@ -61,19 +118,26 @@ def to_stata(df: pd.DataFrame, path, labels: Mapping[str, str] | None = None,
     Raises
     ------
     SMError
-        SM609 when a column name is not a valid Stata name (letters, digits,
-        underscore, at most 32 characters, not starting with a digit).
+        SM609 when a column name has characters Stata cannot hold or a label names an
+        unknown column; SM610 when shortened names collide.
     """
     path = Path(path)
-    bad = [c for c in df.columns if not _STATA_NAME.match(str(c))]
-    if bad:
-        raise SMError("SM609", f"column names {bad} are not valid Stata variable names.",
-                      "rename them to ASCII letters, digits and _ (at most 32 characters) and put "
-                      "the readable name in labels=.")
+    renamed = stata_names(df.columns)
     labels = dict(labels or {})
     unknown = [k for k in labels if k not in df.columns]
     if unknown:
         raise SMError("SM609", f"labels given for columns not in the data: {unknown}.")
+    for k, v in KEY_LABELS.items():
+        if k in df.columns:
+            labels.setdefault(k, v)
+    for long in renamed:
+        labels.setdefault(long, long)
+    if renamed:
+        shown = dict(list(renamed.items())[:3])
+        more = f" and {len(renamed) - 3} more" if len(renamed) > 3 else ""
+        warn("SM611", f"{len(renamed)} column name(s) longer than 32 characters were shortened for Stata "
+                      f"(the full name is each one's variable label): {shown}{more}.",
+             "rename them yourself before exporting to choose the names.")
     cut = {}
     for k, v in labels.items():
         raw = str(v).encode("utf-8")
@@ -83,9 +147,12 @@ def to_stata(df: pd.DataFrame, path, labels: Mapping[str, str] | None = None,
         warn("SM609", f"variable labels of {sorted(cut)} exceed Stata's 80 bytes and were shortened.",
              "use shorter labels to keep them whole.")
         labels.update(cut)
+    labels = {renamed.get(k, k): v for k, v in labels.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    _stata_ready(df).to_stata(path, write_index=False, version=118, variable_labels=labels or None,
-                              data_label=data_label)
+    # a fixed time stamp: the same data give the same bytes (Stata shows it only in `describe`)
+    _stata_ready(df).rename(columns=renamed).to_stata(path, write_index=False, version=118,
+                                                      variable_labels=labels or None, data_label=data_label,
+                                                      time_stamp=STATA_TIME_STAMP)
     return path
 
 

@@ -10,12 +10,15 @@ registration order. ``fill_zero`` says that a firm-year absent from the file is 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pandas as pd
 
 from ..errors import warn
 from ..indicators.tfp import STUDY_METHODS
 from ..stages import StageContext
+from ..text.w2v.expand import DEFAULT_THRESHOLD
 from .common import ID, TIME
 from .registry import MAX_DRAWS, MAX_SEED, MEASURES, Option
 from .sample import financials
@@ -28,14 +31,64 @@ class Env:
         self.inputs, self.jobs, self.scheduler = inputs, jobs, scheduler
 
 
+def _is_lexicon_path(value: str) -> bool:
+    """A lexicons value names a file (``my.csv``, ``lex/x.csv``), not a shipped lexicon."""
+    return value.endswith(".csv") or "/" in value or "\\" in value
+
+
+def _lexicon_file(spec, value: str) -> Path:
+    """A user lexicon's path: absolute, or relative to the spec file's folder (the working folder for
+    bundled specs and specs parsed from text)."""
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else Path(spec.folder or Path.cwd()) / p
+
+
 def _check_lexicons(spec, path: tuple, opts: dict) -> None:
-    from ..text.lexicon import list_lexicons
+    from ..errors import SMError
+    from ..text.lexicon import list_lexicons, load_lexicon
     from .spec import mapping, not_allowed
 
     known = list(list_lexicons())
     for key, name in mapping(spec, path + ("lexicons",), opts.get("lexicons"), "lexicons").items():
-        if name not in known:
-            raise not_allowed(spec, path + ("lexicons", key), name, known, "lexicon")
+        # the key is a column prefix (<key>_count ...): a plain name, never a path
+        if not re.fullmatch(r"\w+", str(key)):
+            raise spec.error("SM703", path + ("lexicons", key), f"lexicon key {key!r} is not a plain name: it is the "
+                             "prefix of the index columns (<key>_count ...), so it may hold only letters, digits "
+                             "and '_'.", "rename it, e.g. digital.")
+        if not isinstance(name, str) or not name.strip():
+            raise spec.error("SM703", path + ("lexicons", key), f"lexicon {name!r} is not a name or a file path.",
+                             f"use a shipped lexicon {known} or the path of your CSV (category,term).")
+        if not _is_lexicon_path(name):
+            if name not in known:
+                raise not_allowed(spec, path + ("lexicons", key), name, known, "lexicon")
+            continue
+        file = _lexicon_file(spec, name)
+        if not file.is_file():
+            raise spec.error("SM713", path + ("lexicons", key), f"lexicon file {name!r} does not exist "
+                             f"(looked for {file}).", "give the path relative to the spec file's folder.")
+        try:
+            load_lexicon(file)
+        except SMError as err:   # a malformed user lexicon fails at --check, with the spec line
+            raise spec.error(err.code, path + ("lexicons", key), err.message, err.fix) from None
+
+
+def text_params(spec, opts: dict) -> dict:
+    """The ``text`` measure's options as run: user lexicon paths made absolute, with their sha256 (so
+    editing a lexicon file reruns the stage). Shipped names are left as they are."""
+    from ..text.lexicon import load_lexicon
+
+    out = dict(opts)
+    lexicons, hashes = {}, {}
+    for key, name in (opts.get("lexicons") or {}).items():
+        if _is_lexicon_path(name):
+            file = _lexicon_file(spec, name).resolve()
+            lexicons[key], hashes[key] = str(file), load_lexicon(file).sha256
+        else:
+            lexicons[key] = name
+    out["lexicons"] = lexicons
+    if hashes:
+        out["lexicon_sha256"] = hashes
+    return out
 
 
 def _check_seeds(spec, path: tuple, opts: dict) -> None:
@@ -109,22 +162,26 @@ def patents_measure(env: Env):
 @MEASURES.register(
     "text", "Keyword indices per firm-year from the annual reports (Aho-Corasick, leftmost-longest): "
             "<key>_count, <key>_ln = ln(1 + count), ...; missing where a report could not be read.",
-    schema=(Option("lexicons", "mapping", "column prefix -> shipped lexicon name (smtext index lexicons)",
-                   required=True),
+    schema=(Option("lexicons", "mapping", "column prefix -> shipped lexicon name (smtext index lexicons) or the "
+                                          "path of a user lexicon CSV (category,term, or a reviewed expansion), "
+                                          "relative to the spec file", required=True),
             Option("filters", "choices", "context filters removing hits", choices=("negation", "third_party"),
-                   default=["negation"])),
+                   default=["negation"]),
+            Option("scope", "choice", "text counted: the whole report, or the MD&A section (reports whose MD&A is "
+                                      "not found are missing, SM214)", choices=("full", "mda"), default="full")),
     deps=("extract",), reports="annual_reports", firm_year="firm_year_index.parquet", check=_check_lexicons,
-    needs=("annual_reports", "firms"))
+    params=text_params, needs=("annual_reports", "firms"))
 def text_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.index_job import index_extract
 
         # a declared `smtext extract` output is read as it is; otherwise the run's own extract stage
         extracted = env.inputs.extract_dir("annual_reports") or ctx.inputs["extract"]
-        res = index_extract(extracted, ctx.params["lexicons"], ctx.dir,
+        res = index_extract(extracted, ctx.params["lexicons"], ctx.dir, scope=ctx.params.get("scope", "full"),
                             filters=tuple(ctx.params.get("filters", ["negation"])), clean_lexicon=None,
                             categories=False, jobs=env.jobs)
-        ctx.info.update(documents=len(res.documents), firm_years=len(res.firm_years), removed=res.removed)
+        ctx.info.update(documents=len(res.documents), firm_years=len(res.firm_years), removed=res.removed,
+                        missing_by_reason=res.dropped)
     return run
 
 
@@ -132,9 +189,12 @@ def text_measure(env: Env):
     "nml", "Paper 002's N_ML: Word2Vec on the analyst reports, seed words expanded above a similarity threshold "
            "and screened against the government work reports; N_ML = ln(1 + count) per firm-year.",
     schema=(Option("seeds", "list", "seed words", default=["新质生产力"]),
-            Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=0.9, min=-1, max=1),
+            Option("threshold", "float", "cosine-similarity cut-off of the expansion (the API's and CLI's default)",
+                   default=DEFAULT_THRESHOLD, min=-1, max=1),
             Option("topn", "int", "keep at most this many neighbours", min=1, max=MAX_DRAWS),
-            Option("screen", "bool", "drop words absent from the government work reports", default=True)),
+            Option("screen", "bool", "drop words absent from the government work reports", default=True),
+            Option("keep_boilerplate", "bool", "keep the brokers' disclaimers, certifications, rating definitions "
+                                               "and contact lines in the analyst reports", default=False)),
     firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"), check=_check_seeds,
     needs=("analyst_reports", "gov_reports"))
 def nml_measure(env: Env):
@@ -144,17 +204,21 @@ def nml_measure(env: Env):
 
         p = ctx.params
         # extracted into the stage's folder (resumable, content-addressed), as every text measure reads its reports
+        # broker boilerplate is cut out by default; per-report counts go to extract/analyst/boilerplate.csv
         docs = read_folder(env.inputs.require("analyst_reports", "measures/nml"), ctx.dir / "extract" / "analyst",
-                           "analyst_report", jobs=env.jobs, scheduler=env.scheduler)
+                           "analyst_report", jobs=env.jobs, scheduler=env.scheduler,
+                           boilerplate="keep" if p.get("keep_boilerplate", False) else "auto")
         gov = read_folder(env.inputs.require("gov_reports", "measures/nml"), ctx.dir / "extract" / "gov",
                           "government_report", jobs=1)
         res = build_nml(docs, gov["text"].dropna().tolist() if p.get("screen", True) else None,
                         list(p.get("seeds", ["新质生产力"])), work_dir=ctx.dir / "w2v",
-                        threshold=float(p.get("threshold", 0.9)), topn=p.get("topn"), name="N_ML", jobs=env.jobs)
+                        threshold=float(p.get("threshold", DEFAULT_THRESHOLD)), topn=p.get("topn"), name="N_ML", jobs=env.jobs)
         res.expansion.table.to_csv(ctx.dir / "expansion.csv", index=False, encoding="utf-8-sig")
         res.index.table[[ID, TIME, "N_ML"]].to_parquet(ctx.dir / "nml.parquet", index=False)
         kept = res.expansion.table
-        ctx.info.update(analyst_reports=len(docs), kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),
+        ctx.info.update(analyst_reports=len(docs), boilerplate=res.manifest["boilerplate"],
+                        kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),
+                        expansion_diagnostics=res.expansion.diagnostics,
                         firm_years=int(res.index.table["N_ML"].notna().sum()))
     return run
 
@@ -319,6 +383,7 @@ def stage_corpus(env: Env, folder: str):
     """Stage body: the annual reports kept for counting (cninfo names, revisions) and those left out."""
     def run(ctx: StageContext) -> None:
         from ..text import corpus
+        from ..text.pdf import TRANSIENT
 
         # names first (cninfo forms, resolved through the firm table); a report whose name says too little
         # is identified from its own first pages, and that guess is recorded per document (id_source)
@@ -326,8 +391,10 @@ def stage_corpus(env: Env, folder: str):
         found = corpus.scan(env.inputs.require(folder, "measures/text"), firms=firms, identify="missing",
                             jobs=env.jobs, scheduler=env.scheduler, cache=ctx.dir / "identity")
         kept, excluded = corpus.select(found, ("annual_report",))
+        excluded = corpus.add_skipped(excluded, found)      # unreadable folders, links, FIFOs, GBK names
         kept.to_parquet(ctx.dir / "manifest.parquet", index=False)
         excluded.to_csv(ctx.dir / "excluded.csv", index=False)
+        ctx.retry = bool(found.get("cover_status", pd.Series(dtype=object)).isin(TRANSIENT).any())
         ctx.info.update(found=len(found), kept=len(kept), excluded=len(excluded),
                         excluded_reasons=excluded["reason"].value_counts().to_dict(),
                         identity=corpus.identity_counts(found))
@@ -338,6 +405,7 @@ def stage_extract(env: Env, folder: str):
     """Stage body: clean per-page text of the kept reports (resumable, content-addressed)."""
     def run(ctx: StageContext) -> None:
         from ..text.extract import extract_documents
+        from ..text.pdf import TRANSIENT
 
         manifest = pd.read_parquet(ctx.inputs["corpus"] / "manifest.parquet")
         documents = extract_documents(env.inputs.path(folder), manifest, ctx.dir, ctx.params["backend"],
@@ -345,6 +413,7 @@ def stage_extract(env: Env, folder: str):
         documents.to_parquet(ctx.dir / "documents.parquet", index=False)
         failures = documents[documents["status"] != "ok"]
         failures.to_csv(ctx.dir / "failures.csv", index=False)
+        ctx.retry = bool(failures["code"].isin(TRANSIENT).any())     # a timeout is retried by the next run
         ctx.info.update(documents=len(documents), pages=int(documents["n_pages"].sum()), failed=len(failures),
                         failure_reasons=failures["status"].value_counts().to_dict())
     return run

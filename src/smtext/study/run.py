@@ -204,7 +204,10 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
         folders = {f: inputs.folder_fingerprint(f) for f in (*entry.meta.get("folders", ()),
                                                              *([entry.meta["reports"]] if entry.meta.get("reports") else []))}
         stage_deps = tuple(d for d in entry.meta.get("deps", ()) if d in runner.records)
-        runner.run(entry.name, entry.func(env), measures[entry.name] or {}, deps=stage_deps,
+        params = measures[entry.name] or {}
+        if entry.meta.get("params"):   # options as run (a user lexicon: absolute path and hash, in the cache key)
+            params = entry.meta["params"](spec, params)
+        runner.run(entry.name, entry.func(env), params, deps=stage_deps,
                    extra_key={"inputs": tables_hash, **folders}, version=STAGE_VERSION)
         deps.append(entry.name)
     runner.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},

@@ -43,12 +43,19 @@ SM114  a firm table that cannot be used (see :mod:`smtext.text.identity`)
 SM115  (warning) documents identified from their own pages (``id_source == "cover"``): a recorded guess
 SM116  (warning) several documents of one firm-year without revision markers: the latest announcement id
        (else the last path) is kept (``superseded_by_later_filing``)
+SM117  (warning) files whose names are not UTF-8 (e.g. GBK names from a Windows zip): excluded (``undecodable_name``)
+SM119  (warning) inputs the scan cannot take: unreadable folders, symlink loops, dangling links, special files
+       named like a PDF (FIFOs, sockets, devices): listed with a reason (``found.attrs["skipped"]``)
+SM120  (warning) documents with identical bytes kept under different firm-years (see :func:`duplicate_content`)
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
+import os
 import re
+import stat
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -84,6 +91,7 @@ _INNER_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}A-Za-z])")
 _TYPED = ("annual_report", "summary", "english", "semiannual_report", "quarterly_report")
 COLUMNS = ["path", "stkcd", "year", "firm", "doc_type", "revision", "bytes", "ann_id", "id_source", "id_note",
            "conflict"]
+SKIPPED_COLUMNS = ["path", "reason", "id_note"]
 COVER_COLUMNS = ["cover_status", "cover_stkcd", "cover_year", "cover_doc_type", "cover_evidence"]
 
 
@@ -242,19 +250,166 @@ def scan(root: str | Path, pattern: str = "*.pdf", firms=None, identify: bool | 
         ``revision``, ``bytes``, ``ann_id`` (cninfo announcement id in the name), ``id_source``
         (``name`` / ``firm_table`` / ``cover``; missing when unidentified), ``id_note`` and
         ``conflict``, sorted by path; with ``identify``, also ``cover_status``, ``cover_stkcd``,
-        ``cover_year``, ``cover_doc_type`` and ``cover_evidence``.
+        ``cover_year``, ``cover_doc_type`` and ``cover_evidence``. ``attrs["skipped"]`` lists the
+        inputs that could not be taken (records of ``path, reason, id_note``, see :func:`walk`).
     """
     root = Path(root)
     table = load_firms(firms)
-    rows = []
-    for path in sorted(p for p in root.rglob("*") if fnmatch.fnmatch(p.name.lower(), pattern.lower())):
-        if path.is_file():
-            rows.append(_name_row(str(path.relative_to(root)), parse_filename(path.name, table), path.stat().st_size))
+    files, skipped = walk(root, pattern)
+    rows = [_name_row(rel, parse_filename(Path(rel).name, table), size) for rel, size in files]
     found = _frame(rows)
     if identify and not found.empty:
         found = identify_documents(found, root, table, "all" if identify is True else identify, jobs=jobs,
                                    scheduler=scheduler, max_pages=max_pages, backend=backend, cache=cache)
+    found.attrs["skipped"] = skipped.to_dict("records")   # records: attrs are compared and deep-copied by pandas
     return found
+
+
+def _shown(rel: str) -> str:
+    """A path with undecodable bytes as a person reading it sees it: each part UTF-8, else GBK, else escaped bytes."""
+    parts = []
+    for raw in os.fsencode(rel).split(b"/"):
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                parts.append(raw.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            parts.append(raw.decode("utf-8", "backslashreplace"))
+    return "/".join(parts)
+
+
+def walk(root: str | Path, pattern: str = "*.pdf") -> tuple[list[tuple[str, int]], pd.DataFrame]:
+    """Regular files under ``root`` matching ``pattern``, and every input that cannot be taken, with its reason.
+
+    Folders are entered in name order; linked folders are followed once (a link back to a
+    folder already entered is a loop). Nothing is skipped silently: an unreadable folder, a
+    symlink loop, a dangling link, a FIFO, socket or device named like a PDF, and a file
+    whose name is not UTF-8 are each a row of ``skipped``.
+
+    Parameters
+    ----------
+    root : str or Path
+        Folder to search.
+    pattern : str
+        Glob pattern of the file names, matched case-insensitively.
+
+    Returns
+    -------
+    files : list of (str, int)
+        Relative path and size of each matching regular file, sorted by path.
+    skipped : DataFrame
+        ``path`` (relative; an undecodable name shown as GBK), ``reason`` (``unreadable_folder``,
+        ``symlink_loop``, ``dangling_link``, ``not_a_file``, ``unreadable_file``,
+        ``undecodable_name``) and ``id_note`` (the code and what happened).
+
+    Warns
+    -----
+    SMWarning
+        SM117 for undecodable names, SM119 for the other skipped inputs.
+    """
+    root = Path(root)
+    pattern = pattern.lower()
+    files, skipped, entered = [], [], set()
+
+    def skip(rel: str, reason: str, code: str, detail: str) -> None:
+        skipped.append({"path": _shown(rel), "reason": reason, "id_note": f"{code}: {detail}"})
+
+    def visit(folder: Path, rel: str) -> None:
+        try:
+            st = folder.stat()
+            entered.add((st.st_dev, st.st_ino))
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            skip(rel or ".", "unreadable_folder", "SM119", f"folder cannot be listed ({exc.strerror or exc}); "
+                                                           "the PDFs in it, if any, are not read")
+            return
+        for entry in entries:
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            matches = fnmatch.fnmatch(entry.name.lower(), pattern)
+            try:
+                st = entry.stat()          # follows links
+            except OSError as exc:
+                if entry.is_symlink():
+                    if matches or exc.errno == errno.ELOOP or _links_to_folder(entry):
+                        loop = exc.errno == errno.ELOOP
+                        skip(child, "symlink_loop" if loop else "dangling_link", "SM119",
+                             "link that loops back on itself" if loop else
+                             f"link to {os.readlink(entry.path)!r}, which does not exist")
+                elif matches:
+                    skip(child, "unreadable_file", "SM119", f"cannot be inspected ({exc.strerror or exc})")
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if (st.st_dev, st.st_ino) in entered:
+                    skip(child, "symlink_loop", "SM119", f"link to a folder already searched "
+                                                         f"({os.readlink(entry.path)!r}); not searched twice")
+                else:
+                    visit(Path(entry.path), child)
+            elif matches:
+                if not stat.S_ISREG(st.st_mode):
+                    kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device"
+                    skip(child, "not_a_file", "SM119", f"a {kind}, not a file")
+                elif not _utf8(child):
+                    skip(child, "undecodable_name", "SM117", "the file name is not UTF-8 (GBK?); rename it "
+                                                             "(convmv -f gbk -t utf-8 -r --notest FOLDER)")
+                else:
+                    files.append((child, st.st_size))
+
+    visit(root, "")
+    files.sort(key=lambda f: Path(f[0]))    # the order Path objects sort in (parts, not characters)
+    skipped = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
+    names = skipped[skipped["reason"] == "undecodable_name"]
+    if len(names):
+        warn("SM117", f"{len(names)} file(s) have names that are not UTF-8 and are excluded, e.g. "
+                      f"{names['path'].iloc[0]} (shown as GBK).",
+             "rename them to UTF-8, e.g. convmv -f gbk -t utf-8 -r --notest FOLDER (see excluded.csv).")
+    other = skipped[skipped["reason"] != "undecodable_name"]
+    if len(other):
+        warn("SM119", f"{len(other)} input(s) under {root} cannot be read and are skipped: "
+                      f"{other['reason'].value_counts().sort_index().to_dict()}, e.g. {other['path'].iloc[0]}.",
+             "fix permissions (chmod -R a+rX), remove broken links, and replace special files by the PDFs "
+             "(see excluded.csv).")
+    return files, skipped
+
+
+def add_skipped(excluded: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """``excluded`` followed by the inputs the scan that made ``found`` could not take (``found.attrs["skipped"]``).
+
+    Parameters
+    ----------
+    excluded : DataFrame
+        Excluded rows of :func:`select` (or any manifest rows).
+    found : DataFrame
+        The :func:`scan` result they come from.
+
+    Returns
+    -------
+    DataFrame
+        The rows of both, with ``reason`` and ``id_note`` filled for the skipped inputs; ``excluded``
+        itself when nothing was skipped. Columns are objects when rows were added, so integers stay
+        integers beside the blanks (``2019``, not ``2019.0``, in a CSV).
+    """
+    skipped = found.attrs.get("skipped") or []
+    if not skipped:
+        return excluded
+    columns = list(excluded.columns) + [c for c in SKIPPED_COLUMNS if c not in excluded.columns]
+    return pd.DataFrame(excluded.astype(object).to_dict("records") + list(skipped), columns=columns, dtype=object)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _links_to_folder(entry: os.DirEntry) -> bool:
+    """Whether a dangling link's target looks like a folder (a link to a missing folder loses its PDFs too)."""
+    target = os.readlink(entry.path)
+    return target.endswith("/") or not os.path.splitext(target)[1]
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -273,7 +428,8 @@ def _identify_one(args: tuple) -> dict:
 def _read_pages(root: Path, rels: list[str], jobs: int, scheduler: str | None, max_pages: int, backend: str,
                 cache: str | Path | None) -> pd.DataFrame:
     """:func:`smtext.text.identity.identify_pdf` of each file, in order (cached by content when asked)."""
-    from ..engine import parallel_map, run_batches
+    from ..engine import parallel_map, redo_when, run_batches
+    from .pdf import TRANSIENT
 
     items = [(str(root), rel, max_pages, backend) for rel in rels]
     if cache is None:
@@ -284,8 +440,9 @@ def _read_pages(root: Path, rels: list[str], jobs: int, scheduler: str | None, m
     cache = Path(cache)
     hashes = file_hashes(root, rels, cache=cache / "sha256.parquet")
     keys = [f"{h}:{IDENTITY_VERSION}:{max_pages}:{backend}" for h in hashes]
+    # a timeout or an unreadable file may not recur: such parts are read again next run
     return run_batches(_identify_one, items, cache / "parts", batch_size=256, jobs=jobs, scheduler=scheduler,
-                       description="identifying", keys=keys)
+                       description="identifying", keys=keys, redo=redo_when("cover_status", TRANSIENT.__contains__))
 
 
 def _cover_code(rec: dict, firms: FirmTable | None) -> tuple[str | None, str]:
@@ -543,7 +700,9 @@ def select(manifest: pd.DataFrame, doc_types=("annual_report",),
         - ``doc_type:<type>``;
         - ``superseded_by_revision``: an amended filing (更正/修订/更新) of the firm-year was kept;
         - ``superseded_by_later_filing``: same revision, the later cninfo announcement id
-          (else the later path) was kept (SM116).
+          (else the later path) was kept (SM116);
+        - ``duplicate_file``: the same bytes as the kept document of the firm-year (a copy
+          under another name; needs a ``sha256`` column, as :func:`smtext.text.extract.extract_folder` adds).
 
     Warns
     -----
@@ -571,10 +730,20 @@ def select(manifest: pd.DataFrame, doc_types=("annual_report",),
         kept_rev = cand.merge(latest[["stkcd", "year", "doc_type", "revision"]], on=["stkcd", "year", "doc_type"],
                               how="left", suffixes=("", "_kept"))["revision_kept"].to_numpy()
         cand = cand.assign(_kept_rev=kept_rev)
+        if "sha256" in cand:
+            cand = cand.assign(_kept_sha=cand.merge(latest[["stkcd", "year", "doc_type", "sha256"]],
+                                                    on=["stkcd", "year", "doc_type"], how="left",
+                                                    suffixes=("", "_kept"))["sha256_kept"].to_numpy())
+            same = cand["sha256"].notna() & (cand["sha256"] == cand["_kept_sha"])
+        else:
+            same = pd.Series(False, index=cand.index)
         losers = cand.drop(index=latest.index)
-        m.loc[losers.index, "reason"] = ["superseded_by_revision" if r < k else "superseded_by_later_filing"
-                                         for r, k in zip(losers["revision"], losers["_kept_rev"])]
-        later = losers[losers["revision"] >= losers["_kept_rev"]]
+        # a copy of the kept file under another name is neither a revision nor a later filing
+        m.loc[losers.index, "reason"] = ["duplicate_file" if d else
+                                         "superseded_by_revision" if r < k else "superseded_by_later_filing"
+                                         for r, k, d in zip(losers["revision"], losers["_kept_rev"],
+                                                            same[losers.index])]
+        later = losers[(losers["revision"] >= losers["_kept_rev"]) & ~same[losers.index]]
         if len(later):
             warn("SM116", f"{len(later)} document(s) share a firm-year and type with another of the same revision "
                           f"(no 更正/修订 marker), e.g. {later['path'].iloc[0]}; the latest cninfo announcement id "
@@ -594,6 +763,37 @@ def select(manifest: pd.DataFrame, doc_types=("annual_report",),
              "pass a firm table with short and former names (--firms), let smtext read their first pages "
              "(identify), or rename them CODE_YEAR_SHORTNAME_TITLE.pdf; see id_note in excluded.csv.")
     return kept, excluded
+
+
+def duplicate_content(kept: pd.DataFrame) -> list[list[str]]:
+    """Groups of kept documents with identical bytes (``sha256``) under different firm-years, warned as SM120.
+
+    One firm's report filed under another firm's code (or year) is counted twice; which
+    copy is right the bytes cannot say, so both are kept and the pairs are reported.
+
+    Parameters
+    ----------
+    kept : DataFrame
+        Kept rows of :func:`select` with ``path``, ``stkcd``, ``year`` and ``sha256``.
+
+    Returns
+    -------
+    list of list of str
+        The paths of each group, in path order (empty when no bytes repeat).
+    """
+    if "sha256" not in kept or kept.empty:
+        return []
+    has = kept[kept["sha256"].notna()]
+    groups = [sorted(g["path"]) for _, g in has.groupby("sha256", sort=True) if len(g) > 1]
+    groups.sort()
+    if groups:
+        label = dict(zip(kept["path"], kept["stkcd"].astype(str) + " " + kept["year"].astype(str)))
+        example = " = ".join(f"{p} ({label[p]})" for p in groups[0])
+        warn("SM120", f"{sum(map(len, groups))} kept documents in {len(groups)} group(s) have identical bytes under "
+                      f"different firm-years, e.g. {example}; each is counted.",
+             "check which firm-year each copy belongs to and delete or rename the wrong one "
+             "(manifest.json lists the groups under duplicate_content).")
+    return groups
 
 
 def _why(note: str) -> str:

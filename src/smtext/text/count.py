@@ -53,6 +53,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import ahocorasick
 import numpy as np
@@ -476,7 +477,7 @@ def _token_matches(text: str, folded: str, matcher: Matcher, tokenizer) -> list[
 def count_text(text: str, lexicon: Lexicon | Matcher | str, filters=("negation",), mode: str = "leftmost_longest",
                window: int = 6, subject_window: int = 10, negators="negators",
                subjects="third_party_subjects", tokenizer="jieba", sentences: bool = True,
-               backend: str = "auto") -> CountResult:
+               backend: str = "auto", exclusions=()) -> CountResult:
     """Count lexicon terms in one normalised text.
 
     Parameters
@@ -502,6 +503,11 @@ def count_text(text: str, lexicon: Lexicon | Matcher | str, filters=("negation",
         ``False`` leaves ``n_sentences`` and ``n_sentences_hit`` at 0.
     backend : {"auto", "ahocorasick_rs", "pyahocorasick"}
         Automaton library when ``lexicon`` is not already compiled (same counts).
+    exclusions : sequence of str
+        Longer strings inside which a hit is not a mention (``环境保护部门`` for the term
+        ``环境保护``; see :func:`read_exclusions` and ``smtext index validate``). A hit kept
+        by the filters whose span lies within an occurrence of one of them gets status
+        ``"exclusions"``, counted as removed like a filter's hits.
 
     Returns
     -------
@@ -542,12 +548,70 @@ def count_text(text: str, lexicon: Lexicon | Matcher | str, filters=("negation",
                 break
         status.append(st)
         cue.append(cw)
+    if exclusions:
+        spans = _exclusion_spans(folded, exclusions)
+        status = [("exclusions" if st == "kept" and _inside(spans, s, e) else st)
+                  for (s, e, _i), st in zip(hits, status)]
+        filters = (*filters, "exclusions")
     terms, cats, weights = matcher.terms, matcher.categories, matcher.weights
     out = tuple((s, e, terms[i], cats[i], float(weights[i]), st, cw)
                 for (s, e, i), st, cw in zip(hits, status, cue))
     n_sent, n_hit = (_sentence_stats(text, [h[0] for h in out if h[5] == "kept"]) if sentences else (0, 0))
     return CountResult(lexicon=matcher.lexicon.name, hits=out, categories=tuple(dict.fromkeys(cats)),
                        n_chars=len(text), n_sentences=n_sent, n_sentences_hit=n_hit, filters=filters, mode=mode)
+
+
+def read_exclusions(path) -> tuple[str, ...]:
+    """Strings of an exclusion file: UTF-8, one a line, ``#`` starts a comment line, blanks skipped.
+
+    The file ``smtext index validate`` writes (``exclusions.txt``) and ``smtext index count
+    --exclude`` reads. Strings are normalised as lexicon terms (full-width ASCII made
+    half-width); duplicates are dropped, the order kept.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    SMError
+        SM257 when the file is missing or not UTF-8.
+    """
+    from .lexicon import normalize_term
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SMError("SM257", f"exclusion file {path} cannot be read ({type(err).__name__}).",
+                      "write it as UTF-8 text, one string a line.") from None
+    out = [normalize_term(line) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return tuple(dict.fromkeys(out))
+
+
+def _exclusion_spans(folded: str, exclusions) -> list[tuple[int, int]]:
+    """Sorted (start, end) of every occurrence of every exclusion string in the folded text."""
+    spans = []
+    for x in dict.fromkeys(fold(str(x)) for x in exclusions if str(x)):
+        i = folded.find(x)
+        while i >= 0:
+            spans.append((i, i + len(x)))
+            i = folded.find(x, i + 1)
+    return sorted(spans)
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """True when [start, end) lies within one of ``spans`` (sorted by start)."""
+    from bisect import bisect_left, bisect_right
+
+    longest = max(b - a for a, b in spans) if spans else 0
+    # a span holding the hit starts at most `longest` characters before it
+    lo, hi = bisect_left(spans, (start - longest, -1)), bisect_right(spans, (start, float("inf")))
+    return any(b >= end for _a, b in spans[lo:hi])
 
 
 def classify(texts, lexicon: Lexicon | str = "rd_subsidy", categories=None) -> pd.Series:

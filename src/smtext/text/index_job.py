@@ -29,8 +29,10 @@ bounded by the chunk, not the corpus.
 
 Error/warning codes
 -------------------
-SM213  the extract folder lacks documents.parquet / pages.parquet, or pages are not grouped by document
+SM213  the extract folder lacks documents.parquet / pages.parquet, has one that is not readable Parquet (torn),
+       or pages are not grouped by document
 SM214  (warning) documents whose MD&A section was not found: their MD&A counts are missing
+SM245  (warning) a lexicon matched nothing in any counted document (all its counts are 0)
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import SMError, check_option, warn
-from .count import TOKENIZERS
+from .count import TOKENIZERS, read_exclusions
 from .extract import extraction_files, iter_document_pages
 from .indices import (
     FILTERS,
@@ -133,7 +135,8 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
                   filters=("negation",), mode: str = "leftmost_longest", window: int = 6,
                   subject_window: int = 10, weighting: str = "count", years: tuple[int, int] | None = None,
                   clean_lexicon: str | None = CLEAN_LEXICON, jobs: int = 1, scheduler: str | None = None,
-                  chunk_docs: int = 512, tokenizer: str = "jieba", categories: bool = True) -> IndexRun:
+                  chunk_docs: int = 512, tokenizer: str = "jieba", categories: bool = True,
+                  exclusions=()) -> IndexRun:
     """Count lexicons in the documents of an ``smtext extract`` folder and write the index tables.
 
     Parameters
@@ -164,6 +167,9 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         Documents held in memory at once.
     categories : bool
         Also write per-category firm-year columns (``<key>__<category>_count`` ...).
+    exclusions : str, Path or sequence of str
+        Longer strings inside which a hit is not counted (an exclusion file as written by
+        ``smtext index validate``, or the strings); removed hits are ``<key>_removed_exclusions``.
 
     Returns
     -------
@@ -185,6 +191,11 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         check_option("filters", f, FILTERS)
     extract_dir, out = Path(extract_dir), Path(out)
     docs_path, pages_path = extraction_files(extract_dir)
+    inputs = {str(docs_path): file_sha256(docs_path), str(pages_path): file_sha256(pages_path)}
+    if isinstance(exclusions, str | Path):
+        path, exclusions = exclusions, read_exclusions(exclusions)
+        inputs[str(path)] = file_sha256(path)
+    exclusions = tuple(exclusions or ())
     if isinstance(lexicons, dict):
         lex = {k: load_lexicon(v) for k, v in lexicons.items()}
     else:
@@ -192,7 +203,11 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
     if not lex:
         raise SMError("SM002", "no lexicon given.", "pass --lexicon NAME (see `smtext index lexicons`).")
     started = time.perf_counter()
-    documents = pd.read_parquet(docs_path)
+    try:
+        documents = pd.read_parquet(docs_path)
+    except Exception as exc:    # noqa: BLE001 - pyarrow raises several types for a damaged file
+        raise SMError("SM213", f"{docs_path} is not a readable Parquet file ({type(exc).__name__}: {exc}).",
+                      "run `smtext extract` into that folder again: it rewrites the file.") from None
     documents["status"] = documents["status"].fillna("missing").astype(str)
     # n_chars below is the length of the counted text (scope); keep extraction's under another name
     documents = documents.rename(columns={"n_chars": "n_chars_extracted"})
@@ -207,7 +222,7 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         counted = count_documents(frame.assign(status=frame["scope_status"]), lex, text_col="text", id_col="path",
                                   status_col="status", filters=filters, mode=mode, window=window,
                                   subject_window=subject_window, jobs=jobs, scheduler=scheduler,
-                                  tokenizer=tokenizer)
+                                  tokenizer=tokenizer, exclusions=exclusions)
         doc_parts.append(counted.documents.drop(columns=["status", "scope_status", "scope_pages"]))
         term_parts.append(counted.terms)
     scope_info = (pd.concat(prepared, ignore_index=True) if prepared
@@ -218,11 +233,12 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
     table.loc[no_text, "scope_status"] = table.loc[no_text, "status"].where(table.loc[no_text, "status"] != "ok",
                                                                              "no_pages")
     table["scope_pages"] = table["scope_pages"].fillna("")
+    removers = (*filters, *(("exclusions",) if exclusions else ()))
     if doc_parts:
         counts = pd.concat(doc_parts, ignore_index=True)
         table = table.merge(counts, on="path", how="left", validate="one_to_one")
     terms = pd.concat(term_parts, ignore_index=True) if term_parts else pd.DataFrame(
-        columns=["path", "lexicon", "term", "category", "n"] + [f"removed_{f}" for f in filters])
+        columns=["path", "lexicon", "term", "category", "n"] + [f"removed_{f}" for f in removers])
     # every count column exists (missing when no document could be counted)
     count_cols = [c for c in counts.columns if c != "path"] if doc_parts else \
         [f"{k}_{s}" for k in lex for s in ("count", "raw", "sent")] + ["n_chars", "n_sentences"]
@@ -233,7 +249,16 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
     dropped = table.loc[table["scope_status"] != "ok", "scope_status"].value_counts().sort_index().to_dict()
     # hits each context filter removed (the per-document numbers are the <key>_removed_<filter> columns)
     removed = {k: {f: int(table[f"{k}_removed_{f}"].fillna(0).sum()) if f"{k}_removed_{f}" in table else 0
-                   for f in filters} for k in lex}
+                   for f in removers} for k in lex}
+    # a lexicon that never matches is almost always a format or encoding slip, not a finding
+    ok_docs = table["scope_status"] == "ok"
+    unmatched = [k for k in lex if ok_docs.any() and f"{k}_raw" in table
+                 and float(table.loc[ok_docs, f"{k}_raw"].fillna(0).sum()) == 0]
+    if unmatched:
+        warn("SM245", f"lexicon(s) {unmatched} matched nothing in {int(ok_docs.sum())} counted document(s): "
+                      "every count is 0.",
+             "check the terms are written as they appear in the reports (simplified characters, no spaces) "
+             "and that the file is the lexicon you meant.")
     n_mda = int(table["scope_status"].isin(["SM110", "SM111"]).sum())
     if n_mda:
         warn("SM214", f"{n_mda} report(s) have no MD&A section that could be found (SM110/SM111); their MD&A "
@@ -260,16 +285,17 @@ def index_extract(extract_dir: str | Path, lexicons, out: str | Path, scope: str
         clean.assign(years_with_mentions=clean["years_with_mentions"].map(
             lambda ys: " ".join(str(y) for y in ys))).to_csv(out / "clean_controls.csv", index=False)
     params = {"extract_dir": str(extract_dir), "lexicons": {k: v.path or v.name for k, v in lex.items()},
-              "scope": scope, "filters": list(filters), "mode": mode, "window": window,
+              "scope": scope, "filters": list(filters), "exclusions": list(exclusions), "mode": mode,
+              "window": window,
               "subject_window": subject_window, "tokenizer": tokenizer if mode == "token" else None,
               "weighting": weighting, "years": list(years) if years else None,
               "clean_lexicon": clean_lexicon if clean is not None else None, "jobs": jobs, "scheduler": scheduler}
     write_manifest(out / "manifest.json", build_manifest(
-        "index count", params, inputs={str(docs_path): file_sha256(docs_path), str(pages_path): file_sha256(pages_path)},
+        "index count", params, inputs=inputs,
         extra={"lexicons": {k: {**v.provenance(), "meta": v.meta} for k, v in lex.items()},
                "counts": {"documents": len(table), "with_counts": int((table["scope_status"] == "ok").sum()),
                           "missing_by_reason": dropped, "removed_by_filter": removed,
-                          "firm_years": len(firm_years),
+                          "firm_years": len(firm_years), "lexicons_matching_nothing": unmatched,
                           "firm_years_missing": firm_years.attrs.get("dropped", {}),
                           "clean_firms": int(clean["clean"].sum()) if clean is not None else None},
                "outputs": sorted(p.name for p in out.iterdir() if p.name != "manifest.json"),

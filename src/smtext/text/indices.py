@@ -93,7 +93,7 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
                     id_col: str = "path", status_col: str | None = "status", filters=("negation",),
                     mode: str = "leftmost_longest", window: int = 6, subject_window: int = 10,
                     jobs: int = 1, scheduler: str | None = None, batch_size: int | None = None,
-                    tokenizer: str = "jieba") -> DocumentCounts:
+                    tokenizer: str = "jieba", exclusions=()) -> DocumentCounts:
     """Count every lexicon in every document of ``docs``.
 
     Parameters
@@ -113,8 +113,9 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
     status_col : str or None
         Documents whose status is not ``"ok"`` (or whose text is missing) get
         missing counts, never zeros.
-    filters, mode, window, subject_window
-        Passed to :func:`smtext.text.count.count_text`.
+    filters, mode, window, subject_window, exclusions
+        Passed to :func:`smtext.text.count.count_text` (hits inside an exclusion string are
+        removed as ``removed_exclusions``).
     tokenizer : {"jieba", "rjieba"}
         Segmenter of ``mode="token"`` (ignored otherwise); each worker builds its own
         instance with the lexicon terms as user words.
@@ -150,8 +151,9 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
     good = [(pos, text) for pos, (text, g) in enumerate(zip(docs[text_col], ok)) if g]
     workers = max(int(jobs), 1)
     size = int(batch_size) if batch_size else max(1, min(64, -(-len(good) // (4 * workers))))
+    exclusions = tuple(exclusions or ())
     options = {"filters": tuple(filters), "mode": mode, "window": window, "subject_window": subject_window,
-               "tokenizer": tokenizer}
+               "tokenizer": tokenizer, "exclusions": exclusions}
     # lexicons travel as objects (a user CSV need not exist on a Dask worker); workers compile and cache them
     tasks = [(good[i:i + size], lex, options) for i in range(0, len(good), size)]
     results = parallel_map(_count_batch, tasks, jobs=int(jobs), scheduler=scheduler, description="counting",
@@ -170,12 +172,13 @@ def count_documents(docs: pd.DataFrame, lexicons, scope: str = "full", text_col:
     for c in int_cols + ["n_chars"]:
         if c in out:
             out[c] = out[c].astype("Float64") if out[c].isna().any() else out[c].astype("int64")
-    rem_cols = [f"removed_{f}" for f in filters]
+    rem_cols = [f"removed_{f}" for f in (*filters, *(("exclusions",) if exclusions else ()))]
     terms = pd.DataFrame(term_rows, columns=[id_col, "lexicon", "term", "category", "n"] + rem_cols)
     terms[["n"] + rem_cols] = terms[["n"] + rem_cols].fillna(0).astype("int64")
     return DocumentCounts(documents=out.reset_index(drop=True), terms=terms,
                           lexicons={k: v.provenance() for k, v in lex.items()},
-                          options={"scope": scope, "text_col": text_col, "filters": list(filters), "mode": mode,
+                          options={"scope": scope, "text_col": text_col, "filters": list(filters),
+                                   "exclusions": list(exclusions), "mode": mode,
                                    "tokenizer": tokenizer if mode == "token" else None,
                                    "window": window, "subject_window": subject_window,
                                    "bad_documents": int((~ok).sum())})

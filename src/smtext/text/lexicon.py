@@ -7,6 +7,13 @@ year, version, source, licence and how the list was built. Lines starting with
 ``lexicons/`` folder (or ``<prefix>/share/smtext/lexicons`` in an installed
 copy); a user passes the path of their own CSV instead of a name.
 
+Every counter (``smtext index count``, ``smtext w2v index``, the ``text`` measure of a
+spec) reads lexicons through :func:`load_lexicon`, which also accepts a Word2Vec review
+file (``word,category,kept`` from ``smtext w2v expand``): its kept rows become the terms,
+and its seeds are kept whatever their ``kept`` flag says (a seed is the concept itself).
+``smtext lexicon from-review`` turns a review file into a plain lexicon with a
+provenance sidecar (seeds, model hash, threshold and the manual edits as a diff).
+
 Terms are normalised like the text they are matched against (full-width ASCII
 to half-width, surrounding spaces stripped), so a lexicon written with ``ＭＥＳ``
 matches ``MES`` in normalised report text.
@@ -17,6 +24,9 @@ SM201  lexicon not found (name not shipped, path missing, lexicon folder absent)
 SM202  lexicon file malformed (missing columns, empty or multi-line terms, bad weights)
 SM203  a term is listed twice (in the same or in two categories)
 SM204  (warning) a user lexicon has no ``.meta.json`` sidecar: provenance not recorded
+SM235  a review file's ``kept`` values are not yes/no
+SM246  ``lexicon_from_review`` was given a file that is not a review file
+SM247  ``lexicon_from_review``: the expansion manifest next to the review file is missing
 """
 
 from __future__ import annotations
@@ -206,6 +216,56 @@ def _read_csv(path: Path) -> pd.DataFrame:
                       "check quoting and the number of commas per line.") from None
 
 
+_TRUE = {"true", "1", "yes", "y", "t", "keep", "是"}
+_FALSE = {"false", "0", "no", "n", "f", "drop", "否", ""}
+
+
+def is_review_table(columns) -> bool:
+    """Whether a table with these columns is a Word2Vec review file (``word, category, kept``, no ``term``)."""
+    cols = set(columns)
+    return {"word", "category", "kept"} <= cols and "term" not in cols
+
+
+def review_flags(frame: pd.DataFrame, source: str) -> pd.Series:
+    """The ``kept`` column of a review table as booleans (True/False, 1/0, yes/no, 是/否).
+
+    Raises
+    ------
+    SMError
+        SM235 on any other value.
+    """
+    flags = frame["kept"].astype(str).str.strip().str.lower()
+    bad = sorted(set(flags) - _TRUE - _FALSE)
+    if bad:
+        raise SMError("SM235", f"review file {source}: kept values {bad[:5]} are not yes/no.",
+                      "write True or False in the kept column.")
+    return flags.isin(_TRUE)
+
+
+def review_terms(frame: pd.DataFrame, source: str = "review file", keep_seeds: bool = True) -> pd.DataFrame:
+    """The lexicon rows (``category, term, note``) of a review table: its kept rows.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``word, category, kept`` and optionally ``kind`` (seed, expanded; a row a reviewer
+        added without a kind is ``manual``).
+    source : str
+        Name for messages.
+    keep_seeds : bool
+        Keep seed rows even when their ``kept`` flag is False.
+    """
+    kept = review_flags(frame, source)
+    kind = frame["kind"].astype(str).str.strip() if "kind" in frame.columns else pd.Series("", index=frame.index)
+    kind = kind.replace({"": "manual", "nan": "manual"})
+    if keep_seeds:
+        kept = kept | (kind == "seed")
+    out = pd.DataFrame({"category": frame["category"], "term": frame["word"], "note": kind})[kept.to_numpy()]
+    # a reviewer may list a word twice in one category (once per pass): keep the first
+    key = out["term"].map(normalize_term).str.lower() + "\t" + out["category"].astype(str).str.strip()
+    return out[~key.duplicated()].reset_index(drop=True)
+
+
 def load_lexicon(name_or_path: str | Path, meta: dict | None = None) -> Lexicon:
     """Load a shipped lexicon by name or a user lexicon by path.
 
@@ -213,7 +273,9 @@ def load_lexicon(name_or_path: str | Path, meta: dict | None = None) -> Lexicon:
     ----------
     name_or_path : str or Path
         A shipped name such as ``"wufei2021_digital"`` (see :func:`list_lexicons`),
-        or the path of a CSV with columns ``category,term`` (optionally ``weight,note``).
+        or the path of a CSV with columns ``category,term`` (optionally ``weight,note``),
+        or of a review file of ``smtext w2v expand`` (``word,category,kept``; kept rows
+        and every seed are the terms, provenance from its ``.manifest.json``).
     meta : dict, optional
         Provenance to use instead of (or when there is no) ``<name>.meta.json`` sidecar.
 
@@ -224,7 +286,8 @@ def load_lexicon(name_or_path: str | Path, meta: dict | None = None) -> Lexicon:
     Raises
     ------
     SMError
-        SM201 (not found), SM202 (malformed), SM203 (duplicate terms).
+        SM201 (not found), SM202 (malformed), SM203 (duplicate terms), SM235 (review file
+        with a ``kept`` value that is not yes/no).
 
     Examples
     --------
@@ -252,7 +315,18 @@ def load_lexicon(name_or_path: str | Path, meta: dict | None = None) -> Lexicon:
     cache_key = (str(path.resolve()), tuple(stamp), json.dumps(meta, sort_keys=True, default=str))
     if cache_key in _LOADED:
         return _LOADED[cache_key]
+    frame = _read_csv(path)
+    review = is_review_table(frame.columns)
+    expansion_manifest = path.with_name(path.stem + ".manifest.json")
     file_meta: dict = {}
+    if review and not sidecar.is_file():
+        # a review file's provenance is the expansion manifest written next to it by `w2v expand`
+        file_meta = {"how_built": "Word2Vec seed expansion, reviewed", "source": str(path)}
+        if expansion_manifest.is_file():
+            em = json.loads(expansion_manifest.read_text(encoding="utf-8"))
+            file_meta.update(expansion={k: em.get("parameters", {}).get(k) for k in ("seeds", "threshold", "model")},
+                             model_sha256=em.get("inputs", {}).get("model"))
+        meta = {**file_meta, **(meta or {})}
     if sidecar.is_file():
         try:
             file_meta = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -264,7 +338,9 @@ def load_lexicon(name_or_path: str | Path, meta: dict | None = None) -> Lexicon:
              f"write {sidecar.name} with publication, authors, year, version, source, licence, how_built "
              "(or pass meta=...).")
     merged = {**file_meta, **(meta or {})}
-    lex = from_frame(_read_csv(path), name=path.stem, meta=merged, path=str(path), source=str(path))
+    if review:
+        frame = review_terms(frame, str(path))
+    lex = from_frame(frame, name=path.stem, meta=merged, path=str(path), source=str(path))
     if len(_LOADED) > 128:
         _LOADED.clear()
     _LOADED[cache_key] = lex
@@ -299,3 +375,126 @@ def userdict_lines(lexicons, freq: int = 20000, tag: str = "nz") -> list[str]:
             if " " not in term:
                 words[term] = None
     return [f"{w} {freq} {tag}" for w in words]
+
+
+def review_edits(review: pd.DataFrame, decisions, source: str = "review file") -> pd.DataFrame:
+    """The reviewer's edits: rows of ``review`` whose decision differs from ``decisions``.
+
+    Parameters
+    ----------
+    review : DataFrame
+        The review file as edited (``word, category, kept``, optionally ``kind``).
+    decisions : list of [word, category, kind, kept]
+        The decisions as ``smtext w2v expand`` wrote them (its manifest's ``decisions``).
+    source : str
+        Name for messages.
+
+    Returns
+    -------
+    DataFrame
+        ``edit, category, term, was, now`` sorted by edit, category, term; ``edit`` is
+        ``kept`` (dropped -> kept), ``dropped`` (kept -> dropped), ``added`` (a row not in
+        the expansion) or ``deleted`` (a row removed from the file).
+    """
+    before = {(str(c), normalize_term(w)): bool(k) for w, c, _, k in decisions}
+    flags = review_flags(review, source)
+    now = {}
+    for w, c, k in zip(review["word"], review["category"], flags):
+        now.setdefault((str(c).strip(), normalize_term(w)), bool(k))
+    rows = []
+    for key in sorted(set(before) | set(now)):
+        b, a = before.get(key), now.get(key)
+        if b is None:
+            rows.append(("added", *key, "", "kept" if a else "dropped"))
+        elif a is None:
+            rows.append(("deleted", *key, "kept" if b else "dropped", ""))
+        elif a != b:
+            rows.append(("kept" if a else "dropped", *key, "kept" if b else "dropped", "kept" if a else "dropped"))
+    return pd.DataFrame(rows, columns=["edit", "category", "term", "was", "now"]).sort_values(
+        ["edit", "category", "term"], kind="stable").reset_index(drop=True)
+
+
+def lexicon_from_review(review: str | Path, out: str | Path, keep_seeds: bool = True) -> Lexicon:
+    """Write a reviewed Word2Vec expansion as a plain lexicon CSV with a provenance sidecar.
+
+    ``out`` gets ``category,term,note`` (note: seed, expanded or manual) and ``out``'s
+    ``.meta.json`` records the seeds, the threshold and options, the model's hash, the
+    review file's hash and the reviewer's edits as a diff against the expansion (from
+    the ``.manifest.json`` that ``smtext w2v expand`` writes next to the review file).
+
+    Parameters
+    ----------
+    review : path
+        Review CSV of ``smtext w2v expand`` (edited or not).
+    out : path
+        Lexicon CSV to write (its stem is the lexicon's name and column prefix).
+    keep_seeds : bool
+        Keep the seeds even where the reviewer set ``kept`` to False.
+
+    Returns
+    -------
+    Lexicon
+        The lexicon as read back from ``out``.
+
+    Raises
+    ------
+    SMError
+        SM246 when ``review`` is not a review file; SM247 when its expansion manifest is
+        missing (the provenance could not be recorded); SM235 on bad ``kept`` values.
+    """
+    from ..manifest import file_sha256
+
+    review, out = Path(review), Path(out)
+    if not review.is_file():
+        raise SMError("SM201", f"review file {review} does not exist.", "check the path.")
+    frame = _read_csv(review)
+    if not is_review_table(frame.columns):
+        raise SMError("SM246", f"{review.name} is not a review file of `smtext w2v expand`: it has columns "
+                               f"{list(frame.columns)}, not word, category, kept.",
+                      "pass the review CSV that `smtext w2v expand` wrote (a lexicon CSV needs no conversion).")
+    manifest_path = review.with_suffix(".manifest.json")
+    if not manifest_path.is_file():
+        raise SMError("SM247", f"{manifest_path.name} (the expansion's manifest) is not next to {review.name}: the "
+                               "seeds, model hash, threshold and your edits could not be recorded.",
+                      "keep the review file next to the manifest `smtext w2v expand` wrote, or re-run the expansion.")
+    em = json.loads(manifest_path.read_text(encoding="utf-8"))
+    terms = review_terms(frame, review.name, keep_seeds=keep_seeds)
+    edits = review_edits(frame, em.get("decisions", []), review.name)
+    params = em.get("parameters", {})
+    meta = {"publication": "", "authors": "", "year": "", "version": "", "licence": "",
+            "source": str(review),
+            "how_built": "Word2Vec seed expansion (smtext w2v expand), reviewed by hand "
+                         f"({len(edits)} edit(s)); seeds {'kept' if keep_seeds else 'as reviewed'}",
+            "seeds": params.get("seeds"), "threshold": params.get("threshold"),
+            "expansion_options": {k: v for k, v in params.items() if k not in ("seeds", "threshold")},
+            "model": params.get("model"), "model_sha256": em.get("inputs", {}).get("model"),
+            "review_sha256": file_sha256(review),
+            "review_changed_since_expansion": em.get("inputs", {}).get("review_csv") != file_sha256(review),
+            "edits": edits.to_dict(orient="records")}
+    lex = from_frame(terms, name=out.stem, meta=meta, path=str(out), source=str(review))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lex.terms[["category", "term", "note"]].to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+    out.with_name(out.stem + ".meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+                                                      encoding="utf-8")
+    return load_lexicon(out)
+
+
+def diff_lexicons(old, new) -> pd.DataFrame:
+    """Terms added, removed or moved to another category between two lexicons.
+
+    Parameters
+    ----------
+    old, new : str, Path or Lexicon
+        Anything :func:`load_lexicon` reads (shipped names, lexicon CSVs, review files).
+
+    Returns
+    -------
+    DataFrame
+        ``change, term, old_category, new_category`` (change: added, removed, moved), sorted.
+    """
+    a, b = load_lexicon(old).category_of(), load_lexicon(new).category_of()
+    rows = [("removed", t, a[t], "") for t in a if t not in b]
+    rows += [("added", t, "", b[t]) for t in b if t not in a]
+    rows += [("moved", t, a[t], b[t]) for t in a if t in b and a[t] != b[t]]
+    return pd.DataFrame(rows, columns=["change", "term", "old_category", "new_category"]).sort_values(
+        ["change", "term"], kind="stable").reset_index(drop=True)

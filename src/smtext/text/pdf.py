@@ -24,6 +24,7 @@ SM104 garbled       text is mostly ``(cid:NN)`` codes or unmapped glyphs
 SM105 empty         the document has no pages or no text at all
 SM106 not_found     the path does not exist
 SM108 timeout       extraction took longer than the per-document limit
+SM118 unreadable    the file exists but cannot be read (permissions, I/O error)
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ from .normalize import join_pages, normalize_document
 EXTRACTOR_VERSION = "2"  # 2: running header blocks by page runs, wraps by body width
 BACKENDS = ("pdfium", "pdfplumber")
 REASONS = {"SM101": "encrypted", "SM102": "corrupt", "SM103": "image_only", "SM104": "garbled",
-           "SM105": "empty", "SM106": "not_found", "SM108": "timeout"}
+           "SM105": "empty", "SM106": "not_found", "SM108": "timeout", "SM118": "unreadable"}
+# failures that may not recur (a busy machine, permissions fixed later): never cached as a document's result
+TRANSIENT = ("SM108", "SM118")
 _FIX = {
     "SM101": "ask the source for an unprotected copy or remove the password (qpdf --decrypt).",
     "SM102": "download the file again; it is damaged or cut off.",
@@ -50,6 +53,7 @@ _FIX = {
     "SM105": "check the source file.",
     "SM106": "check the path or the corpus manifest.",
     "SM108": "raise the timeout, or set max_pages, or inspect the file: it may be hostile or huge.",
+    "SM118": "give the user running smtext read access (chmod a+r), or copy the file again; it is retried next run.",
 }
 _CID = re.compile(r"\(cid:\d+\)")
 # characters a Chinese or English report is made of: ASCII and Latin-1, Greek, general
@@ -124,6 +128,17 @@ def unmapped_chars(text: str) -> tuple[int, int]:
 def _fail(code: str, path: Path, detail: str = "") -> SMError:
     msg = f"{path.name} is {REASONS[code]}" + (f" ({detail})" if detail else "") + "."
     return SMError(code, msg, _FIX[code])
+
+
+def _check_readable(path: Path) -> None:
+    """SM106 when ``path`` is not a file, SM118 when it cannot be opened (the PDF libraries would say 'corrupt')."""
+    if not path.is_file():
+        raise _fail("SM106", path)
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise _fail("SM118", path, exc.strerror or type(exc).__name__) from None
 
 
 def _pdfium_pages(path: Path, max_pages: int | None) -> tuple[list[str], list[int]]:
@@ -222,8 +237,7 @@ def extract_tables(path: str | Path, max_pages: int | None = None, timeout: floa
     import pdfplumber
 
     path = Path(path)
-    if not path.is_file():
-        raise _fail("SM106", path)
+    _check_readable(path)
     out = []
     try:
         with _deadline(timeout), _plumber_errors(path), pdfplumber.open(str(path)) as pdf:
@@ -290,12 +304,11 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
     ------
     SMError
         SM101 encrypted, SM102 corrupt/truncated, SM103 image-only, SM104 garbled,
-        SM105 empty, SM106 not found, SM108 timeout.
+        SM105 empty, SM106 not found, SM108 timeout, SM118 unreadable.
     """
     check_option("backend", backend, BACKENDS)
     path = Path(path)
-    if not path.is_file():
-        raise _fail("SM106", path)
+    _check_readable(path)
     reader = _pdfium_pages if backend == "pdfium" else _pdfplumber_pages
     try:
         with _deadline(timeout):

@@ -32,8 +32,12 @@ Methods
           (default) or ``"gross"`` (the proxy is also an input; its coefficient is
           identified in stage 2 with the lagged proxy as instrument, like ``levpet,
           revenue``).
-``acf``   Ackerberg, Caves & Frazer (2015): all coefficients in stage 2 with
-          instruments (state_t, free_{t-1}). OP, LP and ACF are in
+``acf``   Ackerberg, Caves & Frazer (2015): all coefficients in stage 2 with the
+          just-identifying instruments (state_t, free_{t-1}), as Stata/R ``prodest``
+          and statspai (``acf_overid=True``: their quadratic polynomial instead). When
+          the moments have several roots the default returns the one reached from the
+          OLS start (Stata ``prodest``); ``acf_start="stage1"`` the one nearest the
+          stage-1 coefficients (statspai). OP, LP and ACF are in
           :mod:`~smtext.indicators.tfp.proxy`.
 ``wrdg``  Wooldridge (2009) one-step GMM of the level and Markov equations sharing the
           elasticities and the control function ``h``; ``g`` a polynomial of degree

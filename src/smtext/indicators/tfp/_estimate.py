@@ -80,7 +80,8 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
              idname: str = "stkcd", tname: str = "year", poly_degree: int = 3, g_degree: int = 3,
              output: str = "value_added", attrition: bool = False, time_effects: bool = False,
              gmm_lags: tuple[int, int] = (3, 4), by: str | None = None, bootstrap: int = 0, seed: int = 0,
-             n_starts: int = 3, n_jobs: int = 1, min_obs: int = 50, acf_overid: bool = True):
+             n_starts: int = 3, n_jobs: int = 1, min_obs: int = 50, acf_overid: bool = False,
+             acf_start: str = "ols"):
     """Estimate a Cobb-Douglas production function and log TFP.
 
     Parameters
@@ -127,20 +128,27 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
     n_starts : int
         Starting points of the nonlinear searches for the point estimate (the OLS estimate
         plus seeded perturbations). Bootstrap draws start once, from the point estimate.
-        For the just-identified ACF (``acf_overid=False``) the starts search for other
-        roots: all are in ``result.roots`` (with their criteria), the estimate is the root
-        reached from the OLS start, and SM417 warns when there is more than one.
+        For the just-identified ACF (the default) the starts search for other roots: all
+        are in ``result.roots`` (with their criteria), the estimate is picked by the
+        ``acf_start`` rule, and SM417 warns when there is more than one.
     n_jobs : int
         Worker processes for the bootstrap; results do not depend on it.
     min_obs : int
         Smallest usable sample (per group with ``by``).
     acf_overid : bool
-        ACF only: use the quadratic polynomial in (state_t, free_{t-1}) as instruments
-        instead of the just-identifying (state_t, free_{t-1}). Just-identified ACF moments
-        often have several exact roots (on simulated data we found three, only one near the
-        truth) and the answer then depends on the start; the extra valid moments pick the
-        right one. ``False`` reproduces ``prodest``'s just-identified ACF, started like
-        Stata ``prodest`` from the OLS estimates.
+        ACF only. ``False`` (default): the just-identified moments in (state_t, free_{t-1}),
+        as Stata and R ``prodest`` and statspai. ``True``: the quadratic
+        polynomial in (state_t, free_{t-1}) as instruments, lowest criterion wins. The
+        just-identified moments can have several exact roots (three on the simulated panel
+        of the tests, one near the truth) and the answer then depends on the start; the
+        extra valid moments usually single out the right one.
+    acf_start : {"ols", "stage1"}
+        ACF only: the start, and with the just-identified moments the root returned.
+        ``"ols"`` (default, Stata ``prodest``): start from the OLS estimates of output on
+        the inputs; return the root the search from there reaches (else the root nearest
+        them). ``"stage1"`` (statspai): start from the inputs' linear
+        coefficients in the raw stage-1 polynomial; return the root nearest them. Both
+        return the same estimate when the moments have one root.
 
     Returns
     -------
@@ -157,6 +165,7 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
     """
     check_option("method", method, METHODS)
     check_option("output", output, ("value_added", "gross"))
+    check_option("acf_start", acf_start, ("ols", "stage1"))
     if output == "gross" and method != "lp":
         raise SMError("SM002", f"output='gross' is implemented for method='lp' only, not {method!r}.",
                       "use value added, or method='lp' for gross output.")
@@ -176,14 +185,15 @@ def estimate(data: pd.DataFrame, method: str, *, y: str, free, state, proxy: str
         return _by_group(data, method, by, y=y, free=free, state=state, proxy=proxy, idname=idname,
                          tname=tname, poly_degree=poly_degree, g_degree=g_degree, output=output,
                          attrition=attrition, time_effects=time_effects, gmm_lags=gmm_lags, acf_overid=acf_overid,
-                         bootstrap=bootstrap, seed=seed, n_starts=n_starts, n_jobs=n_jobs, min_obs=min_obs)
+                         acf_start=acf_start, bootstrap=bootstrap, seed=seed, n_starts=n_starts, n_jobs=n_jobs, min_obs=min_obs)
 
     p, n_bad, n_badp = prepare(data, y=y, free=free, state=state, proxy=proxy, idname=idname, tname=tname,
                                min_obs=min_obs, uses_proxy=method in _PROXY_METHODS)
     names = free + state + ([proxy] if output == "gross" else [])
     opts = {"poly_degree": int(poly_degree), "g_degree": int(g_degree), "gross": output == "gross",
             "attrition": bool(attrition), "time_effects": bool(time_effects), "gmm_lags": (int(gmm_lags[0]), int(gmm_lags[1])),
-            "n_starts": int(n_starts), "names": names, "acf_overid": bool(acf_overid)}
+            "n_starts": int(n_starts), "names": names, "acf_overid": bool(acf_overid),
+            "acf_start": acf_start}
     rng = np.random.default_rng(seed)
     b, extra = _fit(method, p, opts, rng)
     se = extra.pop("se", np.full(len(names), np.nan))

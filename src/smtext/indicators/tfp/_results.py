@@ -41,12 +41,13 @@ class TFPResult:
 
     @property
     def roots(self) -> pd.DataFrame | None:
-        """Just-identified ACF only: every distinct root the starts reached (else None).
+        """Just-identified ACF only (the default): every distinct root the starts reached (else None).
 
         One row per root: the elasticities, ``criterion`` (GMM criterion ``m'Wm``),
         ``rel_criterion`` (over the mean squared innovation), ``n_starts`` (how many starts
-        ended there) and ``returned`` (the root in ``coef``: the one reached from the OLS
-        start).
+        ended there) and ``returned`` (the root in ``coef``: with ``acf_start="ols"`` the
+        one reached from the OLS start, with ``"stage1"`` the one nearest the stage-1
+        coefficients).
         """
         return self.info.get("roots")
 

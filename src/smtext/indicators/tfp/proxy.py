@@ -9,13 +9,23 @@ elasticities whose implied productivity ``omega = phi - b'x`` follows a Markov p
 Stage 2 of OP/LP minimises the sum of squared productivity innovations (as R/Stata
 ``prodest``); ACF and gross-output LP solve their moment conditions by GMM. The
 nonlinear searches start from the OLS estimates plus ``n_starts - 1`` seeded random
-perturbations and keep the lowest criterion. The just-identified ACF moments can have
-several exact roots; there every root the starts reach is reported and the estimate is
-the root reached from the OLS start, as in Stata ``prodest`` (SM417 warns when the starts
-reach more than one).
+perturbations and keep the lowest criterion. ACF solves the just-identified moments by
+default, as Stata and R ``prodest`` and statspai do. They can have several exact roots;
+every root the starts reach is reported and the estimate is picked by
+:func:`_pick_root`'s rule (SM417 warns when the starts reach more than one):
+
+* ``acf_start="ols"`` (default, Stata ``prodest``): the root reached from the OLS
+  estimates of output on the inputs (else the root nearest them);
+* ``acf_start="stage1"`` (statspai; R ``prodest`` also starts from its stage-1
+  coefficients, plus noise): the root nearest the linear coefficients of the inputs in
+  the raw stage-1 polynomial.
+
+Where there is one root (the Chilean panel of the prodest packages) both rules return it.
 """
 
 from __future__ import annotations
+
+from itertools import combinations_with_replacement
 
 import numpy as np
 
@@ -160,17 +170,38 @@ def fit_oplp(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
                                      "n_stage1": int(s1.sum())}
 
 
+def _stage1_linear(p: Panel, s1: np.ndarray, degree: int) -> np.ndarray:
+    """Linear coefficients of free and state inputs in the raw stage-1 polynomial (statspai's start).
+
+    The polynomial is in raw (unstandardized) monomials of (free, state, proxy) with a
+    constant, fitted by least squares, as statspai's ``ackerberg_caves_frazer``; the
+    coefficients of the degree-1 terms of the inputs are its starting values.
+    """
+    X = np.column_stack([p.F[s1], p.S[s1], p.P[s1]])
+    k = p.F.shape[1] + p.S.shape[1]
+    cols, lin = [np.ones(len(X))], {}
+    for d in range(1, degree + 1):
+        for combo in combinations_with_replacement(range(X.shape[1]), d):
+            if d == 1:
+                lin[combo[0]] = len(cols)
+            cols.append(np.prod(X[:, list(combo)], axis=1))
+    y = p.y[s1]
+    b = np.linalg.lstsq(np.column_stack(cols), y - y.mean(), rcond=None)[0]
+    return np.array([b[lin[j]] for j in range(k)])
+
+
 def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     """Ackerberg-Caves-Frazer on a prepared panel: every elasticity in stage 2, by GMM.
 
-    The search starts from the OLS estimates of output on the inputs (over the rows of
-    stage 1, as Stata ``prodest``'s ``acf`` option) plus ``n_starts - 1`` seeded random
-    perturbations. With the quadratic instruments (``acf_overid``) the lowest criterion
-    wins. With the just-identified moments every start that ends on an exact root
+    The search starts at ``x0`` plus ``n_starts - 1`` seeded random perturbations;
+    ``x0`` is the OLS estimate of output on the inputs over the rows of stage 1 (Stata
+    ``prodest``'s ``acf`` option; ``acf_start="ols"``) or the inputs' linear coefficients
+    in the raw stage-1 polynomial (statspai; ``acf_start="stage1"``).
+    With the quadratic instruments (``acf_overid``) the lowest criterion wins. With the
+    just-identified moments (the default) every start that ends on an exact root
     (relative criterion below :data:`ACF_ROOT_TOL`) is a root; distinct roots are listed
-    in ``roots`` and the estimate is the root reached from the OLS start (else the root
-    nearest it), which is the one the reference implementations return; SM417 warns when
-    the starts reach more than one root.
+    in ``roots`` and :func:`_pick_root` returns the one the reference implementation of
+    that start returns; SM417 warns when the starts reach more than one root.
 
     Parameters
     ----------
@@ -178,7 +209,8 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
         Usable rows with calendar-lag positions.
     opts : dict
         ``poly_degree``, ``g_degree``, ``n_starts``, ``acf_overid`` (quadratic instruments),
-        optional ``x0`` (start) and ``names`` (coefficient names for ``roots``).
+        ``acf_start`` (``"ols"`` or ``"stage1"``), optional ``x0`` (start, e.g. for the
+        bootstrap draws) and ``names`` (coefficient names for ``roots``).
     rng : numpy.random.Generator
         Seeds the perturbed starts.
 
@@ -225,8 +257,11 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
         xi = xi_of(b)
         return c / max(float(xi @ xi) / n, np.finfo(float).tiny)
 
-    # OLS of output on the inputs over the stage-1 rows: Stata prodest's starting values
-    x0 = ols(np.column_stack([np.ones(int(s1.sum())), X[s1]]), p.y[s1])[1:]
+    start = opts.get("acf_start", "ols")
+    if start == "stage1":   # statspai: the inputs' terms in the raw stage-1 polynomial
+        x0 = _stage1_linear(p, s1, opts["poly_degree"])
+    else:                   # Stata prodest: OLS of output on the inputs over the stage-1 rows
+        x0 = ols(np.column_stack([np.ones(int(s1.sum())), X[s1]]), p.y[s1])[1:]
     if opts.get("x0") is not None:   # bootstrap draws start at the full-sample estimate
         x0 = np.asarray(opts["x0"], float)
     extra = {"start": x0.copy()}
@@ -234,15 +269,16 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
         best = _multistart(crit, x0, opts["n_starts"], rng)
     else:
         runs = _searches(crit, x0, opts["n_starts"], rng, scale=ACF_ROOT_SCALE)
-        best, roots = _pick_root(runs, rel_crit, x0, opts.get("names"))
+        best, roots = _pick_root(runs, rel_crit, x0, opts.get("names"), nearest=start == "stage1")
         extra["roots"] = roots
         if len(roots) > 1:
             ret = roots[roots["returned"]].iloc[0]
             others = roots[~roots["returned"]]
             names = [c for c in roots.columns if c not in ("criterion", "rel_criterion", "n_starts", "returned")]
             fmt = lambda r: "(" + ", ".join(f"{r[c]:.4f}" for c in names) + ")"
+            how = ("nearest the stage-1 coefficients" if start == "stage1" else "reached from the OLS start")
             warn("SM417", f"the just-identified ACF moments have {len(roots)} distinct roots among "
-                          f"{len(runs)} starts: returned {fmt(ret)}, reached from the OLS start; also "
+                          f"{len(runs)} starts: returned {fmt(ret)}, {how}; also "
                           f"{'; '.join(fmt(r) for _, r in others.iterrows())}. All are in result.roots.",
                  "prefer the root with economically sensible elasticities, or use acf_overid=True, "
                  "whose extra moments usually single one out.", stacklevel=5)
@@ -253,13 +289,14 @@ def fit_acf(p: Panel, opts, rng) -> tuple[np.ndarray, dict]:
     return b, extra
 
 
-def _pick_root(runs: list, rel_crit, x0: np.ndarray, names) -> tuple:
+def _pick_root(runs: list, rel_crit, x0: np.ndarray, names, nearest: bool = False) -> tuple:
     """The search to report among ``runs`` (the first started at ``x0``) and the distinct roots.
 
     A run is a root when its relative criterion is below :data:`ACF_ROOT_TOL`; runs within
     :data:`ACF_ROOT_DISTINCT` of a root already listed join it. The returned run is the
-    first one when it is a root, else the root nearest ``x0``, else (no root at all) the
-    lowest criterion.
+    first one when it is a root (a local search from the start, as Stata ``prodest``),
+    else the root nearest ``x0``; with ``nearest`` it is always the root nearest ``x0``
+    (Euclidean, as statspai); with no root at all, the lowest criterion.
     """
     import pandas as pd
 
@@ -279,7 +316,7 @@ def _pick_root(runs: list, rel_crit, x0: np.ndarray, names) -> tuple:
         else:
             roots.append([r.x, float(r.fun), rel, 1, i])
     if roots:
-        first = [rt for rt in roots if rt[4] == 0]
+        first = [] if nearest else [rt for rt in roots if rt[4] == 0]
         pick = first[0] if first else min(roots, key=lambda rt: float(np.linalg.norm(rt[0] - x0)))
         best = runs[pick[4]]
     else:

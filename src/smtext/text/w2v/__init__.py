@@ -34,6 +34,10 @@ world                                      reports    P / R   top cluster vs nex
 60 firms 2016-2023, seed 7 (the test)      544        1 / 1   >= 0.981 vs 0.89            > 0.4
 =========================================  =========  ======  ==========================  =========
 
+Analyst reports are read without their brokers' boilerplate (disclaimers, certifications, rating
+definitions, contact lines: :mod:`smtext.text.boilerplate`, on by default in
+:func:`~smtext.text.extract.read_folder`); the demo plants keywords inside it, which N_ML does not count.
+
 P / R: precision and recall of the kept words against the 8 planted synonyms; the two
 planted jargon words (新赛道, 硬科技) are as similar as the synonyms and are dropped only
 by the government-report screen. N_ML counts equal the planted counts exactly. On a

@@ -176,3 +176,58 @@ def tokenize_corpus(docs, cache_dir: str | Path, config: TokenizerConfig | None 
                 os.replace(tmp, path)  # atomic: a killed run never leaves half a file
                 new += 1
     return TokenCorpus(ids, paths, fp, hashes, {"n_docs": len(ids), "tokenized": new, "cached": done})
+
+
+SCOPES = ("full", "mda")
+
+
+def apply_scope(docs: pd.DataFrame, scope: str = "full", text_col: str = "text",
+                status_col: str = "status") -> pd.DataFrame:
+    """The documents with ``text_col`` cut to ``scope``: the whole text, or the MD&A section.
+
+    A document whose MD&A is not found keeps no text and gets the section error's code
+    (SM110/SM111) as its ``status_col``, so it is missing from a count, not zero; how many
+    is printed (warning SM214) and kept in ``frame.attrs["scope_dropped"]``.
+
+    Parameters
+    ----------
+    docs : DataFrame
+        One row per document with ``text_col``.
+    scope : {"full", "mda"}
+    text_col, status_col : str
+
+    Returns
+    -------
+    DataFrame
+    """
+    from ...errors import SMError, check_option, warn
+    from ..sections import find_mda
+
+    check_option("scope", scope, SCOPES)
+    out = docs.copy()
+    if status_col not in out:
+        out[status_col] = "ok"
+    out[status_col] = out[status_col].fillna("ok").astype(str)
+    if scope == "full":
+        out.attrs["scope_dropped"] = {}
+        return out
+    texts, status = [], []
+    for text, st in zip(out[text_col], out[status_col]):
+        if not isinstance(text, str) or st != "ok":
+            texts.append(text)
+            status.append(st)
+            continue
+        try:
+            texts.append(find_mda(text).text)
+            status.append("ok")
+        except SMError as err:
+            texts.append(None)
+            status.append(err.code)
+    out[text_col], out[status_col] = texts, status
+    dropped = out.loc[out[status_col].isin(["SM110", "SM111"]), status_col].value_counts().sort_index().to_dict()
+    out.attrs["scope_dropped"] = {k: int(v) for k, v in dropped.items()}
+    if dropped:
+        warn("SM214", f"{sum(dropped.values())} document(s) have no MD&A section that could be found "
+                      f"({dropped}); they are left out of the MD&A scope.",
+             "check those documents' headings, or use --scope full.")
+    return out

@@ -12,6 +12,7 @@ Error/warning codes
 -------------------
 SM240  the word list of the index is empty
 SM241  (warning) documents left out of the index (failed extraction, missing keys)
+SM245  (warning) the word list matched nothing in any usable document
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ import pandas as pd
 
 from ...errors import SMError, require_columns, warn
 from ...manifest import build_manifest, stable_hash
+from ..boilerplate import summary as boilerplate_summary
 from ..indices import DocumentCounts, count_documents, firm_year_index
 from ..lexicon import from_frame
 from ..tokenize import TokenizerConfig
 from .corpus import tokenize_corpus
-from .expand import Expansion, expand_seeds, words_of
+from .expand import DEFAULT_THRESHOLD, Expansion, expand_seeds, words_of
 from .train import W2VModel, W2VParams, train_word2vec
 
-# chosen on the demo world (see the package docstring for precision/recall)
-DEFAULT_THRESHOLD = 0.9
 DEFAULT_SEEDS = ("新质生产力",)
 
 
@@ -43,7 +43,8 @@ class NMLIndex:
     ----------
     table : DataFrame
         Firm-year rows: ``stkcd, year, n_docs, n_bad_docs, <name>_count`` (Int64) and
-        ``<name>`` = ln(1 + count) (Float64); both missing where no document was usable.
+        ``<name>`` = ln(1 + count) and ``<name>_per10k`` = count per 10,000 characters (Float64);
+        all missing where no document was usable.
     counts : DocumentCounts
         Per document (``counts.documents``: ``<name>_count`` ...) and per term (``counts.terms``).
     words : list of str
@@ -71,8 +72,8 @@ class NMLIndex:
 
 
 def nml_index(docs: pd.DataFrame, words, *, name: str = "N_ML", panel: pd.DataFrame | None = None,
-              keys=("stkcd", "year"), text_col: str = "text", status_col: str = "status", jobs: int = 1,
-              scheduler: str | None = None) -> NMLIndex:
+              keys=("stkcd", "year"), text_col: str = "text", status_col: str = "status",
+              filters=(), jobs: int = 1, scheduler: str | None = None) -> NMLIndex:
     """Count ``words`` in every document and aggregate to firm-years: ``ln(1 + count)``.
 
     Parameters
@@ -96,6 +97,10 @@ def nml_index(docs: pd.DataFrame, words, *, name: str = "N_ML", panel: pd.DataFr
     -------
     NMLIndex
     """
+    from ..lexicon import Lexicon
+
+    if isinstance(words, Lexicon):
+        words = words.terms
     terms = words.words() if isinstance(words, Expansion) else words_of(words)
     if not terms:
         raise SMError("SM240", "the word list for the index is empty.",
@@ -103,9 +108,8 @@ def nml_index(docs: pd.DataFrame, words, *, name: str = "N_ML", panel: pd.DataFr
     keys = list(keys)
     require_columns(docs, ["path", *keys, text_col], "documents")
     lex = from_frame(pd.DataFrame({"category": "words", "term": terms}), name=name)
-    # paper 002 counts plain frequencies: no context filter
     counts = count_documents(docs, {name: lex}, text_col=text_col, id_col="path", status_col=status_col,
-                             filters=(), jobs=jobs, scheduler=scheduler)
+                             filters=tuple(filters or ()), jobs=jobs, scheduler=scheduler)
     documents = counts.documents
     for col in (f"{name}_count", "n_chars"):
         if col not in documents:  # no usable document at all
@@ -119,6 +123,11 @@ def nml_index(docs: pd.DataFrame, words, *, name: str = "N_ML", panel: pd.DataFr
     table = fy[[*keys, "n_docs", "n_bad_docs"]].copy()
     table[f"{name}_count"] = fy[f"{name}_count"].astype("Int64")
     table[name] = fy[f"{name}_ln"].astype("Float64")
+    table[f"{name}_per10k"] = fy[f"{name}_per10k"].astype("Float64")
+    if int((table["n_docs"] - table["n_bad_docs"]).sum()) and not table[f"{name}_count"].fillna(0).any():
+        # a word list that never matches is almost always a format or encoding slip, not a finding
+        warn("SM245", f"the {len(terms)} word(s) of {name} matched nothing in any usable document: every count is 0.",
+             "check the words are written as they appear in the text (simplified characters, no spaces).")
     return NMLIndex(table, counts, list(terms), name, dropped)
 
 
@@ -163,8 +172,10 @@ def build_nml(analyst_docs: pd.DataFrame, gov_texts, seeds=DEFAULT_SEEDS, *, wor
     Parameters
     ----------
     analyst_docs : DataFrame
-        ``path, stkcd, year, text`` (see :func:`smtext.text.extract.read_folder`); rows with missing
-        text (failed extractions) are left out and reported.
+        ``path, stkcd, year, text`` (see :func:`smtext.text.extract.read_folder`, which removes the
+        brokers' boilerplate by default); rows with missing text (failed extractions) are left out
+        and reported. The manifest's ``boilerplate`` entry totals what was removed (``removed: False``
+        when the table carries no boilerplate counts).
     gov_texts : sequence of str or None
         Screening texts; ``None`` skips the screen.
     seeds : sequence of str or mapping
@@ -208,7 +219,8 @@ def build_nml(analyst_docs: pd.DataFrame, gov_texts, seeds=DEFAULT_SEEDS, *, wor
         seeds={"word2vec": params.seed},
         inputs={"corpus": corpus.corpus_hash(),
                 "screen": stable_hash(list(gov_texts)) if gov_texts is not None else "none"},
-        extra={"tokens": corpus.stats, "expansion": expansion.summary(), "index": index.summary(),
+        extra={"tokens": corpus.stats, "boilerplate": boilerplate_summary(analyst_docs),
+               "expansion": expansion.summary(), "diagnostics": expansion.diagnostics, "index": index.summary(),
                "words": index.words, "dropped_documents": index.dropped,
                "train_words_per_second": model.manifest.get("words_per_second")})
     return NMLResult(expansion, index, model, manifest)
