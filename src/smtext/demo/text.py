@@ -12,7 +12,7 @@ Kinds of mention:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -114,6 +114,12 @@ class DocumentSpec:
     with_toc: bool = True
     english: bool = False
     footer: str | None = None      # a line at the foot of every page (analyst reports)
+    # page furniture as real cninfo reports have it (see smtext.demo.pdf.LAYOUTS):
+    # "simple" is one header line and 第 N 页; "block" a multi-line header block with the
+    # chapter title, the company and the report title, the page-number form page_footer,
+    # wide tables and a dotted table of contents
+    layout: str = "simple"
+    page_footer: str = "第 {n} 页"
 
     def mentions(self) -> list[Mention]:
         return [m for s in self.sections for b in s.blocks if isinstance(b, Paragraph) for m in b.mentions]
@@ -179,6 +185,46 @@ def annual_report(rng: np.random.Generator, firm: dict, year: int, fin: dict, me
     header = f"{firm['name']} {year}年年度报告"
     cover = [firm["name"], f"{year}年年度报告", f"股票代码：{firm['stkcd']}  股票简称：{firm['short_name']}"]
     return DocumentSpec(header=header, cover=cover, sections=sections)
+
+
+def lookalike_report(rng: np.random.Generator, firm: dict, year: int, fin: dict, mentions: list[tuple[str, str]],
+                     footer: str = "第 {n} 页 共 {N} 页", filler_paragraphs: int = 4) -> DocumentSpec:
+    """An annual report laid out like a real cninfo one (the ``block`` layout of :mod:`smtext.demo.pdf`).
+
+    :func:`annual_report` with long chapters (so that every chapter title runs as a
+    header over several pages), a wide table of eight columns in the MD&A and the
+    business overview, a header block of four lines, the footer form ``footer``
+    and a dotted table of contents. The planted mentions are those of
+    :func:`annual_report` (``spec.mentions()``).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    firm : dict
+        ``name, short_name, stkcd``.
+    year : int
+    fin : dict
+        ``revenue, revenue_prev, net_profit, total_assets``.
+    mentions : list of (term, kind)
+    footer : str
+        Footer form with ``{n}`` (page) and ``{N}`` (pages), see ``smtext.demo.pdf.FOOTERS``.
+    filler_paragraphs : int
+        Extra paragraphs of 12 filler sentences per chapter.
+
+    Returns
+    -------
+    DocumentSpec
+    """
+    spec = annual_report(rng, firm, year, fin, mentions, 0)
+    for sec in spec.sections:
+        sec.blocks.extend(Paragraph(_filler(rng, 12)) for _ in range(filler_paragraphs))
+        if sec.key in ("business", "mda"):
+            head = ["项目", f"{year}年", f"{year - 1}年", "增减", f"{year - 2}年", "占比", "同比", "备注"]
+            rows = [[f"产品{j}", *(f"{rng.uniform(1e6, 1e9):,.2f}" for _ in range(2)), f"{rng.uniform(-30, 30):.2f}%",
+                     f"{rng.uniform(1e6, 1e9):,.2f}", f"{rng.uniform(0, 50):.2f}%", f"{rng.uniform(-9, 9):.2f}%", "-"]
+                    for j in range(6)]
+            sec.blocks.insert(len(sec.blocks) // 2, Table([head, *rows]))
+    return replace(spec, layout="block", page_footer=footer)
 
 
 def summary_report(rng: np.random.Generator, firm: dict, year: int) -> DocumentSpec:
