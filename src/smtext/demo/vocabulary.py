@@ -157,14 +157,14 @@ def topic_vocabulary() -> dict[str, tuple[tuple[str, ...], tuple[int, ...]]]:
     return {t: (tuple(w for w, _ in v), tuple(f for _, f in v)) for t, v in words.items()}
 
 
-@lru_cache(maxsize=1)
-def lexicon_terms() -> tuple[str, ...]:
-    """Every term of the shipped keyword lexicons (not the context lists of negators and subjects)."""
+@lru_cache(maxsize=2)
+def lexicon_terms(context: bool = False) -> tuple[str, ...]:
+    """Every term of the shipped keyword lexicons (``context=True``: of the negators and subjects)."""
     from ..text.lexicon import _NOT_KEYWORD_LISTS, lexicon_dir
 
     terms = set()
     for path in sorted(lexicon_dir().glob("*.csv")):
-        if path.stem in _NOT_KEYWORD_LISTS or path.stem in _CONTEXT_LEXICONS:
+        if path.stem in _NOT_KEYWORD_LISTS or (path.stem in _CONTEXT_LEXICONS) != context:
             continue
         lines = [ln for ln in path.read_text(encoding="utf-8-sig").splitlines() if not ln.startswith("#")]
         for row in csv.DictReader(lines):
@@ -268,7 +268,10 @@ class Prose:
             head, tail = tpl.split("{t}")
             a, b = self._fill(head, topic), self._fill(tail, topic)
             s = a + term + b
-            if s.count(term) == 1 and _only_inside(s, len(a), len(a) + len(term), self.matcher):
+            # no negator or third-party subject in the term's clause (the counter's context filters)
+            clause = a.replace("。", "，").split("，")[-1]
+            if (s.count(term) == 1 and _only_inside(s, len(a), len(a) + len(term), self.matcher)
+                    and not _context_matcher().found(clause)):
                 return s
         raise ValueError(f"cannot place the planted term {term!r} without touching another term")
 
@@ -276,6 +279,11 @@ class Prose:
 def _only_inside(s: str, lo: int, hi: int, matcher: _Matcher) -> bool:
     """True when every hit of ``matcher`` in ``s`` lies within ``s[lo:hi]``."""
     return all(lo <= a and b <= hi for a, b, _ in matcher.spans(s))
+
+
+@lru_cache(maxsize=1)
+def _context_matcher() -> _Matcher:
+    return _Matcher(lexicon_terms(context=True))
 
 
 @lru_cache(maxsize=8)
