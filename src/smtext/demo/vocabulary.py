@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -97,7 +98,9 @@ VOCAB_FILE = Path(__file__).resolve().parents[1] / "data" / "demo_topic_vocabula
 # characters of words that do not belong in an annual report (insults, bodily fluids, games ...)
 _JUNK = ("血", "辱", "蔑", "秽", "垢", "渍", "卑", "阶级", "游戏", "尸", "屎", "尿", "淫", "妓", "赌", "毒品", "鬼",
          "神", "佛", "魔", "妖", "匪", "贼", "奸", "骂", "死", "杀", "枪", "炮", "战", "军", "兵", "警", "署", "局",
-         "部", "委", "厅", "省", "市", "县", "村", "乡", "学", "班", "系", "组", "所", "院", "站", "队", "会")
+         "部", "委", "厅", "省", "市", "县", "村", "乡", "学", "班", "系", "组", "所", "院", "站", "队", "会",
+         "疼", "痛", "病", "鱼", "鸟", "兽", "虫", "酒", "肉", "婚", "恋", "诗", "歌", "舞", "剧", "宫", "庙", "寺",
+         "帝", "皇", "臣", "眼", "脸", "腿", "胃", "肝", "污点", "合污", "律性", "人生")
 
 
 def jieba_dict_path() -> Path:
@@ -159,12 +162,18 @@ def topic_vocabulary() -> dict[str, tuple[tuple[str, ...], tuple[int, ...]]]:
 
 @lru_cache(maxsize=2)
 def lexicon_terms(context: bool = False) -> tuple[str, ...]:
-    """Every term of the shipped keyword lexicons (``context=True``: of the negators and subjects)."""
-    from ..text.lexicon import _NOT_KEYWORD_LISTS, lexicon_dir
+    """Every term of the shipped keyword lexicons (``context=True``: of the negators and subjects).
 
+    The folder is found as :func:`smtext.text.lexicon.lexicon_dir` finds it (the demo imports no
+    measurement code); files without a ``term`` column (IPC concordances) add nothing.
+    """
+    candidates = [Path(__file__).resolve().parents[3] / "lexicons", Path(sys.prefix) / "share" / "smtext" / "lexicons"]
+    folder = next((c for c in candidates if c.is_dir()), None)
+    if folder is None:
+        raise FileNotFoundError(f"the lexicon folder was not found (looked in {[str(c) for c in candidates]})")
     terms = set()
-    for path in sorted(lexicon_dir().glob("*.csv")):
-        if path.stem in _NOT_KEYWORD_LISTS or (path.stem in _CONTEXT_LEXICONS) != context:
+    for path in sorted(folder.glob("*.csv")):
+        if (path.stem in _CONTEXT_LEXICONS) != context:
             continue
         lines = [ln for ln in path.read_text(encoding="utf-8-sig").splitlines() if not ln.startswith("#")]
         for row in csv.DictReader(lines):
