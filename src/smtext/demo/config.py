@@ -88,6 +88,15 @@ class WorldConfig:
     plant_firm_sigma: float = 0.8
     plant_trend: float = 0.05
 
+    def __post_init__(self):
+        # plant rows as (term, weight, category): a bare term or (term, weight) is completed
+        rows = []
+        for row in self.plant:
+            row = (row,) if isinstance(row, str) else tuple(row)
+            rows.append((str(row[0]), float(row[1]) if len(row) > 1 else 1.0,
+                         str(row[2]) if len(row) > 2 else "green"))
+        object.__setattr__(self, "plant", tuple(rows))
+
     @property
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
