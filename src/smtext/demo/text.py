@@ -180,7 +180,7 @@ def plant_user_terms(prose, terms: list[tuple[str, str]], section: str, filler_b
             current = prose.sentences(1, topic)
         current += prose.plant_sentence(term, topic)
         mentions.append(Mention(term, "user", section))
-        current += prose.sentences(int(prose.rng.integers(0, filler_between + 1)), topic)
+        current += prose.sentences(prose.integer(filler_between + 1), topic)
         if len(current) > 160:
             paras.append(Paragraph(current, mentions))
             current, mentions = "", []
@@ -211,7 +211,7 @@ def annual_report(rng: np.random.Generator, firm: dict, year: int, fin: dict, me
     """
     where = rng.choice(["mda", "business", "matters"], size=len(mentions), p=[0.7, 0.2, 0.1])
     user_where = ([] if not user_terms else
-                  ["mda" if prose.rng.random() < 0.75 else "business" for _ in user_terms])
+                  ["mda" if prose.uniform() < 0.75 else "business" for _ in user_terms])
     by_section = {key: [m for m, w in zip(mentions, where) if w == key] for key in ("mda", "business", "matters")}
     mda = mda_title(year, mda_variant)
     keys = ["notice", "profile", "business", "mda", "matters", "shares", "preferred", "people", "governance",

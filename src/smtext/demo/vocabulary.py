@@ -2,10 +2,10 @@
 
 Source of the vocabulary: ``dict.txt`` bundled with the ``jieba`` package (word,
 frequency, part of speech; 349,046 entries in jieba 0.42.1). Words are kept when they
-are 2-4 Chinese characters, a noun (``n``), verbal noun (``vn``) or other proper noun
-(``nz``) and frequent enough (``MIN_FREQ``); person and place names (``nr``, ``ns``)
-are left out. A word belongs to a topic when it contains one of the topic's marker
-morphemes in :data:`TOPIC_MARKERS` (the first topic in :data:`TOPICS` order wins);
+are 2-4 Chinese characters, a noun (``n``), verbal noun (``vn``), other proper noun
+(``nz``), verb (``v``: 排放, 节能) or abbreviation (``j``: 环保) and frequent enough
+(``MIN_FREQ``); person and place names (``nr``, ``ns``) are left out. A word belongs
+to a topic when it contains one of the topic's marker morphemes in :data:`TOPIC_MARKERS` (the first topic in :data:`TOPICS` order wins);
 words that match no marker are not used. Connecting verbs and state phrases are
 curated lists (:data:`VERBS`, :data:`STATES`).
 
@@ -23,6 +23,7 @@ the same whatever ``PYTHONHASHSEED``.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import sys
@@ -63,7 +64,8 @@ SECTION_TOPICS: dict[str, tuple[str, ...]] = {
     "people": ("people",), "governance": ("people", "risk"), "bonds": ("finance", "risk"),
     "financial": ("finance",), "summary": ("finance", "market", "industry"),
 }
-POS = ("n", "vn", "nz")
+POS = ("n", "vn", "nz", "v", "j")
+GENERAL_POS = ("n", "vn")
 MIN_FREQ = 3
 GENERAL_FREQ = 1000
 VERBS = ("推进", "加强", "完善", "提升", "优化", "落实", "深化", "推动", "拓展", "强化", "健全", "提高", "改善",
@@ -117,7 +119,8 @@ def _is_cjk(word: str) -> bool:
 def build_vocabulary(dict_path: str | Path | None = None) -> list[tuple[str, int, str, str]]:
     """(word, frequency, part of speech, topic) rows from jieba's ``dict.txt``, sorted by topic and word.
 
-    Topic words: nouns (``n``, ``vn``, ``nz``) of 2-4 Chinese characters with frequency >=
+    Topic words: nouns, verbs and abbreviations (``n``, ``vn``, ``nz``, ``v``, ``j``: 环保) of
+    2-4 Chinese characters with frequency >=
     ``MIN_FREQ`` that contain a marker of :data:`TOPIC_MARKERS` (first topic wins) and no
     junk character. ``general``: nouns of 2-3 characters with frequency >= ``GENERAL_FREQ``
     that match no marker (the words every paragraph shares).
@@ -132,7 +135,7 @@ def build_vocabulary(dict_path: str | Path | None = None) -> list[tuple[str, int
             if not 2 <= len(word) <= 4 or not _is_cjk(word) or word.startswith("第") or any(j in word for j in _JUNK):
                 continue
             topic = next((t for t in TOPICS if any(m in word for m in TOPIC_MARKERS[t])), "general")
-            if topic == "general" and (freq < GENERAL_FREQ or len(word) > 3 or pos == "nz"):
+            if topic == "general" and (freq < GENERAL_FREQ or len(word) > 3 or pos not in GENERAL_POS):
                 continue
             if topic != "general" and freq < MIN_FREQ:
                 continue
@@ -203,7 +206,22 @@ class _Matcher:
         return [(end + 1 - len(t), end + 1, t) for end, t in self._auto.iter(text)]
 
     def found(self, text: str) -> list[str]:
-        return [t for _, _, t in self.spans(text)]
+        return [t for _, t in self._auto.iter(text)] if self.terms else []
+
+
+def _parse(template: str) -> tuple[tuple[str, str], ...]:
+    """``"公司{v}{n}。"`` -> ((literal, slot), ...) with slot "" after the last literal."""
+    parts, out = template.split("{"), []
+    out.append((parts[0], ""))
+    for part in parts[1:]:
+        slot, rest = part.split("}", 1)
+        out.append(("", slot))
+        out.append((rest, ""))
+    return tuple(x for x in out if x != ("", ""))
+
+
+_PARSED = tuple(_parse(t) for t in TEMPLATES)
+_BUFFER = 1024
 
 
 @dataclass
@@ -213,7 +231,8 @@ class Prose:
     Parameters
     ----------
     rng : numpy.random.Generator
-        The filler stream (independent of the streams of planted mentions).
+        The filler stream (independent of the streams of planted mentions); uniforms are
+        drawn from it in blocks of 1024 (every choice below is one uniform).
     forbidden : sequence of str
         Terms no sentence may contain (the lexicons' terms are always added).
     """
@@ -221,43 +240,58 @@ class Prose:
     rng: np.random.Generator
     forbidden: tuple = ()
     topic: str = "industry"
-    topics: tuple = TOPICS
     _pools: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self._pools, self.matcher = _pools(tuple(sorted(set(self.forbidden))))
+        self._u: list[float] = []
+        self._i = 0
+
+    def uniform(self) -> float:
+        """Next uniform of the stream."""
+        if self._i >= len(self._u):
+            self._u, self._i = self.rng.random(_BUFFER).tolist(), 0
+        self._i += 1
+        return self._u[self._i - 1]
+
+    def choice(self, seq):
+        return seq[int(self.uniform() * len(seq))]
+
+    def integer(self, high: int) -> int:
+        """Uniform integer in ``[0, high)``."""
+        return int(self.uniform() * high)
 
     def new_topic(self, topics: tuple | None = None) -> str:
         """Start a paragraph on a topic drawn from ``topics`` (default: every topic)."""
-        pool = topics or TOPICS
-        self.topic = pool[int(self.rng.integers(len(pool)))]
+        self.topic = self.choice(topics or TOPICS)
         return self.topic
 
     def _noun(self, topic: str) -> str:
         words, cum = self._pools[topic]
-        return words[int(np.searchsorted(cum, self.rng.random() * cum[-1], side="right"))]
+        return words[min(len(words) - 1, bisect.bisect_right(cum, self.uniform() * cum[-1]))]
 
-    def _fill(self, template: str, topic: str, term: str = "") -> str:
+    def _fill(self, parsed, topic: str, term: str = "") -> str:
         out = []
-        for part in template.split("{"):
-            if "}" not in part:
-                out.append(part)
-                continue
-            slot, rest = part.split("}", 1)
-            # one word in seven comes from another topic: topics overlap as in real reports
-            # 20% of the nouns are general words, 10% from another topic: topics overlap as in reports
-            u = self.rng.random()
-            t = topic if u >= 0.3 else "general" if u >= 0.1 else TOPICS[int(self.rng.integers(len(TOPICS)))]
-            out.append({"n": lambda: self._noun(t), "v": lambda: VERBS[int(self.rng.integers(len(VERBS)))],
-                        "s": lambda: STATES[int(self.rng.integers(len(STATES)))], "t": lambda: term}[slot]())
-            out.append(rest)
+        for literal, slot in parsed:
+            if not slot:
+                out.append(literal)
+            elif slot == "n":
+                # 20% of the nouns are general words, 10% from another topic: topics overlap as in reports
+                u = self.uniform()
+                out.append(self._noun(topic if u >= 0.3 else "general" if u >= 0.1 else self.choice(TOPICS)))
+            elif slot == "v":
+                out.append(self.choice(VERBS))
+            elif slot == "s":
+                out.append(self.choice(STATES))
+            else:
+                out.append(term)
         return "".join(out)
 
     def sentence(self, topic: str | None = None) -> str:
         """One filler sentence on ``topic`` (default: the paragraph's) with no forbidden term."""
         topic = topic or self.topic
         for _ in range(_MAX_TRIES):
-            s = self._fill(TEMPLATES[int(self.rng.integers(len(TEMPLATES)))], topic)
+            s = self._fill(self.choice(_PARSED), topic)
             if not self.matcher.found(s):
                 return s
         return "公司按照年度经营计划有序推进各项工作。"
@@ -273,9 +307,8 @@ class Prose:
         other hit, also one across the slot's edge, makes the sentence drawn again.
         """
         for _ in range(_MAX_TRIES):
-            tpl = PLANT_TEMPLATES[int(self.rng.integers(len(PLANT_TEMPLATES)))]
-            head, tail = tpl.split("{t}")
-            a, b = self._fill(head, topic), self._fill(tail, topic)
+            head, tail = self.choice(PLANT_TEMPLATES).split("{t}")
+            a, b = self._fill(_parse(head), topic), self._fill(_parse(tail), topic)
             s = a + term + b
             # no negator or third-party subject in the term's clause (the counter's context filters)
             clause = a.replace("。", "，").split("，")[-1]
@@ -302,7 +335,7 @@ def _pools(forbidden: tuple) -> tuple[dict, _Matcher]:
     for topic, (words, freqs) in topic_vocabulary().items():
         keep = [(w, f) for w, f in zip(words, freqs) if not matcher.found(w)]
         # weight ~ sqrt(frequency): common words dominate, the long tail still appears
-        pools[topic] = (tuple(w for w, _ in keep), np.cumsum([np.sqrt(f) for _, f in keep]))
+        pools[topic] = (tuple(w for w, _ in keep), np.cumsum([np.sqrt(f) for _, f in keep]).tolist())
     return pools, matcher
 
 
@@ -312,7 +345,7 @@ def vocabulary_summary(forbidden: tuple = ()) -> dict:
     h = hashlib.sha256()
     for topic in TOPICS + ("general",):
         h.update(("\n".join(pools[topic][0]) + "\n\n").encode())
-    return {"source": "jieba dict.txt (word, frequency, part of speech), nouns " + "/".join(POS)
+    return {"source": "jieba dict.txt (word, frequency, part of speech), parts of speech " + "/".join(POS)
                       + f", frequency >= {MIN_FREQ}, 2-4 characters, topics by marker morphemes",
             "words_per_topic": {t: len(pools[t][0]) for t in TOPICS + ("general",)}, "sha256": h.hexdigest()}
 
