@@ -8,9 +8,9 @@ file; then:
   firm-year counts follow the planted intensity;
 - filler prose holds no term of any shipped keyword lexicon nor of the demo's planted lists;
 - Word2Vec trained on the world's annual reports puts planted green terms among the top-20
-  neighbours of the green seed 环保 (measured: 6 of the other 11; 8 for 绿色);
+  neighbours of the green seed 环保 (measured: 8 of the other 11; 9 for 绿色);
 - the filler vocabulary is large: distinct jieba tokens of the world's annual reports
-  (measured on this world: 3,382 with the vocabulary prose, 241 with the fixed filler of
+  (measured on this world: 3,396 with the vocabulary prose, 241 with the fixed filler of
   generator version 7, ``WorldConfig(vocabulary_prose=False)``);
 - prose and plant draws do not depend on PYTHONHASHSEED.
 """
@@ -138,7 +138,7 @@ def test_word2vec_finds_the_planted_green_terms(reports, tmp_path):
     model = train_word2vec(corpus, epochs=10, min_count=3)
     neighbours = [w for w, _ in model.wv.most_similar(SEED, topn=20)]
     found = set(neighbours) & set(GREEN)
-    assert len(found) >= 4, neighbours                # measured: 6 of the other 11 planted terms
+    assert len(found) >= 4, neighbours                # measured: 8 of the other 11 planted terms
     smart = set(text.SMART_TERMS + text.DIGITAL_TERMS + text.AI_TERMS)
     assert len(set(neighbours) & smart) <= 3, neighbours
 
