@@ -2,7 +2,11 @@
 
 Every keyword mention is planted by a template sentence and recorded (term,
 kind, section), so the counts a reader of the PDF would find are known exactly.
-Filler sentences contain no lexicon term and no negator next to a term.
+Filler sentences contain no lexicon term and no negator next to a term. With a
+:class:`smtext.demo.vocabulary.Prose` the filler is topical prose from the shipped
+vocabulary, drawn from a stream of its own: the draws of the fixed filler are still made
+(and paragraph breaks use its length), so planted mentions and file names do not move.
+A user's planted vocabulary (``WorldConfig.plant``) is placed by :func:`plant_user_terms`.
 Kinds of mention:
 
 ``affirmative``  the firm itself uses the technology ("公司持续推进智能工厂建设");
