@@ -241,11 +241,11 @@ def test_demo_boilerplate_draws_from_its_own_stream(monkeypatch):
 
     cfg = demo.WorldConfig(n_firms=12, first_year=2021, seed=3)
     eco = W.build_economy(cfg)
-    jobs, docs, mentions, nqpf, clean, boiler = W._document_plan(cfg, eco["firms"], eco["fin"])
+    jobs, docs, mentions, nqpf, clean, boiler, _user = W._document_plan(cfg, eco["firms"], eco["fin"])
     assert len(boiler["reports"]) == sum(d["doc_type"] == "analyst_report" for d in docs) > 0
     monkeypatch.setattr(W.text, "broker_boilerplate", lambda rng, spec, broker, year: (spec, demo_text.Boilerplate(
         broker, {"footer": ""})))
-    jobs0, docs0, mentions0, nqpf0, clean0, _ = W._document_plan(cfg, eco["firms"], eco["fin"])
+    jobs0, docs0, mentions0, nqpf0, clean0, _, _user0 = W._document_plan(cfg, eco["firms"], eco["fin"])
     assert (docs0, mentions0, nqpf0, clean0) == (docs, mentions, nqpf, clean)
     for (path, spec, mode, seed), (path0, spec0, mode0, seed0) in zip(jobs, jobs0):
         assert (path, mode, seed) == (path0, mode0, seed0)
