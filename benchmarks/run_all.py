@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TOPICS = ("extract", "count", "w2v", "patents", "tfp", "did_placebo", "did_staggered", "io")
+TOPICS = ("extract", "count", "w2v", "patents", "tfp", "did_placebo", "did_staggered", "io", "green_index")
 
 
 def main(argv=None) -> dict:

@@ -162,9 +162,12 @@ def test_demo_boilerplate_is_removed_exactly(world, read):
     truth.index = truth["file"].str.removeprefix("reports/analyst/")
     d = docs.set_index("path")
     assert set(d.index) == set(truth.index) and d["broker"].tolist() == truth.loc[d.index, "broker"].tolist()
-    # every planted character is removed and nothing else: the boilerplate once, the footer on every page
-    expected = truth["chars"] + truth["footer"].str.len() * d["n_pages"]
+    # every planted character is removed and nothing else: the boilerplate once here; the footer,
+    # a line at the foot of every page, goes earlier as a running footer (n_header_lines: it, the
+    # header and the page number on every page)
+    expected = truth["chars"]
     assert (d["boilerplate_chars"] == expected.loc[d.index]).all()
+    assert (d["n_header_lines"] == 3 * d["n_pages"]).all()
     assert (d[[f"boilerplate_{r}_chars" for r in bp.REASONS]] > 0).all().all()   # each rule has work to do
     assert d["boilerplate_titles"].eq("分析师声明;投资评级说明;免责声明;联系方式").all()
     # the counts are in the outputs: a per-report CSV and the totals
@@ -238,11 +241,11 @@ def test_demo_boilerplate_draws_from_its_own_stream(monkeypatch):
 
     cfg = demo.WorldConfig(n_firms=12, first_year=2021, seed=3)
     eco = W.build_economy(cfg)
-    jobs, docs, mentions, nqpf, clean, boiler = W._document_plan(cfg, eco["firms"], eco["fin"])
+    jobs, docs, mentions, nqpf, clean, boiler, _user = W._document_plan(cfg, eco["firms"], eco["fin"])
     assert len(boiler["reports"]) == sum(d["doc_type"] == "analyst_report" for d in docs) > 0
     monkeypatch.setattr(W.text, "broker_boilerplate", lambda rng, spec, broker, year: (spec, demo_text.Boilerplate(
         broker, {"footer": ""})))
-    jobs0, docs0, mentions0, nqpf0, clean0, _ = W._document_plan(cfg, eco["firms"], eco["fin"])
+    jobs0, docs0, mentions0, nqpf0, clean0, _, _user0 = W._document_plan(cfg, eco["firms"], eco["fin"])
     assert (docs0, mentions0, nqpf0, clean0) == (docs, mentions, nqpf, clean)
     for (path, spec, mode, seed), (path0, spec0, mode0, seed0) in zip(jobs, jobs0):
         assert (path, mode, seed) == (path0, mode0, seed0)

@@ -118,6 +118,7 @@ def _run_on_a_terminal(args: list[str], cwd) -> tuple[bytes, bytes]:
     return seen, out
 
 
+@pytest.mark.slow
 def test_progress_bar_shows_on_a_terminal_only_without_quiet(tmp_path):
     """A real ``smtext extract`` run: the bar is drawn on a terminal, never with --quiet or into a pipe."""
     import subprocess

@@ -395,6 +395,7 @@ def _variant_firms(world: Path) -> pd.DataFrame:
     return firms
 
 
+@pytest.mark.slow
 def test_short_name_form_gives_the_same_index(world, original, tmp_path):
     firms = _variant_firms(world)
     files_firms = firms.copy()

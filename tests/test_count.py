@@ -257,6 +257,7 @@ def test_real_report_counts_equal_independent_counter(reference_dir, fname, lexi
         assert 0 < len(expected) - exp_kept < 10                                                    # negated hits
 
 
+@pytest.mark.slow
 @pytest.mark.reference
 def test_token_modes_on_real_report_text(reference_dir):
     # rjieba and jieba agree hit for hit on real text; token mode equals the default for the Digital,

@@ -288,6 +288,7 @@ def test_keytech_codes_agree_with_the_sei_concordance(reference_dir, truth):
     assert not any(classified(c) for c in truth["patents"]["nonkey_codes"])
 
 
+@pytest.mark.slow
 def test_same_seed_is_byte_identical_and_another_seed_differs(tmp_path, world):
     small = WorldConfig(n_firms=20, first_year=2014, last_year=2017, seed=11)
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
@@ -298,6 +299,7 @@ def test_same_seed_is_byte_identical_and_another_seed_differs(tmp_path, world):
     assert world_fingerprint(a) != world_fingerprint(c)
 
 
+@pytest.mark.slow
 def test_tables_only_world_has_the_same_tables(tmp_path):
     from smtext.manifest import file_sha256
 
@@ -314,6 +316,7 @@ def test_tables_only_world_has_the_same_tables(tmp_path):
     assert truth["effects"] == json.loads((full / "truth.json").read_text(encoding="utf-8"))["effects"]
 
 
+@pytest.mark.slow
 def test_regenerating_into_a_folder_replaces_the_old_world(tmp_path):
     generate_world(tmp_path, WorldConfig(n_firms=20, first_year=2014, last_year=2018, seed=1), jobs=1)
     generate_world(tmp_path, WorldConfig(n_firms=20, first_year=2014, last_year=2018, seed=2), jobs=1)

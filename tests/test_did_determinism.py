@@ -43,6 +43,7 @@ print(repr(float(r.coef()["x"])), repr(float(r.se()["x"])))
 """
 
 
+@pytest.mark.slow
 def test_fit_is_identical_across_hash_seeds():
     outs = {subprocess.run([sys.executable, "-c", _FIT], env=_env(s), capture_output=True, text=True,
                            check=True).stdout.strip() for s in SEEDS}

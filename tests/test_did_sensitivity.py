@@ -109,6 +109,7 @@ def test_rm_lf_interval_equals_brute_force_test_inversion():
     assert out["ub"] == pytest.approx(grid[accepted].max(), abs=2e-4)
 
 
+@pytest.mark.slow
 def test_rm_coverage_monte_carlo():
     # true delta in Delta^RM(1): pre changes 0.03 and -0.02, post changes <= 0.03
     rng = np.random.default_rng(42)
@@ -255,6 +256,7 @@ def _diff_diff_flci(b, S, num_pre, num_post, lv, M):
     return dd._compute_optimal_flci(b[:num_pre], b[num_pre:], S, np.asarray(lv, float), num_pre, num_post, M, 0.05)
 
 
+@pytest.mark.slow
 def test_medicaid_sd_flci_matches_diff_diff(medicaid):
     # diff-diff's optimal FLCI (its port of HonestDiD's findOptimalFLCI): agreement to 1e-6 (observed 1e-8)
     b, S = medicaid
@@ -265,6 +267,7 @@ def test_medicaid_sd_flci_matches_diff_diff(medicaid):
             assert (row["lb"], row["ub"]) == pytest.approx((lb, ub), abs=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("num_pre,num_post", [(2, 1), (3, 3), (4, 2)])
 def test_sd_flci_matches_diff_diff_synthetic(num_pre, num_post):
     rng = np.random.default_rng(num_pre * 10 + num_post)
@@ -323,6 +326,7 @@ def _arp_hybrid_accepts_by_lp(y, X, SY, c_lf, alpha, kappa):
     return stat <= max(0.0, stats.truncnorm.ppf(p, zlo, zup))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("num_pre,num_post,Mbar", [(5, 2, 1.0), (3, 3, 0.5), (2, 1, 1.5)])
 def test_clf_test_equals_linear_programming_route(num_pre, num_post, Mbar):
     # smtext decides from the dual vertices in closed form; the peer solves the primal LP,

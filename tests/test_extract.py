@@ -138,6 +138,7 @@ def _square(x):
     return {"x": x, "y": x * x}
 
 
+@pytest.mark.slow
 def test_serial_pool_and_dask_give_identical_results(tmp_path):
     items = list(range(40))
     serial = parallel_map(_square, items, jobs=1)

@@ -82,6 +82,7 @@ def test_demo_counts_equal_planted(docs, planted, filters):
     assert set(planted["kind"]) == {"affirmative", "negated", "third_party"}
 
 
+@pytest.mark.slow
 def test_token_mode_equals_default_on_demo_corpus(docs):
     a = count_documents(docs, LEXICONS, filters=("negation",))
     b = count_documents(docs, LEXICONS, filters=("negation",), mode="token")
@@ -93,6 +94,7 @@ def test_token_mode_equals_default_on_demo_corpus(docs):
         count_documents(docs, LEXICONS, mode="token", tokenizer="thulac")
 
 
+@pytest.mark.slow
 def test_rjieba_token_mode_equals_jieba_on_demo_corpus(docs):
     pytest.importorskip("rjieba")
     a = count_documents(docs, LEXICONS, filters=("negation", "third_party"), mode="token")

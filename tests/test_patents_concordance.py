@@ -280,6 +280,7 @@ def test_shipped_sei_lexicon_is_a_faithful_rekeying(reference_dir, project_root)
                                            r.source_pdf_page]], rid
 
 
+@pytest.mark.slow
 @pytest.mark.reference
 def test_engine_equals_brute_force_on_real_ipc_symbols(reference_dir):
     """2,000 real subgroup symbols of the WIPO IPC (reference 06_ipc_scheme), engine vs brute force."""

@@ -24,12 +24,8 @@ tables:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    from smtext.demo import WorldConfig, generate_world
-
-    path = tmp_path_factory.mktemp("world")
-    generate_world(path, WorldConfig(n_firms=40, first_year=2015, last_year=2019, seed=7))
-    return path
+def world(demo_world):
+    return demo_world(n_firms=40, first_year=2015, last_year=2019)     # shared with test_multiverse.py
 
 
 def _decl(tmp_path, text: str):

@@ -10,6 +10,8 @@ import pytest
 
 from smtext.study import run_study
 
+pytestmark = pytest.mark.slow   # end-to-end paper 001, 002, 004 runs (test_study.py keeps paper 000 in make test)
+
 
 @pytest.fixture(scope="module")
 def world(demo_world):

@@ -131,6 +131,7 @@ def test_acf_moments_equal_statspai_at_its_second_root(sim):
     assert ours.info["criterion"] < 1e-15 and ours.coef["k"] == pytest.approx(BK, abs=0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.reference
 @pytest.mark.parametrize("method,proxy", [("op", "log_investment"), ("lp", "log_materials"), ("acf", "log_materials")])
 def test_chilean_prodest_data_vs_statspai(reference_dir, method, proxy):

@@ -257,6 +257,8 @@ class StageRunner:
         self.root = Path(root)
         self.force = force
         self.records: dict[str, StageRecord] = {}
+        # keys finished by this run: under force a stage is computed once per run, however often it is asked for
+        self.done_keys: set[str] = set()
 
     def run(self, name: str, func: Callable[[StageContext], None], params: dict | None = None,
             deps: tuple[str, ...] = (), version: str = "1", extra_key: dict | None = None,
@@ -285,7 +287,7 @@ class StageRunner:
         folder = inside(self.root, "stages", name, key)
         done = folder / "_stage.json"
         start = time.perf_counter()
-        if done.exists() and not self.force and cache:
+        if done.exists() and cache and (not self.force or key in self.done_keys):
             record = _finished(done, key)
             why = None if record is None else _damaged(folder, record.get("files", {}))
             if record is not None and why is None:
@@ -327,6 +329,7 @@ class StageRunner:
         tmp.write_text(json.dumps({"name": name, "key": key, "params": params, "seconds": round(seconds, 3),
                                    "info": ctx.info, "files": _outputs(folder)}, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         os.replace(tmp, done)
+        self.done_keys.add(key)
         self.records[name] = StageRecord(name, key, folder, False, seconds, ctx.info)
         return folder
 

@@ -11,6 +11,22 @@ from ._common import print_study, years_option
 
 DEFAULT_SEED = WorldConfig().seed
 
+def _config(firms: int, years: str, seed: int, plant: Path | None) -> WorldConfig:
+    first, last = years_option(years)
+    rows = ()
+    if plant is not None:
+        from ..demo.vocabulary import read_plant_file
+
+        try:
+            rows = read_plant_file(plant)
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--plant") from exc
+    return WorldConfig(n_firms=firms, first_year=first, last_year=last, seed=seed, plant=rows)
+
+
+PLANT_HELP = ("CSV of your own vocabulary (term[,weight][,category]) to plant into MD&A prose with a known "
+              "firm-level intensity (truth/planted_user_terms.csv).")
+
 app = typer.Typer(help="The built-in demo world: generate it, or run the main job on it.", no_args_is_help=True)
 
 
@@ -23,12 +39,12 @@ def demo_generate(
     jobs: int = typer.Option(2, "--jobs", "-j", min=1, help="Worker processes for rendering PDFs."),
     documents: bool = typer.Option(True, "--documents/--no-documents",
                                    help="Render the PDF reports (--no-documents: tables and truth only, much faster)."),
+    plant: Path = typer.Option(None, "--plant", help=PLANT_HELP),
 ) -> None:
     """Generate the synthetic A-share world: tables, PDF reports, patents and truth.json."""
     from ..demo import generate_world
 
-    first, last = years_option(years)
-    cfg = WorldConfig(n_firms=firms, first_year=first, last_year=last, seed=seed)
+    cfg = _config(firms, years, seed, plant)
     truth = generate_world(out, cfg, jobs=jobs, documents=documents)
     typer.echo(f"demo world written to {out} (truth: {truth})")
 
@@ -44,6 +60,7 @@ def demo_run(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) for PDF "
                                                             "extraction."),
     force: bool = typer.Option(False, "--force", help="Re-run every stage even when cached."),
+    plant: Path = typer.Option(None, "--plant", help=PLANT_HELP + " Used when the world has to be generated."),
 ) -> None:
     """Run the main job on the demo world and write OUT/report.html.
 
@@ -55,8 +72,7 @@ def demo_run(
     from ..demo import ensure_world
     from ..study import run_study
 
-    first, last = years_option(years)
-    cfg = WorldConfig(n_firms=firms, first_year=first, last_year=last, seed=seed)
+    cfg = _config(firms, years, seed, plant)
     if ensure_world(world, cfg, jobs=jobs):
         typer.echo(f"demo world generated in {world}", err=True)
     print_study(run_study("demo", world, out, jobs=jobs, scheduler=scheduler, force=force))

@@ -74,6 +74,29 @@ class WorldConfig:
     analyst_coverage: float = 0.55         # share of firm-years with analyst reports
     n_broken_each: int = 2                 # encrypted / truncated / image-only files each
 
+    # filler prose: topical sentences from the shipped vocabulary (smtext.demo.vocabulary,
+    # built from jieba's dict.txt); False keeps the fixed sentences of generator version 7
+    vocabulary_prose: bool = True
+    # a user's vocabulary planted into MD&A and business-overview prose: (term, weight, category)
+    # rows (smtext.demo.vocabulary.read_plant_file). Mentions per annual report ~ Poisson(
+    # plant_rate * exp(plant_firm_sigma * z_i - plant_firm_sigma^2 / 2 + plant_trend * (year - first_year))),
+    # z_i ~ N(0, 1) per firm (log-normal firm effect, mean one); each mention is a term drawn with
+    # probability proportional to its weight, in a sentence of the topic named by its category
+    # (one of smtext.demo.vocabulary.TOPICS; any other category: green)
+    plant: tuple = ()
+    plant_rate: float = 3.0
+    plant_firm_sigma: float = 0.8
+    plant_trend: float = 0.05
+
+    def __post_init__(self):
+        # plant rows as (term, weight, category): a bare term or (term, weight) is completed
+        rows = []
+        for row in self.plant:
+            row = (row,) if isinstance(row, str) else tuple(row)
+            rows.append((str(row[0]), float(row[1]) if len(row) > 1 else 1.0,
+                         str(row[2]) if len(row) > 2 else "green"))
+        object.__setattr__(self, "plant", tuple(rows))
+
     @property
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
@@ -81,6 +104,7 @@ class WorldConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["batch_sizes"] = [list(b) for b in self.batch_sizes]
+        d["plant"] = [list(p) for p in self.plant]
         return d
 
     def tfp_effect(self, years_since: int) -> float:

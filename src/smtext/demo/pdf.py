@@ -31,6 +31,12 @@ LATIN = "Helvetica"
 SIZE = 10.5
 LEADING = 16.0
 LEFT, RIGHT, TOP, BOTTOM = 60.0, 535.0, 780.0, 70.0
+# "block": page furniture of real cninfo reports. A header block of four lines (the chapter
+# title, the page number, the company, the report title), a footer in one of the forms
+# reports use, tables wider than the text column and TOC lines whose dots run past it.
+LAYOUTS = ("simple", "block")
+FOOTERS = ("第 {n} 页", "第 {n} 页 共 {N} 页", "- {n} -", "{n} / {N}", "{n}", "2-{n}")
+BLOCK_TOP, WIDE_LEFT, WIDE_RIGHT = 752.0, 30.0, 565.0
 _registered = False
 
 
@@ -79,14 +85,22 @@ def _no_break_after(lines: list[str], terms: list[str]) -> set[int]:
 class _Layout:
     """A cursor over pages; knows the header text and numbers pages."""
 
-    def __init__(self, c: canvas.Canvas, header: str, font: str):
+    def __init__(self, c: canvas.Canvas, header: str, font: str, spec: DocumentSpec | None = None,
+                 total: int = 0):
         self.c, self.header, self.font = c, header, font
         self.page, self.y = 0, TOP
+        self.block = spec is not None and spec.layout == "block"
+        self.page_footer = spec.page_footer if spec is not None else "第 {n} 页"
+        self.chapter, self.total = "", total
+        self.company, _, self.title = header.rpartition(" ")
 
-    def new_page(self) -> None:
+    def new_page(self, cover: bool = False) -> None:
         if self.page:
             self.c.showPage()
         self.page += 1
+        if self.block:
+            self._block_furniture(cover)
+            return
         self.y = TOP
         self.c.setFont(self.font, 9)
         self.c.drawString(LEFT, 805, self.header)
@@ -94,6 +108,26 @@ class _Layout:
         # "第 N 页": PDFium drops a lone half-width character drawn in a non-embedded
         # CID font (a bare "1"), so the footer is written the way many reports do
         self.c.drawCentredString((LEFT + RIGHT) / 2, 40, f"第 {self.page} 页")
+        self.c.setFont(self.font, SIZE)
+
+    def _block_furniture(self, cover: bool) -> None:
+        self.y = BLOCK_TOP
+        if not cover:   # a cover has no running header or footer
+            c = self.c
+            c.setFont(self.font, 9)
+            if self.chapter:
+                c.drawString(LEFT, 812, self.chapter)
+            # page numbers in a standard Latin font: PDFium reads a lone digit of it
+            c.setFont(LATIN, 9)
+            c.drawRightString(RIGHT, 801, str(self.page))
+            c.setFont(self.font, 9)
+            c.drawString(LEFT, 790, self.company or self.header)
+            if self.company:
+                c.drawRightString(RIGHT, 779, self.title)
+            c.line(LEFT, 774, RIGHT, 774)
+            footer = self.page_footer.format(n=self.page, N=self.total or self.page)
+            c.setFont(self.font if any(ord(ch) > 0x2E80 for ch in footer) else LATIN, 9)
+            c.drawCentredString((LEFT + RIGHT) / 2, 40, footer)
         self.c.setFont(self.font, SIZE)
 
     def room(self, n_lines: int) -> bool:
@@ -114,8 +148,8 @@ class _FooterLayout(_Layout):
         super().__init__(c, header, font)
         self.footer = footer
 
-    def new_page(self) -> None:
-        super().new_page()
+    def new_page(self, cover: bool = False) -> None:
+        super().new_page(cover)
         self.c.setFont(self.font, 8)
         self.c.drawCentredString((LEFT + RIGHT) / 2, 54, self.footer)
         self.c.setFont(self.font, SIZE)
@@ -143,16 +177,18 @@ def _render_table(lay: _Layout, table: Table) -> None:
     height = n_rows * LEADING + 6
     if not lay.room(n_rows + 1):
         lay.new_page()
-    col_w = (RIGHT - LEFT) / n_cols
+    # in the block layout a table of more than four columns runs past the text column
+    left, right = (WIDE_LEFT, WIDE_RIGHT) if lay.block and n_cols > 4 else (LEFT, RIGHT)
+    col_w = (right - left) / n_cols
     top = lay.y + LEADING - 4
     for r in range(n_rows + 1):
-        lay.c.line(LEFT, top - r * LEADING, RIGHT, top - r * LEADING)
+        lay.c.line(left, top - r * LEADING, right, top - r * LEADING)
     for k in range(n_cols + 1):
-        lay.c.line(LEFT + k * col_w, top, LEFT + k * col_w, top - n_rows * LEADING)
+        lay.c.line(left + k * col_w, top, left + k * col_w, top - n_rows * LEADING)
     lay.c.setFont(lay.font, 9)
     for r, row in enumerate(table.rows):
         for k, cell in enumerate(row):
-            lay.c.drawString(LEFT + k * col_w + 4, top - (r + 1) * LEADING + 4, cell)
+            lay.c.drawString(left + k * col_w + 4, top - (r + 1) * LEADING + 4, cell)
     lay.y -= height
     lay.c.setFont(lay.font, SIZE)
 
@@ -163,18 +199,22 @@ def _toc_pages(spec: DocumentSpec, pages_of: dict[int, int], lay: _Layout) -> No
     for idx, section in enumerate(spec.sections):
         title = section.heading
         page = str(pages_of.get(idx, ""))
-        dots = "." * max(4, int((RIGHT - LEFT - _width(title, lay.font) - 30) / _width(".", lay.font)))
+        # the block layout's dot leaders run to the wide right margin, past the body text
+        right = WIDE_RIGHT if lay.block else RIGHT
+        dots = "." * max(4, int((right - LEFT - _width(title, lay.font) - 30) / _width(".", lay.font)))
         lay.line(f"{title}{dots}{page}")
 
 
-def _draw(spec: DocumentSpec, out: io.BytesIO, pages_of: dict[int, int], encrypt: str | None) -> dict[int, int]:
+def _draw(spec: DocumentSpec, out: io.BytesIO, pages_of: dict[int, int], encrypt: str | None,
+          total: int = 0) -> tuple[dict[int, int], int]:
     _font()
     font = LATIN if spec.english else FONT
     c = canvas.Canvas(out, pagesize=A4, invariant=1, encrypt=encrypt)
     c.setTitle(spec.header)
-    lay = _FooterLayout(c, spec.header, font, spec.footer) if spec.footer else _Layout(c, spec.header, font)
+    lay = (_FooterLayout(c, spec.header, font, spec.footer) if spec.footer
+           else _Layout(c, spec.header, font, spec, total))
     # cover page
-    lay.new_page()
+    lay.new_page(cover=True)
     lay.y = 600
     for text in spec.cover:
         lay.line(text, indent=80, size=18)
@@ -184,6 +224,7 @@ def _draw(spec: DocumentSpec, out: io.BytesIO, pages_of: dict[int, int], encrypt
         _toc_pages(spec, pages_of, lay)
     found = {}
     for idx, section in enumerate(spec.sections):
+        lay.chapter = section.heading   # the block layout's header names the chapter
         lay.new_page()
         found[idx] = lay.page
         lay.line(section.heading, size=13)
@@ -195,7 +236,7 @@ def _draw(spec: DocumentSpec, out: io.BytesIO, pages_of: dict[int, int], encrypt
                 _render_paragraph(lay, block)
     c.showPage()
     c.save()
-    return found
+    return found, lay.page
 
 
 def render_pdf(spec: DocumentSpec, encrypt: str | None = None) -> bytes:
@@ -215,10 +256,13 @@ def render_pdf(spec: DocumentSpec, encrypt: str | None = None) -> bytes:
 
 def render_pdf_with_pages(spec: DocumentSpec, encrypt: str | None = None) -> tuple[bytes, dict[str, int]]:
     """PDF bytes and the first page (1-based) of every section, by section key."""
-    # first pass finds where sections start; second pass writes them into the TOC
-    pages_of = _draw(spec, io.BytesIO(), {}, None)
+    if spec.layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, not {spec.layout!r}")
+    # first pass finds where sections start (and the page count footers show);
+    # second pass writes them into the TOC
+    pages_of, total = _draw(spec, io.BytesIO(), {}, None)
     buf = io.BytesIO()
-    _draw(spec, buf, pages_of, encrypt)
+    _draw(spec, buf, pages_of, encrypt, total)
     return buf.getvalue(), {spec.sections[i].key: p for i, p in pages_of.items()}
 
 

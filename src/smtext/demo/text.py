@@ -2,7 +2,11 @@
 
 Every keyword mention is planted by a template sentence and recorded (term,
 kind, section), so the counts a reader of the PDF would find are known exactly.
-Filler sentences contain no lexicon term and no negator next to a term.
+Filler sentences contain no lexicon term and no negator next to a term. With a
+:class:`smtext.demo.vocabulary.Prose` the filler is topical prose from the shipped
+vocabulary, drawn from a stream of its own: the draws of the fixed filler are still made
+(and paragraph breaks use its length), so planted mentions and file names do not move.
+A user's planted vocabulary (``WorldConfig.plant``) is placed by :func:`plant_user_terms`.
 Kinds of mention:
 
 ``affirmative``  the firm itself uses the technology ("公司持续推进智能工厂建设");
@@ -12,7 +16,7 @@ Kinds of mention:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -114,29 +118,85 @@ class DocumentSpec:
     with_toc: bool = True
     english: bool = False
     footer: str | None = None      # a line at the foot of every page (analyst reports)
+    # page furniture as real cninfo reports have it (see smtext.demo.pdf.LAYOUTS):
+    # "simple" is one header line and 第 N 页; "block" a multi-line header block with the
+    # chapter title, the company and the report title, the page-number form page_footer,
+    # wide tables and a dotted table of contents
+    layout: str = "simple"
+    page_footer: str = "第 {n} 页"
 
     def mentions(self) -> list[Mention]:
         return [m for s in self.sections for b in s.blocks if isinstance(b, Paragraph) for m in b.mentions]
 
 
-def _filler(rng: np.random.Generator, k: int) -> str:
-    return "".join(FILLER[int(i)] for i in rng.integers(0, len(FILLER), size=k))
+def _filler(rng: np.random.Generator, k: int, prose=None) -> str:
+    """``k`` filler sentences: the fixed ones, or topical prose when ``prose`` is given."""
+    return _filler_sized(rng, k, prose)[0]
+
+
+def _filler_sized(rng: np.random.Generator, k: int, prose=None) -> tuple[str, int]:
+    """``k`` filler sentences and the length the fixed sentences would have had.
+
+    The draw from ``rng`` is made either way and layout decisions use the fixed length,
+    so the planted mentions that follow in the same stream do not move; the prose comes
+    from its own stream (``prose.rng``).
+    """
+    fixed = "".join(FILLER[int(i)] for i in rng.integers(0, len(FILLER), size=k))
+    return (fixed if prose is None else prose.sentences(k)), len(fixed)
+
+
+def _new_paragraph(prose, section: str) -> None:
+    if prose is not None:
+        from .vocabulary import SECTION_TOPICS
+
+        prose.new_topic(SECTION_TOPICS.get(section))
 
 
 def plant(rng: np.random.Generator, terms_by_kind: list[tuple[str, str]], section: str,
-          filler_between: int = 2) -> list[Paragraph]:
+          filler_between: int = 2, prose=None) -> list[Paragraph]:
     """Paragraphs carrying the given (term, kind) mentions, interleaved with filler."""
     paras: list[Paragraph] = []
-    current, mentions = _filler(rng, 1), []
+    _new_paragraph(prose, section)
+    (current, size), mentions = _filler_sized(rng, 1, prose), []
     for term, kind in terms_by_kind:
         pool = {"affirmative": AFFIRMATIVE, "negated": NEGATED, "third_party": THIRD_PARTY}[kind]
-        current += pool[int(rng.integers(len(pool)))].format(t=term)
+        sentence = pool[int(rng.integers(len(pool)))].format(t=term)
+        current += sentence
         mentions.append(Mention(term, kind, section))
-        current += _filler(rng, int(rng.integers(0, filler_between + 1)))
+        more, n = _filler_sized(rng, int(rng.integers(0, filler_between + 1)), prose)
+        current, size = current + more, size + len(sentence) + n
+        if size > 160:   # the fixed filler's length: paragraph breaks do not depend on the prose
+            paras.append(Paragraph(current, mentions))
+            _new_paragraph(prose, section)
+            (current, size), mentions = _filler_sized(rng, 1, prose), []
+    paras.append(Paragraph(current + _filler(rng, 1, prose), mentions))
+    return paras
+
+
+def plant_user_terms(prose, terms: list[tuple[str, str]], section: str, filler_between: int = 2) -> list[Paragraph]:
+    """Paragraphs carrying a user's planted (term, topic) mentions in prose of the term's topic.
+
+    Every draw is from ``prose.rng``; each mention is one sentence of
+    :data:`smtext.demo.vocabulary.PLANT_TEMPLATES` that holds the term once and no other
+    lexicon or planted term. Mentions are recorded with kind ``user``.
+    """
+    paras: list[Paragraph] = []
+    current, mentions, topic = "", [], None
+    for term, t in terms:
+        if topic != t and current:
+            paras.append(Paragraph(current, mentions))
+            current, mentions = "", []
+        if not current:
+            topic = t
+            current = prose.sentences(1, topic)
+        current += prose.plant_sentence(term, topic)
+        mentions.append(Mention(term, "user", section))
+        current += prose.sentences(prose.integer(filler_between + 1), topic)
         if len(current) > 160:
             paras.append(Paragraph(current, mentions))
-            current, mentions = _filler(rng, 1), []
-    paras.append(Paragraph(current + _filler(rng, 1), mentions))
+            current, mentions = "", []
+    if current:
+        paras.append(Paragraph(current + prose.sentences(1, topic), mentions))
     return paras
 
 
@@ -153,9 +213,16 @@ def draw_mentions(rng: np.random.Generator, terms: list[str], rate: float,
 
 
 def annual_report(rng: np.random.Generator, firm: dict, year: int, fin: dict, mentions: list[tuple[str, str]],
-                  mda_variant: int) -> DocumentSpec:
-    """Content of one annual report with ``mentions`` spread over MD&A (70%) and two other sections."""
+                  mda_variant: int, prose=None, user_terms: list[tuple[str, str]] | None = None) -> DocumentSpec:
+    """Content of one annual report with ``mentions`` spread over MD&A (70%) and two other sections.
+
+    ``prose`` (a :class:`smtext.demo.vocabulary.Prose`) writes the filler from its own
+    stream; ``user_terms`` are a user's planted (term, topic) mentions, placed by
+    ``prose`` in the MD&A (75%) and the business overview after the planted mentions.
+    """
     where = rng.choice(["mda", "business", "matters"], size=len(mentions), p=[0.7, 0.2, 0.1])
+    user_where = ([] if not user_terms else
+                  ["mda" if prose.uniform() < 0.75 else "business" for _ in user_terms])
     by_section = {key: [m for m, w in zip(mentions, where) if w == key] for key in ("mda", "business", "matters")}
     mda = mda_title(year, mda_variant)
     keys = ["notice", "profile", "business", "mda", "matters", "shares", "preferred", "people", "governance",
@@ -171,19 +238,68 @@ def annual_report(rng: np.random.Generator, firm: dict, year: int, fin: dict, me
                                  ["净利润（元）", f"{fin['net_profit']:,.2f}", "不适用"],
                                  ["总资产（元）", f"{fin['total_assets']:,.2f}", "不适用"]]))
         if key in by_section:
-            blocks.extend(plant(rng, by_section[key], key))
-        blocks.append(Paragraph(_filler(rng, int(rng.integers(3, 7)))))
+            blocks.extend(plant(rng, by_section[key], key, prose=prose))
+        if user_terms and key in ("mda", "business"):
+            mine = [m for m, w in zip(user_terms, user_where) if w == key]
+            if mine:
+                blocks.extend(plant_user_terms(prose, mine, key))
+        _new_paragraph(prose, key)
+        blocks.append(Paragraph(_filler(rng, int(rng.integers(3, 7)), prose)))
         if key == "mda":
-            blocks.append(Paragraph(_filler(rng, 6)))
+            _new_paragraph(prose, key)
+            blocks.append(Paragraph(_filler(rng, 6, prose)))
         sections.append(Section(key, heading, blocks))
     header = f"{firm['name']} {year}年年度报告"
     cover = [firm["name"], f"{year}年年度报告", f"股票代码：{firm['stkcd']}  股票简称：{firm['short_name']}"]
     return DocumentSpec(header=header, cover=cover, sections=sections)
 
 
-def summary_report(rng: np.random.Generator, firm: dict, year: int) -> DocumentSpec:
+def lookalike_report(rng: np.random.Generator, firm: dict, year: int, fin: dict, mentions: list[tuple[str, str]],
+                     footer: str = "第 {n} 页 共 {N} 页", filler_paragraphs: int = 4) -> DocumentSpec:
+    """An annual report laid out like a real cninfo one (the ``block`` layout of :mod:`smtext.demo.pdf`).
+
+    :func:`annual_report` with long chapters (so that every chapter title runs as a
+    header over several pages), a wide table of eight columns in the MD&A and the
+    business overview, a header block of four lines, the footer form ``footer``
+    and a dotted table of contents. The planted mentions are those of
+    :func:`annual_report` (``spec.mentions()``).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    firm : dict
+        ``name, short_name, stkcd``.
+    year : int
+    fin : dict
+        ``revenue, revenue_prev, net_profit, total_assets``.
+    mentions : list of (term, kind)
+    footer : str
+        Footer form with ``{n}`` (page) and ``{N}`` (pages), see ``smtext.demo.pdf.FOOTERS``.
+    filler_paragraphs : int
+        Extra paragraphs of 12 filler sentences per chapter.
+
+    Returns
+    -------
+    DocumentSpec
+    """
+    spec = annual_report(rng, firm, year, fin, mentions, 0)
+    for sec in spec.sections:
+        sec.blocks.extend(Paragraph(_filler(rng, 12)) for _ in range(filler_paragraphs))
+        if sec.key in ("business", "mda"):
+            head = ["项目", f"{year}年", f"{year - 1}年", "增减", f"{year - 2}年", "占比", "同比", "备注"]
+            rows = [[f"产品{j}", *(f"{rng.uniform(1e6, 1e9):,.2f}" for _ in range(2)), f"{rng.uniform(-30, 30):.2f}%",
+                     f"{rng.uniform(1e6, 1e9):,.2f}", f"{rng.uniform(0, 50):.2f}%", f"{rng.uniform(-9, 9):.2f}%", "-"]
+                    for j in range(6)]
+            sec.blocks.insert(len(sec.blocks) // 2, Table([head, *rows]))
+    return replace(spec, layout="block", page_footer=footer)
+
+
+def summary_report(rng: np.random.Generator, firm: dict, year: int, prose=None) -> DocumentSpec:
     """A 年度报告摘要: short, excluded from indices by default."""
-    body = [Paragraph(_filler(rng, 8)), Paragraph(_filler(rng, 8))]
+    body = []
+    for _ in range(2):
+        _new_paragraph(prose, "summary")
+        body.append(Paragraph(_filler(rng, 8, prose)))
     return DocumentSpec(header=f"{firm['name']} {year}年年度报告摘要",
                         cover=[firm["name"], f"{year}年年度报告摘要"],
                         sections=[Section("summary", "一、重要提示", body)], with_toc=False)
@@ -208,12 +324,13 @@ RISK_TEXT = "风险提示：原材料价格波动，行业竞争加剧，下游�
 
 
 def analyst_report(rng: np.random.Generator, firm: dict, year: int, broker: str, n_nqpf: int,
-                   seed_share: float) -> tuple[DocumentSpec, dict[str, int]]:
+                   seed_share: float, prose=None) -> tuple[DocumentSpec, dict[str, int]]:
     """A short analyst report; returns the spec and the planted NQPF word counts.
 
     ``n_nqpf`` sentences use the NQPF cluster; each slot is the seed word with
     probability ``seed_share`` (only from 2023, when the term was coined), a
-    jargon word with probability 0.15, else a synonym.
+    jargon word with probability 0.15, else a synonym. With ``prose`` the finance and
+    market sentences are topical prose from its own stream (the draws from ``rng`` are the same).
     """
     counts: dict[str, int] = {}
 
@@ -234,7 +351,8 @@ def analyst_report(rng: np.random.Generator, firm: dict, year: int, broker: str,
     for _ in range(int(rng.integers(4, 8))):
         pool, tpl = (FINANCE_WORDS, FINANCE_TEMPLATES) if rng.random() < 0.5 else (MARKET_WORDS, MARKET_TEMPLATES)
         a, b = rng.choice(pool, size=2, replace=False)
-        sentences.append(tpl[int(rng.integers(len(tpl)))].format(w=a, v=b))
+        sentence = tpl[int(rng.integers(len(tpl)))].format(w=a, v=b)
+        sentences.append(sentence if prose is None else prose.sentence("finance" if pool is FINANCE_WORDS else "market"))
     order = rng.permutation(len(sentences))
     body = "".join(sentences[i] for i in order)
     spec = DocumentSpec(

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import context, extras, financials, pilots, text
+from . import context, extras, financials, pilots, text, vocabulary
 from .config import WorldConfig
 from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
@@ -35,8 +35,9 @@ from .truth import robot_exposure
 
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
-# bump when the generator's output changes for the same config (invalidates cached worlds); 8: OP/LP proxies and broker boilerplate
-GENERATOR_VERSION = 8
+# bump when the generator's output changes for the same config (invalidates cached worlds);
+# 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary
+GENERATOR_VERSION = 9
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -86,9 +87,47 @@ def build_economy(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
     return {"firms": firms, "subsidiaries": subs, "fin": fin, "pilot_list": listing, "pilot_truth": pilot_truth}
 
 
+def planted_term_lists() -> tuple[str, ...]:
+    """Every term the demo plants on its own (filler and a user's plant file must avoid them)."""
+    return tuple(sorted(set(text.SMART_TERMS + text.DIGITAL_TERMS + text.AI_TERMS + [text.NQPF_SEED]
+                            + text.NQPF_SYNONYMS + text.NQPF_JARGON)))
+
+
+def _prose_factory(cfg: WorldConfig):
+    """``prose(*key)``: the filler writer of one document, on a stream of its own (None: fixed filler)."""
+    if not cfg.vocabulary_prose:
+        return lambda *key: None
+    user = tuple(t for t, _, _ in cfg.plant)
+    vocabulary.check_plant_terms(user, planted_term_lists())
+    forbidden = planted_term_lists() + user
+    return lambda *key: vocabulary.Prose(_rng(cfg, "prose", *key), forbidden=forbidden)
+
+
+def _plant_plan(cfg: WorldConfig, firms: pd.DataFrame):
+    """Firm effects of a user's planted vocabulary and the per-report draw (own streams)."""
+    if not cfg.plant:
+        return None, None
+    z = _rng(cfg, "plant_firm").standard_normal(len(firms))
+    effect = dict(zip(firms["stkcd"], np.exp(cfg.plant_firm_sigma * z - cfg.plant_firm_sigma ** 2 / 2)))
+    terms = [t for t, _, _ in cfg.plant]
+    weights = np.array([w for _, w, _ in cfg.plant], dtype=float)
+    topics = [vocabulary.plant_topic(c) for _, _, c in cfg.plant]
+
+    def draw(stkcd: str, year: int) -> tuple[float, list[tuple[str, str]]]:
+        rng = _rng(cfg, "plant", stkcd, year)
+        rate = cfg.plant_rate * effect[stkcd] * np.exp(cfg.plant_trend * (year - cfg.first_year))
+        picks = rng.choice(len(terms), size=int(rng.poisson(rate)), p=weights / weights.sum())
+        return float(rate), [(terms[int(i)], topics[int(i)]) for i in picks]
+
+    return effect, draw
+
+
 def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
     """Specs and truth rows of every document, plus the render jobs."""
     f = firms.set_index("stkcd")
+    prose = _prose_factory(cfg)
+    plant_effect, plant_draw = _plant_plan(cfg, firms)
+    user_rows, rate_rows = [], []
     clean_rng = _rng(cfg, "clean")
     never = firms.loc[firms["gname"] == 0, "stkcd"].to_numpy()
     clean = set(clean_rng.choice(never, size=int(cfg.clean_control_share * len(never)), replace=False))
@@ -108,6 +147,11 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
         jobs.append((path, spec, mode, job_seed))
         docs.append({"file": path, **meta, "status": "ok" if mode == "ok" else mode})
         for m in planted or []:
+            if m.kind == "user":
+                user_rows.append({"file": path, "stkcd": meta["stkcd"], "year": meta["year"], "term": m.term,
+                                  "section": m.section, "status": "ok" if mode == "ok" else mode,
+                                  "canonical": bool(meta.get("canonical"))})
+                continue
             mentions.append({"file": path, "term": m.term, "kind": m.kind, "section": m.section})
 
     revenue_of = dict(zip(zip(fin["stkcd"], fin["year"]), fin["revenue"]))
@@ -127,7 +171,13 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
             planted += text.draw_mentions(rng, [text.NQPF_SEED], np.exp(-0.5 + 0.5 * f.at[rec.stkcd, "latent_nqpf"]))
         fin_d = {"revenue": rec.revenue, "net_profit": rec.net_profit, "total_assets": rec.total_assets,
                  "revenue_prev": float(revenue_of.get((rec.stkcd, rec.year - 1), float("nan")))}
-        spec = text.annual_report(rng, firm, rec.year, fin_d, planted, mda_variant=int(rec.stkcd) % 2)
+        user_terms = None
+        if plant_draw is not None:
+            rate, user_terms = plant_draw(rec.stkcd, rec.year)
+            rate_rows.append({"stkcd": rec.stkcd, "year": rec.year, "firm_effect": plant_effect[rec.stkcd],
+                              "rate": rate, "n_planted": len(user_terms)})
+        spec = text.annual_report(rng, firm, rec.year, fin_d, planted, mda_variant=int(rec.stkcd) % 2,
+                                  prose=prose("annual", rec.stkcd, rec.year), user_terms=user_terms)
         meta = {"stkcd": rec.stkcd, "year": rec.year, "doc_type": "annual_report", "mda_title": text.mda_title(rec.year, int(rec.stkcd) % 2)}
         folder = f"reports/annual/{rec.year}"
         name = _annual_name(rng, firm, rec.year)
@@ -144,7 +194,7 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
                 {**meta, "canonical": True}, spec.mentions(), job_seed=i)
         if i in summaries:
             add(f"{folder}/{rec.stkcd}_{rec.year}_{firm['short_name']}_{rec.year}年年度报告摘要.pdf",
-                text.summary_report(rng, firm, rec.year), "ok",
+                text.summary_report(rng, firm, rec.year, prose=prose("summary", rec.stkcd, rec.year)), "ok",
                 {"stkcd": rec.stkcd, "year": rec.year, "doc_type": "summary", "canonical": False}, [])
         if i in english:
             add(f"{folder}/{rec.stkcd}_{rec.year}_{firm['short_name']}_{rec.year}年年度报告（英文版）.pdf",
@@ -161,9 +211,10 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
         firm = {"stkcd": rec.stkcd, "short_name": f.at[rec.stkcd, "short_name"]}
         for j in range(int(rng.integers(1, 4))):
             broker = str(rng.choice(BROKERS))
+            doc_prose = prose("analyst", rec.stkcd, rec.year, j)
             rate = np.exp(0.2 + 0.6 * f.at[rec.stkcd, "latent_nqpf"] + 0.3 * rec.treated_post + 0.04 * (rec.year - cfg.first_year))
             spec, counts = text.analyst_report(rng, firm, rec.year, broker, int(rng.poisson(rate)),
-                                               seed_share=0.4 if rec.year >= 2023 else 0.0)
+                                               seed_share=0.4 if rec.year >= 2023 else 0.0, prose=doc_prose)
             # the broker's boilerplate draws from its own stream: the report text and its truth above do not move
             spec, bp = text.broker_boilerplate(_rng(cfg, "analyst_boilerplate", rec.stkcd, rec.year, j), spec,
                                                broker, rec.year)
@@ -186,7 +237,7 @@ def _document_plan(cfg: WorldConfig, firms: pd.DataFrame, fin: pd.DataFrame):
     boiler = {"reports": pd.DataFrame(boiler_rows, columns=["file", "broker", "chars", "footer", "blocks"]),
               "mentions": pd.DataFrame(boiler_mentions, columns=["file", "stkcd", "year", "block", "term", "n",
                                                                  "in_boilerplate"])}
-    return jobs, docs, mentions, nqpf_rows, clean, boiler
+    return jobs, docs, mentions, nqpf_rows, clean, boiler, (user_rows, rate_rows)
 
 
 def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 2,
@@ -253,7 +304,7 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     records.to_parquet(out / "data" / "patents.parquet", index=False)
 
     # documents
-    jobs_list, docs, mentions, nqpf_rows, clean, boiler = _document_plan(cfg, firms, fin)
+    jobs_list, docs, mentions, nqpf_rows, clean, boiler, (user_rows, rate_rows) = _document_plan(cfg, firms, fin)
     total = len(jobs_list)
     pages_rows = []
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -305,12 +356,41 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     truth["files"]["truth_tables"].append("truth/dvar.parquet")
     obs[["stkcd", "year"]].assign(robot_penetration=robot, dvar=dvar).to_parquet(out / "truth" / "dvar.parquet",
                                                                                 index=False)
+    truth["text"]["vocabulary"] = (vocabulary.vocabulary_summary(planted_term_lists()
+                                                                 + tuple(t for t, _, _ in cfg.plant))
+                                   if cfg.vocabulary_prose else None)
+    if cfg.plant:
+        truth["text"]["planted_user_terms"] = _write_user_truth(out, cfg, user_rows, rate_rows)
+        truth["files"]["truth_tables"] += ["truth/planted_user_terms.csv", "truth/planted_user_intensity.csv"]
     path = out / "truth.json"
     path.write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
     write_manifest(out / "manifest.json", build_manifest(
         "demo generate", parameters=cfg.to_dict(), seeds={"master": cfg.seed},
         extra={"outputs_sha256": world_fingerprint(out)}))
     return path
+
+
+def _write_user_truth(out: Path, cfg: WorldConfig, user_rows: list, rate_rows: list) -> dict:
+    """truth/planted_user_terms.csv (per canonical annual report and term) and the intensities."""
+    cols = ["stkcd", "year", "term", "count", "file", "canonical", "status"]
+    rows = pd.DataFrame(user_rows, columns=["file", "stkcd", "year", "term", "section", "status", "canonical"])
+    table = (rows.groupby(["stkcd", "year", "term", "file", "canonical", "status"], as_index=False).size()
+             .rename(columns={"size": "count"})[cols].sort_values(["stkcd", "year", "term"], kind="stable"))
+    table.to_csv(out / "truth" / "planted_user_terms.csv", index=False)
+    rates = pd.DataFrame(rate_rows, columns=["stkcd", "year", "firm_effect", "rate", "n_planted"])
+    rates.to_csv(out / "truth" / "planted_user_intensity.csv", index=False)
+    return {
+        "terms": [{"term": t, "weight": w, "category": c, "topic": vocabulary.plant_topic(c)} for t, w, c in cfg.plant],
+        "rule": "mentions per annual report ~ Poisson(rate), rate = plant_rate * firm_effect * "
+                "exp(plant_trend * (year - first_year)), firm_effect = exp(plant_firm_sigma * z - "
+                "plant_firm_sigma^2 / 2), z ~ N(0, 1) per firm; each mention a term drawn by weight, "
+                "in the MD&A (75%) or the business overview (25%), in a sentence of the term's topic",
+        "plant_rate": cfg.plant_rate, "plant_firm_sigma": cfg.plant_firm_sigma, "plant_trend": cfg.plant_trend,
+        "total_mentions_canonical": int(table.loc[table["canonical"], "count"].sum()),
+        "tables": {"counts": "truth/planted_user_terms.csv (per annual report and term; firm-year truth: rows with "
+                             "canonical = True; status = ok or how the file is broken)",
+                   "intensity": "truth/planted_user_intensity.csv (stkcd, year, firm_effect, rate, n_planted)"},
+    }
 
 
 def _robot_penetration(obs: pd.DataFrame, extra: pd.DataFrame, firms: pd.DataFrame, robots: pd.DataFrame,

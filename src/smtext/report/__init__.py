@@ -8,7 +8,8 @@ matplotlib until a figure is asked for):
   ``to_markdown()``, ``to_latex()``, ``to_html()``, ``to_excel(path)``,
   ``to_docx(path)`` and ``save(path)``;
 * figures: :func:`event_study_plot`, :func:`event_study_compare_plot`, :func:`placebo_plot`,
-  :func:`pscore_density_plot`, :func:`honest_did_plot`, :func:`coef_plot`, :func:`save_figure`,
+  :func:`pscore_density_plot`, :func:`honest_did_plot`, :func:`coef_plot`, :func:`specification_curve_plot`,
+  :func:`save_figure`,
   :func:`setup_cjk_font`;
 * data export: :func:`to_stata`, :func:`to_csv_excel`, :func:`to_parquet`, :func:`export_panel`;
 * run report: :func:`build_report`, :class:`Section`, :class:`Figure`, :class:`Html`.
@@ -23,7 +24,7 @@ _API = {
     "balance_table": "descriptives", "balance_statistics": "descriptives",
     "event_study_plot": "figures", "placebo_plot": "figures", "pscore_density_plot": "figures",
     "honest_did_plot": "figures", "coef_plot": "figures", "save_figure": "figures",
-    "event_study_compare_plot": "compare_plot",
+    "event_study_compare_plot": "compare_plot", "specification_curve_plot": "spec_curve",
     "setup_cjk_font": "fonts", "find_cjk_font": "fonts",
     "to_stata": "export", "to_csv_excel": "export", "to_parquet": "export", "export_panel": "export",
     "build_report": "html", "Section": "html", "Figure": "html", "Html": "html",

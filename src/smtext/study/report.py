@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..report import Html, Section, build_report
+from . import multiverse
 
 
 def _truth_sections(run, rows: list[dict]) -> list[Section]:
@@ -140,6 +141,7 @@ def write_report(run, truth_rows: list[dict], warnings: list[dict]) -> Path:
         if "placebo_p" in info:
             blocks.append(f"True estimate {info['true_estimate']:.3f}; empirical p = {info['placebo_p']:.3f}.")
         secs.append(Section(entry.get("title", name), blocks))
+    secs += multiverse.report_section(run)
     if warnings:
         secs.append(Section("警告 Warnings", ["Coded warnings of this run, each once with the number of times it "
                                               "was raised:", pd.DataFrame(warnings)]))

@@ -24,6 +24,7 @@ Outputs: ``OUT/tables/<name>.{md,html,tex,xlsx,docx}``, ``OUT/figures/<name>.png
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import time
@@ -39,6 +40,7 @@ from ..stages import StageRunner, inside, output_folder
 from .common import FE_LABELS, STAGE_VERSION
 from .inputs import Inputs, read_declaration, resolve
 from .measures import Env, stage_corpus, stage_extract
+from .multiverse import run_multiverse
 from .outputs import stage_figure, stage_table
 from .registry import COLUMNS, FIGURES, MEASURES, TRUTHS
 from .report import write_report
@@ -100,6 +102,7 @@ class _Run:
     out: Path
     runner: StageRunner
     dname: str
+    multiverse: dict | None = None      # what the multiverse's variants ran (smtext.study.multiverse)
 
     def stage_dir(self, name: str) -> Path:
         return self.runner.path(name)
@@ -195,28 +198,37 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
     for name in ("pilot_review.csv", "pilot_match_summary.json", "pilot_matches.csv"):   # beside the tables
         shutil.copy2(runner.path("panel") / name, out / name)
     pilot_matching = runner.records["panel"].info.get("pilot_matching", {})
-    deps = ["panel"]
-    for entry in MEASURES.entries():   # registration order, whatever the spec's order
-        if entry.name not in measures:
-            continue
-        if entry.meta.get("reports") and inputs.extract_dir(entry.meta["reports"]) is None:
-            # the reports it counts: scanned and extracted once, cached (a declared extraction is reused)
-            folder = entry.meta["reports"]
-            runner.run("corpus", stage_corpus(env, folder), {},
-                       extra_key={"inputs": tables_hash, "reports": inputs.folder_fingerprint(folder)})
-            runner.run("extract", stage_extract(env, folder), {"backend": "pdfium", "version": EXTRACTOR_VERSION},
-                       deps=("corpus",))
-        folders = {f: inputs.folder_fingerprint(f) for f in (*entry.meta.get("folders", ()),
-                                                             *([entry.meta["reports"]] if entry.meta.get("reports") else []))}
-        stage_deps = tuple(d for d in entry.meta.get("deps", ()) if d in runner.records)
-        params = measures[entry.name] or {}
-        if entry.meta.get("params"):   # options as run (a user lexicon: absolute path and hash, in the cache key)
-            params = entry.meta["params"](spec, params)
-        runner.run(entry.name, entry.func(env), params, deps=stage_deps,
-                   extra_key={"inputs": tables_hash, **folders}, version=STAGE_VERSION)
-        deps.append(entry.name)
-    runner.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},
-               "where": sample.get("where"), "dropna": sample.get("dropna")}, deps=tuple(deps), version=STAGE_VERSION)
+
+    def measure(r: StageRunner, config: dict) -> list[str]:
+        """Run the measure stages of ``config`` on ``r``; the names of the data set's inputs."""
+        deps = ["panel"]
+        for entry in MEASURES.entries():   # registration order, whatever the spec's order
+            if entry.name not in config:
+                continue
+            if entry.meta.get("reports") and inputs.extract_dir(entry.meta["reports"]) is None:
+                # the reports it counts: scanned and extracted once, cached (a declared extraction is reused)
+                folder = entry.meta["reports"]
+                r.run("corpus", stage_corpus(env, folder), {},
+                      extra_key={"inputs": tables_hash, "reports": inputs.folder_fingerprint(folder)})
+                r.run("extract", stage_extract(env, folder), {"backend": "pdfium", "version": EXTRACTOR_VERSION},
+                      deps=("corpus",))
+            folders = {f: inputs.folder_fingerprint(f) for f in (*entry.meta.get("folders", ()),
+                                                                 *([entry.meta["reports"]] if entry.meta.get("reports") else []))}
+            stage_deps = tuple(d for d in entry.meta.get("deps", ()) if d in r.records)
+            params = config[entry.name] or {}
+            if entry.meta.get("params"):   # options as run (a user lexicon: absolute path and hash, in the cache key)
+                params = entry.meta["params"](spec, params)
+            r.run(entry.name, entry.func(env), params, deps=stage_deps,
+                  extra_key={"inputs": tables_hash, **folders}, version=STAGE_VERSION)
+            deps.append(entry.name)
+        return deps
+
+    def dataset(r: StageRunner, deps: list[str]) -> Path:
+        return r.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},
+                     "where": sample.get("where"), "dropna": sample.get("dropna")}, deps=tuple(deps),
+                     version=STAGE_VERSION)
+
+    dataset(runner, measure(runner, measures))
     data_path = runner.path("dataset") / "dataset.parquet"
     frame = pd.read_parquet(data_path)
     labels = {**FE_LABELS, **(spec.get("labels") or {})}
@@ -250,11 +262,19 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
                             {"figure": entry, "columns": cols, "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         shutil.copy2(inside(folder, "figures", f"{name}.png"), inside(out, "figures", f"{name}.png"))
+    def fork() -> StageRunner:
+        """A runner for one multiverse variant: the same stage folders and the stages run so far; under
+        --force a configuration this run computed is reused, not computed again."""
+        r = copy.copy(runner)             # shares done_keys; records of its own
+        r.records = dict(runner.records)
+        return r
+
+    multiverse = run_multiverse(spec, runner, fork, measure, dataset, out, dname, labels, STAGE_VERSION)
     frame.to_parquet(out / "panel.parquet", index=False)
     from ..report import export_panel
 
     export_panel(frame, out / "panel.dta", labels={k: v for k, v in labels.items() if k in frame.columns})
-    run = _Run(spec, inputs, out, runner, dname)
+    run = _Run(spec, inputs, out, runner, dname, multiverse.as_dict() if multiverse else None)
     truth = _truth_rows(run)
     if truth:
         (out / "truth_check.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -271,6 +291,7 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
                                                                       if s.get("inputs")},
                                                     "truth": truth, "warnings": coded,
                                                     "pilot_matching": pilot_matching,
+                                                    **({"multiverse": run.multiverse} if multiverse else {}),
                                                     "seconds_total": round(time.perf_counter() - started, 2)}))
     return StudyResult(out, report, timings, truth, coded, pilot_matching)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import SMError
 
-from . import figures, measures, models, truth, variables  # noqa: F401  (they register the vocabulary)
+from . import figures, measures, models, multiverse, truth, variables  # noqa: F401  (they register the vocabulary)
 from .common import ID, TIME
 from .outputs import TABLE_SCHEMA
 from .registry import (
@@ -58,6 +58,8 @@ TOP_SCHEMA = (
         Option("titles", "mapping", "titles of tables made by a column (a PSM balance table)"),)),
     Option("truth", "any", "one truth check or a list (see Truth checks); used when the world has truth.json"),
     Option("data", "mapping", "where each input is and how to read it (see Data); paths relative to --world"),
+    Option("multiverse", "options", "alternative measurements of one baseline column, estimated side by side with a "
+                                    "specification curve (see Multiverse)", schema=multiverse.SCHEMA),
 )
 
 
@@ -196,6 +198,7 @@ def validate(spec: Spec) -> Spec:
         if needed and needed not in (d.get("measures") or {}):
             raise spec.error("SM703", path, f"a {kind!r} truth check reads the {needed!r} measure, which the spec "
                              "does not run.", f"add measures/{needed}, or remove the check.")
+    multiverse.check(spec)
     return spec
 
 
@@ -273,6 +276,7 @@ def reference() -> str:
     out += ["", "## Data", "", "Inputs a spec (`data:`) or a declaration file (`smtext run --data FILE`) may declare: "
             + ", ".join(f"`{n}`" for n in DEMO_DATA if n != "truth") + ". Each one:", ""] + _options_md(INPUT_SCHEMA)
     out += ["", "## Tables", ""] + _options_md(TABLE_SCHEMA)
+    out += ["", "## Multiverse", ""] + _options_md(multiverse.SCHEMA) + [""] + multiverse.reference_lines()
     for title, registry in (("Measures", MEASURES), ("Variables", VARIABLES), ("Table column kinds", COLUMNS),
                             ("Figures", FIGURES), ("Truth checks", TRUTHS)):
         out += ["", f"## {title}", ""]

@@ -72,7 +72,8 @@ def extract_documents(root: str | Path, manifest: pd.DataFrame, work_dir: str | 
     Returns
     -------
     DataFrame
-        The manifest columns + ``sha256, status, code, message, n_pages, image_pages, n_chars``.
+        The manifest columns + ``sha256, status, code, message, n_pages, image_pages, n_chars,
+        n_header_lines, n_wraps_joined`` (running header/footer lines removed, wraps joined).
         ``work_dir/pages.parquet`` holds ``path, page, text`` (streamed part by part, so
         memory stays bounded). A part is reused only when the sha256 of each of its files,
         the extractor version, the backend and the options are unchanged, and none of its
@@ -237,6 +238,8 @@ def _extract_folder(folder, out: Path, backend, doc_types, jobs, scheduler, max_
     failures = documents[documents["status"] != "ok"]
     _atomic(out / "failures.csv", lambda p: failures.to_csv(p, index=False))
     partial = int((documents["image_pages"].fillna("") != "").sum())
+    header_lines = int(documents["n_header_lines"].fillna(0).sum())
+    wraps = int(documents["n_wraps_joined"].fillna(0).sum())
     manifest = build_manifest(
         "extract", {"folder": str(folder), "backend": backend, "doc_types": list(doc_types), "jobs": jobs,
                     "scheduler": scheduler, "extractor_version": EXTRACTOR_VERSION, "batch_size": batch_size,
@@ -244,7 +247,8 @@ def _extract_folder(folder, out: Path, backend, doc_types, jobs, scheduler, max_
                     "firms": firm_table.source if firm_table is not None else None, **options},
         inputs={"documents_sha256": stable_hash(documents[["path", "sha256"]].values.tolist())},
         extra={"counts": {"found": len(found), "kept": len(kept), "excluded": len(excluded),
-                          "failed": len(failures), "with_image_pages": partial},
+                          "failed": len(failures), "with_image_pages": partial,
+                          "header_lines_removed": header_lines, "wraps_joined": wraps},
                "duplicate_content": duplicates,
                "failure_reasons": failures["code"].value_counts().to_dict(),
                "excluded_reasons": excluded["reason"].value_counts().to_dict(),
@@ -255,6 +259,8 @@ def _extract_folder(folder, out: Path, backend, doc_types, jobs, scheduler, max_
     if duplicates:
         extra += f"; {len(duplicates)} group(s) of identical files under different firm-years (SM120)"
     return (f"{len(kept)} documents extracted ({len(failures)} flagged: {reasons}{extra}); "
+            f"{header_lines} running header/footer lines removed, {wraps} wrapped lines joined "
+            "(n_header_lines, n_wraps_joined); "
             f"{len(excluded)} excluded (see excluded.csv); {_identity_line(found)}; output in {out}")
 
 

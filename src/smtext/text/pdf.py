@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SMError, check_option
-from .normalize import join_pages, normalize_pages
+from .normalize import join_pages, normalize_document
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: running header blocks by page runs, wraps by body width
 BACKENDS = ("pdfium", "pdfplumber")
 REASONS = {"SM101": "encrypted", "SM102": "corrupt", "SM103": "image_only", "SM104": "garbled",
            "SM105": "empty", "SM106": "not_found", "SM108": "timeout", "SM118": "unreadable"}
@@ -78,6 +78,11 @@ class ExtractedDocument:
         Text as the backend returned it.
     image_pages : tuple of int
         1-based numbers of pages without a text layer.
+    backend : str
+    header_lines_removed : int
+        Running header/footer and page-number lines normalisation dropped.
+    wraps_joined : int
+        Line breaks within pages joined as wraps.
     """
 
     path: str
@@ -85,6 +90,8 @@ class ExtractedDocument:
     raw_pages: list[str] = field(repr=False)
     image_pages: tuple[int, ...] = ()
     backend: str = "pdfium"
+    header_lines_removed: int = 0
+    wraps_joined: int = 0
 
     @property
     def text(self) -> str:
@@ -318,8 +325,9 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
     bad, total = unmapped_chars(joined)
     if bad > 0.3 * total:
         raise _fail("SM104", path, f"{bad} of {total} characters unmapped")
-    pages = normalize_pages(raw, strip_running=strip_running, drop_tables=drop_tables, simplified=simplified)
-    return ExtractedDocument(str(path), pages, raw, tuple(image_pages), backend)
+    norm = normalize_document(raw, strip_running=strip_running, drop_tables=drop_tables, simplified=simplified)
+    return ExtractedDocument(str(path), norm.pages, raw, tuple(image_pages), backend,
+                             norm.running_lines_removed, norm.wraps_joined)
 
 
 def extract_record(path: str | Path, backend: str = "pdfium", max_pages: int | None = None,
@@ -339,13 +347,14 @@ def extract_record(path: str | Path, backend: str = "pdfium", max_pages: int | N
     -------
     dict
         ``status`` ("ok" or the reason name), ``code`` (SMxxx or ""), ``message``,
-        ``n_pages``, ``image_pages``, ``n_chars`` and ``pages`` (list of str; empty when flagged).
+        ``n_pages``, ``image_pages``, ``n_chars``, ``n_header_lines`` (running header/footer and
+        page-number lines removed), ``n_wraps_joined`` and ``pages`` (list of str; empty when flagged).
     """
     try:
         doc = extract_pdf(path, backend=backend, max_pages=max_pages, timeout=timeout, **normalize)
     except SMError as err:
         return {"status": REASONS.get(err.code, "error"), "code": err.code, "message": str(err), "n_pages": 0,
-                "image_pages": "", "n_chars": 0, "pages": []}
+                "image_pages": "", "n_chars": 0, "n_header_lines": 0, "n_wraps_joined": 0, "pages": []}
     return {"status": "ok", "code": "", "message": "", "n_pages": doc.n_pages,
             "image_pages": ",".join(map(str, doc.image_pages)), "n_chars": sum(map(len, doc.pages)),
-            "pages": doc.pages}
+            "n_header_lines": doc.header_lines_removed, "n_wraps_joined": doc.wraps_joined, "pages": doc.pages}
