@@ -6,10 +6,17 @@ stages it depends on, so changing one measurement re-runs that stage and
 everything downstream of it, and nothing else. Each key gets its own folder
 (``stages/<name>/<key>``): a stage killed half-way resumes inside that folder,
 and outputs made with other parameters are never mixed in. A stage's record
-(``_stage.json``) is written last and atomically; a record that cannot be read is
-not trusted: the stage runs again (SM121). A stage whose output holds failures that
+(``_stage.json``) is written last and atomically and lists the stage's files with their sizes
+and sha256; a record that cannot be read, or a listed file that is missing or changed, is not
+trusted: the stage runs again (SM121). A stage whose output holds failures that
 may not recur (``ctx.retry``, e.g. an extraction timeout) is not recorded: the next
 run calls it again, and it redoes only the failed work.
+
+Error codes
+-----------
+SM121  (warning) a stage record that cannot be read, or a file it lists that is missing or changed: redone
+SM123  an output folder that is an existing file (or cannot be created)
+SM712  a path that would leave the output folder (a name with path parts, a symbolic link to elsewhere)
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,16 +40,110 @@ from .manifest import stable_hash
 def inside(folder: str | Path, *parts: str) -> Path:
     """``folder/parts...`` resolved, refused (SM712) unless it lies inside ``folder``.
 
-    Every file a study writes under its output folder is named through this check, so that a name
-    such as ``../../elsewhere/x`` or ``/tmp/x`` cannot write outside it (names are also checked
-    when the spec is validated, SM703).
+    Every file a command writes under its output folder is named through this check, so that a name
+    such as ``../../elsewhere/x`` or ``/tmp/x``, or a subfolder that is a symbolic link to another
+    place, cannot write outside it (names are also checked when the spec is validated, SM703).
     """
     root = Path(folder).resolve()
     path = root.joinpath(*parts).resolve()
     if path != root and root not in path.parents or path == root and parts:
-        raise SMError("SM712", f"{'/'.join(map(str, parts))!r} would be written outside the output folder {root}.",
-                      "name tables, figures and studies with letters, digits, '_' and '-' only.")
+        shown = "/".join(map(str, parts))
+        link = _first_link(root, parts)
+        if link is not None:
+            raise SMError("SM712", f"{shown!r} would be written outside the output folder {root}: {link} is a "
+                                   f"symbolic link to {link.resolve()}, so the file would land in {path}.",
+                          f"remove the link {link} (or pass another --out); smtext writes only inside the output "
+                          "folder.")
+        raise SMError("SM712", f"{shown!r} would be written outside the output folder {root} (it resolves to "
+                               f"{path}).", "name tables, figures and studies with letters, digits, '_' and '-' only.")
     return path
+
+
+def _first_link(root: Path, parts: tuple) -> Path | None:
+    """The first of ``root/parts...``'s folders (or itself) that is a symbolic link, if any."""
+    here = root
+    for part in Path(*map(str, parts)).parts if parts else ():
+        here = here / part
+        if here.is_symlink():
+            return here
+    return None
+
+
+def output_path(folder: str | Path, *parts: str, mkdir: bool = False) -> Path:
+    """``inside(folder, *parts)`` for a command's output file; with ``mkdir`` its folder is created first.
+
+    The parent folders are created one at a time and checked again, so a symbolic link among them
+    is refused (SM712) before anything is written through it.
+    """
+    path = inside(folder, *parts)
+    if mkdir:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path = inside(folder, *parts)
+    return path
+
+
+def check_output_folder(folder: str | Path) -> Path:
+    """The output folder ``folder``, created; refused when it cannot hold a command's files.
+
+    SM123 when ``folder`` is an existing file (or its parent is); SM712 when a file or subfolder
+    in it is a symbolic link that leads outside it (a command writing ``work/``, ``figures/`` or
+    ``model/`` would follow the link and write elsewhere). Linked PDFs are inputs, never written,
+    and are allowed (a folder of reports extracted into itself), as is anything in a hidden folder
+    (``.venv``, ``.git``: smtext writes none).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise SMError("SM123", f"the output folder {folder} is an existing file, not a folder.",
+                      "pass a folder with --out (a new name is created), or move the file away.")
+    for parent in folder.parents:
+        if parent.exists() and not parent.is_dir():
+            raise SMError("SM123", f"the output folder {folder} cannot be created: {parent} is a file.",
+                          "pass a folder with --out whose parents are folders.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SMError("SM123", f"the output folder {folder} cannot be created ({exc.strerror or exc}).",
+                      "pass a folder you can write with --out.") from None
+    root = folder.resolve()
+    for here, dirs, files in os.walk(root):   # links are listed, never followed
+        dirs[:] = [d for d in dirs if not d.startswith(".")]   # hidden folders (.venv, .git) are never written
+        for name in [*dirs, *files]:
+            path = Path(here) / name
+            if path.is_symlink() and not (name in files and path.suffix.lower() == ".pdf"):   # a linked PDF is an input
+                target = path.resolve()
+                if target != root and root not in target.parents:
+                    raise SMError("SM712", f"{path} is a symbolic link to {target}, outside the output folder "
+                                           f"{root}: files written there would land outside it.",
+                                  f"remove the link {path} (or pass another --out); smtext writes only inside the "
+                                  "output folder.")
+    return folder
+
+
+def check_output_file(path: str | Path) -> Path:
+    """An output file's path, its folder created; SM123 when the path is a folder or a parent is a file."""
+    path = Path(path)
+    if path.is_dir():
+        raise SMError("SM123", f"the output file {path} is an existing folder.",
+                      "pass a file name with --out, e.g. out/sa.parquet.")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise SMError("SM123", f"the output file {path} cannot be written: {parent} is a file, not a folder.",
+                          "pass a path whose folders are folders.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextmanager
+def output_folder(folder: str | Path, command: str, lock: bool = True):
+    """:func:`check_output_folder`, then hold the folder's lock (SM122) while ``command`` writes it."""
+    from .engine import lock_folder
+
+    folder = check_output_folder(folder)
+    if not lock:
+        yield folder
+        return
+    with lock_folder(folder, command):
+        yield folder
 
 
 def code_fingerprint(func) -> str:
@@ -82,14 +184,62 @@ class StageRecord:
 
 
 def _finished(done: Path, key: str) -> dict | None:
-    """The ``info`` of a stage record, or None when the record is torn or belongs to another key."""
+    """The stage record (a dict with ``info``), or None when it is torn or belongs to another key."""
     try:
         record = json.loads(done.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
     if not isinstance(record, dict) or record.get("key") != key or not isinstance(record.get("info", {}), dict):
         return None
-    return record.get("info", {})
+    if not isinstance(record.get("files", {}), dict):
+        return None
+    record.setdefault("info", {})
+    return record
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _outputs(folder: Path) -> dict:
+    """Every file a stage wrote in its folder (not its record): relative path -> size, mtime and sha256."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.name == "_stage.json" and path.parent == folder or path.name.startswith(".") or not path.is_file():
+            continue
+        st = path.stat()
+        files[path.relative_to(folder).as_posix()] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                                                      "sha256": _file_sha256(path)}
+    return files
+
+
+def _damaged(folder: Path, files: dict) -> str | None:
+    """Why the recorded output files of a stage cannot be reused (missing, other size or content), or None.
+
+    A file's content is hashed again only when its modification time changed, so a reuse stays cheap.
+    """
+    for rel, meta in files.items():
+        path = folder / rel
+        try:
+            st = path.stat()
+        except OSError:
+            return f"its file {rel} is missing"
+        if not isinstance(meta, dict) or st.st_size != meta.get("size"):
+            return f"its file {rel} has {st.st_size} bytes instead of {meta.get('size') if isinstance(meta, dict) else '?'}"
+        if st.st_mtime_ns != meta.get("mtime_ns"):
+            try:
+                same = _file_sha256(path) == meta.get("sha256")
+            except OSError:
+                same = False
+            if not same:
+                return f"its file {rel} was changed after the stage wrote it"
+    return None
 
 
 class StageRunner:
@@ -138,12 +288,15 @@ class StageRunner:
         done = folder / "_stage.json"
         start = time.perf_counter()
         if done.exists() and cache and (not self.force or key in self.done_keys):
-            info = _finished(done, key)
-            if info is not None:
-                self.records[name] = StageRecord(name, key, folder, True, 0.0, info)
+            record = _finished(done, key)
+            why = None if record is None else _damaged(folder, record.get("files", {}))
+            if record is not None and why is None:
+                self.records[name] = StageRecord(name, key, folder, True, 0.0, record["info"])
                 return folder
-            # a torn record (disk full, copied mid-write) says nothing about the folder: redo the stage
-            warn("SM121", f"the record {done} of stage {name} cannot be read; the stage runs again.",
+            # a torn record (disk full, copied mid-write) says nothing about the folder, and a damaged
+            # output file must not be served: redo the stage
+            why = f"{why}" if why else f"its record {done} cannot be read"
+            warn("SM121", f"the cached stage {name} cannot be reused ({why}); the stage runs again.",
                  "nothing to do; if this recurs, check the disk (full, or files copied while being written).")
             shutil.rmtree(folder)
         if (self.force or not cache) and folder.exists():
@@ -174,7 +327,7 @@ class StageRunner:
         # temporary file, then rename: a killed run never leaves half a record that later runs would trust
         tmp = done.with_name(f".{done.name}.tmp")
         tmp.write_text(json.dumps({"name": name, "key": key, "params": params, "seconds": round(seconds, 3),
-                                   "info": ctx.info}, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+                                   "info": ctx.info, "files": _outputs(folder)}, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         os.replace(tmp, done)
         self.done_keys.add(key)
         self.records[name] = StageRecord(name, key, folder, False, seconds, ctx.info)

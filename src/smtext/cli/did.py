@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from ..errors import SMError
 from ..study.battery import (
     check_panel,
     read_did_panel,
@@ -90,26 +91,33 @@ def did_cmd(
     robust ATTs), figures/*.png, estimates.csv and manifest.json to OUT.
     """
     from ..manifest import build_manifest, write_manifest
+    from ..stages import output_folder
+    from ..study.registry import MAX_DRAWS
 
-    win = _window(window)
-    read = read_did_panel(panel, None if colmap in (None, "none") else colmap, idname=idname, sheet=sheet,
-                          encoding=encoding)
-    p = check_panel(read.data, y=y, d=d, cohort=cohort, idname=idname, tname=tname, controls=_names(controls),
-                    fe=_names(fe) or None, cluster=_names(cluster) or None)
-    b = run_battery(p, event=event, window=win, placebo=placebo, psm=psm, robust=robust, bacon=bacon,
-                    honest=honest, seed=seed)
-    out.mkdir(parents=True, exist_ok=True)
-    written = write_outputs(p, b, out)
-    params = {"y": y, "d": d, "cohort": cohort, "id": idname, "t": tname, "controls": _names(controls),
-              "fe": _names(fe) or [idname, tname], "cluster": _names(cluster) or [idname], "event": event,
-              "window": list(win), "placebo": placebo, "psm": psm, "robust": robust, "bacon": bacon,
-              "honest": honest, "map": colmap, "sheet": sheet, "encoding": encoding,
-              "columns": {"y": p.yname, "d": p.dname, "cohort": p.gname, "id": p.idname, "t": p.tname,
-                          "controls": p.controls, "fe": p.fe, "cluster": p.cluster}}
-    seeds = {k: seed for k, on in (("placebo", placebo), ("psm", psm), ("honest", honest)) if on}
-    manifest = build_manifest("did", params, seeds=seeds, inputs={read.source["path"]: read.source["sha256"]},
-                              extra={"io_report": read.report, "io_source": read.source, "sample": p.counts,
-                                     "notes": b.notes, "outputs": [str(f.relative_to(out)) for f in written]})
-    write_manifest(out / "manifest.json", manifest)
-    typer.echo(summary(p, b))
-    typer.echo(f"wrote {out}: tables/did.{{md,tex,html,xlsx,docx}}, {len(written)} files, manifest.json")
+    if placebo > MAX_DRAWS:
+        raise SMError("SM575", f"--placebo {placebo} draws is more than {MAX_DRAWS:,}; each draw re-estimates the "
+                               "model, so the run would not end in reasonable time.",
+                      f"pass at most {MAX_DRAWS:,} draws (500 to 1,000 is usual).")
+    with output_folder(out, "smtext did"):
+        win = _window(window)
+        read = read_did_panel(panel, None if colmap in (None, "none") else colmap, idname=idname, sheet=sheet,
+                              encoding=encoding)
+        p = check_panel(read.data, y=y, d=d, cohort=cohort, idname=idname, tname=tname, controls=_names(controls),
+                        fe=_names(fe) or None, cluster=_names(cluster) or None)
+        b = run_battery(p, event=event, window=win, placebo=placebo, psm=psm, robust=robust, bacon=bacon,
+                        honest=honest, seed=seed)
+        out.mkdir(parents=True, exist_ok=True)
+        written = write_outputs(p, b, out)
+        params = {"y": y, "d": d, "cohort": cohort, "id": idname, "t": tname, "controls": _names(controls),
+                  "fe": _names(fe) or [idname, tname], "cluster": _names(cluster) or [idname], "event": event,
+                  "window": list(win), "placebo": placebo, "psm": psm, "robust": robust, "bacon": bacon,
+                  "honest": honest, "map": colmap, "sheet": sheet, "encoding": encoding,
+                  "columns": {"y": p.yname, "d": p.dname, "cohort": p.gname, "id": p.idname, "t": p.tname,
+                              "controls": p.controls, "fe": p.fe, "cluster": p.cluster}}
+        seeds = {k: seed for k, on in (("placebo", placebo), ("psm", psm), ("honest", honest)) if on}
+        manifest = build_manifest("did", params, seeds=seeds, inputs={read.source["path"]: read.source["sha256"]},
+                                  extra={"io_report": read.report, "io_source": read.source, "sample": p.counts,
+                                         "notes": b.notes, "outputs": [str(f.relative_to(out)) for f in written]})
+        write_manifest(out / "manifest.json", manifest)
+        typer.echo(summary(p, b))
+        typer.echo(f"wrote {out}: tables/did.{{md,tex,html,xlsx,docx}}, {len(written)} files, manifest.json")

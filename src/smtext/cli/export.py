@@ -55,6 +55,9 @@ def export_cmd(
     if fmt not in EXPORT_FORMATS:
         raise SMError("SM612", f"cannot tell the format of {out.name} from its extension.",
                       f"end OUT with one of {['.' + f for f in EXPORT_FORMATS]}.")
+    from ..stages import check_output_file
+
+    check_output_file(out)
     frame = _read_table(table)
     renamed = stata_names(frame.columns) if fmt == "dta" else {}
     export_panel(frame, out, labels=_read_labels(labels))

@@ -60,13 +60,15 @@ def count_cmd(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port)."),
 ) -> None:
     """Count lexicons per document and write document counts, the firm-year index, clean controls and a manifest."""
+    from ..stages import output_folder
     from ..text.index_job import index_extract
 
-    run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=parse_filters(filters), mode=mode,
-                        window=window, subject_window=subject_window, tokenizer=tokenizer,
-                        weighting="tfidf" if tfidf else "count", years=years_option(years),
-                        clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler, exclusions=exclude or ())
-    typer.echo(run.summary())
+    with output_folder(out, "smtext index count"):
+        run = index_extract(extract_dir, list(lexicon), out, scope=scope, filters=parse_filters(filters), mode=mode,
+                            window=window, subject_window=subject_window, tokenizer=tokenizer,
+                            weighting="tfidf" if tfidf else "count", years=years_option(years),
+                            clean_lexicon=clean_lexicon, jobs=jobs, scheduler=scheduler, exclusions=exclude or ())
+        typer.echo(run.summary())
 
 
 @app.command("lexicons")

@@ -59,7 +59,9 @@ def _read(panels: list[Path], maps: list[str], sheet: str | None, encoding: str 
 
 def _write(out: Path, table: pd.DataFrame, command: str, params: dict, io: dict,
            seeds: dict | None = None, extra: dict | None = None) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from ..stages import check_output_file
+
+    check_output_file(out)
     table.to_parquet(out, index=False)
     sources = io["io_source"].get("files", [io["io_source"]])
     manifest = build_manifest(f"indicators {command}", params, seeds=seeds,
@@ -67,6 +69,22 @@ def _write(out: Path, table: pd.DataFrame, command: str, params: dict, io: dict,
                               extra={"output": str(out), "rows": len(table), **io, **(extra or {})})
     write_manifest(out.with_suffix(".manifest.json"), manifest)
     typer.echo(f"wrote {out} ({len(table):,} rows)")
+
+
+def _key_names(data: pd.DataFrame, idname: str, tname: str) -> tuple[str, str]:
+    """The panel columns ``--id`` and ``--time`` name: as given, or, for a stock-code or year column
+    the reader renamed (证券代码 -> stkcd, 会计年度 -> year), the column it became (as ``smtext did``)."""
+    from ..io.layouts import KEY_ALIASES
+
+    def one(name: str, key: str, aliases: str) -> str:
+        if name in data.columns or key not in data.columns:
+            return name
+        if name.lower() in {str(a).lower() for a in KEY_ALIASES.get(aliases, ())}:
+            return key
+        low = [c for c in data.columns if str(c).lower() == name.lower()]
+        return low[0] if len(low) == 1 else name
+
+    return one(idname, "stkcd", "stkcd"), one(tname, "year", "period")
 
 
 def _log_columns(data: pd.DataFrame, names: tuple) -> tuple[pd.DataFrame, tuple]:
@@ -149,8 +167,11 @@ def tfp_cmd(
 ) -> None:
     """Estimate a production function and write log TFP (column tfp_<method>) for every firm-year."""
     from ..indicators import tfp as T
+    from ..stages import check_output_file
 
+    check_output_file(out)
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     if proxy is None and method in ("op", "lp", "acf", "wrdg"):
         proxy = "ln_investment" if method == "op" else "ln_cash_paid_goods"
     if log_inputs:
@@ -164,7 +185,6 @@ def tfp_cmd(
               "acf_overid": acf_overid, "acf_start": acf_start,
               "by": by, "bootstrap": bootstrap, "n_jobs": n_jobs, "idname": idname, "tname": tname}
     tidy = r.tidy()
-    out.parent.mkdir(parents=True, exist_ok=True)
     tidy.to_csv(out.with_suffix(".coef.csv"), index=False)
     table = _keyed(data, idname, tname, **{r.omega.name: r.omega.to_numpy()})
     _write(out, table, "tfp", params, io, seeds={"tfp": seed},
@@ -192,6 +212,7 @@ def sa_cmd(
     from ..indicators.constraints import sa_index
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     sa = sa_index(data, assets=assets, age=age, unit=unit, absolute=absolute)
     _write(out, _keyed(data, idname, tname, SA=sa.to_numpy()), "sa",
            {"assets": assets, "age": age, "unit": unit, "absolute": absolute}, io)
@@ -219,6 +240,7 @@ def ww_cmd(
     from ..indicators.constraints import ww_index
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     cols = {"industry": industry, "cash_flow": cash_flow, "assets": assets, "dividends": dividends,
             "long_term_debt": long_term_debt, "sales": sales}
     ww = ww_index(data, idname=idname, tname=tname, **cols)
@@ -247,6 +269,7 @@ def kz_cmd(
     from ..indicators.constraints import kz_index
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     cols = {"leverage": leverage, "q": q, "cash_flow": cash_flow, "dividends": dividends, "cash": cash,
             "assets": assets}
     kz = kz_index(data, idname=idname, tname=tname, **cols)
@@ -279,6 +302,7 @@ def fc_cmd(
     from ..indicators.constraints import fc_index
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     cols = {"assets": assets, "age": age, "cash_dividends": cash_dividends, "leverage": leverage, "mb": mb,
             "nwc": nwc, "ebit": ebit}
     fc = fc_index(data, tname=tname, split=split, **cols)
@@ -305,6 +329,7 @@ def hhi_cmd(
     from ..indicators.concentration import hhi
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     h = hhi(data, value=value, by=list(by), idname=idname if idname in data.columns else None)
     _write(out, _keyed(data, idname, tname, HHI=h.to_numpy()), "hhi", {"value": value, "by": list(by)}, io)
 
@@ -329,6 +354,7 @@ def volatility_cmd(
     from ..indicators.market import market_volatility
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     v = market_volatility(data, sales=sales, idname=idname, tname=tname, window=window, align=align,
                           growth=growth)
     _write(out, _keyed(data, idname, tname, volatility=v.to_numpy()), "volatility",
@@ -355,6 +381,7 @@ def ntfp_cmd(
     from ..indicators.productivity import n_tfp
 
     data, io = _read(panel, maps, sheet, encoding, statement, derive)
+    idname, tname = _key_names(data, idname, tname)
     v = n_tfp(data, tfp=tfp, industry=industry, idname=idname, tname=tname, kind=kind, reference=reference)
     _write(out, _keyed(data, idname, tname, N_TFP=v.to_numpy()), "ntfp",
            {"tfp": tfp, "industry": industry, "kind": kind, "reference": reference}, io)

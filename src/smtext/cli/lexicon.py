@@ -28,8 +28,10 @@ def from_review_cmd(
 ) -> None:
     """Write the kept words (seeds, expanded, manual) as a lexicon; the sidecar records seeds, model hash,
     threshold and the manual edits as a diff against the expansion."""
+    from ..stages import check_output_file
     from ..text.lexicon import lexicon_from_review
 
+    check_output_file(out)
     lex = lexicon_from_review(review, out, keep_seeds=not drop_seeds)
     kinds = lex.terms["note"].value_counts().to_dict()
     edits = lex.meta.get("edits", [])

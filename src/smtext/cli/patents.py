@@ -83,27 +83,30 @@ def measure_cmd(
     from ..patents import patent_measures, tech_similarity
 
     span = years_option(years)
-    reports = {}
-    subs, reports["subsidiaries"] = _read_keyed(subsidiaries, ()) if subsidiaries else (None, None)
-    f, reports["firms"] = _read_keyed(firms, ("stkcd",))
-    records, reports["patents"] = _read_records(patents)
-    res = patent_measures(records, f, subs, span, scheme=scheme, match_on=match_on, level=level,
-                          joint=joint, inn_keywords="industrial_foundation_keywords" if inn else None)
-    out.mkdir(parents=True, exist_ok=True)
-    res.table.to_parquet(out / "patent_measures.parquet", index=False)
-    res.match.table.to_csv(out / "applicant_match.csv", index=False, encoding="utf-8-sig")
-    res.match.write_review(out / "applicant_review.csv")
-    res.ipc_report.to_csv(out / "ipc_malformed.csv", index=False, encoding="utf-8-sig")
-    res.dropped.to_csv(out / "dropped.csv", index=False, encoding="utf-8-sig")
-    if similarity and "city" in f.columns:
-        sim = tech_similarity(res.codes, f)
-        sim.firm.to_parquet(out / "tech_similarity_firm.parquet", index=False)
-        sim.city.to_parquet(out / "tech_similarity_city.parquet", index=False)
-    inputs = {"patents": file_sha256(patents), "firms": file_sha256(firms)}
-    if subsidiaries:
-        inputs["subsidiaries"] = file_sha256(subsidiaries)
-    write_manifest(out / "manifest.json", build_manifest("patents measure", {**res.options, "years": years},
-                                                         inputs=inputs,
-                                                         extra={"io_report": {k: v for k, v in reports.items() if v}}))
-    typer.echo(res.summary())
-    typer.echo(f"written to {out}")
+    from ..stages import output_folder
+
+    with output_folder(out, "smtext patents measure"):
+        reports = {}
+        subs, reports["subsidiaries"] = _read_keyed(subsidiaries, ()) if subsidiaries else (None, None)
+        f, reports["firms"] = _read_keyed(firms, ("stkcd",))
+        records, reports["patents"] = _read_records(patents)
+        res = patent_measures(records, f, subs, span, scheme=scheme, match_on=match_on, level=level,
+                              joint=joint, inn_keywords="industrial_foundation_keywords" if inn else None)
+        out.mkdir(parents=True, exist_ok=True)
+        res.table.to_parquet(out / "patent_measures.parquet", index=False)
+        res.match.table.to_csv(out / "applicant_match.csv", index=False, encoding="utf-8-sig")
+        res.match.write_review(out / "applicant_review.csv")
+        res.ipc_report.to_csv(out / "ipc_malformed.csv", index=False, encoding="utf-8-sig")
+        res.dropped.to_csv(out / "dropped.csv", index=False, encoding="utf-8-sig")
+        if similarity and "city" in f.columns:
+            sim = tech_similarity(res.codes, f)
+            sim.firm.to_parquet(out / "tech_similarity_firm.parquet", index=False)
+            sim.city.to_parquet(out / "tech_similarity_city.parquet", index=False)
+        inputs = {"patents": file_sha256(patents), "firms": file_sha256(firms)}
+        if subsidiaries:
+            inputs["subsidiaries"] = file_sha256(subsidiaries)
+        write_manifest(out / "manifest.json", build_manifest("patents measure", {**res.options, "years": years},
+                                                             inputs=inputs,
+                                                             extra={"io_report": {k: v for k, v in reports.items() if v}}))
+        typer.echo(res.summary())
+        typer.echo(f"written to {out}")

@@ -64,53 +64,56 @@ def treat_cmd(
         raise typer.BadParameter("use firm or city_spillover", param_hint="--design")
     if fmt not in ("dta", "csv"):
         raise typer.BadParameter("use dta or csv", param_hint="--format")
-    reports = {}
-    f, reports["firms"] = _read(firms, ("stkcd",))
-    subs, reports["subsidiaries"] = _read(subsidiaries, ()) if subsidiaries else (None, None)
-    listing, reports["pilots"] = _read(pilots, ())
-    match = match_pilots(listing, f, subs, columns={"year": year_col, "name": name_col, "city": city_col},
-                         overrides=overrides, review=review, fuzzy_review=fuzzy_review,
-                         need_city=design == "city_spillover")
-    out.mkdir(parents=True, exist_ok=True)
-    paths = match.write(out)
-    match.check(paths["review"])
-    announce(match, str(paths["review"]))
-    listed = match.pilots.dropna(subset=["stkcd"])
-    if design == "firm":
-        table = listed.groupby("stkcd", as_index=False)["year"].min().rename(columns={"year": "gname"})
-        table.to_csv(out / "treatment_firms.csv", index=False, encoding="utf-8-sig")
-    else:
-        table = match.pilots.dropna(subset=["pilot_city"]).groupby("pilot_city", as_index=False)["year"].min()
-        table.rename(columns={"pilot_city": "city", "year": "first_pilot_year"}).to_csv(
-            out / "treatment_cities.csv", index=False, encoding="utf-8-sig")
-    steps, written = [], {}
-    if panel is not None:
-        data, reports["panel"] = _read(panel, ("stkcd", "year"), "first")   # a repeated firm-year: first row, counted
-        if design == "city_spillover" and "city" not in data.columns:
-            if "city" not in f.columns:
-                raise SMError("SM001", "the city design needs a city column in the panel or the firm table.",
-                              "add the firm's city (所在城市) to one of them.")
-            data = data.merge(f[["stkcd", "city"]], on="stkcd", how="left")
-        steps.append({"step": "panel firm-years", "rows": len(data)})
-        treated = apply_treatment(data, match, [{"design": design, "dname": dname, "delay": delay}], steps)
-        from ..report import export_panel
+    from ..stages import output_folder
 
-        treated.to_parquet(out / "panel_treated.parquet", index=False)
-        export_panel(treated, out / f"panel_treated.{fmt}")
-        pd.DataFrame(steps).to_csv(out / "sample_steps.csv", index=False, encoding="utf-8-sig")
-        written["panel"] = {"rows": len(treated), "firms": int(treated["stkcd"].nunique()),
-                            "treated_firms": int(treated.loc[treated[dname] > 0, "stkcd"].nunique())}
-    inputs = {"pilots": file_sha256(pilots), "firms": file_sha256(firms)}
-    for name, p in (("subsidiaries", subsidiaries), ("overrides", overrides), ("panel", panel)):
-        if p:
-            inputs[name] = file_sha256(p)
-    write_manifest(out / "manifest.json", build_manifest(
-        "treat", {"design": design, "dname": dname, "delay": delay, "review": review, "fuzzy_review": fuzzy_review,
-                  "columns": {"year": year_col, "name": name_col, "city": city_col}, "out": str(out)},
-        inputs=inputs, extra={"pilot_matching": match.summary, "sample_steps": steps, **written,
-                              "io_report": json.loads(json.dumps({k: v for k, v in reports.items() if v},
-                                                                 default=str))}))
-    typer.echo(match.line(str(paths["review"])))
-    if written:
-        typer.echo(f"panel: {written['panel']['rows']} firm-years, {written['panel']['treated_firms']} treated firms")
-    typer.echo(f"written to {out}")
+    with output_folder(out, "smtext treat"):
+        reports = {}
+        f, reports["firms"] = _read(firms, ("stkcd",))
+        subs, reports["subsidiaries"] = _read(subsidiaries, ()) if subsidiaries else (None, None)
+        listing, reports["pilots"] = _read(pilots, ())
+        match = match_pilots(listing, f, subs, columns={"year": year_col, "name": name_col, "city": city_col},
+                             overrides=overrides, review=review, fuzzy_review=fuzzy_review,
+                             need_city=design == "city_spillover")
+        out.mkdir(parents=True, exist_ok=True)
+        paths = match.write(out)
+        match.check(paths["review"])
+        announce(match, str(paths["review"]))
+        listed = match.pilots.dropna(subset=["stkcd"])
+        if design == "firm":
+            table = listed.groupby("stkcd", as_index=False)["year"].min().rename(columns={"year": "gname"})
+            table.to_csv(out / "treatment_firms.csv", index=False, encoding="utf-8-sig")
+        else:
+            table = match.pilots.dropna(subset=["pilot_city"]).groupby("pilot_city", as_index=False)["year"].min()
+            table.rename(columns={"pilot_city": "city", "year": "first_pilot_year"}).to_csv(
+                out / "treatment_cities.csv", index=False, encoding="utf-8-sig")
+        steps, written = [], {}
+        if panel is not None:
+            data, reports["panel"] = _read(panel, ("stkcd", "year"), "first")   # a repeated firm-year: first row, counted
+            if design == "city_spillover" and "city" not in data.columns:
+                if "city" not in f.columns:
+                    raise SMError("SM001", "the city design needs a city column in the panel or the firm table.",
+                                  "add the firm's city (所在城市) to one of them.")
+                data = data.merge(f[["stkcd", "city"]], on="stkcd", how="left")
+            steps.append({"step": "panel firm-years", "rows": len(data)})
+            treated = apply_treatment(data, match, [{"design": design, "dname": dname, "delay": delay}], steps)
+            from ..report import export_panel
+
+            treated.to_parquet(out / "panel_treated.parquet", index=False)
+            export_panel(treated, out / f"panel_treated.{fmt}")
+            pd.DataFrame(steps).to_csv(out / "sample_steps.csv", index=False, encoding="utf-8-sig")
+            written["panel"] = {"rows": len(treated), "firms": int(treated["stkcd"].nunique()),
+                                "treated_firms": int(treated.loc[treated[dname] > 0, "stkcd"].nunique())}
+        inputs = {"pilots": file_sha256(pilots), "firms": file_sha256(firms)}
+        for name, p in (("subsidiaries", subsidiaries), ("overrides", overrides), ("panel", panel)):
+            if p:
+                inputs[name] = file_sha256(p)
+        write_manifest(out / "manifest.json", build_manifest(
+            "treat", {"design": design, "dname": dname, "delay": delay, "review": review, "fuzzy_review": fuzzy_review,
+                      "columns": {"year": year_col, "name": name_col, "city": city_col}, "out": str(out)},
+            inputs=inputs, extra={"pilot_matching": match.summary, "sample_steps": steps, **written,
+                                  "io_report": json.loads(json.dumps({k: v for k, v in reports.items() if v},
+                                                                     default=str))}))
+        typer.echo(match.line(str(paths["review"])))
+        if written:
+            typer.echo(f"panel: {written['panel']['rows']} firm-years, {written['panel']['treated_firms']} treated firms")
+        typer.echo(f"written to {out}")

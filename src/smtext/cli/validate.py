@@ -60,16 +60,18 @@ def validate_cmd(
     """
     from ..errors import check_option
     from ..report.validation import write_validation_report
+    from ..stages import output_folder
     from ..text.validation import validate_index
 
-    check_option("measure", measure, ("ln", "per10k", "count"))
-    v = validate_index(index_dir, extract_dir=extract, lexicons=lexicon or None, references=_references(reference),
-                       exclusions=exclude, top=top, examples=examples, measure=measure, segment=not no_segment,
-                       jobs=jobs)
-    page = write_validation_report(v, out)
-    for k, lv in v.lexicons.items():
-        s = lv.summary
-        typer.echo(f"{k}: {s['counted']} firm-years, zeros share {s['zeros_share']:.3f}, {s['hits']} hits, "
-                   f"{s['terms_with_hits']}/{s['terms']} terms matched, likely false positives "
-                   f"{s['likely_false_positive_hits']}")
-    typer.echo(f"report: {page} (exclusion list: {out / 'exclusions.txt'})")
+    with output_folder(out, "smtext index validate"):
+        check_option("measure", measure, ("ln", "per10k", "count"))
+        v = validate_index(index_dir, extract_dir=extract, lexicons=lexicon or None, references=_references(reference),
+                           exclusions=exclude, top=top, examples=examples, measure=measure, segment=not no_segment,
+                           jobs=jobs)
+        page = write_validation_report(v, out)
+        for k, lv in v.lexicons.items():
+            s = lv.summary
+            typer.echo(f"{k}: {s['counted']} firm-years, zeros share {s['zeros_share']:.3f}, {s['hits']} hits, "
+                       f"{s['terms_with_hits']}/{s['terms']} terms matched, likely false positives "
+                       f"{s['likely_false_positive_hits']}")
+        typer.echo(f"report: {page} (exclusion list: {out / 'exclusions.txt'})")

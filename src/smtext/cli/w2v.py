@@ -39,7 +39,15 @@ def _docs(source: Path, doc_type: str, extract_dir: Path, jobs: int, scheduler: 
 
     mode = "keep" if keep_boilerplate else "auto"
     if source.is_file():
-        frame = pd.read_parquet(source)
+        from ..errors import SMError, require_columns
+
+        try:
+            frame = pd.read_parquet(source)
+        except Exception as exc:   # noqa: BLE001 - any reader error: the file is not a Parquet table
+            raise SMError("SM014", f"{source} cannot be read as a Parquet table ({type(exc).__name__}: {exc}).",
+                          "pass a Parquet table with path, stkcd, year, text, an `smtext extract` output folder, "
+                          "or a folder of PDFs.") from None
+        require_columns(frame, ["text"], f"document table {source}")
         # a plain table: its doc_type column decides, else the --doc-type asked for
         if mode == "auto" and "doc_type" not in frame and doc_type == "analyst_report":
             mode = "remove"
@@ -90,32 +98,34 @@ def train_cmd(
     keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help=KEEP_HELP),
 ) -> None:
     """Tokenize documents (cached) and train Word2Vec; writes OUT/model with a manifest (PDFs go to OUT/extract)."""
+    from ..stages import output_folder
     from ..text.boilerplate import summary
     from ..text.tokenize import TokenizerConfig, default_userdicts
     from ..text.w2v.corpus import apply_scope, tokenize_corpus
     from ..text.w2v.train import W2VModel, W2VParams, train_word2vec
 
-    frame = _docs(docs, doc_type, out / "extract", jobs, scheduler, keep_boilerplate)
-    note = _boilerplate_note(frame, out, "boilerplate")
-    cut = summary(frame)                                       # before the scope drops documents
-    frame = apply_scope(frame, scope)
-    frame = frame[~frame["status"].isin(["SM110", "SM111"])]   # no MD&A: left out (printed by apply_scope)
-    cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word),
-                          backend=tokenizer)
-    corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs, scheduler=scheduler)
-    if continue_from is not None:
-        model = W2VModel.load(continue_from, with_model=True).continue_training(corpus, epochs=epochs)
-    else:
-        params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count,
-                           epochs=epochs, seed=seed, workers=workers, deterministic=not fast)
-        model = train_word2vec(corpus, params)
-    model.manifest["boilerplate"] = cut               # what was cut from the training text, in the model's manifest
-    model.manifest["scope"] = {"scope": scope, "dropped": frame.attrs.get("scope_dropped", {})}
-    model.save(out / "model")
-    m = model.manifest
-    speed = "continued training" if continue_from is not None else f"{m['words_per_second']} words/s"
-    typer.echo(f"trained on {len(corpus)} documents: vocabulary {m['vocab_size']}, {speed}; model in {out / 'model'}"
-               + note)
+    with output_folder(out, "smtext w2v train"):
+        frame = _docs(docs, doc_type, out / "extract", jobs, scheduler, keep_boilerplate)
+        note = _boilerplate_note(frame, out, "boilerplate")
+        cut = summary(frame)                                       # before the scope drops documents
+        frame = apply_scope(frame, scope)
+        frame = frame[~frame["status"].isin(["SM110", "SM111"])]   # no MD&A: left out (printed by apply_scope)
+        cfg = TokenizerConfig(userdicts=default_userdicts() + tuple(str(p) for p in userdict), words=tuple(word),
+                              backend=tokenizer)
+        corpus = tokenize_corpus(frame[frame["text"].notna()], out / "tokens", cfg, jobs=jobs, scheduler=scheduler)
+        if continue_from is not None:
+            model = W2VModel.load(continue_from, with_model=True).continue_training(corpus, epochs=epochs)
+        else:
+            params = W2VParams(architecture=arch, vector_size=dim, window=window, min_count=min_count,
+                               epochs=epochs, seed=seed, workers=workers, deterministic=not fast)
+            model = train_word2vec(corpus, params)
+        model.manifest["boilerplate"] = cut               # what was cut from the training text, in the model's manifest
+        model.manifest["scope"] = {"scope": scope, "dropped": frame.attrs.get("scope_dropped", {})}
+        model.save(out / "model")
+        m = model.manifest
+        speed = "continued training" if continue_from is not None else f"{m['words_per_second']} words/s"
+        typer.echo(f"trained on {len(corpus)} documents: vocabulary {m['vocab_size']}, {speed}; model in {out / 'model'}"
+                   + note)
 
 
 def _model_hash(model: Path) -> str:
@@ -140,9 +150,11 @@ def expand_cmd(
                                      "with text."),
 ) -> None:
     """Expand seed words; write a review CSV (edit its `kept` column, then use it with `w2v index`)."""
+    from ..stages import check_output_file
     from ..text.w2v.expand import expand_seeds
     from ..text.w2v.train import load_vectors
 
+    check_output_file(out)
     vectors = load_vectors(model)
     texts = None if screen is None else _docs(screen, "government_report", out.with_name(f"{out.stem}_screen_extract"),
                                               1)["text"].dropna().tolist()
@@ -194,8 +206,10 @@ def index_cmd(
     for f in chosen:
         check_option("filters", f, FILTERS)
     lex = load_lexicon(lexicon)
+    from ..stages import check_output_file
+
+    check_output_file(out)
     frame = _docs(docs, doc_type, out.with_name(f"{out.stem}_extract"), jobs, scheduler, keep_boilerplate)
-    out.parent.mkdir(parents=True, exist_ok=True)
     note = _boilerplate_note(frame, out.parent, f"{out.stem}_boilerplate")
     cut = summary(frame)
     frame = apply_scope(frame, scope)

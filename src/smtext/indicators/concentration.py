@@ -50,9 +50,11 @@ def hhi(data: pd.DataFrame, *, value: str = "revenue", by=("industry", "year"),
     x = pd.to_numeric(data[value], errors="coerce").astype(float)
     bad = ~((x >= 0) & np.isfinite(x))
     if bad.any():
-        text = int((data[value].notna() & pd.to_numeric(data[value], errors="coerce").isna()).sum())
+        is_text = data[value].notna() & pd.to_numeric(data[value], errors="coerce").isna()
+        text = int(is_text.sum())
+        shown = [str(v) for v in dict.fromkeys(data.loc[is_text, value].astype(str))][:3]
         warn("SM430", f"{int(bad.sum())} rows have a missing, negative, infinite or unreadable {value!r}"
-                      f"{f' ({text} not numbers, such as 1,234.00)' if text else ''}; they are left out of "
+                      f"{f' ({text} not numbers, such as {shown})' if text else ''}; they are left out of "
                       "the shares.", f"convert {value!r} to numbers first if that is not intended.")
     x = x.where(~bad)
     keys = [data[b] for b in by]

@@ -46,9 +46,11 @@ def sa_index(data: pd.DataFrame, *, assets: str = "total_assets", age: str = "ag
     """
     check_option("unit", unit, tuple(_UNIT_TO_MILLION))
     require_columns(data, [assets, age], "panel")
-    a = pd.to_numeric(data[assets], errors="coerce") * _UNIT_TO_MILLION[unit]
+    from ._inputs import numeric_column
+
+    a = numeric_column(data, assets, "SA index") * _UNIT_TO_MILLION[unit]
     size = np.log(a.where(a > 0))
-    ag = pd.to_numeric(data[age], errors="coerce").astype(float)
+    ag = numeric_column(data, age, "SA index")
     if size.dropna().median() > np.log(1e6):
         warn("SM420", f"median total assets exceed 1e12 million after unit={unit!r}; the unit is probably wrong.",
              "pass unit='yuan' for statements in yuan.")

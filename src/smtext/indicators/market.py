@@ -59,7 +59,9 @@ def market_volatility(data: pd.DataFrame, *, sales: str = "revenue", idname: str
                       "use window >= 2, and an odd window for align='centered'.")
     require_columns(data, [sales, idname, tname], "panel")
     check_keys(data, idname, tname)
-    s = pd.to_numeric(data[sales], errors="coerce")
+    from ._inputs import numeric_column
+
+    s = numeric_column(data, sales, "market volatility")
     s = s.where(s > 0)
     prev = lag(data.assign(_s=s), "_s", idname=idname, tname=tname)
     g = (s / prev - 1) if growth == "pct" else (np.log(s) - np.log(prev))

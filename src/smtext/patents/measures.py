@@ -5,7 +5,8 @@ types in ``patent_types`` (default 发明, invention) count; a patent is dated b
 its application year and counts once for every listed firm among its applicants
 (a parent and its subsidiary on one patent count once). Rows that repeat an
 application number are merged into one patent with the applicants of all the rows
-(warning SM309), as per-firm exports list a joint application once per firm.
+(warning SM309), as per-firm exports list a joint application once per firm. A table
+in which no application date can be read is refused (SM310).
 
 * ``n_invention``, ``n_keytech``, ``n_nonkey`` - applications, key-technology
   (any code, or by option only the main code, in the concordance), the rest.
@@ -145,8 +146,16 @@ def classify_patents(patents: pd.DataFrame, *, ipc_col: str = "ipc", id_col: str
 
 
 def _years_of(dates: pd.Series) -> pd.Series:
+    """Years of application dates (float, NaN where unreadable); what pandas cannot read as a date
+    (``2019年``, ``2019年5月1日``, ``20190501``) is read as the io layer reads periods."""
+    from ..io.normalize import parse_periods
+
     d = pd.to_datetime(dates.astype("string").str.strip().replace("", pd.NA), errors="coerce", format="mixed")
-    return d.dt.year
+    years = pd.Series(d.dt.year, index=dates.index, dtype="float64")
+    todo = years.isna() & dates.notna()
+    if todo.any():
+        years[todo] = parse_periods(dates[todo].astype(str))["year"].astype("float64").to_numpy()
+    return years
 
 
 def patent_measures(patents: pd.DataFrame, firms: pd.DataFrame, subsidiaries: pd.DataFrame | None = None,
@@ -214,6 +223,12 @@ def patent_measures(patents: pd.DataFrame, firms: pd.DataFrame, subsidiaries: pd
     dropped.append(("duplicate application number (rows merged, applicants pooled)", n_dup))
     p["_year"] = _years_of(p[app_date_col])
     bad_date = p["_year"].isna()
+    if len(p) and bad_date.all():
+        shown = list(dict.fromkeys(p[app_date_col].astype(str)))[:3]
+        raise SMError("SM310", f"no application date in column {app_date_col!r} can be read as a date (e.g. "
+                               f"{shown}); every patent would be dropped.",
+                      "give dates such as 2019-05-01, 20190501, 2019年5月1日 or the year (2019) in the "
+                      "application-date column (app_date).")
     dropped.append(("application date missing or unreadable", int(bad_date.sum())))
     # prefix match: databases write 发明 / 发明专利 / 发明授权 / 发明公开 for invention patents
     is_type = p[type_col].astype(str).str.strip().str.startswith(tuple(patent_types))

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..errors import SMWarning
 from ..manifest import build_manifest, stable_hash, write_manifest
-from ..stages import StageRunner, inside
+from ..stages import StageRunner, inside, output_folder
 from .common import FE_LABELS, STAGE_VERSION
 from .inputs import Inputs, read_declaration, resolve
 from .measures import Env, stage_corpus, stage_extract
@@ -171,12 +171,17 @@ def run_study(spec: Spec | str | Path, world: str | Path | None, out: str | Path
     -------
     StudyResult
     """
-    from ..text.pdf import EXTRACTOR_VERSION
-
     spec = spec if isinstance(spec, Spec) else load(spec)
     inputs, out = study_inputs(spec, world, data), Path(out)
     inputs.check(spec)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_folder(out, "smtext run"):
+        return _run_study(spec, world, out, inputs, data, jobs, scheduler, force)
+
+
+def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, scheduler: str | None,
+               force: bool) -> StudyResult:
+    from ..text.pdf import EXTRACTOR_VERSION
+
     started = time.perf_counter()
     runner = StageRunner(out, force=force)
     tables_hash = inputs.tables_hash()

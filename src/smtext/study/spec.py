@@ -229,6 +229,7 @@ def check_options(spec: Spec, path: tuple, value: dict, schema, what: str) -> No
 
 # names that become file or folder names: tables/<name>.md, figures/<name>.png, study_<name>/
 NAME = re.compile(r"[\w-]+")   # letters (CJK too), digits, _ and -; no dots, slashes or spaces
+NAME_MAX = 64   # characters: a name is part of file and folder names (stages/table.<name>, tables/<name>.xlsx)
 
 
 def check_name(spec: Spec, path: tuple, value, what: str) -> None:
@@ -237,6 +238,10 @@ def check_name(spec: Spec, path: tuple, value, what: str) -> None:
         raise spec.error("SM703", path, f"{what} {value!r} is not a plain name: it names a file of the output "
                          "folder, so it may hold only letters, digits, '_' and '-' (no '/', '\\', '.' or spaces).",
                          "rename it, e.g. table3_baseline.")
+    if len(value) > NAME_MAX:
+        raise spec.error("SM714", path, f"{what} name {value[:20]!r}... has {len(value)} characters; names become "
+                         f"file and folder names of the output folder, and may have at most {NAME_MAX}.",
+                         "give it a shorter name, e.g. table3_baseline.")
 
 
 # ---------------------------------------------------------------- references to data columns
