@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import smtext.demo
-from smtext.demo import WorldConfig, generate_world
+from smtext.demo import WorldConfig
 from smtext.demo.extras import NQPF_INDICATORS
 from smtext.demo.truth import entropy_weights, robot_exposure
 from smtext.indicators.composite import NQPF_002, entropy_weight
