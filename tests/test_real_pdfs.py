@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from smtext.manifest import file_sha256
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,14 +60,6 @@ def _params(check: str) -> list:
     return out
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 @pytest.fixture(scope="module")
 def report():
     """``report(name)`` -> (expectations, ExtractedDocument); each PDF is read once per module."""
@@ -80,7 +74,7 @@ def report():
             path = cache_dir() / exp["file"]
             if not path.is_file():
                 docs[name] = f"{path} is absent (populate the cache: python benchmarks/real_pdfs/fetch.py --from DIR)"
-            elif _sha256(path) != exp["sha256"]:
+            elif file_sha256(path) != exp["sha256"]:
                 docs[name] = f"{path} is not the expected file (sha256 differs)"
             else:
                 docs[name] = extract_pdf(path)

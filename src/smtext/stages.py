@@ -34,7 +34,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SMError, SMWarning, warn
-from .manifest import stable_hash
+from .manifest import file_sha256, stable_hash
 
 
 def inside(folder: str | Path, *parts: str) -> Path:
@@ -197,16 +197,6 @@ def _finished(done: Path, key: str) -> dict | None:
     return record
 
 
-def _file_sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _outputs(folder: Path) -> dict:
     """Every file a stage wrote in its folder (not its record): relative path -> size, mtime and sha256."""
     files = {}
@@ -215,7 +205,7 @@ def _outputs(folder: Path) -> dict:
             continue
         st = path.stat()
         files[path.relative_to(folder).as_posix()] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                                                      "sha256": _file_sha256(path)}
+                                                      "sha256": file_sha256(path)}
     return files
 
 
@@ -234,7 +224,7 @@ def _damaged(folder: Path, files: dict) -> str | None:
             return f"its file {rel} has {st.st_size} bytes instead of {meta.get('size') if isinstance(meta, dict) else '?'}"
         if st.st_mtime_ns != meta.get("mtime_ns"):
             try:
-                same = _file_sha256(path) == meta.get("sha256")
+                same = file_sha256(path) == meta.get("sha256")
             except OSError:
                 same = False
             if not same:
