@@ -33,6 +33,8 @@ from smtext.cli import app
 from smtext.demo import text, vocabulary
 from smtext.demo.world import planted_term_lists
 
+pytestmark = pytest.mark.slow   # a world with a planted vocabulary and a Word2Vec model
+
 runner = CliRunner()
 GREEN = ["绿色", "环保", "节能", "低碳", "减排", "清洁能源", "污染防治", "碳排放", "循环经济", "生态保护", "节能降耗",
          "环境治理"]

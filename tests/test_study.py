@@ -16,6 +16,8 @@ import pytest
 from smtext.errors import SMError
 from smtext.study import loads, run_study
 
+pytestmark = pytest.mark.slow   # paper 000 end to end (make test keeps the demo spec, which holds its tables, in test_main_job)
+
 SPEC000 = (resources.files("smtext.study.specs") / "paper000.yaml").read_text(encoding="utf-8")
 
 
