@@ -95,10 +95,7 @@ def check_output_folder(folder: str | Path) -> Path:
     if folder.exists() and not folder.is_dir():
         raise SMError("SM123", f"the output folder {folder} is an existing file, not a folder.",
                       "pass a folder with --out (a new name is created), or move the file away.")
-    for parent in folder.parents:
-        if parent.exists() and not parent.is_dir():
-            raise SMError("SM123", f"the output folder {folder} cannot be created: {parent} is a file.",
-                          "pass a folder with --out whose parents are folders.")
+    _parents_are_folders(folder, f"the output folder {folder} cannot be created")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -119,16 +116,20 @@ def check_output_folder(folder: str | Path) -> Path:
     return folder
 
 
+def _parents_are_folders(path: Path, what: str) -> None:
+    """SM123 when an existing parent of ``path`` is a file (so nothing can be created below it)."""
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise SMError("SM123", f"{what}: {parent} is a file, not a folder.", "pass a path whose folders are folders.")
+
+
 def check_output_file(path: str | Path) -> Path:
     """An output file's path, its folder created; SM123 when the path is a folder or a parent is a file."""
     path = Path(path)
     if path.is_dir():
         raise SMError("SM123", f"the output file {path} is an existing folder.",
                       "pass a file name with --out, e.g. out/sa.parquet.")
-    for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            raise SMError("SM123", f"the output file {path} cannot be written: {parent} is a file, not a folder.",
-                          "pass a path whose folders are folders.")
+    _parents_are_folders(path, f"the output file {path} cannot be written")
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
