@@ -249,14 +249,17 @@ def _mechanism(c: Column) -> list:
 
 
 @COLUMNS.register("psm_did", "PSM-DID: logit propensity by year, nearest-neighbour matching with replacement, then "
-                             "TWFE on the matched sample (weights or common support); its balance table is printed as "
-                             "a table of its own.",
+                             "TWFE (with any extra fe) on the matched sample (weights, matched rows or common support); "
+                             "its balance table is printed as a table of its own, and a covariate with |%bias| > 10 "
+                             "after matching is named in the table note.",
                   schema=(*BASE, FE, CLUSTER, COVARIATES, _o("k", "int", "neighbours", default=1, min=1, max=100),
                           _o("balance", "str", "name of the balance table"),
-                          _o("psm_sample", "choice", "use the matching weights or the common-support sample",
-                             choices=("weights", "support"), default="weights")))
+                          _o("psm_sample", "choice", "weights: matched rows weighted by the matching weights; matched: "
+                             "matched rows unweighted (_weight != .); support: all rows on the common support "
+                             "(_support == 1)", choices=("weights", "matched", "support"), default="weights")))
 def _psm_did(c: Column) -> list:
     from .. import did
+    from ..did.matching import balance_failures
 
     d = c.data.dropna(subset=[c.y, *c.entry["covariates"], *c.controls]).copy()
     d["_treat"] = treat_group(d, c.info)
@@ -264,6 +267,9 @@ def _psm_did(c: Column) -> list:
                       controls=c.controls, fe=c.fe, sample=c.entry.get("psm_sample", "weights"),
                       psm_kwargs={"k": int(c.entry.get("k", 1)), "replace": True, "by": TIME}, **c.kw)
     c.side["balance"] = (c.entry.get("balance"), reg.matching.balance)
+    failed = balance_failures(reg.matching.balance)
+    if failed:   # the usual rule (|%bias| <= 10 after matching) fails: say so under the table
+        c.info.setdefault("psm_balance_failed", {}).update(failed)
     return [reg]
 
 
