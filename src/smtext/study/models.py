@@ -273,14 +273,23 @@ def _psm_did(c: Column) -> list:
     return [reg]
 
 
-@COLUMNS.register("ife", "Interactive fixed effects (Bai 2009) on the balanced panel (firms observed every year).",
-                  schema=BASE)
+@COLUMNS.register("ife", "Interactive fixed effects (Bai 2009) with controls and additive fixed effects (firm, year "
+                         "and any fe) on the unbalanced panel (missing cells by EM); the number of factors by Bai-Ng "
+                         "or fixed.",
+                  schema=(*BASE, FE, CLUSTER,
+                          _o("r", "int", "number of factors (default: chosen by the criterion)", min=0, max=20),
+                          _o("r_max", "int", "largest number of factors the criterion tries", default=5, min=1, max=20),
+                          _o("criterion", "choice", "Bai-Ng (2002) criterion", choices=("IC_p1", "IC_p2", "IC_p3"),
+                             default="IC_p2")))
 def _ife(c: Column) -> list:
     from .. import did
 
-    bal, dropped = balanced_panel(c.data.dropna(subset=[c.y, c.x, *c.controls]), ID, TIME)
-    c.info["ife_firms_dropped"] = dropped
-    return [did.ife(bal, c.y, TIME, ID, c.x, controls=c.controls)]
+    d = c.data.dropna(subset=[c.y, c.x, *c.controls])
+    res = did.ife(d, c.y, TIME, ID, c.x, controls=c.controls, fe=c.fe, r=c.entry.get("r", "auto"),
+                  r_max=int(c.entry.get("r_max", 5)), criterion=c.entry.get("criterion", "IC_p2"),
+                  cluster=c.entry.get("cluster", ID))
+    c.info["ife"] = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in res.extra.items()}
+    return [res]
 
 
 @COLUMNS.register("ebal_did", "Entropy balancing (Hainmueller) of the control group, then weighted TWFE.",
