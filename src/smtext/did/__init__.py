@@ -46,6 +46,7 @@ _API = {
     "city_spillover": "timing",
     "relative_time": "timing",
     "clean_controls": "timing",
+    "hypothetical_pilots": "timing",
     "psm": "matching",
     "psm_did": "matching",
     "balance_table": "matching",
