@@ -84,6 +84,6 @@ def vif(data: pd.DataFrame, columns: Sequence[str], *, limit: float = VIF_LIMIT)
              "drop one of the collinear regressors.")
     res = pd.DataFrame({"VIF": out, "1/VIF": 1.0 / out, "flag": out > limit},
                        index=pd.Index(cols, name="variable")).sort_values("VIF", ascending=False, kind="stable")
-    res.attrs.update({"mean_vif": float(np.mean(out)), "nobs": int(len(X)), "dropped": dropped,
+    res.attrs.update({"mean_vif": float(np.mean(out)), "nobs": len(X), "dropped": dropped,
                       "limit": float(limit)})
     return res

@@ -50,7 +50,7 @@ def _factors(W: np.ndarray, r: int):
     T = W.shape[1]
     if r == 0:
         return np.zeros((T, 0)), np.zeros((W.shape[0], 0))
-    vals, vecs = np.linalg.eigh(W.T @ W)
+    _, vecs = np.linalg.eigh(W.T @ W)
     F = vecs[:, ::-1][:, :r] * np.sqrt(T)
     L = W @ F / T
     return F, L
@@ -248,7 +248,7 @@ def ife(
         pen = {"IC_p1": (q.N + q.T) / nq * np.log(nq / (q.N + q.T)),
                "IC_p2": (q.N + q.T) / nq * np.log(C2),
                "IC_p3": np.log(C2) / C2}[criterion]
-        for k in range(0, k_max + 1):
+        for k in range(k_max + 1):
             *_, resid, _ = _fit(q, k, tol, max_iter)
             ic[k] = float(np.log(np.mean(resid**2)) + k * pen)
         r = min(ic, key=ic.get)

@@ -28,7 +28,7 @@ from ._prepare import as_tuple
 from ._results import RegResult, Result, promote
 from .regression import twfe
 
-__all__ = ["PSMResult", "PSMDIDResult", "psm", "balance_table", "balance_failures", "psm_did"]
+__all__ = ["PSMDIDResult", "PSMResult", "balance_failures", "balance_table", "psm", "psm_did"]
 
 
 def _balance_estimates(balance: pd.DataFrame) -> pd.DataFrame:

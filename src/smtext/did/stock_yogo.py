@@ -21,7 +21,7 @@ import pandas as pd
 
 from smtext.errors import SMError, check_option
 
-__all__ = ["stock_yogo_table", "stock_yogo_critical_value", "stock_yogo_label"]
+__all__ = ["stock_yogo_critical_value", "stock_yogo_label", "stock_yogo_table"]
 
 TABLE_FILE = Path(__file__).resolve().parents[1] / "data" / "stock_yogo_2005.csv"
 #: levels each table has: maximal relative bias b, maximal Wald-test size r

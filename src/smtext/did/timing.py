@@ -25,8 +25,8 @@ import pandas as pd
 
 from smtext.errors import SMError, require_columns, warn
 
-__all__ = ["TimingResult", "firm_treatment", "city_spillover", "relative_time", "clean_controls",
-           "hypothetical_pilots"]
+__all__ = ["TimingResult", "city_spillover", "clean_controls", "firm_treatment", "hypothetical_pilots",
+           "relative_time"]
 
 
 @dataclass(frozen=True)

@@ -392,7 +392,7 @@ def _vif(c: Column):
     rows = [[labels.get(v, v), format_number(r["VIF"], 2), format_number(r["1/VIF"], 3)] for v, r in res.iterrows()]
     flagged = [labels.get(v, v) for v in res.index[res["flag"]]]
     notes = [f"观测值 {a['nobs']:,}" + (f"（剔除 {a['dropped']} 个含缺失值的观测）" if a["dropped"] else "")
-             + f"；VIF = 1/(1-R²_j)，R²_j 为该变量对其余解释变量（含常数项）回归的拟合优度。",
+             + "；VIF = 1/(1-R²_j)，R²_j 为该变量对其余解释变量（含常数项）回归的拟合优度。",
              (f"VIF 超过 {a['limit']:g} 的变量：{'、'.join(flagged)}，存在较强的多重共线性。" if flagged
               else f"所有变量的 VIF 均低于 {a['limit']:g}，不存在严重的多重共线性。")]
     c.info["vif"] = {str(v): float(r["VIF"]) for v, r in res.iterrows()}
