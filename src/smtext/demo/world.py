@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import context, extras, financials, pilots, text, vocabulary
+from . import context, extras, financials, pilots, postings, text, vocabulary
 from .config import WorldConfig
 from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
@@ -299,6 +299,12 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     subsidy.drop(columns="truth_is_rd").to_parquet(out / "data" / "subsidies.parquet", index=False)
     subsidy[["item", "truth_is_rd"]].drop_duplicates().sort_values("item").to_csv(
         out / "truth" / "subsidy_items.csv", index=False)
+    # recruitment postings with planted AI demand (paper 002 Aijob), on a stream of their own
+    posts = postings.make_postings(_rng(cfg, "postings"), firms, obs, cfg)
+    posts.drop(columns="truth_is_ai").to_parquet(out / "data" / "postings.parquet", index=False)
+    posts[["posting_id", "stkcd", "year", "truth_is_ai"]].to_csv(out / "truth" / "postings.csv", index=False)
+    post_truth = postings.postings_truth(posts)
+    post_truth.to_csv(out / "truth" / "postings_firm_year.csv", index=False)
     obs_p = obs.assign(name_on_patent=obs["stkcd"].map(firms.set_index("stkcd")["name"])).reset_index(drop=True)
     records, patent_truth = make_patents(_rng(cfg, "patents"), firms, subs, obs_p, obs_p["spill_post"], cfg)
     records.to_parquet(out / "data" / "patents.parquet", index=False)
@@ -345,6 +351,14 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
         "mentions_by_term": {str(k): int(v) for k, v in boiler["mentions"].groupby("term")["n"].sum().items()}}
     truth["files"]["truth_tables"] += ["truth/analyst_boilerplate.csv", "truth/boilerplate_mentions.csv"]
     truth["effects"]["nqpf_index"] = extras.nqpf_truth(extra)
+    truth["effects"]["ai_jobs"] = {
+        "log_odds": cfg.ai_job_effect,
+        "rule": "postings per firm-year ~ Poisson(exp(1.6 + 0.4 latent_size)); each an AI position with probability "
+                "expit(-2.2 + 0.8 latent_ai + 0.08 t + log_odds * D_it); AI postings name an ai_jobs lexicon skill in "
+                "title and description, 15% of the others say 无需人工智能相关经验 (negated)",
+        "postings": int(post_truth["postings"].sum()), "ai_postings": int(post_truth["ai_postings"].sum()),
+        "tables": ["truth/postings.csv", "truth/postings_firm_year.csv"]}
+    truth["files"]["truth_tables"] += ["truth/postings.csv", "truth/postings_firm_year.csv"]
     truth["effects"]["dvar_robot"] = {
         "coefficient": cfg.dvar_robot_effect,
         "rule": "DVAR_it = level_i + trend*t + coefficient*Robot_it + noise for exporters (Upward-Wang-Zheng "

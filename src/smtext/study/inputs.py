@@ -45,6 +45,7 @@ DEMO_DATA = {
     "industry_robots": {"file": "data/industry_robots.parquet"},
     "io_table": {"file": "data/io_table.parquet"},
     "subsidies": {"file": "data/subsidies.parquet"},
+    "postings": {"file": "data/postings.parquet"},                # stkcd, year, title, description (paper 002 Aijob)
     "annual_reports": {"folder": "reports/annual"},
     "analyst_reports": {"folder": "reports/analyst"},
     "gov_reports": {"folder": "reports/gov"},
@@ -73,7 +74,7 @@ INPUT_SCHEMA = (
 KEYS = {"financials": ("stkcd", "year"), "firm_extras": ("stkcd", "year"), "firms": ("stkcd",),
         "subsidiaries": None, "pilot_list": None, "patents": None, "city_year": ("city", "year"),
         "city_instruments": ("city",), "city_policies": ("city", "year"), "trade": None, "industry_robots": None,
-        "io_table": None, "subsidies": None}
+        "io_table": None, "subsidies": None, "postings": None}
 
 
 def check_declaration(spec, path: tuple, data) -> dict:

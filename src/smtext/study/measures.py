@@ -223,6 +223,32 @@ def nml_measure(env: Env):
     return run
 
 
+@MEASURES.register(
+    "postings", "AI job postings per firm-year (paper 002's Aijob): each recruitment posting screened with an AI-job "
+                "lexicon (title and description, negated mentions removed) -> postings, ai_postings.",
+    schema=(Option("lexicon", "str", "AI-job lexicon: a shipped name or the path of a user lexicon CSV", default="ai_jobs"),
+            Option("fields", "choices", "posting text screened", choices=("title", "description"),
+                   default=["title", "description"]),
+            Option("filters", "choices", "context filters removing hits", choices=("negation", "third_party"),
+                   default=["negation"])),
+    firm_year="postings.parquet", fill_zero=True, needs=("postings",))
+def postings_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        from ..text.postings import postings_firm_year, screen_postings
+
+        p = ctx.params
+        screened = screen_postings(env.inputs.read("postings", "measures/postings", info=ctx.info),
+                                   p.get("lexicon", "ai_jobs"), fields=p.get("fields", ["title", "description"]),
+                                   filters=tuple(p.get("filters", ["negation"])))
+        fy = postings_firm_year(screened)
+        # counts only: a firm-year without postings is a zero (fill_zero), its share would not be
+        fy[[ID, TIME, "postings", "ai_postings"]].to_parquet(ctx.dir / "postings.parquet", index=False)
+        keep = [c for c in ("posting_id", ID, TIME, "title", "is_ai", "ai_terms") if c in screened]
+        screened.loc[screened["is_ai"], keep].to_csv(ctx.dir / "ai_postings.csv", index=False, encoding="utf-8-sig")
+        ctx.info.update(postings=len(screened), ai_postings=int(screened["is_ai"].sum()), firm_years=len(fy))
+    return run
+
+
 def _composite_schema():
     return (Option("preset", "choice", "a shipped indicator set", choices=("nqpf_002",)),
             Option("indicators", "mapping", "column -> '+' (benefit) or '-' (cost)"),
