@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import context, extras, financials, pilots, postings, text, vocabulary
+from . import context, extras, financials, pilots, postings, supply_chain, text, vocabulary
 from .config import WorldConfig
 from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
@@ -305,6 +305,13 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     posts[["posting_id", "stkcd", "year", "truth_is_ai"]].to_csv(out / "truth" / "postings.csv", index=False)
     post_truth = postings.postings_truth(posts)
     post_truth.to_csv(out / "truth" / "postings_firm_year.csv", index=False)
+    # top-5 customers and suppliers by name, as CSMAR exports them (paper 002 Table 9 cols. 8-9)
+    top5 = supply_chain.top5_tables(_rng(cfg, "supply_chain"), firms, subs, obs)
+    for role in ("customer", "supplier"):
+        supply_chain.write_csmar(top5, role, out / "data" / f"top5_{role}s.csv")
+    top5.to_csv(out / "truth" / "top5_partners.csv", index=False)
+    chain_truth = supply_chain.exposure_truth(top5, dict(zip(firms["stkcd"], firms["gname"])), obs)
+    chain_truth.to_parquet(out / "truth" / "supply_chain_firm_year.parquet", index=False)
     obs_p = obs.assign(name_on_patent=obs["stkcd"].map(firms.set_index("stkcd")["name"])).reset_index(drop=True)
     records, patent_truth = make_patents(_rng(cfg, "patents"), firms, subs, obs_p, obs_p["spill_post"], cfg)
     records.to_parquet(out / "data" / "patents.parquet", index=False)
@@ -359,6 +366,16 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
         "postings": int(post_truth["postings"].sum()), "ai_postings": int(post_truth["ai_postings"].sum()),
         "tables": ["truth/postings.csv", "truth/postings_firm_year.csv"]}
     truth["files"]["truth_tables"] += ["truth/postings.csv", "truth/postings_firm_year.csv"]
+    truth["supply_chain"] = {
+        "rule": "each firm has 3 listed customers, 3 listed suppliers and 4 unlisted partners of each kind; a listed "
+                "partner is in a firm-year's top five with probability 0.7, named by its full name (60%), another "
+                "legal form (20%) or a subsidiary (20%); 15% of firm-years disclose only 客户一...客户五",
+        "rows_by_name_form": {str(k): int(v) for k, v in top5["name_form"].value_counts().sort_index().items()},
+        "upstream_of_pilot_firms": int(chain_truth.loc[chain_truth["chain_up"] == 1, "stkcd"].nunique()),
+        "downstream_of_pilot_firms": int(chain_truth.loc[chain_truth["chain_down"] == 1, "stkcd"].nunique()),
+        "outcome_spillover": "none planted: NQPF of linked firms does not respond to their pilot partners",
+        "tables": ["truth/top5_partners.csv", "truth/supply_chain_firm_year.parquet"]}
+    truth["files"]["truth_tables"] += ["truth/top5_partners.csv", "truth/supply_chain_firm_year.parquet"]
     truth["effects"]["dvar_robot"] = {
         "coefficient": cfg.dvar_robot_effect,
         "rule": "DVAR_it = level_i + trend*t + coefficient*Robot_it + noise for exporters (Upward-Wang-Zheng "

@@ -249,6 +249,39 @@ def postings_measure(env: Env):
     return run
 
 
+@MEASURES.register(
+    "supply_chain", "Upstream / downstream firms of the pilots (paper 002 Table 9 cols. 8-9): top-5 customer and "
+                    "supplier tables, partner names matched to listed firms -> chain_up, chain_down (linked to a "
+                    "pilot), IM_up, IM_down (from the pilot's selection year).",
+    deps=("panel",), firm_year="supply_chain.parquet", needs=("firms",))
+def supply_chain_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        from ..errors import SMError
+        from ..indicators.supply_chain import chain_edges, match_partners, pilot_exposure, tidy_top5
+
+        tables = [tidy_top5(env.inputs.read(f"top5_{role}s", "measures/supply_chain", info=ctx.info), role)
+                  for role in ("customer", "supplier") if env.inputs.declared(f"top5_{role}s")]
+        if not tables:
+            raise SMError("SM043", "measures/supply_chain needs a top-5 customer or supplier table; neither "
+                          "top5_customers nor top5_suppliers is declared.",
+                          "declare top5_customers: {file: ..., map: csmar_top5_customers} (and/or top5_suppliers).")
+        firms = env.inputs.read("firms", "measures/supply_chain", info=ctx.info)
+        subs = env.inputs.read("subsidiaries", "measures/supply_chain", info=ctx.info) \
+            if env.inputs.exists("subsidiaries") else None
+        match = match_partners(pd.concat(tables, ignore_index=True), firms, subs)
+        edges = chain_edges(match.links)
+        panel = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet", columns=[ID, TIME, "gname"])
+        gname = panel.groupby(ID)["gname"].max()
+        out = pilot_exposure(edges, panel, gname)
+        out.to_parquet(ctx.dir / "supply_chain.parquet", index=False)
+        edges.to_csv(ctx.dir / "links.csv", index=False, encoding="utf-8-sig")
+        match.unmatched().to_csv(ctx.dir / "unmatched_partners.csv", index=False, encoding="utf-8-sig")
+        ctx.info.update(partner_rows=len(match.links), partner_status=match.counts(), links=len(edges),
+                        upstream_firms=int(out.loc[out["chain_up"] == 1, ID].nunique()),
+                        downstream_firms=int(out.loc[out["chain_down"] == 1, ID].nunique()))
+    return run
+
+
 def _composite_schema():
     return (Option("preset", "choice", "a shipped indicator set", choices=("nqpf_002",)),
             Option("indicators", "mapping", "column -> '+' (benefit) or '-' (cost)"),
