@@ -36,8 +36,9 @@ from .truth import robot_exposure
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
 # bump when the generator's output changes for the same config (invalidates cached worlds);
-# 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary
-GENERATOR_VERSION = 9
+# 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary;
+# 10: recruitment postings, top-5 customer/supplier tables, IPR case counts (paper 002)
+GENERATOR_VERSION = 10
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -292,6 +293,9 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     extra.to_parquet(out / "data" / "firm_extras.parquet", index=False)
     extras.city_policies(_rng(cfg, "policies"), cfg).to_parquet(out / "data" / "city_policies.parquet", index=False)
     extras.io_table(_rng(cfg, "io")).to_parquet(out / "data" / "io_table.parquet", index=False)
+    ipr_table, ipr_truth = extras.ipr_cases(_rng(cfg, "ipr_cases"), cfg)   # paper 002 IPR (own stream)
+    ipr_table.to_parquet(out / "data" / "ipr_cases.parquet", index=False)
+    ipr_truth.to_csv(out / "truth" / "ipr_city_year.csv", index=False)
     robot = _robot_penetration(obs, extra, firms, robots, cfg)
     dvar = extras.dvar_target(_rng(cfg, "dvar"), obs, robot, cfg.dvar_robot_effect, cfg)
     context.trade_records(_rng(cfg, "trade"), obs, dvar).to_parquet(out / "data" / "trade.parquet", index=False)
@@ -376,6 +380,11 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
         "outcome_spillover": "none planted: NQPF of linked firms does not respond to their pilot partners",
         "tables": ["truth/top5_partners.csv", "truth/supply_chain_firm_year.parquet"]}
     truth["files"]["truth_tables"] += ["truth/top5_partners.csv", "truth/supply_chain_firm_year.parquet"]
+    truth["ipr"] = {"rule": "data/ipr_cases.parquet: cases ~ Poisson(protection * GDP share * 4000 * 1.1^t); "
+                            "truth/ipr_city_year.csv holds the planted protection and the index of the written "
+                            "counts, (cases / year's cases) / (GDP / year's GDP)",
+                    "table": "truth/ipr_city_year.csv"}
+    truth["files"]["truth_tables"].append("truth/ipr_city_year.csv")
     truth["effects"]["dvar_robot"] = {
         "coefficient": cfg.dvar_robot_effect,
         "rule": "DVAR_it = level_i + trend*t + coefficient*Robot_it + noise for exporters (Upward-Wang-Zheng "

@@ -282,6 +282,20 @@ def supply_chain_measure(env: Env):
     return run
 
 
+@MEASURES.register(
+    "ipr", "City IP-protection intensity (paper 002 Table 9): closed IP trial cases and GDP (ipr_cases) -> "
+           "IPR = the city's share of the year's cases / its share of GDP (revealed comparative advantage).",
+    city_year="ipr.parquet", needs=("ipr_cases",))
+def ipr_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        from ..indicators.ipr import ipr_rca
+
+        out = ipr_rca(env.inputs.read("ipr_cases", "measures/ipr", info=ctx.info))
+        out.to_parquet(ctx.dir / "ipr.parquet", index=False)
+        ctx.info.update(rows=len(out), missing=int(out["IPR"].isna().sum()))
+    return run
+
+
 def _composite_schema():
     return (Option("preset", "choice", "a shipped indicator set", choices=("nqpf_002",)),
             Option("indicators", "mapping", "column -> '+' (benefit) or '-' (cost)"),
