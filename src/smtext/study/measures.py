@@ -296,6 +296,43 @@ def ipr_measure(env: Env):
     return run
 
 
+#: seeds of the ML-built AI indicator: the general AI words of the ai lexicon (core category)
+AI_SEEDS = ["人工智能", "机器学习", "深度学习"]
+
+
+@MEASURES.register(
+    "ai_ml", "ML-built firm AI indicator (paper 002 Table 6, the input of AI_mean): Word2Vec trained on the annual "
+             "reports, AI seed words expanded above a similarity cut-off; AI_ML = ln(1 + count of seed and similar "
+             "words) per firm-year, missing where no report was read.",
+    schema=(Option("seeds", "list", "seed words", default=AI_SEEDS),
+            Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=DEFAULT_THRESHOLD,
+                   min=-1, max=1),
+            Option("topn", "int", "keep at most this many neighbours", min=1, max=MAX_DRAWS),
+            Option("min_freq", "int", "a similar word must occur this often in the reports", default=5, min=1,
+                   max=MAX_DRAWS)),
+    deps=("extract",), reports="annual_reports", firm_year="ai_ml.parquet", check=_check_seeds,
+    needs=("annual_reports", "firms"))
+def ai_ml_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        from ..text.extract import read_documents
+        from ..text.w2v import build_nml
+
+        p = ctx.params
+        extracted = env.inputs.extract_dir("annual_reports") or ctx.inputs["extract"]
+        docs = read_documents(extracted, doc_type="annual_report")
+        # no screening text: the AI vocabulary is the reports' own (paper 002 screens only N_ML)
+        res = build_nml(docs, None, list(p.get("seeds", AI_SEEDS)), work_dir=ctx.dir / "w2v",
+                        threshold=float(p.get("threshold", DEFAULT_THRESHOLD)), topn=p.get("topn"),
+                        min_freq=int(p.get("min_freq", 5)), name="AI_ML", jobs=env.jobs)
+        res.expansion.table.to_csv(ctx.dir / "expansion.csv", index=False, encoding="utf-8-sig")
+        res.index.table[[ID, TIME, "AI_ML_count", "AI_ML"]].to_parquet(ctx.dir / "ai_ml.parquet", index=False)
+        kept = res.expansion.table
+        ctx.info.update(annual_reports=len(docs), kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),
+                        expansion_diagnostics=res.expansion.diagnostics,
+                        firm_years=int(res.index.table["AI_ML"].notna().sum()))
+    return run
+
+
 def _composite_schema():
     return (Option("preset", "choice", "a shipped indicator set", choices=("nqpf_002",)),
             Option("indicators", "mapping", "column -> '+' (benefit) or '-' (cost)"),
