@@ -223,6 +223,20 @@ def nml_measure(env: Env):
     return run
 
 
+def _check_postings_lexicon(spec, path: tuple, opts: dict) -> None:
+    """The AI-job lexicon is a shipped name or an existing, well-formed user file (as the text measure's)."""
+    _check_lexicons(spec, path, {"lexicons": {"lexicon": opts.get("lexicon", "ai_jobs")}})
+
+
+def postings_params(spec, opts: dict) -> dict:
+    """The postings options as run: a user lexicon's path made absolute, with its sha256 in the cache key."""
+    run = text_params(spec, {"lexicons": {"lexicon": opts.get("lexicon", "ai_jobs")}})
+    out = {**opts, "lexicon": run["lexicons"]["lexicon"]}
+    if "lexicon_sha256" in run:
+        out["lexicon_sha256"] = run["lexicon_sha256"]["lexicon"]
+    return out
+
+
 @MEASURES.register(
     "postings", "AI job postings per firm-year (paper 002's Aijob): each recruitment posting screened with an AI-job "
                 "lexicon (title and description, negated mentions removed) -> postings, ai_postings.",
@@ -231,7 +245,8 @@ def nml_measure(env: Env):
                    default=["title", "description"]),
             Option("filters", "choices", "context filters removing hits", choices=("negation", "third_party"),
                    default=["negation"])),
-    firm_year="postings.parquet", fill_zero=True, needs=("postings",))
+    firm_year="postings.parquet", fill_zero=True, needs=("postings",), check=_check_postings_lexicon,
+    params=postings_params)
 def postings_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..text.postings import postings_firm_year, screen_postings
