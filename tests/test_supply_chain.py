@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 
 from smtext.errors import SMError
-from smtext.indicators.supply_chain import chain_edges, match_partners, pilot_exposure, tidy_top5
+from smtext.indicators.supply_chain import (
+    chain_edges,
+    match_partners,
+    pilot_exposure,
+    tidy_top5,
+)
 from smtext.io import read_panel
 from smtext.study import loads, run_study
 

@@ -216,4 +216,4 @@ def pilot_exposure(edges: pd.DataFrame, panel: pd.DataFrame, gname: pd.Series | 
     return out
 
 
-__all__ = ["tidy_top5", "match_partners", "PartnerMatch", "chain_edges", "pilot_exposure", "ROLES", "ANONYMOUS"]
+__all__ = ["ANONYMOUS", "ROLES", "PartnerMatch", "chain_edges", "match_partners", "pilot_exposure", "tidy_top5"]

@@ -112,4 +112,4 @@ def postings_firm_year(screened: pd.DataFrame) -> pd.DataFrame:
     return g
 
 
-__all__ = ["screen_postings", "postings_firm_year", "FIELDS"]
+__all__ = ["FIELDS", "postings_firm_year", "screen_postings"]
