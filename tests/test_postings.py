@@ -94,3 +94,10 @@ def test_demo_postings_recover_planted_truth(demo_world, tmp_path):
     expected = m["ai_postings_truth"].fillna(0)     # a firm-year without postings has none
     assert (m["ai_postings"].to_numpy() == expected.to_numpy()).all()
     np.testing.assert_allclose(m["Aijob"], np.log1p(expected), rtol=0, atol=1e-12)
+
+
+def test_a_user_lexicon_screens_the_postings(tmp_path):
+    path = tmp_path / "my_ai.csv"
+    path.write_text("category,term\nmine,数据标注\n", encoding="utf-8")
+    (tmp_path / "my_ai.meta.json").write_text('{"publication": "test", "version": "1"}', encoding="utf-8")
+    assert screen_postings(HAND, lexicon=str(path))["is_ai"].tolist() == [False] * 5 + [True]
