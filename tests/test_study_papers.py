@@ -124,7 +124,8 @@ def test_paper002_four_measures_clean_controls_and_truth(world, tmp_path):
         assert _md_columns(out / "tables" / f"{name}.md") == k, name
     info = {s["stage"]: s for s in res.stages}
     het = info["table.table9_heterogeneity"]
-    assert _md_columns(out / "tables" / "table9_heterogeneity.md") + len(het.get("groups_skipped", [])) == 7
+    # 7 split columns + the pilots' suppliers and customers (cols. 8-9)
+    assert _md_columns(out / "tables" / "table9_heterogeneity.md") + len(het.get("groups_skipped", [])) == 9
     assert all(0 <= t["p_empirical"] <= 1 for t in het["diff_tests"])
     for fig in ("figure1_event_study", "figure1b_honest", "figure2_placebo"):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 1000

@@ -162,11 +162,17 @@ def _indicator(d, arg):
     return (d[arg] > 0).astype(int)
 
 
-@VARIABLES.register("median_group", "高于中位数 / 低于中位数 split at the pooled median (missing stays missing).",
-                    arg=_col())
+@VARIABLES.register("median_group", "高于中位数 / 低于中位数 split at the median, pooled or within groups (`by: [year]`: "
+                                    "paper 002's annual median); missing stays missing.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("by", "columns", "groups whose median is used (none: the pooled median)",
+                                     default=[])),
+                    shorthand="column")
 def _median_group(d, arg):
-    above = d[arg] > d[arg].median()
-    return pd.Series(np.where(d[arg].isna(), None, np.where(above, "高于中位数", "低于中位数")), index=d.index)
+    col, by = arg["column"], list(arg.get("by", []))
+    median = d.groupby(by)[col].transform("median") if by else d[col].median()
+    above = d[col] > median
+    return pd.Series(np.where(d[col].isna(), None, np.where(above, "高于中位数", "低于中位数")), index=d.index)
 
 
 @VARIABLES.register("share_in", "the column / its total within groups (market share).",
