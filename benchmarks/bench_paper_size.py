@@ -11,7 +11,7 @@ of documents (each report is rendered, extracted and counted on its own); the pa
 stages are small next to them. Peak memory is projected linearly too, which overstates
 it for the streaming stages and is the right order for the in-memory panel stages.
 
-    python benchmarks/bench_paper_size.py                       # 40 firms, 2010-2023 (a few minutes)
+    python benchmarks/bench_paper_size.py                       # 20 firms, 2010-2023 (a few minutes)
     python benchmarks/bench_paper_size.py --firms 4000 --keep   # the full paper size (hours on 2 cores)
 """
 
@@ -71,7 +71,7 @@ def count_documents(world: Path) -> tuple[int, int]:
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--firms", type=int, default=40, help="listed firms of the generated world")
+    ap.add_argument("--firms", type=int, default=20, help="listed firms of the generated world (20 is the least)")
     ap.add_argument("--years", default="2010-2023")
     ap.add_argument("--spec", default="paper002")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes for generation and the run")
