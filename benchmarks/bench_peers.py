@@ -221,19 +221,19 @@ def honest_pair(df: pd.DataFrame, repeat: int) -> dict:
 def tfp_pairs(n_firms: int, repeat: int) -> list[dict]:
     """OP / LP / ACF point estimates: smtext vs statspai on bench_tfp's DGP."""
     import statspai as sp
-
     from bench_tfp import panel
+
     from smtext.indicators import tfp
 
     d = panel(n_firms)
     d["i"] = -1 + 0.8 * d["k"] + 1.5 * (d["y"] - 1 - 0.6 * d["l"] - 0.3 * d["k"])  # a monotone investment proxy
-    kw = dict(y="y", free="l", state="k", idname="id", tname="year")
+    kw = {"y": "y", "free": "l", "state": "k", "idname": "id", "tname": "year"}
     rows = []
     for method, proxy, fn, extra in (("op", "i", sp.olley_pakes, {}), ("lp", "m", sp.levinsohn_petrin, {}),
                                      ("acf", "m", sp.ackerberg_caves_frazer, {"acf_start": "stage1"})):
-        t_s, mine = best_of(lambda: tfp.estimate(d, method, proxy=proxy, **kw, **extra), repeat)
-        t_p, theirs = best_of(lambda: fn(d, output="y", free="l", state="k", proxy=proxy, panel_id="id", time="year"),
-                              repeat)
+        t_s, mine = best_of(lambda m=method, p=proxy, e=extra: tfp.estimate(d, m, proxy=p, **kw, **e), repeat)
+        t_p, theirs = best_of(lambda f=fn, p=proxy: f(d, output="y", free="l", state="k", proxy=p, panel_id="id",
+                                                      time="year"), repeat)
         diff = _max_abs(mine.coef[["l", "k"]], [theirs.coef["l"], theirs.coef["k"]])
         rows.append({"estimator": f"TFP {method.upper()} ({len(d):,} firm-years)", "smtext_s": t_s,
                      "peer": f"statspai {fn.__name__}", "peer_s": t_p, "compared": "coef l, k",
