@@ -127,7 +127,8 @@ def main(argv=None) -> dict:
             from smtext.demo import WorldConfig, generate_world
             first, last = (int(y) for y in args.years.split("-"))
             world = work / "world"
-            generate_world(world, WorldConfig(n_firms=args.firms, years=(first, last)), jobs=2, documents=True)
+            generate_world(world, WorldConfig(n_firms=args.firms, first_year=first, last_year=last), jobs=2,
+                           documents=True)
         rows, counts = [], {}
         for spec in args.engines:
             kind, workers = spec.split(":")
