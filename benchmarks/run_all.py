@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TOPICS = ("extract", "count", "w2v", "patents", "tfp", "did_placebo", "did_staggered", "io", "green_index")
+TOPICS = ("extract", "count", "w2v", "patents", "tfp", "did_placebo", "did_staggered", "io", "green_index", "peers",
+          "scaling")
 
 
 def main(argv=None) -> dict:

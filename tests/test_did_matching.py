@@ -82,6 +82,27 @@ def test_matched_sets_equal_r_matchit(tmp_path, k, replace, caliper, order):
     np.testing.assert_allclose(w[c] * (w[c] > 0).sum() / w[c].sum(), r_w[c], atol=1e-8)
 
 
+@pytest.mark.parametrize("k,caliper", [(1, None), (3, None), (2, 0.05), (9, None)])
+def test_with_replacement_equals_a_full_sort_per_treated_unit(k, caliper):
+    # the matcher keeps only the controls no farther than the k-th distance before sorting;
+    # reference: sort every control by distance (stable, so ties go to the earlier control)
+    from smtext.did.matching import _match_group
+
+    rng = np.random.default_rng(3)
+    ps = np.round(rng.random(60), 2)          # rounded: many tied distances
+    treated = rng.random(60) < 0.85           # few controls: k = 9 exceeds them in some draws
+    c_idx = np.flatnonzero(~treated)
+    ref = []
+    for t in np.flatnonzero(treated):
+        dist = np.abs(ps[c_idx] - ps[t])
+        nn = np.argsort(dist, kind="stable")[:k]
+        nn = nn if caliper is None else nn[dist[nn] <= caliper]
+        ref += [(t, c_idx[j], r + 1) for r, j in enumerate(nn)]
+    got = _match_group(ps, treated, k, True, caliper, "data", np.random.default_rng(0))
+    assert got == ref and len(ref) > 0
+    assert _match_group(ps, np.ones(60, bool), k, True, caliper, "data", np.random.default_rng(0)) == []
+
+
 def test_balance_table_by_hand():
     # treated x = 1, 2, 3; controls x = 2, 4, 6, 8 with matching weights 1, 1.5, 0.5, 0.
     d = pd.DataFrame({"t": [1, 1, 1, 0, 0, 0, 0], "x": [1, 2, 3, 2, 4, 6, 8],

@@ -124,14 +124,21 @@ def _match_group(ps: np.ndarray, treated: np.ndarray, k: int, replace: bool, cal
     elif order == "random":
         t_idx = rng.permutation(t_idx)
     pairs = []
-    if replace:
+    if replace and c_idx.size:
+        ps_c = ps[c_idx]
+        kth = min(k, ps_c.size) - 1
         for t in t_idx:
-            dist = np.abs(ps[c_idx] - ps[t])
-            nn = np.argsort(dist, kind="stable")[:k]
+            dist = np.abs(ps_c - ps[t])
+            # = np.argsort(dist, kind="stable")[:k] without sorting every control: the k nearest are
+            # among those no farther than the k-th distance, taken in control order on ties
+            near = np.flatnonzero(dist <= np.partition(dist, kth)[kth])
+            nn = near[np.argsort(dist[near], kind="stable")[:k]]
             if caliper is not None:
                 nn = nn[dist[nn] <= caliper]
             pairs += [(t, c_idx[j], r + 1) for r, j in enumerate(nn)]
         return pairs
+    if replace:
+        return pairs   # no controls
     available = np.ones(c_idx.size, dtype=bool)
     active = list(t_idx)
     for r in range(1, k + 1):

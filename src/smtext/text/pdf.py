@@ -15,6 +15,12 @@ Real reports almost never repeat a full line that way; overprinted bold titles,
 which pdfplumber reads twice, are common. Use ``backend="pdfplumber"`` when a
 corpus is known to repeat lines verbatim.
 
+Non-embedded fonts (the demo reports' STSong-Light) are laid out with a substitute
+system font. With any CJK font installed the text is the same; with none, PDFium drops
+a line holding only a wrapped ``。`` on a few pages, and with the Noto CJK (CFF) fonts
+it reads about 4x slower than with a TrueType CJK font. PDFium's default lookup is kept
+(see the README, "System CJK fonts and PDF text speed", and benchmarks/bench_fonts.py).
+
 Reason codes
 ------------
 SM101 encrypted     the file needs a password
