@@ -158,6 +158,17 @@ def _logit(c: Column) -> list:
                           **c.kw)]
 
 
+@COLUMNS.register("negbin", "Negative binomial (NB2) of a count with year and industry dummies (default fe), "
+                            "clustered standard errors (paper 004's robustness column).",
+                  schema=(*BASE, CLUSTER, _o("fe", "fe", "dummy fixed effects (instead of firm and year)",
+                                             default=["year", "industry"])))
+def _negbin(c: Column) -> list:
+    from .. import did
+
+    return [did.negbin_did(c.data, c.y, TIME, ID, c.x, controls=c.controls,
+                           fe=tuple(c.entry.get("fe", (TIME, "industry"))), **c.kw)]
+
+
 @COLUMNS.register("iv", "IV-2SLS with fixed effects: first stage, then second stage (KP rk LM / Wald F, CD F).",
                   schema=(*BASE, FE, *SE, _o("instrument", "column", "the excluded instrument", required=True),
                           _o("second_only", "bool", "print the second stage only", default=False)))
@@ -349,6 +360,30 @@ def _describe(c: Column):
 
     c.info["rows"] = len(c.entry["variables"])
     return describe(c.data, list(c.entry["variables"]), labels=c.side["labels"], title=c.side["title"])
+
+
+@COLUMNS.register("definitions", "The variable-definition table (变量定义): type, name, symbol and definition of "
+                                 "each variable, from the spec's definitions: and labels (the table's only column).",
+                  schema=(_o("groups", "list", "[[变量类型, [variables]], ...] in the printed order", required=True),),
+                  whole_table=True, check=lambda spec, path, e: _check_groups(spec, path + ("groups",), e["groups"]))
+def _definitions(c: Column):
+    from .definitions import definitions_table
+
+    table, rows = definitions_table(c.spec, c.entry["groups"], c.side["labels"], title=c.side["title"])
+    c.info["rows"] = rows
+    return table
+
+
+def _check_groups(spec, path: tuple, groups) -> None:
+    ok = isinstance(groups, list) and all(
+        isinstance(g, list) and len(g) == 2 and isinstance(g[0], str) and isinstance(g[1], list)
+        and all(isinstance(v, str) for v in g[1]) for g in groups)
+    if not ok:
+        raise spec.error("SM703", path, f"groups must be [[TYPE, [variables]], ...], got {groups!r}.",
+                         "e.g. groups: [[被解释变量, [TFP_LP]], [控制变量, [ROA, Lev]]].")
+    from .definitions import check_definitions
+
+    check_definitions(spec, path, groups)
 
 
 @COLUMNS.register("bacon", "Goodman-Bacon decomposition and dCDH negative weights of the TWFE coefficient on the "

@@ -41,7 +41,7 @@ from .common import FE_LABELS, STAGE_VERSION
 from .inputs import Inputs, read_declaration, resolve
 from .measures import Env, stage_corpus, stage_extract
 from .multiverse import run_multiverse
-from .outputs import stage_figure, stage_table
+from .outputs import REPORT_LAYOUT, stage_figure, stage_table
 from .registry import COLUMNS, FIGURES, MEASURES, TRUTHS
 from .report import write_report
 from .sample import designs, matching_of, stage_panel
@@ -225,7 +225,9 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
 
     def dataset(r: StageRunner, deps: list[str]) -> Path:
         return r.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},
-                     "where": sample.get("where"), "dropna": sample.get("dropna")}, deps=tuple(deps),
+                     "where": sample.get("where"), "dropna": sample.get("dropna"),
+                     **({"winsorize": sample["winsorize"]} if (sample.get("winsorize") or {}).get("columns") ==
+                        "all_continuous" else {})}, deps=tuple(deps),
                      version=STAGE_VERSION)
 
     dataset(runner, measure(runner, measures))
@@ -252,6 +254,7 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
         folder = runner.run(f"table.{name}", stage_table(spec, name, data_path, dname),
                             {"table": entry, "columns": cols, "labels": labels,
                              "titles": dict((spec.get("report") or {}).get("titles", {})),
+                             "layout": {k: v for k, v in (spec.get("report") or {}).items() if k in REPORT_LAYOUT},
                              "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         for f in (folder / "tables").glob("*"):
