@@ -49,7 +49,7 @@ TABLE_SCHEMA = (
                                 "clustering is smtext's choice"),
 )
 #: table options a spec's report: section may set for every table (a table's own value wins)
-REPORT_LAYOUT = ("stars", "r2", "clustering")
+REPORT_LAYOUT = ("stars", "r2", "clustering", "digits", "stat_digits")
 #: the table option r2 -> regression_table's statistic
 R2_STATS = {"r2": "r2", "within": "r2_within", "adj": "adj_r2", "fe": "r2_fe", "none": None}
 
@@ -133,8 +133,8 @@ def stage_table(spec: Spec, name: str, data_path: Path, dname: str):
                                  title=entry.get("title"), notes=notes or None, stat=entry.get("stat", "se"),
                                  show_controls=bool(entry.get("show_controls", False)),
                                  stars=tuple(layout.get("stars", DEFAULT_STARS)),
-                                 stats=("nobs", r2) if r2 else ("nobs",), digits=int(entry.get("digits", 3)),
-                                 stat_digits=entry.get("stat_digits"))
+                                 stats=("nobs", r2) if r2 else ("nobs",), digits=int(layout.get("digits", 3)),
+                                 stat_digits=layout.get("stat_digits"))
         save_table(table, ctx.dir, name)
         if "balance" in side:  # the PSM column's balance test is a table of its own in the papers
             from ..report import balance_table
