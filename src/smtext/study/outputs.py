@@ -49,7 +49,7 @@ TABLE_SCHEMA = (
                                 "clustering is smtext's choice"),
 )
 #: table options a spec's report: section may set for every table (a table's own value wins)
-REPORT_LAYOUT = ("stars", "r2", "clustering", "digits", "stat_digits")
+REPORT_LAYOUT = ("stars", "r2", "clustering", "digits", "stat_digits", "constant")
 #: the table option r2 -> regression_table's statistic
 R2_STATS = {"r2": "r2", "within": "r2_within", "adj": "adj_r2", "fe": "r2_fe", "none": None}
 
@@ -99,7 +99,7 @@ def stage_table(spec: Spec, name: str, data_path: Path, dname: str):
         for col in entry["columns"]:
             side_i: dict = {}
             got = [rename_terms(m, col.get("rename") or {}) for m in fit_column(spec, col, d, dname, ctx.info, side_i)]
-            if entry.get("constant"):
+            if layout.get("constant"):
                 got = [with_constant(m) for m in got]
             models += got
             titles += side_i.get("titles", [labels.get(col.get("y"), col.get("y") or "")] * len(got))
@@ -124,7 +124,7 @@ def stage_table(spec: Spec, name: str, data_path: Path, dname: str):
             notes.append(note)
         ctrl = sorted({c for col in entry["columns"] for c in controls_of(spec, col.get("controls"))})
         keep = entry.get("keep") or side.get("keep")
-        if entry.get("constant") and keep is not None and CONSTANT not in keep:
+        if layout.get("constant") and keep is not None and CONSTANT not in keep:
             keep = [*keep, CONSTANT]
         r2 = R2_STATS[layout.get("r2", "r2")]
         table = regression_table(models, labels={CONSTANT: "常数项", **labels}, keep=keep,
