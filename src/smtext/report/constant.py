@@ -37,23 +37,28 @@ def absorbed_constant(result) -> tuple[float, float] | None:
     Parameters
     ----------
     result : smtext.did.RegResult
-        An OLS result whose ``model`` is a pyfixest ``Feols`` with fixed effects (what
-        :func:`smtext.did.twfe` returns). Results without absorbed fixed effects (they have
-        their own intercept) and other estimators give None.
+        An OLS or 2SLS result whose ``model`` is a pyfixest ``Feols`` / ``Feiv`` with fixed
+        effects (what :func:`smtext.did.twfe` and :func:`smtext.did.iv_2sls` return). Results
+        without absorbed fixed effects (they have their own intercept) and other estimators
+        (logit, Poisson, negative binomial) give None.
 
     Returns
     -------
     (float, float) or None
         ``mean(y) - mean(X) b`` and its standard error from the result's own variance
         estimator (iid, heteroskedasticity-robust or clustered) and small-sample factor,
-        applied to the design ``[X_demeaned, 1]``.
+        applied to the design ``[X_demeaned, 1]`` (for 2SLS, X projected on the instruments).
     """
     m = getattr(result, "model", None)
-    if m is None or not getattr(m, "_has_fixef", False) or getattr(m, "_is_iv", False) or m._method != "feols":
+    if m is None or not getattr(m, "_has_fixef", False) or m._method != "feols":
         return None
     xd = np.asarray(m._X, dtype=float)
     u = np.asarray(m._u_hat, dtype=float).ravel()
     w = np.asarray(m._weights, dtype=float).ravel() if m._has_weights else np.ones(len(u))
+    if getattr(m, "_is_iv", False):   # 2SLS: the design is the first-stage projection of X on the instruments
+        z = np.asarray(m._Z, dtype=float)
+        zw = z * w[:, None]
+        xd = z @ np.linalg.solve(zw.T @ z, zw.T @ xd)
     # the estimation rows before demeaning (pyfixest's _X_untransformed is already demeaned)
     xraw = m._data[[str(c) for c in m._coefnames]].to_numpy(dtype=float)
     yraw = m._data[str(m._depvar)].to_numpy(dtype=float)
