@@ -228,6 +228,7 @@ def test_bundled_specs_use_the_papers_choices():
     s0, s1, s2, s4 = (load(f"paper00{i}") for i in (0, 1, 2, 4))
     assert s0.get("report")["stars"] == [0.05, 0.01, 0.001]
     assert s0.get("tables")["table3_baseline"]["constant"] is True
+    assert s0.get("tables")["table3_baseline"]["columns"][0]["sample"] == "per_column"
     assert s0.get("figures")["figure3_placebo"]["draws"] == 1000
     assert s0.get("figures")["figure2_event_study"]["window"] == [-3, 3]
     assert "TFP_GMM" in [c.get("y") for c in s0.get("tables")["table6_robustness"]["columns"]]
@@ -256,3 +257,23 @@ def test_negbin_column_kind_matches_statsmodels():
     # the same maximum of the NB2 likelihood, reached by two optimizers: agreement to 1e-3
     assert res.coef()["DID"] == pytest.approx(ref.params["DID"], abs=1e-3)
     assert res.extra["alpha"] == pytest.approx(ref.params["alpha"], rel=1e-2)
+
+
+def test_progressive_per_column_samples_match_the_common_sample_fits_where_complete():
+    """sample: per_column fits each step on its own complete cases: the steps without controls keep the rows
+    missing a control (pyfixest on those rows), the full step equals the common-sample fit."""
+    import pyfixest as pf
+
+    from smtext.study.models import fit_column
+
+    d = _panel()
+    d.loc[:20, "x1"] = np.nan
+    spec = loads("study: s\ntables: {t: {columns: [{kind: progressive, y: y, controls: [x1], sample: per_column}]}}\n")
+    entry = spec.get("tables")["t"]["columns"][0]
+    bare, fe, full = fit_column(spec, entry, d, "DID", {}, {})
+    assert [bare.nobs, fe.nobs, full.nobs] == [len(d), len(d), len(d) - 21]
+    ref = pf.feols("y ~ DID | stkcd + year", data=d, vcov={"CRV1": "stkcd"})
+    assert fe.coef()["DID"] == pytest.approx(ref.coef()["DID"], abs=1e-10)
+    common = fit_column(spec, {**entry, "sample": "common"}, d, "DID", {}, {})
+    assert [m.nobs for m in common] == [len(d) - 21] * 3
+    assert full.coef()["DID"] == pytest.approx(common[2].coef()["DID"], abs=1e-12)
