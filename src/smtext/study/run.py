@@ -191,7 +191,8 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
     sample = spec.get("sample") or {}
     matching, matching_files = matching_options(spec, world)
     runner.run("panel", stage_panel(inputs), {"sample": {k: sample.get(k) for k in
-               ("years", "drop_st", "drop_financial", "winsorize", "manufacturing") if k in sample},
+               ("years", "drop_st", "drop_financial", "winsorize", "manufacturing", "st_scope", "listing_age",
+                          "drop_delisting", "drop_insolvent") if k in sample},
                "treatment": spec.get("treatment") or {}, "matching": matching},
                extra_key={"inputs": tables_hash, **({"matching": matching_files} if matching_files else {})},
                version=STAGE_VERSION)
