@@ -44,7 +44,7 @@ from .multiverse import run_multiverse
 from .outputs import REPORT_LAYOUT, stage_figure, stage_table
 from .registry import COLUMNS, FIGURES, MEASURES, TRUTHS
 from .report import write_report
-from .sample import designs, matching_of, stage_panel
+from .sample import PANEL_RULES, designs, matching_of, stage_panel
 from .spec import Spec, check_columns
 from .variables import stage_dataset
 from .vocabulary import check_entry, entry_columns, load
@@ -190,9 +190,7 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
     dname = designs(spec.get("treatment"))[0].get("dname", "DID")
     sample = spec.get("sample") or {}
     matching, matching_files = matching_options(spec, world)
-    runner.run("panel", stage_panel(inputs), {"sample": {k: sample.get(k) for k in
-               ("years", "drop_st", "drop_financial", "winsorize", "manufacturing", "st_scope", "listing_age",
-                          "drop_delisting", "drop_insolvent") if k in sample},
+    runner.run("panel", stage_panel(inputs), {"sample": {k: sample.get(k) for k in PANEL_RULES if k in sample},
                "treatment": spec.get("treatment") or {}, "matching": matching},
                extra_key={"inputs": tables_hash, **({"matching": matching_files} if matching_files else {})},
                version=STAGE_VERSION)

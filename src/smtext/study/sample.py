@@ -41,6 +41,8 @@ SAMPLE_SCHEMA = (
     Option("where", "where", "rows of the analysis data set to keep, after the variables are derived"),
     Option("dropna", "columns", "drop rows missing any of these columns, after the variables are derived"),
 )
+#: the sample options the panel stage applies (its cache key); where and dropna act on the analysis data set
+PANEL_RULES = tuple(o.name for o in SAMPLE_SCHEMA if o.name not in ("where", "dropna"))
 
 DESIGN_SCHEMA = (
     Option("design", "choice", "firm: a pilot firm is treated from its selection year; city_spillover: firms "
