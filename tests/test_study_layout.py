@@ -277,3 +277,21 @@ def test_progressive_per_column_samples_match_the_common_sample_fits_where_compl
     common = fit_column(spec, {**entry, "sample": "common"}, d, "DID", {}, {})
     assert [m.nobs for m in common] == [len(d) - 21] * 3
     assert full.coef()["DID"] == pytest.approx(common[2].coef()["DID"], abs=1e-12)
+
+
+def test_adjusted_r2_without_residual_degrees_of_freedom_is_left_blank_with_a_note():
+    """Adjusted R2 = 1 - (1 - R2)(n - 1)/(n - k) exceeds 1 when the fixed effects use up the observations;
+    the table prints no number there and says why."""
+    from smtext import did
+    from smtext.report import regression_table
+
+    d = _panel(n=6, t=3)
+    d["DID"] = ((d.stkcd < 3) & (d.year >= 2011)).astype(int)
+    ok = did.twfe(d, "y", "year", "stkcd", "DID", vcov="iid")
+    from dataclasses import replace
+
+    bad = replace(ok, adj_r2=1.7)    # what pyfixest reports when n - k <= 0
+    t = regression_table([ok, bad], stats=("nobs", "adj_r2"), keep=["DID"])
+    row = next(r for r in t.sections[-1] if r[0] == "调整R²")
+    assert row[1] != "" and row[2] == ""
+    assert any("调整R²无定义" in n and "列2" in n for n in t.notes)

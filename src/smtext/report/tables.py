@@ -302,12 +302,19 @@ def regression_table(
             yesno.append([words["fe"].format(_label(f, labels))] + [yes if f in m.fe else no for m in ms])
 
     # -- statistics and extra rows ----------------------------------------------------
-    bottom = []
+    bottom, undefined = [], []
     for s in stats:
         vals = [_stat_value(m, s) for m in ms]
         if s != "nobs" and all(v is None for v in vals):
             continue  # no model has this statistic (e.g. R2 for Poisson only)
         name = labels.get(s, words[s])
+        if s == "adj_r2" and any(v is not None and v > 1 for v in vals):
+            # adjusted R2 above 1: the absorbed fixed effects leave no residual degrees of freedom
+            bad = [j + 1 for j, v in enumerate(vals) if v is not None and v > 1]
+            undefined.append(("调整R²无定义（固定效应与参数个数不少于观测值）：列" if language == "zh" else
+                              "Adj. R2 undefined (no residual degrees of freedom): column(s) ")
+                             + "、".join(map(str, bad)) + ("。" if language == "zh" else "."))
+            vals = [None if j + 1 in bad else v for j, v in enumerate(vals)]
         bottom.append([name] + [f"{v:,}" if s == "nobs" else format_number(v, digits) for v in vals])
     extras: dict[str, list] = {}
     for j, m in enumerate(ms):
@@ -322,7 +329,7 @@ def regression_table(
         bottom.append([_label(key, labels)] + [_format_cell(v, digits) for v in values])
 
     # -- notes ------------------------------------------------------------------------
-    note_lines = list(notes or [])
+    note_lines = list(notes or []) + undefined
     zh = language == "zh"
     stat_name = _STAT_NAMES[stat][0 if zh else 1]
     vcovs = [m.vcov_label for m in ms]
