@@ -228,6 +228,9 @@ def _split(c: Column) -> list:
         except NotIdentified as err:
             # too small a group: the treatment is absorbed by the fixed effects; report, do not fake
             c.info.setdefault("groups_skipped", []).append(f"{by}={g} ({err.code}: treatment collinear with FE)")
+        except np.linalg.LinAlgError as err:
+            # a group so small that its variance matrix is degenerate (pyfixest's SVD fails): report, do not fake
+            c.info.setdefault("groups_skipped", []).append(f"{by}={g} (variance matrix degenerate: {err})")
     order = [g for g in groups if g in res]
     c.side.setdefault("titles", []).extend(f"{c.entry.get('label', '')}{g}" for g in order)
     cols = [res[g] for g in order]
