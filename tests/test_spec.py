@@ -85,7 +85,7 @@ def test_python_tags_are_refused():
 
 def test_bad_years_and_tfp_method():
     assert _err(BASE.replace("[2011, 2015]", "[2015, 2011]")).code == "SM703"
-    err = _err(BASE + "measures:\n  tfp: {methods: [lp, gmm]}\n")
+    err = _err(BASE + "measures:\n  tfp: {methods: [lp, wrdg]}\n")
     assert err.code == "SM703" and "tiny.yaml:14" in str(err)
 
 

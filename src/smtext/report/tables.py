@@ -26,14 +26,22 @@ DEFAULT_STARS = (0.1, 0.05, 0.01)
 _WORDS = {
     "zh": {"yes": "是", "no": "否", "controls": "控制变量", "fe": "{}固定效应", "variable": "变量",
            "nobs": "观测值", "r2": "R²", "r2_within": "组内R²", "adj_r2": "调整R²",
-           "pseudo_r2": "伪R²", "note": "注："},
+           "pseudo_r2": "伪R²", "r2_fe": "R²", "note": "注："},
     "en": {"yes": "Yes", "no": "No", "controls": "Controls", "fe": "{} FE", "variable": "Variables",
            "nobs": "N", "r2": "R2", "r2_within": "Within R2", "adj_r2": "Adj. R2",
-           "pseudo_r2": "Pseudo R2", "note": "Note: "},
+           "pseudo_r2": "Pseudo R2", "r2_fe": "R2", "note": "Note: "},
 }
 _STAT_NAMES = {"se": ("标准误", "Standard errors"), "t": ("t值", "t statistics"),
                "p": ("p值", "p values")}
-STATS = ("nobs", "r2", "r2_within", "adj_r2", "pseudo_r2")
+STATS = ("nobs", "r2", "r2_within", "adj_r2", "pseudo_r2", "r2_fe")
+
+
+def _stat_value(m: ModelSummary, s: str):
+    """Statistic ``s`` of a model; ``r2_fe`` is the within R2 of a model with fixed effects and the R2 of one
+    without (Stata's ``xtreg, fe`` / ``reghdfe`` beside ``reg``, as paper 000 prints them in one row)."""
+    if s == "r2_fe":
+        return m.r2_within if m.fe and m.r2_within is not None else m.r2
+    return getattr(m, s)
 
 
 def format_number(x, digits: int = 3) -> str:
@@ -192,8 +200,8 @@ def regression_table(
     fe_rows : bool or sequence of str
         ``True``: one yes/no row per fixed effect used by any model; a sequence
         chooses and orders them; ``False`` hides them.
-    stats : sequence of {"nobs", "r2", "r2_within", "adj_r2", "pseudo_r2"}
-        Bottom rows, in order.
+    stats : sequence of {"nobs", "r2", "r2_within", "adj_r2", "pseudo_r2", "r2_fe"}
+        Bottom rows, in order (``r2_fe``: within R2 for models with fixed effects, R2 for the others).
     extra_rows : mapping of str to sequence, optional
         More bottom rows (label -> one value per model). Models' own ``extra``
         dictionaries are added automatically.
@@ -294,12 +302,19 @@ def regression_table(
             yesno.append([words["fe"].format(_label(f, labels))] + [yes if f in m.fe else no for m in ms])
 
     # -- statistics and extra rows ----------------------------------------------------
-    bottom = []
+    bottom, undefined = [], []
     for s in stats:
-        vals = [getattr(m, s) for m in ms]
+        vals = [_stat_value(m, s) for m in ms]
         if s != "nobs" and all(v is None for v in vals):
             continue  # no model has this statistic (e.g. R2 for Poisson only)
         name = labels.get(s, words[s])
+        if s == "adj_r2" and any(v is not None and v > 1 for v in vals):
+            # adjusted R2 above 1: the absorbed fixed effects leave no residual degrees of freedom
+            bad = [j + 1 for j, v in enumerate(vals) if v is not None and v > 1]
+            undefined.append(("调整R²无定义（固定效应与参数个数不少于观测值）：列" if language == "zh" else
+                              "Adj. R2 undefined (no residual degrees of freedom): column(s) ")
+                             + "、".join(map(str, bad)) + ("。" if language == "zh" else "."))
+            vals = [None if j + 1 in bad else v for j, v in enumerate(vals)]
         bottom.append([name] + [f"{v:,}" if s == "nobs" else format_number(v, digits) for v in vals])
     extras: dict[str, list] = {}
     for j, m in enumerate(ms):
@@ -314,7 +329,7 @@ def regression_table(
         bottom.append([_label(key, labels)] + [_format_cell(v, digits) for v in values])
 
     # -- notes ------------------------------------------------------------------------
-    note_lines = list(notes or [])
+    note_lines = list(notes or []) + undefined
     zh = language == "zh"
     stat_name = _STAT_NAMES[stat][0 if zh else 1]
     vcovs = [m.vcov_label for m in ms]

@@ -58,7 +58,12 @@ def _event_study(p: Plot):
                              "against the true one, with the empirical p-value.",
                   schema=(*COMMON, Y, CONTROLS, FE, CLUSTER,
                           _o("draws", "int", "placebo draws", default=500, min=1, max=MAX_DRAWS),
-                          _o("seed", "int", "seed", default=20240501, min=0, max=MAX_SEED)))
+                          _o("seed", "int", "seed", default=20240501, min=0, max=MAX_SEED),
+                          _o("mode", "choice", "pseudo treatment: random (as many random firms as are treated, "
+                                               "adoption years drawn from the approval-year distribution), firms "
+                                               "(random firms get the real approval years: per approval year as "
+                                               "many firms as were approved), dates (the treated firms get random "
+                                               "years)", choices=("random", "firms", "dates"), default="random")))
 def _placebo(p: Plot):
     from .. import did
     from ..report import placebo_plot
@@ -66,9 +71,11 @@ def _placebo(p: Plot):
     y, c = p.entry["y"], p.controls
     pl = did.placebo_test(p.data.dropna(subset=[y, *c]), y, TIME, ID, "gname", dname=p.dname, controls=c,
                           fe=tuple(p.entry.get("fe") or ()), draws=int(p.entry.get("draws", 500)),
-                          seed=int(p.entry.get("seed", 20240501)), cluster=p.entry.get("cluster", ID))
+                          seed=int(p.entry.get("seed", 20240501)), cluster=p.entry.get("cluster", ID),
+                          mode=p.entry.get("mode", "random"))
     pd.DataFrame({"draw": pl.draws}).to_csv(p.dir / "estimates.csv", index=False)
-    p.info.update(placebo_p=float(pl.p_value), true_estimate=float(pl.true_estimate))
+    p.info.update(placebo_p=float(pl.p_value), true_estimate=float(pl.true_estimate), draws=len(pl.draws),
+                  mode=p.entry.get("mode", "random"))
     return placebo_plot(pl, title=p.entry.get("title"))
 
 

@@ -99,8 +99,9 @@ def _check_seeds(spec, path: tuple, opts: dict) -> None:
 @MEASURES.register(
     "tfp", "Production-function TFP (value added; labour free, capital state; LP/ACF proxy: cash paid for goods, "
            "OP proxy: investment) -> TFP_<METHOD> per firm-year.",
-    schema=(Option("methods", "choices", "estimators, one column TFP_<METHOD> each", required=True,
-                   choices=STUDY_METHODS),
+    schema=(Option("methods", "choices", "estimators, one column TFP_<METHOD> each (gmm: Blundell-Bond system GMM, "
+                                         "year effects removed, level instruments lags 3-4)", required=True,
+                   choices=(*STUDY_METHODS, "gmm")),
             Option("seed", "int", "seed of the estimators' random starts", default=0, min=0, max=MAX_SEED)),
     deps=("panel",), firm_year="tfp.parquet", needs=())
 def tfp_measure(env: Env):
@@ -112,8 +113,10 @@ def tfp_measure(env: Env):
         proxies = {"lp": "ln_cash_paid_goods", "acf": "ln_cash_paid_goods", "op": "ln_investment"}
         coefs = []
         for method in ctx.params["methods"]:
+            # system GMM with year effects (cross-sectional demeaning), as xtabond2 with year dummies
             res = estimate(d, method, y="ln_value_added", free="ln_employees", state="ln_fixed_assets_net",
-                           proxy=proxies.get(method), idname=ID, tname=TIME, seed=int(ctx.params.get("seed", 0)))
+                           proxy=proxies.get(method), idname=ID, tname=TIME, seed=int(ctx.params.get("seed", 0)),
+                           **({"time_effects": True} if method == "gmm" else {}))
             d[f"TFP_{method.upper()}"] = res.omega
             se = getattr(res, "se", None)
             coefs.append({"method": method, **{f"b_{k}": float(v) for k, v in res.coef.items()},

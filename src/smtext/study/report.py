@@ -121,7 +121,10 @@ def write_report(run, truth_rows: list[dict], warnings: list[dict]) -> Path:
     secs = _truth_sections(run, truth_rows)
     secs.append(Section("样本构建 Sample", [
         steps, f"分析样本：{ds.get('rows')} 个公司-年度观测，{ds.get('firms')} 家企业；"
-               f"筛选条件剔除 {ds.get('dropped_by_where')} 个，缺失值剔除 {ds.get('dropped_missing')} 个。",
+               f"筛选条件剔除 {ds.get('dropped_by_where')} 个，缺失值剔除 {ds.get('dropped_missing')} 个。"
+               + (f"连续变量缩尾（{ds['winsorized']['limits'][0]:g}/{ds['winsorized']['limits'][1]:g}）："
+                  f"{len(ds['winsorized']['columns'])} 个变量，{ds['winsorized']['values_clipped']} 个取值被截断"
+                  f"（{', '.join(ds['winsorized']['columns'])}）。" if ds.get("winsorized") else ""),
 ]))
     secs += _pilot_section(run)
     secs += _corpus_section(run) + _measure_sections(run)

@@ -41,10 +41,10 @@ from .common import FE_LABELS, STAGE_VERSION
 from .inputs import Inputs, read_declaration, resolve
 from .measures import Env, stage_corpus, stage_extract
 from .multiverse import run_multiverse
-from .outputs import stage_figure, stage_table
+from .outputs import REPORT_LAYOUT, stage_figure, stage_table
 from .registry import COLUMNS, FIGURES, MEASURES, TRUTHS
 from .report import write_report
-from .sample import designs, matching_of, stage_panel
+from .sample import PANEL_RULES, designs, matching_of, stage_panel
 from .spec import Spec, check_columns
 from .variables import stage_dataset
 from .vocabulary import check_entry, entry_columns, load
@@ -190,8 +190,7 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
     dname = designs(spec.get("treatment"))[0].get("dname", "DID")
     sample = spec.get("sample") or {}
     matching, matching_files = matching_options(spec, world)
-    runner.run("panel", stage_panel(inputs), {"sample": {k: sample.get(k) for k in
-               ("years", "drop_st", "drop_financial", "winsorize", "manufacturing") if k in sample},
+    runner.run("panel", stage_panel(inputs), {"sample": {k: sample.get(k) for k in PANEL_RULES if k in sample},
                "treatment": spec.get("treatment") or {}, "matching": matching},
                extra_key={"inputs": tables_hash, **({"matching": matching_files} if matching_files else {})},
                version=STAGE_VERSION)
@@ -225,7 +224,9 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
 
     def dataset(r: StageRunner, deps: list[str]) -> Path:
         return r.run("dataset", stage_dataset(spec), {"variables": spec.get("variables") or {},
-                     "where": sample.get("where"), "dropna": sample.get("dropna")}, deps=tuple(deps),
+                     "where": sample.get("where"), "dropna": sample.get("dropna"),
+                     **({"winsorize": sample["winsorize"]} if (sample.get("winsorize") or {}).get("columns") ==
+                        "all_continuous" else {})}, deps=tuple(deps),
                      version=STAGE_VERSION)
 
     dataset(runner, measure(runner, measures))
@@ -252,6 +253,7 @@ def _run_study(spec: Spec, world, out: Path, inputs: Inputs, data, jobs: int, sc
         folder = runner.run(f"table.{name}", stage_table(spec, name, data_path, dname),
                             {"table": entry, "columns": cols, "labels": labels,
                              "titles": dict((spec.get("report") or {}).get("titles", {})),
+                             "layout": {k: v for k, v in (spec.get("report") or {}).items() if k in REPORT_LAYOUT},
                              "controls": dict(spec.get("controls") or {})},
                             extra_key={"data": content_key(cols)}, version=STAGE_VERSION)
         for f in (folder / "tables").glob("*"):

@@ -20,13 +20,29 @@ SAMPLE_SCHEMA = (
     Option("years", "pair", "first and last fiscal year kept", min=1900, max=2100),
     Option("manufacturing", "bool", "keep manufacturing firms only (is_manufacturing == 1)", default=False),
     Option("drop_st", "bool", "drop ST / *ST / PT firm-years", default=True),
+    Option("st_scope", "choice", "drop_st: firm_year drops the flagged firm-years, firm drops every firm ever "
+                                 "flagged in the sample years", choices=("firm_year", "firm"), default="firm_year"),
     Option("drop_financial", "bool", "drop financial firms", default=True),
-    Option("winsorize", "options", "winsorize columns over the whole panel (before any table filter)", schema=(
-        Option("columns", "columns", "columns to winsorize", required=True),
+    Option("listing_age", "options", "drop young listings (needs listing_year)", schema=(
+        Option("years", "int", "years since listing (year - listing_year) a row needs", required=True, min=0, max=100),
+        Option("per", "choice", "firm_year: drop the firm-years listed fewer years; firm: drop the firms listed fewer "
+                                "years by the last sample year", choices=("firm_year", "firm"), default="firm_year"))),
+    Option("drop_insolvent", "bool", "drop insolvent firm-years (Lev = liabilities / assets > 1, 资不抵债)",
+           default=False),
+    Option("drop_delisting", "any", "drop every firm ever carrying a delisting flag: true reads the 0/1 column "
+                                    "is_delisting, a column name reads that column", default=False),
+    Option("winsorize", "options", "winsorize columns: a list over the whole panel (before any table filter), or "
+                                   "all_continuous: every continuous column of the analysis data set (numeric, more "
+                                   "than two values; not keys, treatment or cohort columns) on the final sample",
+           schema=(
+        Option("columns", "any", "columns to winsorize (a list), or all_continuous", required=True),
+        Option("exclude", "columns", "all_continuous: columns left as they are"),
         Option("limits", "pair", "lower and upper quantile", default=[0.01, 0.99], min=0, max=1))),
     Option("where", "where", "rows of the analysis data set to keep, after the variables are derived"),
     Option("dropna", "columns", "drop rows missing any of these columns, after the variables are derived"),
 )
+#: the sample options the panel stage applies (its cache key); where and dropna act on the analysis data set
+PANEL_RULES = tuple(o.name for o in SAMPLE_SCHEMA if o.name not in ("where", "dropna"))
 
 DESIGN_SCHEMA = (
     Option("design", "choice", "firm: a pilot firm is treated from its selection year; city_spillover: firms "
@@ -223,7 +239,48 @@ def apply_treatment(panel: pd.DataFrame, match, treatment: list[dict], steps: li
 
 #: sample rule -> (column it reads, the rule's default)
 SAMPLE_FLAGS = {"manufacturing": ("is_manufacturing", False), "drop_financial": ("industry", True),
-                "drop_st": ("is_st", True)}
+                "drop_st": ("is_st", True), "listing_age": ("listing_year", None), "drop_insolvent": ("Lev", False)}
+ALL_CONTINUOUS = "all_continuous"
+
+
+def delisting_column(sample: dict) -> str | None:
+    """The 0/1 column ``drop_delisting`` reads (None when the rule is off)."""
+    v = sample.get("drop_delisting", False)
+    return None if v is False or v is None else "is_delisting" if v is True else str(v)
+
+
+def _step(steps: list, panel: pd.DataFrame, keep: pd.Series, what: str) -> pd.DataFrame:
+    """Keep ``keep`` rows, append the step (rows kept, rows and firms dropped) and print it."""
+    out = panel[keep]
+    gone = panel.loc[~keep, ID].nunique()
+    steps.append({"step": what, "rows": len(out), "dropped": int((~keep).sum())})
+    print(f"sample: {what}: dropped {int((~keep).sum()):,} of {len(panel):,} firm-years ({gone:,} firms affected)")
+    return out
+
+
+def apply_rules(panel: pd.DataFrame, sample: dict, steps: list) -> pd.DataFrame:
+    """The sample rules beyond the standard ST / financial filter, in the order the papers list them.
+
+    ``drop_st`` with ``st_scope: firm`` (firms ever flagged), ``listing_age``, ``drop_delisting``
+    and ``drop_insolvent``; each appends its step to ``steps`` (rows dropped) and prints it.
+    """
+    if sample.get("drop_st", True) and sample.get("st_scope", "firm_year") == "firm":
+        ever = panel.groupby(ID)["is_st"].transform(lambda s: (s.fillna(0) != 0).any())
+        panel = _step(steps, panel, ~ever.astype(bool), "ST / *ST / PT firms dropped (ever flagged)")
+    age = sample.get("listing_age")
+    if age:
+        n, per = int(age["years"]), age.get("per", "firm_year")
+        listed = panel[TIME] - panel["listing_year"]
+        if per == "firm":   # the firm's listing age at the last sample year
+            listed = panel.groupby(ID)[TIME].transform("max") - panel["listing_year"]
+        panel = _step(steps, panel, listed >= n, f"listed fewer than {n} years ({per}) dropped")
+    col = delisting_column(sample)
+    if col:
+        ever = panel.groupby(ID)[col].transform(lambda s: (s.fillna(0) != 0).any())
+        panel = _step(steps, panel, ~ever.astype(bool), f"firms with a delisting flag ({col}) dropped")
+    if sample.get("drop_insolvent"):
+        panel = _step(steps, panel, ~(panel["Lev"] > 1), "insolvent firm-years (Lev > 1) dropped")
+    return panel
 
 
 def _sample_flags(panel: pd.DataFrame, sample: dict, info: dict) -> pd.DataFrame:
@@ -234,7 +291,14 @@ def _sample_flags(panel: pd.DataFrame, sample: dict, info: dict) -> pd.DataFrame
     needs = {"is_manufacturing": "a CSRC 2012 industry code (industry) or an is_manufacturing flag in the firm table",
              "industry": "a CSRC 2012 industry code (industry) in the firm table (financial firms are J66-J69)",
              "is_st": "an is_st flag per firm-year (e.g. CSMAR STK_LISTEDCOINFOANL, map csmar_stk_listedcoinfoanl)"}
-    for rule, (column, default) in SAMPLE_FLAGS.items():
+    flags = dict(SAMPLE_FLAGS)
+    if delisting_column(sample):
+        flags["drop_delisting"] = (delisting_column(sample), False)
+        needs[delisting_column(sample)] = ("a 0/1 delisting flag per firm-year (退市风险警示 / 退市整理), or "
+                                           "drop_delisting: COLUMN naming the column that holds it")
+    needs["listing_year"] = "the firm's listing year (listing_year) in the firm table"
+    needs["Lev"] = "total_liabilities and total_assets in the statements (Lev)"
+    for rule, (column, default) in flags.items():
         if not sample.get(rule, default) or column in panel.columns:
             continue
         if column == "is_manufacturing" and "industry" in panel.columns:
@@ -279,14 +343,16 @@ def stage_panel(inputs: Inputs):
         match.check(paths["review"])
         announce(match)
         panel = apply_treatment(panel, match, treatment, steps)
-        filt = filter_sample(panel, st=bool(sample.get("drop_st", True)),
+        st_firm = sample.get("drop_st", True) and sample.get("st_scope", "firm_year") == "firm"
+        filt = filter_sample(panel, st=bool(sample.get("drop_st", True)) and not st_firm,
                              financial=bool(sample.get("drop_financial", True)))
         panel = filt.data
         fs = filt.summary()
         steps.append({"step": "ST / financial firms dropped", "rows": len(panel),
                       "dropped": fs if isinstance(fs, (int, float)) else str(fs)})
+        panel = apply_rules(panel, sample, steps)
         wins = sample.get("winsorize") or {}
-        if wins:
+        if wins and wins["columns"] != ALL_CONTINUOUS:
             panel = winsorize(panel, [c for c in wins["columns"] if c in panel.columns],
                               limits=tuple(wins.get("limits", (0.01, 0.99))))
         panel.to_parquet(ctx.dir / "panel.parquet", index=False)

@@ -17,6 +17,7 @@ import pandas as pd
 from ..stages import StageContext
 from .common import ID, TIME, apply_where
 from .registry import MEASURES, VARIABLES, Option
+from .sample import ALL_CONTINUOUS
 
 
 def _col(doc: str = "the column") -> Option:
@@ -169,10 +170,30 @@ def _indicator(d, arg):
                                      default=[])),
                     shorthand="column")
 def _median_group(d, arg):
-    col, by = arg["column"], list(arg.get("by", []))
-    median = d.groupby(by)[col].transform("median") if by else d[col].median()
-    above = d[col] > median
-    return pd.Series(np.where(d[col].isna(), None, np.where(above, "高于中位数", "低于中位数")), index=d.index)
+    return _split_at(d, {"column": arg["column"], "stat": "median", "by": arg.get("by", [])})
+
+
+@VARIABLES.register("split_at", "two groups split at the column's mean or median, pooled or within groups (by year): "
+                                "labels[0] above the cut, labels[1] at or below it; missing stays missing.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("stat", "choice", "where to cut", choices=("mean", "median"), default="median"),
+                              Option("by", "columns", "cut within these groups (e.g. [year] for an annual median); "
+                                                      "none = pooled", default=[]),
+                              Option("labels", "list", "[above, at or below]", default=["高于中位数", "低于中位数"])),
+                    check=lambda spec, path, arg: _two_labels(spec, path, arg))
+def _split_at(d, arg):
+    col, stat, by = arg["column"], arg.get("stat", "median"), list(arg.get("by") or [])
+    hi, lo = arg.get("labels", ["高于中位数", "低于中位数"])
+    cut = d.groupby(by)[col].transform(stat) if by else pd.Series(getattr(d[col], stat)(), index=d.index)
+    return pd.Series(np.where(d[col].isna() | cut.isna(), None, np.where(d[col] > cut, hi, lo)), index=d.index)
+
+
+def _two_labels(spec, path, arg):
+    labels = arg.get("labels") if isinstance(arg, dict) else None
+    if labels is not None and not (isinstance(labels, list) and len(labels) == 2
+                                   and all(isinstance(v, str) for v in labels) and labels[0] != labels[1]):
+        raise spec.error("SM703", path + ("labels",), f"labels must be two different group names, got {labels!r}.",
+                         "e.g. labels: [高竞争, 低竞争].")
 
 
 @VARIABLES.register("share_in", "the column / its total within groups (market share).",
@@ -366,6 +387,32 @@ def derive(d: pd.DataFrame, op: dict) -> pd.Series:
     return entry.func(d, value if entry.arg.kind == "options" else value["arg"])
 
 
+def continuous_columns(d: pd.DataFrame, spec, exclude=()) -> list[str]:
+    """The continuous columns of an analysis data set: float columns with more than two distinct values, not the
+    keys, treatment, cohort or event-time columns of the spec's designs, nor ``exclude``."""
+    from .sample import designs
+
+    fixed = {ID, TIME, "rel_time", "listing_year", *exclude}
+    for i, design in enumerate(designs(spec.get("treatment"))):
+        dname = design.get("dname", "DID")
+        fixed |= {dname, design.get("gname", "gname" if i == 0 else f"gname_{dname}")}
+    return [c for c in d.columns if c not in fixed and pd.api.types.is_float_dtype(d[c]) and d[c].nunique() > 2]
+
+
+def winsorize_continuous(d: pd.DataFrame, spec, wins: dict, info: dict) -> pd.DataFrame:
+    """``sample: winsorize: {columns: all_continuous}``: clip every continuous column at its pooled quantiles on
+    the final sample; the columns and the number of values clipped are printed and recorded in ``info``."""
+    from ..panel import winsorize
+
+    cols = continuous_columns(d, spec, wins.get("exclude") or ())
+    lo, hi = wins.get("limits", (0.01, 0.99))
+    out = winsorize(d, cols, limits=(lo, hi))
+    clipped = int(((out[cols] != d[cols]) & d[cols].notna()).to_numpy().sum())
+    info["winsorized"] = {"columns": cols, "limits": [lo, hi], "values_clipped": clipped}
+    print(f"sample: winsorized {len(cols)} continuous columns at {lo:g}/{hi:g} ({clipped:,} values clipped)")
+    return out
+
+
 def stage_dataset(spec):
     """Stage body: the panel joined with every measure's table, the derived variables, the sample filters."""
     def run(ctx: StageContext) -> None:
@@ -399,7 +446,13 @@ def stage_dataset(spec):
         after_where = len(d)
         check_columns(spec, ("sample", "dropna"), sample.get("dropna") or [], d.columns)
         d = d.dropna(subset=list(sample.get("dropna") or []))
+        if after_where - len(d):
+            print(f"sample: missing {list(sample.get('dropna') or [])}: dropped {after_where - len(d):,} of "
+                  f"{after_where:,} rows")
         d = d.reset_index(drop=True)
+        wins = sample.get("winsorize") or {}
+        if wins.get("columns") == ALL_CONTINUOUS:
+            d = winsorize_continuous(d, spec, wins, ctx.info)
         d.to_parquet(ctx.dir / "dataset.parquet", index=False)
         ctx.info.update(rows=len(d), firms=int(d[ID].nunique()), dropped_by_where=before - after_where,
                         dropped_missing=after_where - len(d))

@@ -15,7 +15,7 @@ from ..errors import SMError
 
 from . import figures, measures, models, multiverse, truth, variables  # noqa: F401  (they register the vocabulary)
 from .common import ID, TIME
-from .outputs import TABLE_SCHEMA
+from .outputs import REPORT_LAYOUT, TABLE_SCHEMA
 from .registry import (
     DATA_OPTION_KINDS,
     COLUMNS,
@@ -55,7 +55,9 @@ TOP_SCHEMA = (
     Option("tables", "mapping", "NAME: {title, columns: [...], ...} (see Tables)", required=True),
     Option("figures", "mapping", "NAME: {kind, ...} (see Figures)"),
     Option("report", "options", "report options", schema=(
-        Option("titles", "mapping", "titles of tables made by a column (a PSM balance table)"),)),
+        Option("titles", "mapping", "titles of tables made by a column (a PSM balance table)"),
+        *(o for o in TABLE_SCHEMA if o.name in REPORT_LAYOUT))),
+    Option("definitions", "mapping", "column or term -> its definition (变量定义), printed by a definitions table"),
     Option("truth", "any", "one truth check or a list (see Truth checks); used when the world has truth.json"),
     Option("data", "mapping", "where each input is and how to read it (see Data); paths relative to --world"),
     Option("multiverse", "options", "alternative measurements of one baseline column, estimated side by side with a "
@@ -115,6 +117,34 @@ def _check_matching(spec: Spec, path: tuple, design: dict, i: int) -> None:
         raise spec.error("SM703", path + ("fuzzy_review",), f"fuzzy_review must be in (0, 1], got {fr!r}.")
 
 
+def _check_sample(spec: Spec, sample: dict) -> None:
+    """SM703 for a winsorize columns value that is neither a list of columns nor all_continuous, and for a
+    drop_delisting that is neither true/false nor a column name."""
+    cols = (sample.get("winsorize") or {}).get("columns")
+    if cols is not None and cols != "all_continuous" and not (
+            isinstance(cols, list) and all(isinstance(c, str) for c in cols)):
+        raise spec.error("SM703", ("sample", "winsorize", "columns"), f"columns must be a list of columns or "
+                         f"all_continuous, got {cols!r}.", "e.g. columns: [Lev, ROA] or columns: all_continuous.")
+    if (sample.get("winsorize") or {}).get("exclude") and cols != "all_continuous":
+        raise spec.error("SM703", ("sample", "winsorize", "exclude"), "exclude applies to columns: all_continuous "
+                         "only.", "list the columns to winsorize instead.")
+    dl = sample.get("drop_delisting")
+    if dl is not None and not isinstance(dl, (bool, str)):
+        raise spec.error("SM703", ("sample", "drop_delisting"), f"drop_delisting must be true, false or a column "
+                         f"name, got {dl!r}.")
+
+
+def _check_stars(spec: Spec, path: tuple, stars) -> None:
+    """SM703 unless ``stars`` (when given) is a list of distinct levels in (0, 1)."""
+    if stars is None:
+        return
+    ok = (isinstance(stars, list) and stars and all(isinstance(v, float) and 0 < v < 1 for v in stars)
+          and len(set(stars)) == len(stars))
+    if not ok:
+        raise spec.error("SM703", path, f"stars must be a list of distinct significance levels in (0, 1), got "
+                         f"{stars!r}.", "e.g. stars: [0.1, 0.05, 0.01] (paper 000: [0.05, 0.01, 0.001]).")
+
+
 def validate(spec: Spec) -> Spec:
     """Check every key, kind and option of a spec against the registered vocabulary.
 
@@ -158,12 +188,15 @@ def validate(spec: Spec) -> Spec:
     for name, cols in mapping(spec, ("controls",), d.get("controls"), "controls").items():
         if not (isinstance(cols, list) and all(isinstance(c, str) for c in cols)):
             raise spec.error("SM703", ("controls", name), f"control set {name!r} must be a list of columns.")
+    _check_sample(spec, d.get("sample") or {})
+    _check_stars(spec, ("report", "stars"), (d.get("report") or {}).get("stars"))
     tables = mapping(spec, ("tables",), d.get("tables"), "tables")
     for tname, table in tables.items():
         path = ("tables", tname)
         check_name(spec, path, tname, "table")
         table = mapping(spec, path, table, f"table {tname}")
         check_options(spec, path, table, TABLE_SCHEMA, f"table {tname}")
+        _check_stars(spec, path + ("stars",), table.get("stars"))
         if not table["columns"]:
             raise spec.error("SM702", path, f"table {tname!r} needs a non-empty list 'columns'.")
         for i, col in enumerate(table["columns"]):
@@ -174,7 +207,8 @@ def validate(spec: Spec) -> Spec:
             if COLUMNS[kind].meta.get("whole_table") and len(table["columns"]) > 1:
                 raise spec.error("SM703", path + ("columns", i), f"a {kind!r} column makes the whole table; "
                                  f"table {tname!r} must have it as its only column.")
-            layout = [k for k in ("keep", "column_titles", "column_groups", "notes", "stat", "show_controls")
+            layout = [k for k in ("keep", "column_titles", "column_groups", "notes", "stat", "show_controls", "stars",
+                                  "r2", "constant", "digits", "stat_digits", "sample", "clustering")
                       if k in table]
             if COLUMNS[kind].meta.get("whole_table") and layout:
                 raise spec.error("SM703", path + (layout[0],), f"a {kind!r} table has its own layout; "
