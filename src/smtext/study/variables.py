@@ -320,6 +320,18 @@ def _fc(d, arg):
     return fc_index(d, tname=TIME, **arg).index
 
 
+@VARIABLES.register("ww_index", "WW index of financing constraints (Whited & Wu 2006; larger = more constrained).",
+                    arg=_opts(*(Option(k, "column", doc, default=v) for k, doc, v in (
+                        ("cash_flow", "operating cash flow", "operating_cash_flow"),
+                        ("assets", "total assets", "total_assets"), ("dividends", "cash dividends", "dividends"),
+                        ("long_term_debt", "long-term debt", "long_term_debt"), ("sales", "revenue", "revenue"),
+                        ("industry", "industry", "industry")))))
+def _ww(d, arg):
+    from ..indicators.constraints import ww_index
+
+    return ww_index(d, idname=ID, tname=TIME, **arg)
+
+
 def check_variable(spec, name: str, op) -> None:
     """Static checks of one ``variables`` entry: one registered operation with a well-formed argument."""
     from .spec import check_value, mapping, unknown_key
