@@ -158,3 +158,50 @@ def test_patents_every_type_counts_applications_of_all_types(world):
     assert got[got > 0].sort_index().equals(n_all.sort_index().rename("n_invention").astype(got.dtype))
     assert (every["n_invention"].to_numpy() >= inv["n_invention"].to_numpy()).all()
     assert hand["kind"].ne("发明").any()            # the world has utility models and designs to count
+
+
+WIDTH_SPEC = """\
+study: widths
+measures:
+  patents: {scheme: sei_ipc_2021}
+tables:
+  t1:
+    columns:
+      - kind: describe
+        variables: [n_keytech, width1, width2, width3, width4]
+"""
+
+
+def test_patent_widths_stay_missing_where_undefined(world, tmp_path):
+    from smtext.patents import patent_measures
+    from smtext.study import loads, run_study
+
+    res = run_study(loads(WIDTH_SPEC, "widths.yaml"), world, tmp_path / "out")
+    d = pd.read_parquet(next(res.stage_dir("dataset").glob("dataset.parquet")))
+    # width3 (dispersion over sub-fields) has no value without a key-technology application
+    assert d.loc[d["n_keytech"] == 0, "width3"].isna().all()
+    assert d.loc[d["n_keytech"] > 0, "width3"].notna().all()
+    # width2 (classes new against the pool three years back) is missing until that pool exists
+    pat = pd.read_parquet(world / "data" / "patents.parquet")
+    first = int(pd.to_datetime(pat["app_date"]).dt.year.min())
+    assert d.loc[d["year"] - 3 < first, "width2"].isna().all()
+    assert d.loc[d["year"] - 3 >= first, "width2"].notna().all()
+    # counts of firm-years the patent table has are its own; the others are zero applications
+    pm = patent_measures(pat, pd.read_parquet(world / "data" / "firms.parquet"),
+                         pd.read_parquet(world / "data" / "subsidiaries.parquet")).table
+    both = d[["stkcd", "year", "n_keytech"]].merge(pm[["stkcd", "year", "n_keytech"]], on=["stkcd", "year"],
+                                                   how="left", suffixes=("", "_pm"))
+    assert (both["n_keytech"] == both["n_keytech_pm"].fillna(0)).all()
+
+
+def test_descriptive_table_prints_rounding_noise_as_zero():
+    from smtext.report import describe
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=500)
+    d = pd.DataFrame({"z": (x - x.mean()) / x.std(ddof=1), "tiny": rng.uniform(1e-6, 3e-6, 500)})
+    assert d["z"].mean() != 0 and abs(d["z"].mean()) < 1e-15     # a z-score's mean is rounding noise
+    t = describe(d, ["z", "tiny"])
+    z_row, tiny_row = t.sections[0]
+    assert z_row[2] == "0.000" and z_row[3] == "1.000"
+    assert float(tiny_row[2]) == pytest.approx(d["tiny"].mean(), rel=5e-3)   # small values keep their digits
