@@ -86,8 +86,8 @@ def test_rerun_is_fully_cached(run000, world):
 
 
 def test_remeasuring_one_variable_reruns_only_its_tables(run000, world):
-    # dropping the negation filter changes the smart-manufacturing word frequency (smart_ln) only:
-    # text and dataset re-run, and of the tables only Table 6 (which uses smart_ln) is re-estimated
+    # dropping the negation filter changes the smart-manufacturing word counts (smart_count) only:
+    # text and dataset re-run, and of the tables only Table 6 (which uses smart_count) is re-estimated
     text = SPEC000.replace("filters: [negation]", "filters: []")
     assert text != SPEC000
     res = run_study(loads(text, source="paper000.yaml"), world, run000.out)
