@@ -107,9 +107,12 @@ def test_paper002_cash_iv1_and_n_tfp(raw):
 
 def test_paper002_npro_is_an_entropy_index_of_labour_and_tools(raw):
     d = _variables("paper002", raw, ["NPRO"])
+    from smtext.indicators.composite import NQPF_002
+
     ind = read("paper002").data["variables"]["NPRO"]["entropy_index"]["indicators"]
-    nqpf_only = {"digital_investment", "pollution_intensity", "invention_applications", "production_digital"}
-    assert not nqpf_only & set(ind)
+    assert not set(NQPF_002) & set(ind)           # none of NQPF's own 14 indicators
+    assert np.allclose(d["edu_share"], (raw["employees_bachelor"] + raw["employees_master"]) / raw["employees"])
+    assert np.allclose(d["cost_share"], raw["operating_cost"] / raw["revenue"])
     # entropy weights by hand: min-max normalise (+1e-4), shares, entropy, weights = (1 - e) / sum
     X = d[list(ind)].to_numpy(float)
     ok = ~np.isnan(X).any(axis=1)
