@@ -207,7 +207,8 @@ def _split(c: Column) -> list:
             res[g] = fit_twfe(c, d[d[by] == g])
         except NotIdentified as err:
             # too small a group: the treatment is absorbed by the fixed effects; report, do not fake
-            c.info.setdefault("groups_skipped", []).append(f"{by}={g} ({err.code}: treatment collinear with FE)")
+            why = "treatment collinear with FE" if err.code == "SM502" else "too few rows for the model"
+            c.info.setdefault("groups_skipped", []).append(f"{by}={g} ({err.code}: {why})")
     order = [g for g in groups if g in res]
     c.side.setdefault("titles", []).extend(f"{c.entry.get('label', '')}{g}" for g in order)
     cols = [res[g] for g in order]
