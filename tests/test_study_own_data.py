@@ -130,7 +130,8 @@ def test_paper004_runs_on_a_declaration_alone(world, exports, tmp_path):
     # absent: paper 002's competing-policy columns (city_policies, not declared: SM708) and the
     # demo statements' columns that no file above carries (paper 004 uses none of them)
     assert set(a.columns) - set(b.columns) == {"AIP", "BC", "CDG", "NBD", "SCP", "ipr_protection", "esg_rating",
-                                               "employees_bachelor", "top5_customer_share", "top5_supplier_share"}
+                                               "employees_bachelor", "top5_customer_share", "top5_supplier_share",
+                                               "admin_expense", "total_profit"}
     pd.testing.assert_frame_equal(b[a.columns.intersection(b.columns)], a[a.columns.intersection(b.columns)],
                                   check_dtype=False, rtol=1e-12)
     # 千元 -> yuan scaling moves market value by an ulp; the well-conditioned tables agree to 1e-8

@@ -42,7 +42,7 @@ def test_paper004_spillover_tables_and_truth(world, tmp_path):
 
     est = pd.read_csv(res.stage_dir("table.table3_baseline") / "estimates.csv")
     c5 = est[(est["column"] == 5) & (est["term"] == "Policy")].iloc[0]
-    ctrl = "lnAge + lnKI + size + ROA + Lev + ln_gdp + ln_internet + ln_fiscal + ln_fdi"
+    ctrl = "lnAge + KI + Ifdome + size + ROA + Lev + ln_gdp + ln_internet + ln_fiscal + ln_fdi"
     ref = pf.feols(f"ln_n_keytech ~ Policy + {ctrl} | stkcd + year + industry^year + province^year",
                    data=panel, vcov={"CRV1": "city"})
     assert c5["estimate"] == pytest.approx(ref.coef()["Policy"], abs=1e-8)
@@ -134,8 +134,10 @@ def test_paper002_four_measures_clean_controls_and_truth(world, tmp_path):
     controls = panel[panel["gname"] == 0]
     assert len(controls) and (controls.groupby("stkcd")["smart_count"].max().fillna(0) == 0).all()
     assert panel.loc[panel["gname"] > 0, "stkcd"].nunique() > 0
-    # N_ML is missing, not zero, where a firm-year has no analyst report
-    assert panel["N_ML"].isna().any() and (panel["N_ML"].dropna() >= 0).all()
+    # N_ML is zero, not missing, where a firm-year has no analyst report (the paper's N_ML N is the sample's)
+    reports = pd.read_parquet(res.stage_dir("nml") / "nml.parquet")
+    assert panel["N_ML"].notna().all() and (panel["N_ML"] >= 0).all()
+    assert info["nml"]["no_report_zero"] > 0 and reports["N_ML"].notna().all()
     # NQPF equals the entropy index written out by hand over the world's indicator file, winsorized at 1%/99%
     # over the analysis sample as the paper winsorizes every continuous variable
     extras = pd.read_parquet(world / "data" / "firm_extras.parquet")

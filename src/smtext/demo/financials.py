@@ -176,3 +176,27 @@ def statements(rng: np.random.Generator, firms: pd.DataFrame, fy: pd.DataFrame, 
         "is_st": (rng.random(n) < 0.015).astype(int),
     })
     return out
+
+
+def expense_items(rng: np.random.Generator, fin: pd.DataFrame) -> pd.DataFrame:
+    """Income-statement items beyond :func:`statements`, on a stream of their own (index aligned to ``fin``).
+
+    ``admin_expense`` (管理费用) is revenue times a firm-level ratio ``U(0.04, 0.11)`` plus
+    ``N(0, 0.01)`` noise, clipped to ``[0.005, 0.5]`` (paper 001's MER = admin_expense / revenue);
+    ``operating_cost`` (营业成本) is revenue times a firm-level cost share ``U(0.60, 0.85)`` plus
+    ``N(0, 0.03)``, clipped to ``[0.3, 0.98]``; ``total_profit`` (利润总额) is net profit grossed
+    up by the firm's income-tax rate, 15% (high-tech relief) or 25% (paper 003's Profitability =
+    total_profit / operating_cost). None of them carries a policy effect.
+    """
+    firms = fin["stkcd"].drop_duplicates().to_numpy()
+    n = len(fin)
+
+    def firm_draw(values) -> np.ndarray:
+        return fin["stkcd"].map(dict(zip(firms, values))).to_numpy()
+
+    mer = np.clip(firm_draw(rng.uniform(0.04, 0.11, len(firms))) + rng.normal(0, 0.01, n), 0.005, 0.5)
+    cost_share = np.clip(firm_draw(rng.uniform(0.60, 0.85, len(firms))) + rng.normal(0, 0.03, n), 0.3, 0.98)
+    tax_rate = firm_draw(np.where(rng.random(len(firms)) < 0.4, 0.15, 0.25))
+    revenue = fin["revenue"].to_numpy()
+    return pd.DataFrame({"admin_expense": revenue * mer, "operating_cost": revenue * cost_share,
+                         "total_profit": fin["net_profit"].to_numpy() / (1 - tax_rate)}, index=fin.index)

@@ -37,8 +37,9 @@ BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广�
 TRUTH_VERSION = 1
 # bump when the generator's output changes for the same config (invalidates cached worlds);
 # 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary;
-# 10: recruitment postings, top-5 customer/supplier tables, IPR case counts (paper 002)
-GENERATOR_VERSION = 10
+# 10: admin expenses, operating cost and total profit in the statements;
+# 11: recruitment postings, top-5 customer/supplier tables, IPR case counts (paper 002)
+GENERATOR_VERSION = 11
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -80,6 +81,7 @@ def build_economy(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
     listing, pilot_truth = pilots.pilot_list(_rng(cfg, "pilot_list"), firms, subs, gname, cfg)
     first = pilots.city_first_pilot(listing)
     fin = financials.statements(_rng(cfg, "statements"), firms, fy, cfg, proxy_rng=_rng(cfg, "proxies"))
+    fin = fin.join(financials.expense_items(_rng(cfg, "expense_items"), fin))   # a stream of its own
     fin = fin.join(fy[["gap", "gname", "treated_post", "tfp_effect", "omega"]])
     fin["city"] = fin["stkcd"].map(firms.set_index("stkcd")["city"])
     fin["city_first_pilot"] = fin["city"].map(first).fillna(0).astype(int)

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pyfixest as _pf
 from pyfixest.demeaners import MapDemeaner
 
-from ..errors import warn
+from ..errors import NotIdentified, warn
 
 __all__ = ["DEMEANER", "FIXEF_TOL", "fixed_effects_in_formula_order", "pf"]
 
@@ -41,6 +42,16 @@ FALLBACK = MapDemeaner(fixef_tol=1e-6, fixef_maxiter=100_000)
 def _fit(fn, args, kwargs):
     try:
         return fn(*args, **kwargs)
+    except np.linalg.LinAlgError as err:
+        # pyfixest's Wald test decomposes the coefficient covariance; a model with about as many fixed-effect
+        # levels and controls as rows (or clusters) leaves it undefined
+        data = kwargs.get("data", args[1] if len(args) > 1 else None)
+        rows = f" on {len(data):,} rows" if data is not None else ""
+        raise NotIdentified("SM740", f"the model{rows} cannot be estimated: its coefficient covariance could not be "
+                                     f"decomposed ({err}); it has too few observations for its regressors, fixed "
+                                     "effects and clusters.",
+                            "use more rows (a larger sample or an outcome defined in more years), fewer fixed "
+                            "effects or controls, or a coarser cluster.") from None
     except ValueError as err:
         if "Demeaning failed" not in str(err) or kwargs.get("demeaner") is not DEMEANER:
             raise

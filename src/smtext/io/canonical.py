@@ -62,6 +62,9 @@ _ROWS = [
     ("operating_cash_flow", "yuan", "net cash flow from operating activities (经营活动产生的现金流量净额)",
      "financials"),
     ("net_profit", "yuan", "net profit (净利润)", "financials"),
+    ("total_profit", "yuan", "total profit before income tax (利润总额)", "financials"),
+    ("operating_cost", "yuan", "operating cost (营业成本)", "financials"),
+    ("admin_expense", "yuan", "administrative expenses (管理费用)", "financials"),
     ("dividends", "yuan", "cash dividends paid (现金股利)", "financials"),
     ("rd_expense", "yuan", "R&D expense (研发费用) or R&D investment (研发投入金额)", "financials"),
     ("overseas_revenue", "yuan", "revenue from overseas business (海外业务收入)", "financials"),
@@ -91,7 +94,6 @@ _ROWS = [
     ("factor_intensity", "text", "labour, capital or technology intensive (要素密集度)", "firms"),
     ("exporter", "flag", "1 = the firm exports (出口企业)", "firms"),
     # statement items the recipes use (not in the demo world's tables)
-    ("operating_cost", "yuan", "operating cost (营业成本)", "extra"),
     ("taxes_surcharges", "yuan", "taxes and surcharges (税金及附加, before 2016 营业税金及附加)", "extra"),
     ("operating_profit", "yuan", "operating profit (营业利润)", "extra"),
     ("depreciation", "yuan", "depreciation of fixed assets, oil and gas assets and productive biological "

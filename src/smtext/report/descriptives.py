@@ -36,6 +36,16 @@ class StatTable(Table):
     values: pd.DataFrame | None = None
 
 
+def _format_stat(x: float, summary: dict, digits: int) -> str:
+    """One statistic as printed: a value that is rounding noise beside the variable's own scale (the mean of a
+    z-score, 3e-17 next to a maximum of 30) reads 0.000, not 0.0000000000000000296; a variable whose values
+    are all small keeps its significant digits (:func:`format_number`)."""
+    scale = max((abs(v) for k, v in summary.items() if k != "N" and np.isfinite(v)), default=0.0)
+    if np.isfinite(x) and abs(x) <= 1e-9 * scale:
+        x = 0.0
+    return format_number(x, digits)
+
+
 def _summary(x: pd.Series) -> dict:
     x = pd.to_numeric(x, errors="coerce").dropna().to_numpy(dtype=float)
     if x.size == 0:
@@ -95,7 +105,7 @@ def describe(
         for c in columns:
             s = _summary(gdf[c])
             records.append({"group": gval, "variable": c, **s})
-            sec.append([labels.get(c, c)] + [f"{s['N']:,}" if k == "N" else format_number(s[k], digits)
+            sec.append([labels.get(c, c)] + [f"{s['N']:,}" if k == "N" else _format_stat(s[k], s, digits)
                                   for k in stats])
         if by is not None:
             sec.insert(0, [f"{labels.get(by, by)} = {gval}"] + [""] * len(stats))

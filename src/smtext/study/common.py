@@ -11,7 +11,7 @@ from ..stages import inside
 
 ID, TIME = "stkcd", "year"
 TABLE_FORMATS = ("md", "html", "tex", "xlsx", "docx")
-STAGE_VERSION = "3"     # bump when a stage body's helpers change their output
+STAGE_VERSION = "4"     # bump when a stage body's helpers change their output
 # fixed-effect rows as the papers print them (企业固定效应, 行业×年份固定效应); a spec's labels win
 FE_LABELS = {ID: "企业", TIME: "年份", "industry": "行业", "province": "省份", "city": "城市"}
 

@@ -4,7 +4,8 @@ A measure is a cached stage that reads the study's inputs (and the panel, for TF
 a firm-year table (``meta["firm_year"]``, keyed by stkcd and year) and/or a city-year table
 (``meta["city_year"]``, keyed by city and year); the data-set stage merges them in
 registration order. ``fill_zero`` says that a firm-year absent from the file is a zero
-(no patent application, no grant line), not a missing value (not measured).
+(no patent application, no grant line), not a missing value (not measured); ``no_fill`` names
+columns left missing even then (a width is undefined without an application, not zero).
 """
 
 from __future__ import annotations
@@ -137,8 +138,11 @@ def tfp_measure(env: Env):
             Option("inn_rule", "choice", "Inn: a patent needs the keywords and (or) a key-tech IPC",
                    choices=("and", "or"), default="and"),
             Option("similarity", "bool", "city-average firm-pair similarity on IPC3/IPC4 (sim_ipc3, sim_ipc4)",
-                   default=False)),
-    firm_year="patents.parquet", fill_zero=True, city_year="similarity.parquet",
+                   default=False),
+            Option("all_types", "bool", "also count the applications of every patent type (invention, utility "
+                                        "model, design): n_applications (paper 000's Pat)", default=False)),
+    firm_year="patents.parquet", fill_zero=True, no_fill=("width2", "width3", "ln_width2"),
+    city_year="similarity.parquet",
     needs=("patents", "firms", "subsidiaries"))
 def patents_measure(env: Env):
     def run(ctx: StageContext) -> None:
@@ -149,6 +153,13 @@ def patents_measure(env: Env):
         pm = patent_measures(env.inputs.read("patents", "measures/patents", info=ctx.info), firms, subs,
                              scheme=ctx.params.get("scheme", "sei_ipc_2021"), inn_keywords=ctx.params.get("inn_keywords"),
                              inn_rule=ctx.params.get("inn_rule", "and"))
+        if ctx.params.get("all_types"):  # every type: the prefix "" matches 发明, 实用新型, 外观设计 alike
+            every = patent_measures(env.inputs.read("patents", "measures/patents"), firms, subs,
+                                    scheme=ctx.params.get("scheme", "sei_ipc_2021"), patent_types=("",))
+            pm.table["n_applications"] = pm.table[[ID, TIME]].merge(
+                every.table[[ID, TIME, "n_invention"]], on=[ID, TIME], how="left")["n_invention"].fillna(0).astype(
+                "int64").to_numpy()
+            ctx.info["applications_all_types"] = int(pm.table["n_applications"].sum())
         pm.table.to_parquet(ctx.dir / "patents.parquet", index=False)
         pm.match.table.to_csv(ctx.dir / "applicant_matches.csv", index=False, encoding="utf-8-sig")
         ctx.info.update(patents=int(len(pm.patents)), firm_years=int(len(pm.table)),
@@ -197,8 +208,11 @@ def text_measure(env: Env):
             Option("topn", "int", "keep at most this many neighbours", min=1, max=MAX_DRAWS),
             Option("screen", "bool", "drop words absent from the government work reports", default=True),
             Option("keep_boilerplate", "bool", "keep the brokers' disclaimers, certifications, rating definitions "
-                                               "and contact lines in the analyst reports", default=False)),
-    firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"), check=_check_seeds,
+                                               "and contact lines in the analyst reports", default=False),
+            Option("no_report", "choice", "N_ML of a panel firm-year without an analyst report: 0 (no mention; "
+                                          "the paper's N counts them) or missing", choices=("zero", "missing"),
+                   default="zero")),
+    deps=("panel",), firm_year="nml.parquet", folders=("analyst_reports", "gov_reports"), check=_check_seeds,
     needs=("analyst_reports", "gov_reports"))
 def nml_measure(env: Env):
     def run(ctx: StageContext) -> None:
@@ -217,7 +231,13 @@ def nml_measure(env: Env):
                         list(p.get("seeds", ["新质生产力"])), work_dir=ctx.dir / "w2v",
                         threshold=float(p.get("threshold", DEFAULT_THRESHOLD)), topn=p.get("topn"), name="N_ML", jobs=env.jobs)
         res.expansion.table.to_csv(ctx.dir / "expansion.csv", index=False, encoding="utf-8-sig")
-        res.index.table[[ID, TIME, "N_ML"]].to_parquet(ctx.dir / "nml.parquet", index=False)
+        nml = res.index.table[[ID, TIME, "N_ML"]]
+        if p.get("no_report", "zero") == "zero":   # a firm-year without a report has no mention: ln(1 + 0) = 0
+            keys = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet", columns=[ID, TIME])
+            nml = keys.merge(nml, on=[ID, TIME], how="left", validate="one_to_one")
+            ctx.info["no_report_zero"] = int(nml["N_ML"].isna().sum())
+            nml["N_ML"] = nml["N_ML"].fillna(0.0)
+        nml.to_parquet(ctx.dir / "nml.parquet", index=False)
         kept = res.expansion.table
         ctx.info.update(analyst_reports=len(docs), boilerplate=res.manifest["boilerplate"],
                         kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),

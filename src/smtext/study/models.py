@@ -224,9 +224,10 @@ def _split(c: Column) -> list:
 
     d, by, x = c.data, c.entry["by"], c.x
     treated = d.groupby(by)[x].sum()
-    groups = [g for g in (c.entry.get("groups") or list(treated.index))
-              if treated.get(g, 0) >= c.entry.get("min_treated", 10)]
-    skipped = sorted(map(str, set(treated.index) - set(groups)))
+    asked = c.entry.get("groups") or list(treated.index)
+    groups = [g for g in asked if treated.get(g, 0) >= c.entry.get("min_treated", 10)]
+    # a group the data lack (every value tied at the median falls below it) is named too
+    skipped = sorted(map(str, (set(treated.index) | set(asked)) - set(groups)))
     if skipped:  # a group without enough treated firm-years has nothing to estimate: say so
         c.info.setdefault("groups_skipped", []).extend(f"{by}={g}" for g in skipped)
     res = {}
@@ -235,7 +236,8 @@ def _split(c: Column) -> list:
             res[g] = fit_twfe(c, d[d[by] == g])
         except NotIdentified as err:
             # too small a group: the treatment is absorbed by the fixed effects; report, do not fake
-            c.info.setdefault("groups_skipped", []).append(f"{by}={g} ({err.code}: treatment collinear with FE)")
+            why = "treatment collinear with FE" if err.code == "SM502" else "too few rows for the model"
+            c.info.setdefault("groups_skipped", []).append(f"{by}={g} ({err.code}: {why})")
         except np.linalg.LinAlgError as err:
             # a group so small that its variance matrix is degenerate (pyfixest's SVD fails): report, do not fake
             c.info.setdefault("groups_skipped", []).append(f"{by}={g} (variance matrix degenerate: {err})")

@@ -63,6 +63,13 @@ def _ratio(d, arg):
     return d[arg[0]] / d[arg[1]].where(d[arg[1]] != 0)
 
 
+@VARIABLES.register("scale", "the column times a factor (units: yuan -> million yuan is factor 1.0e-6).",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("factor", "float", "the multiplier", required=True)))
+def _scale(d, arg):
+    return d[arg["column"]] * float(arg["factor"])
+
+
 @VARIABLES.register("product", "a * b (interactions, shift-share instruments).", arg=_two("[a, b]"),
                     check=n_operands(2))
 def _product(d, arg):
@@ -96,6 +103,24 @@ def _copy(d, arg):
 def _median_above(d, arg):
     by = list(arg.get("by", [TIME]))
     return (d[arg["column"]] > d.groupby(by)[arg["column"]].transform("median")).astype(int)
+
+
+@VARIABLES.register("equals", "1 where the column equals the value (a year dummy: year = 2020), else 0.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("value", "float", "the value", required=True)))
+def _equals(d, arg):
+    return (d[arg["column"]] == arg["value"]).astype(int)
+
+
+@VARIABLES.register("firm_complete", "1 for the firms whose `columns` are all present in at least `share` of "
+                                     "their firm-years, else 0 (paper 000's rule: firms with key variables "
+                                     "severely missing are dropped, with `where: {NAME: 1}`).",
+                    arg=_opts(Option("columns", "columns", "the key variables", required=True),
+                              Option("share", "float", "least share of complete firm-years", default=0.5, min=0,
+                                     max=1)))
+def _firm_complete(d, arg):
+    complete = d[list(arg["columns"])].notna().all(axis=1)
+    return (complete.groupby(d[ID]).transform("mean") >= float(arg.get("share", 0.5))).astype(int)
 
 
 @VARIABLES.register("zscore", "(x - mean) / sd over all rows.", arg=_col())
@@ -325,14 +350,35 @@ def _theil(d, arg):
 @VARIABLES.register("n_tfp", "industry-relative TFP (paper 002's N_TFP).",
                     arg=_opts(Option("column", "column", "the TFP column", required=True),
                               Option("industry", "column", "industry column", default="industry"),
-                              Option("kind", "choice", "level or growth", choices=("level", "growth"), default="level"),
-                              Option("reference", "choice", "industry reference", choices=("mean", "max"),
-                                     default="mean")))
+                              Option("kind", "choice", "ratio of TFP (level) or of TFP growth factors (change, "
+                                                       "the paper's relative change) to the industry-year reference",
+                                     choices=("level", "change"), default="level"),
+                              Option("reference", "choice", "industry-year statistic in the denominator",
+                                     choices=("mean", "median"), default="mean")))
 def _n_tfp(d, arg):
     from ..indicators.productivity import n_tfp
 
     return n_tfp(d, tfp=arg["column"], industry=arg.get("industry", "industry"), idname=ID, tname=TIME,
                  kind=arg.get("kind", "level"), reference=arg.get("reference", "mean"))
+
+
+def _check_directions(spec, path, arg) -> None:
+    for col, sign in (arg.get("indicators") or {}).items():
+        if sign not in ("+", "-"):
+            raise spec.error("SM703", path + ("indicators", col), f"indicator {col!r} has direction {sign!r}.",
+                             "use '+' (benefit) or '-' (cost).")
+
+
+@VARIABLES.register("entropy_index", "entropy-weight composite of the columns over every row of the data set "
+                                     "(before the sample's where/dropna), missing where any indicator is.",
+                    arg=_opts(Option("indicators", "mapping", "column -> '+' (benefit) or '-' (cost)", required=True),
+                              Option("scale", "float", "multiply the score", default=1.0)),
+                    check=lambda spec, path, arg: _check_directions(spec, path, arg),
+                    columns=lambda arg: list(arg["indicators"]))
+def _entropy_index(d, arg):
+    from ..indicators.composite import entropy_weight
+
+    return entropy_weight(d, dict(arg["indicators"])).score * float(arg.get("scale", 1.0))
 
 
 @VARIABLES.register("fc_index", "FC index of financing constraints (fitted logit probability).",
@@ -344,6 +390,18 @@ def _fc(d, arg):
     from ..indicators.constraints import fc_index
 
     return fc_index(d, tname=TIME, **arg).index
+
+
+@VARIABLES.register("ww_index", "WW index of financing constraints (Whited & Wu 2006; larger = more constrained).",
+                    arg=_opts(*(Option(k, "column", doc, default=v) for k, doc, v in (
+                        ("cash_flow", "operating cash flow", "operating_cash_flow"),
+                        ("assets", "total assets", "total_assets"), ("dividends", "cash dividends", "dividends"),
+                        ("long_term_debt", "long-term debt", "long_term_debt"), ("sales", "revenue", "revenue"),
+                        ("industry", "industry", "industry")))))
+def _ww(d, arg):
+    from ..indicators.constraints import ww_index
+
+    return ww_index(d, idname=ID, tname=TIME, **arg)
 
 
 def check_variable(spec, name: str, op) -> None:
@@ -376,6 +434,8 @@ def variable_columns(op: dict) -> list[str]:
     entry = VARIABLES[kind]
     if entry.arg.kind != "options":
         return columns_in(entry.arg, arg)
+    if entry.meta.get("columns"):     # columns named by a mapping's keys (entropy_index indicators)
+        return entry.meta["columns"](arg_options(entry, arg))
     return columns_in(entry.arg, arg_options(entry, arg))
 
 
@@ -423,10 +483,16 @@ def stage_dataset(spec):
             if entry.name in ctx.inputs and entry.meta.get("firm_year"):
                 m = pd.read_parquet(ctx.inputs[entry.name] / entry.meta["firm_year"])
                 m = m.drop(columns=[c for c in m.columns if c in d.columns and c not in (ID, TIME)])
-                d = d.merge(m, on=[ID, TIME], how="left", validate="one_to_one")
+                d = d.merge(m, on=[ID, TIME], how="left", validate="one_to_one", indicator="_in_measure")
                 if entry.meta.get("fill_zero"):  # a listed firm without an application has zero patents
-                    num = [c for c in m.columns if c not in (ID, TIME) and pd.api.types.is_numeric_dtype(m[c])]
-                    d[num] = d[num].fillna(0)
+                    # only firm-years absent from the table; a measure's own missing values (a width with
+                    # no application to measure) and its `no_fill` columns stay missing
+                    keep = set(entry.meta.get("no_fill", ()))
+                    num = [c for c in m.columns if c not in (ID, TIME) and c not in keep
+                           and pd.api.types.is_numeric_dtype(m[c])]
+                    absent = d["_in_measure"].eq("left_only")
+                    d.loc[absent, num] = d.loc[absent, num].fillna(0)
+                d = d.drop(columns="_in_measure")
         for entry in MEASURES.entries():   # then city-year tables on the firm's city
             path = ctx.inputs[entry.name] / entry.meta["city_year"] if (
                 entry.name in ctx.inputs and entry.meta.get("city_year")) else None
