@@ -306,8 +306,9 @@ def trade_measure(env: Env):
 
 
 @MEASURES.register(
-    "robots", "Firm robot penetration (Robot), the industry's density (Robot_ind) and upstream/downstream exposure "
-              "(For, Back) per firm-year (paper 003).",
+    "robots", "Firm robot penetration (Robot, base-year weights; Robot_year, each year's weights as paper 003 "
+              "states), the industry's density (Robot_ind) and upstream/downstream exposure (For, Back) per "
+              "firm-year (paper 003).",
     schema=(Option("scale", "float", "multiply robot stocks", default=1.0),),
     firm_year="robots.parquet", needs=("financials", "firms", "firm_extras", "industry_robots"))
 def robots_measure(env: Env):
@@ -325,12 +326,13 @@ def robots_measure(env: Env):
         robots = env.inputs.read("industry_robots", "measures/robots", info=ctx.info)
         dens = industry_robot_density(d, robots, scale=scale, workers="production_workers")
         d["Robot"] = firm_robot_exposure(d, robots, scale=scale, density=dens)
+        d["Robot_year"] = firm_robot_exposure(d, robots, scale=scale, density=dens, weights="year")
         d = d.merge(dens[["industry", TIME, "robot_density"]].rename(columns={"robot_density": "Robot_ind"}),
                     on=["industry", TIME], how="left", validate="many_to_one")
         if env.inputs.exists("io_table"):
             chain = chain_exposure(env.inputs.read("io_table", "measures/robots", info=ctx.info), dens)
             d = d.merge(chain, on=["industry", TIME], how="left", validate="many_to_one")
-        keep = [ID, TIME, "Robot", "Robot_ind"] + [c for c in ("For", "Back") if c in d]
+        keep = [ID, TIME, "Robot", "Robot_year", "Robot_ind"] + [c for c in ("For", "Back") if c in d]
         d[keep].to_parquet(ctx.dir / "robots.parquet", index=False)
         ctx.info.update(rows=len(d), robot_missing=int(d["Robot"].isna().sum()))
     return run
