@@ -156,6 +156,10 @@ def test_paper003_dvar_and_robots_recover_the_planted_slope(world, tmp_path):
     truth = pd.read_parquet(world / "truth" / "dvar.parquet")
     m = panel[["stkcd", "year", "DVAR", "Robot"]].merge(truth, on=["stkcd", "year"], how="left")
     assert np.allclose(m["DVAR"], m["dvar"], atol=1e-9) and np.allclose(m["Robot"], m["robot_penetration"], rtol=1e-12)
+    # eq. (2) in full (intermediaries, 0.05 term, 0.0417 x NFA) equals the demo's own computation, clipped
+    m = panel[["stkcd", "year", "DVAR_eq2"]].merge(truth, on=["stkcd", "year"], how="left")
+    assert m["DVAR_eq2"].notna().all() and np.allclose(m["DVAR_eq2"], m["dvar_eq2"].clip(0, 1), atol=1e-12)
+    assert _md_columns(out / "tables" / "table9_measures.md") == 3
     # the industry-level columns use one row per industry-year
     est2 = pd.read_csv(res.stage_dir("table.table2_robustness") / "estimates.csv")
     assert est2.loc[est2["column"] == 3, "nobs"].iloc[0] == panel.groupby(["industry", "year"]).ngroups

@@ -12,6 +12,8 @@
 * ``dvar_target``: the export domestic value-added ratio each exporter-year must show, linear in
   the firm's robot penetration (paper 003); :func:`smtext.demo.context.trade_records` writes
   customs records that reproduce it exactly under the Upward-Wang-Zheng formula.
+* ``trade_intermediaries``: per industry-year the share of imports that come through trade
+  intermediaries (the indirect imports of paper 003 eq. (2)).
 
 Every sub-indicator is ``level_i + trend * t + delta * D_it + noise`` with no clipping, so the
 entropy-weight NQPF index (pooled over this table) moves by exactly
@@ -147,6 +149,16 @@ def dvar_target(rng: np.random.Generator, obs: pd.DataFrame, robot: pd.Series, e
     target = obs["stkcd"].map(level).to_numpy() + DVAR_TREND * t + effect * robot.to_numpy(float) + noise
     ok = (obs["overseas_revenue"].to_numpy() > 0) & np.isfinite(target)
     return pd.Series(np.where(ok, target, np.nan), index=obs.index, name="dvar")
+
+
+def trade_intermediaries(rng: np.random.Generator, cfg) -> pd.DataFrame:
+    """``industry, year, intermediary_share``: a level per industry in [0.05, 0.30] plus small yearly noise."""
+    rows = []
+    for code in sorted(INDUSTRIES):
+        level = float(rng.uniform(0.05, 0.30))
+        for year in cfg.years:
+            rows.append((code, year, float(np.clip(level + rng.normal(0, 0.01), 0.01, 0.5))))
+    return pd.DataFrame(rows, columns=["industry", "year", "intermediary_share"])
 
 
 def nqpf_truth(extras: pd.DataFrame) -> dict:

@@ -31,13 +31,14 @@ from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
 from ..manifest import build_manifest, file_sha256, write_manifest
 from .pdf import image_only_pdf, render_pdf_with_pages, truncate
-from .truth import robot_exposure
+from .truth import dvar_eq2, robot_exposure
 
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
 # bump when the generator's output changes for the same config (invalidates cached worlds);
-# 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary
-GENERATOR_VERSION = 9
+# 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary;
+# 10: trade intermediaries and the paper 003 eq. (2) DVAR in truth/dvar.parquet
+GENERATOR_VERSION = 10
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -294,7 +295,10 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     extras.io_table(_rng(cfg, "io")).to_parquet(out / "data" / "io_table.parquet", index=False)
     robot = _robot_penetration(obs, extra, firms, robots, cfg)
     dvar = extras.dvar_target(_rng(cfg, "dvar"), obs, robot, cfg.dvar_robot_effect, cfg)
-    context.trade_records(_rng(cfg, "trade"), obs, dvar).to_parquet(out / "data" / "trade.parquet", index=False)
+    trade = context.trade_records(_rng(cfg, "trade"), obs, dvar)
+    trade.to_parquet(out / "data" / "trade.parquet", index=False)
+    shares = extras.trade_intermediaries(_rng(cfg, "intermediaries"), cfg)
+    shares.to_parquet(out / "data" / "trade_intermediaries.parquet", index=False)
     subsidy = context.subsidies(_rng(cfg, "subsidies"), obs)
     subsidy.drop(columns="truth_is_rd").to_parquet(out / "data" / "subsidies.parquet", index=False)
     subsidy[["item", "truth_is_rd"]].drop_duplicates().sort_values("item").to_csv(
@@ -353,9 +357,15 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
                 "firm_extras.production_workers + industry_robots, each firm's first year as base",
         "robot_scale": cfg.robot_scale,
         "mean_dvar": float(np.nanmean(dvar)), "mean_robot": float(np.nanmean(robot[dvar.notna()]))}
+    truth["effects"]["dvar_robot"]["dvar_eq2_rule"] = (
+        "truth/dvar.parquet dvar_eq2: paper 003 eq. (2) as printed (smtext.demo.truth.dvar_eq2) on data/trade.parquet, "
+        "data/trade_intermediaries.parquet and the statements (MT = cash_paid_goods, NFA = mean of this and last "
+        "year's fixed_assets_net); no effect is planted on it")
     truth["files"]["truth_tables"].append("truth/dvar.parquet")
-    obs[["stkcd", "year"]].assign(robot_penetration=robot, dvar=dvar).to_parquet(out / "truth" / "dvar.parquet",
-                                                                                index=False)
+    eq2 = dvar_eq2(trade, obs, shares, firms.set_index("stkcd")["industry"])
+    obs[["stkcd", "year"]].assign(robot_penetration=robot, dvar=dvar).merge(
+        eq2, on=["stkcd", "year"], how="left", validate="one_to_one").to_parquet(out / "truth" / "dvar.parquet",
+                                                                               index=False)
     truth["text"]["vocabulary"] = (vocabulary.vocabulary_summary(planted_term_lists()
                                                                  + tuple(t for t, _, _ in cfg.plant))
                                    if cfg.vocabulary_prose else None)
