@@ -37,7 +37,7 @@ BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广�
 TRUTH_VERSION = 1
 # bump when the generator's output changes for the same config (invalidates cached worlds);
 # 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary;
-# 10: trade intermediaries and the paper 003 eq. (2) DVAR in truth/dvar.parquet
+# 10: trade intermediaries and the paper 003 eq. (2) DVAR in truth/dvar.parquet; gross_output on a frontier
 GENERATOR_VERSION = 10
 
 
@@ -290,6 +290,9 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     robots = context.industry_robots(_rng(cfg, "robots"), cfg)
     robots.to_parquet(out / "data" / "industry_robots.parquet", index=False)
     extra = extras.firm_extras(_rng(cfg, "extras"), firms, obs, cfg)
+    extra["gross_output"], efficiency = extras.gross_output(_rng(cfg, "frontier"), obs)
+    obs[["stkcd", "year"]].assign(technical_efficiency=efficiency).to_parquet(out / "truth" / "frontier.parquet",
+                                                                            index=False)
     extra.to_parquet(out / "data" / "firm_extras.parquet", index=False)
     extras.city_policies(_rng(cfg, "policies"), cfg).to_parquet(out / "data" / "city_policies.parquet", index=False)
     extras.io_table(_rng(cfg, "io")).to_parquet(out / "data" / "io_table.parquet", index=False)
@@ -362,6 +365,12 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
         "data/trade_intermediaries.parquet and the statements (MT = cash_paid_goods, NFA = mean of this and last "
         "year's fixed_assets_net); no effect is planted on it")
     truth["files"]["truth_tables"].append("truth/dvar.parquet")
+    truth["effects"]["capacity_frontier"] = {
+        **extras.FRONTIER, "technical_efficiency": "truth/frontier.parquet (exp(-u) per firm-year)",
+        "rule": "gross_output (data/firm_extras.parquet) = exp(const + ln_capital * ln fixed_assets_net + ln_labour * "
+                "ln employees + v - u), v ~ N(0, sigma_v), u = sigma_u * exp(-pilot_scale * D_it) * |N(0, 1)| "
+                "(paper 002 Cur by stochastic frontier analysis)"}
+    truth["files"]["truth_tables"].append("truth/frontier.parquet")
     eq2 = dvar_eq2(trade, obs, shares, firms.set_index("stkcd")["industry"])
     obs[["stkcd", "year"]].assign(robot_penetration=robot, dvar=dvar).merge(
         eq2, on=["stkcd", "year"], how="left", validate="one_to_one").to_parquet(out / "truth" / "dvar.parquet",

@@ -391,6 +391,52 @@ def robots_measure(env: Env):
 
 
 @MEASURES.register(
+    "frontier", "Capacity utilisation Cur_sfa per firm-year: technical efficiency E[exp(-u)|e] (Battese-Coelli) of a "
+                "Cobb-Douglas stochastic production frontier fitted by maximum likelihood (paper 002 Cur); "
+                "estimates in frontier.json.",
+    schema=(Option("output", "str", "output column (statements or firm_extras), logged", default="gross_output"),
+            Option("inputs", "list", "input columns, logged", default=["fixed_assets_net", "employees"]),
+            Option("distribution", "choice", "inefficiency distribution", choices=("half_normal", "truncated_normal"),
+                   default="half_normal"),
+            Option("panel", "choice", "cross-section, time-invariant (bc88) or Battese-Coelli 1992 decay (bc92)",
+                   choices=("none", "bc88", "bc92"), default="none")),
+    firm_year="frontier.parquet", needs=("financials", "firms", "firm_extras"))
+def frontier_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        import numpy as np
+
+        from ..errors import SMError
+        from ..indicators.frontier import stochastic_frontier
+
+        output = ctx.params.get("output", "gross_output")
+        inputs = list(ctx.params.get("inputs", ["fixed_assets_net", "employees"]))
+        d = financials(env.inputs, "measures/frontier", ctx.info)[0]
+        ex = env.inputs.read("firm_extras", "measures/frontier", info=ctx.info)
+        d = d.merge(ex[[ID, TIME] + [c for c in ex.columns if c not in d.columns and c not in (ID, TIME)]],
+                    on=[ID, TIME], how="left", validate="one_to_one")
+        missing = [c for c in [output, *inputs] if c not in d.columns]
+        if missing:
+            raise SMError("SM487", f"measures/frontier: no column {missing} in the statements or firm_extras.",
+                          "name existing columns in output / inputs.")
+        logs = pd.DataFrame({f"ln_{c}": np.log(d[c].where(d[c] > 0)) for c in [output, *inputs]})
+        ctx.info["frontier_nonpositive"] = {c: int((d[c] <= 0).sum()) for c in [output, *inputs]}
+        panel = ctx.params.get("panel", "none")
+        res = stochastic_frontier(pd.concat([d[[ID, TIME]], logs], axis=1), f"ln_{output}",
+                                  [f"ln_{c}" for c in inputs], distribution=ctx.params.get("distribution", "half_normal"),
+                                  panel=None if panel == "none" else panel)
+        out = d[[ID, TIME]].assign(Cur_sfa=res.efficiency["te_bc"].reindex(d.index),
+                                   Cur_jlms=res.efficiency["te_jlms"].reindex(d.index))
+        out.to_parquet(ctx.dir / "frontier.parquet", index=False)
+        summary = {"params": res.params.round(8).to_dict(), "se": res.se.round(8).to_dict(), "loglik": res.loglik,
+                   "nobs": res.nobs, "converged": res.converged, "dropped": res.n_dropped,
+                   "efficiency": "Cur_sfa = E[exp(-u)|e] (Battese-Coelli 1988); Cur_jlms = exp(-E[u|e]) (JLMS 1982)"}
+        (ctx.dir / "frontier.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        ctx.info.update(rows=len(out), frontier_rows=res.nobs, frontier_dropped=res.n_dropped,
+                        converged=res.converged)
+    return run
+
+
+@MEASURES.register(
     "subsidies", "R&D subsidies (rd_subsidy) and tax refunds (tax_refund) per firm-year from grant line items, "
                  "classified with the rd_subsidy lexicon (paper 002).",
     firm_year="subsidies.parquet", fill_zero=True, needs=("subsidies",))
