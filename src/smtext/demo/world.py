@@ -475,7 +475,11 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
             "esg_latent_steps": cfg.esg_effect,
             "log_invention_rate": cfg.patent_effect,
             "spillover_log_keytech_rate": {"value": cfg.spillover_keytech_effect,
-                                           "rule": "non-pilot firms in a city from the year after its first pilot announcement"},
+                                           "rule": "non-pilot firms in a city from the year after its first pilot announcement",
+                                           "critical_distance_km": 0,
+                                           "beyond_city": "none: firms in other cities, however near a pilot city, get no "
+                                                          "spillover (every distance band's true coefficient is 0)",
+                                           "by_agglomeration": "none: the same effect at every location quotient"},
             "smart_text_log_rate": cfg.smart_text_effect,
             "digital_text_log_rate": cfg.digital_text_effect,
             "zero_effect_outcomes": {"cash_ratio": "cash / total_assets has no policy effect"},
