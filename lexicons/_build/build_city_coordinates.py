@@ -26,7 +26,8 @@ def short(name: str) -> str:
 
 
 def main(src: str) -> None:
-    rows = list(csv.DictReader(open(src, encoding="utf-8")))
+    with open(src, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     provinces = {r["adcode"][:2]: r["name"] for r in rows if r["adcode"].endswith("0000000000")}
     out = []
     for r in rows:

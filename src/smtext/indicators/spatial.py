@@ -15,6 +15,8 @@ bands and the critical distance of the spillover, and the location quotient of i
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 
@@ -105,7 +107,7 @@ def nearest_treated_distance(cohorts: pd.DataFrame, years, *, city: str = "city"
     dist = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
     np.fill_diagonal(dist, np.inf)                               # the nearest *other* city
     rows = []
-    for year in sorted(set(int(y) for y in years)):
+    for year in sorted({int(y) for y in years}):
         on = (first <= year).to_numpy() & np.isfinite(lon) & np.isfinite(lat)
         d = np.where(on[None, :], dist, np.inf)
         j = d.argmin(axis=1)
@@ -124,13 +126,13 @@ def distance_bands(distance: pd.Series, edges, *, exclude=None, prefix: str = "b
     a missing distance (no treated city yet) is in no band.
     """
     edges = [float(e) for e in edges]
-    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
+    if len(edges) < 2 or any(b <= a for a, b in pairwise(edges)):
         raise SMError("SM153", f"band edges must be at least two increasing numbers, got {edges}.",
                       "e.g. [0, 100, 200, 300, 500].")
     d = pd.to_numeric(distance, errors="coerce")
     keep = pd.Series(True, index=d.index) if exclude is None else ~pd.Series(exclude, index=d.index).fillna(False)
     out = {}
-    for lo, hi in zip(edges, edges[1:]):
+    for lo, hi in pairwise(edges):
         out[f"{prefix}_{lo:g}_{hi:g}"] = ((d >= lo) & (d < hi) & keep).astype(int)
     return pd.DataFrame(out, index=d.index)
 
