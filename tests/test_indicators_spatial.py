@@ -80,6 +80,13 @@ def test_bands_and_critical_distance():
     assert critical_distance(bands.assign(p_value=0.5))["critical_km"] == 0
     allsig = critical_distance(bands.assign(p_value=0.01))
     assert allsig["critical_km"] is None and allsig["beyond_last"]
+    # straight from a regression's estimates: band terms by name, other terms ignored
+    est = pd.DataFrame({"term": ["Policy", "near_0_100", "near_100_200", "near_200_300", "size"],
+                        "estimate": [0.3, 0.2, 0.1, 0.0, 1.0], "p_value": [0.01, 0.001, 0.04, 0.6, 0.0]})
+    assert critical_distance(est)["critical_km"] == 200
+    with pytest.raises(SMError) as err:
+        critical_distance(est.head(1))
+    assert err.value.code == "SM154"
 
 
 def test_location_quotient_by_hand():

@@ -143,7 +143,9 @@ def critical_distance(bands: pd.DataFrame, *, alpha: float = 0.10) -> dict:
     Parameters
     ----------
     bands : pandas.DataFrame
-        One row per band with ``lo, hi, estimate, p_value``.
+        One row per band with ``lo, hi, estimate, p_value``; or a regression's ``estimates.csv``
+        (``term, estimate, p_value``), whose band terms are named ``<prefix>_<lo>_<hi>`` (as
+        :func:`distance_bands` and the paper 004 spec name them; other terms are ignored).
     alpha : float
         Significance level.
 
@@ -155,6 +157,12 @@ def critical_distance(bands: pd.DataFrame, *, alpha: float = 0.10) -> dict:
         beyond the city); ``None`` with ``beyond_last = True`` when every band is significant.
         ``significant``: the bands with a significant coefficient, nearest first.
     """
+    if "lo" not in bands and "term" in bands:
+        edges = bands["term"].astype(str).str.extract(r"_(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)$").astype(float)
+        bands = bands.assign(lo=edges[0], hi=edges[1]).dropna(subset=["lo", "hi"])
+        if bands.empty:
+            raise SMError("SM154", "no term of the estimates is a distance band named <prefix>_<lo>_<hi>.",
+                          "pass the band regression's estimates (e.g. near_0_100 ...) or a lo, hi table.")
     require_columns(bands, ["lo", "hi", "estimate", "p_value"], "band coefficients")
     b = bands.sort_values("lo", kind="stable")
     sig = b["p_value"] < alpha
