@@ -392,15 +392,15 @@ def robots_measure(env: Env):
 
 @MEASURES.register(
     "frontier", "Capacity utilisation Cur_sfa per firm-year: technical efficiency E[exp(-u)|e] (Battese-Coelli) of a "
-                "Cobb-Douglas stochastic production frontier fitted by maximum likelihood (paper 002 Cur); "
-                "estimates in frontier.json.",
+                "Cobb-Douglas stochastic production frontier fitted by maximum likelihood on every firm-year of the "
+                "statements (paper 002 Cur); Cur_jlms = exp(-E[u|e]); estimates in frontier.json.",
     schema=(Option("output", "str", "output column (statements or firm_extras), logged", default="gross_output"),
             Option("inputs", "list", "input columns, logged", default=["fixed_assets_net", "employees"]),
             Option("distribution", "choice", "inefficiency distribution", choices=("half_normal", "truncated_normal"),
                    default="half_normal"),
             Option("panel", "choice", "cross-section, time-invariant (bc88) or Battese-Coelli 1992 decay (bc92)",
                    choices=("none", "bc88", "bc92"), default="none")),
-    firm_year="frontier.parquet", needs=("financials", "firms", "firm_extras"))
+    firm_year="frontier.parquet", needs=("financials", "firms"))
 def frontier_measure(env: Env):
     def run(ctx: StageContext) -> None:
         import numpy as np
@@ -411,9 +411,10 @@ def frontier_measure(env: Env):
         output = ctx.params.get("output", "gross_output")
         inputs = list(ctx.params.get("inputs", ["fixed_assets_net", "employees"]))
         d = financials(env.inputs, "measures/frontier", ctx.info)[0]
-        ex = env.inputs.read("firm_extras", "measures/frontier", info=ctx.info)
-        d = d.merge(ex[[ID, TIME] + [c for c in ex.columns if c not in d.columns and c not in (ID, TIME)]],
-                    on=[ID, TIME], how="left", validate="one_to_one")
+        if env.inputs.exists("firm_extras"):      # output may be there (the demo's gross_output)
+            ex = env.inputs.read("firm_extras", "measures/frontier", info=ctx.info)
+            d = d.merge(ex[[ID, TIME] + [c for c in ex.columns if c not in d.columns and c not in (ID, TIME)]],
+                        on=[ID, TIME], how="left", validate="one_to_one")
         missing = [c for c in [output, *inputs] if c not in d.columns]
         if missing:
             raise SMError("SM487", f"measures/frontier: no column {missing} in the statements or firm_extras.",
