@@ -11,6 +11,8 @@ from conftest import r_has
 from scipy import stats
 
 import smtext.did as did
+from smtext.did.matching import balance_failures
+from smtext.errors import SMWarning
 from smtext.did.simulate import simulate_panel
 
 HAS_R = r_has("MatchIt")
@@ -136,3 +138,85 @@ def test_psm_did_recovers_effect():
         assert t.ci_low < 0.5 < t.ci_high
         assert r.extra["matching"].startswith("1:1 nearest") and r.extra["PSM sample"] == sample
         assert r.matching.extra["matching"] == r.extra["matching"]
+
+
+def _support_data(n=400, seed=4):
+    # a strong selection so that some treated scores lie above every control score
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    t = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 2.5 * x1 - 0.5 * x2)))).astype(int)
+    return pd.DataFrame({"t": t, "x1": x1, "x2": x2, "year": np.repeat([2015, 2016], n // 2)})
+
+
+def test_common_support_by_hand():
+    # psmatch2 `common`: treated rows whose score lies outside [min, max] of the control
+    # scores of their matching group are off support; controls are always on it
+    import statsmodels.api as sm
+
+    d = _support_data()
+    m = did.psm(d, "t", ["x1", "x2"], by="year", k=1, replace=True)
+    expect = pd.Series(True, index=d.index)
+    for _, g in d.groupby("year"):
+        X = sm.add_constant(g[["x1", "x2"]])
+        ps = pd.Series(sm.Logit(g["t"], X).fit(disp=0).predict(X), index=g.index)
+        lo, hi = ps[g.t == 0].min(), ps[g.t == 0].max()
+        expect[g.index] = (g.t == 0) | ((ps >= lo) & (ps <= hi))
+    assert (m.data["support"] == expect).all()
+    assert 0 < (~expect).sum() == m.extra["off common support"]
+
+
+@pytest.mark.skipif(not HAS_R, reason="R with MatchIt not installed")
+def test_common_support_equals_matchit_discard_treated(tmp_path):
+    # Independent: MatchIt discard = "treated" drops the treated units whose distance lies
+    # outside the range of the control distances (the same rule as psmatch2 `common`)
+    d = _support_data().drop(columns="year")
+    path = tmp_path / "s.csv"
+    d.to_csv(path, index=False)
+    script = f"""
+        suppressMessages(library(MatchIt)); d <- read.csv("{path}")
+        m <- matchit(t ~ x1 + x2, data = d, method = "nearest", replace = TRUE, discard = "treated")
+        cat("D", as.integer(m$discarded), "\\n")
+    """
+    res = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    r_disc = np.array([int(x) for x in next(l for l in res.stdout.splitlines() if l.startswith("D ")).split()[1:]])
+    m = did.psm(d, "t", ["x1", "x2"], k=1, replace=True)
+    assert r_disc.sum() > 0
+    np.testing.assert_array_equal(~m.data["support"].to_numpy(), r_disc.astype(bool))
+
+
+def test_psm_did_samples_with_hdfe_equal_pyfixest():
+    # each PSM-DID sample is the TWFE regression (with an extra industry x year FE) on the rows
+    # and weights the matching defines: compare with pyfixest on those rows directly
+    import pyfixest as pf
+
+    d = simulate_panel(n_units=150, effect=0.5, seed=21)
+    d["treat"] = (d.gname > 0).astype(int)
+    d["industry"] = d["stkcd"].astype(int) % 4
+    kw = {"k": 1, "replace": True, "by": "year"}
+    m = did.psm(d, "treat", ["x2"], **kw)
+    for sample, rows, w in (("weights", m.data.matched, "weight"), ("matched", m.data.matched, None),
+                            ("support", m.data.support, None)):
+        r = did.psm_did(d, "y", "year", "stkcd", "did", treat="treat", covariates=["x2"], controls=("x1",),
+                        fe=("industry^year",), sample=sample, psm_kwargs=kw)
+        sub = m.data.loc[rows]
+        ref = pf.feols("y ~ did + x1 | stkcd + year + industry^year", data=sub, weights=w,
+                       vcov={"CRV1": "stkcd"})
+        assert r.coef()["did"] == pytest.approx(ref.coef()["did"], abs=1e-8), sample
+        assert r.nobs == len(sub), sample
+
+
+def test_balance_failure_flagged():
+    # a covariate the matching cannot balance (treated far out in its tail): SM584 names it
+    rng = np.random.default_rng(8)
+    n = 300
+    x = rng.normal(size=n)
+    t = (x + 0.1 * rng.normal(size=n) > 1.0).astype(int)
+    d = pd.DataFrame({"t": t, "x": x, "z": rng.normal(size=n)})
+    with pytest.warns(SMWarning, match="SM584"):
+        m = did.psm(d, "t", ["x", "z"], k=1, replace=False)
+    failed = balance_failures(m.balance)
+    assert "x" in failed and abs(failed["x"]) > 10
+    assert m.extra["balance after matching"].startswith("fails: x")
+    ok = did.psm(_toy_match_data(n=600, seed=2), "t", ["x1", "x2"], k=1, caliper=0.1, caliper_scale="sd")
+    assert balance_failures(ok.balance) == {}

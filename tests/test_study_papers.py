@@ -73,6 +73,21 @@ def test_paper004_spillover_tables_and_truth(world, tmp_path):
     assert c5["estimate"] == pytest.approx(ref.coef()["Policy"], abs=1e-8)
     assert np.isfinite(res.truth[0]["estimate"])
     assert res.truth[0]["covered"] is True, res.truth[0]
+    # Table 4: Stock-Yogo 15% size beside the KP rk Wald F (1 instrument: 8.96), IFE with its factor
+    # count, the hypothetical-pilot IV2 equal to its own construction, the PSM balance note
+    t4 = (out / "tables" / "table4_endogeneity.md").read_text(encoding="utf-8")
+    assert "| Stock-Yogo 15% maximal IV size |  |  | 8.960 |  | 8.960 |  |  |" in t4
+    assert "| factors | 2 |" in t4
+    from smtext.did.timing import hypothetical_pilots
+
+    cities = panel.groupby("city")["gname"].max()
+    hyp = hypothetical_pilots(panel.groupby(["city", "year"], as_index=False)["urgency"].first(),
+                              (cities - 1).where(cities > 0, 0)).set_index("city")["hypothetical_year"]
+    year = panel["city"].map(hyp)
+    assert (panel["IV2"] == ((year > 0) & (panel["year"] >= year + 1)).astype(int)).all()
+    assert (hyp > 0).sum() == (cities > 0).sum()
+    # this world's city covariates stay unbalanced after matching (|%bias| 53-61): the note says so
+    assert "PSM 匹配后平衡性检验未通过：ln_gdp" in t4
 
 
 def test_paper001_exports_tables_and_truth(world, tmp_path):
@@ -134,7 +149,8 @@ def test_paper002_four_measures_clean_controls_and_truth(world, tmp_path):
         assert _md_columns(out / "tables" / f"{name}.md") == k, name
     info = {s["stage"]: s for s in res.stages}
     het = info["table.table9_heterogeneity"]
-    assert _md_columns(out / "tables" / "table9_heterogeneity.md") + len(het.get("groups_skipped", [])) == 7
+    # 7 split columns + the pilots' suppliers and customers (cols. 8-9)
+    assert _md_columns(out / "tables" / "table9_heterogeneity.md") + len(het.get("groups_skipped", [])) == 9
     assert all(0 <= t["p_empirical"] <= 1 for t in het["diff_tests"])
     for fig in ("figure1_event_study", "figure1b_honest", "figure2_placebo"):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 1000
@@ -197,3 +213,13 @@ def test_paper003_dvar_and_robots_recover_the_planted_slope(world, tmp_path):
                    vcov={"CRV1": "stkcd"})
     assert c4["estimate"] == pytest.approx(ref.coef()["Robot"], abs=1e-8)
     assert res.truth[0]["planted"] == 0.01 and res.truth[0]["covered"] is True, res.truth[0]
+    # section 4.1's multicollinearity check: the VIF table equals statsmodels on the regression rows
+    import statsmodels.api as sm
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+    regs = ["Robot", "Age", "Finance", "FinConstraints", "CapIntensity", "HHI"]
+    X = sm.add_constant(panel.dropna(subset=["DVAR", *regs])[regs]).to_numpy()
+    text = (out / "tables" / "table1_vif.md").read_text(encoding="utf-8")
+    for j, v in enumerate(regs):
+        ref_vif = variance_inflation_factor(X, j + 1)
+        assert f"| {v} | {ref_vif:.2f} |" in text, v

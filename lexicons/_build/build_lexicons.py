@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]          # the repository root
 REF = ROOT.parent / "shared" / "reference"          # overridden by --reference
 OUT = ROOT / "lexicons"                             # overridden by --out / --check
 BUILT = ["wufei2021_digital", "smart_manufacturing", "ai", "nqpf_seed", "industrial_foundation_keywords",
-         "visit_standard", "rd_subsidy", "negators", "third_party_subjects", "section_titles"]
+         "visit_standard", "rd_subsidy", "negators", "third_party_subjects", "section_titles", "ai_jobs"]
 
 
 WRITTEN: list[str] = []
@@ -54,6 +54,30 @@ def write(name, rows, meta):
     (OUT / f"{name}.meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     WRITTEN.extend([f"{name}.csv", f"{name}.meta.json"])
     return clean
+
+
+# AI positions in recruitment postings: paper 002 screens postings "以人工智能等关键词"; the narrow-AI
+# skill list of Acemoglu, Autor, Hazell & Restrepo (2022, JOLE 40(S1), Table A1 "narrow AI") in Chinese
+AAHR_NARROW_AI = ["机器学习", "计算机视觉", "机器视觉", "深度学习", "虚拟助手", "图像识别", "自然语言处理", "语音识别",
+                  "模式识别", "目标识别", "神经网络", "聊天机器人", "监督学习", "无监督学习", "文本挖掘", "图像处理",
+                  "推荐系统", "支持向量机", "随机森林", "潜在语义分析", "情感分析", "意见挖掘", "潜在狄利克雷分配",
+                  "预测模型", "核方法", "Keras", "梯度提升", "OpenCV", "XGBoost", "LIBSVM", "Word2Vec", "机器翻译",
+                  "情感分类"]
+AI_JOBS_META = {
+    "title": "AI positions in recruitment postings (paper 002 Aijob)",
+    "publication": "paper 002 (刘和旺、李修玉、郑世林, s. 5.1: 以人工智能等关键词筛选出企业的人工智能岗位招聘数量, Aijob); skill list of Acemoglu, Autor, Hazell & Restrepo (2022), AI and Jobs: Evidence from Online Vacancies, Journal of Labor Economics 40(S1), narrow-AI skills",
+    "authors": ["smtext developers"], "year": 2022, "version": "0.1",
+    "source": "paper002: the paper's keyword (人工智能, AI); aahr2022: Acemoglu et al. (2022) narrow-AI skill names translated into the wording of Chinese postings; genai: generative-AI words of smtext's ai lexicon (core) that postings use since 2023",
+    "licence": "CC0 (word list)",
+    "how_built": "a posting is an AI position when its title or description holds a term (negated mentions such as 无需人工智能经验 removed by the negation filter). Broader AI-application words of the annual-report lexicon (ai.csv: 智能机器人, 商业智能, 身份验证 ...) are left out: in a posting they name a product or a department, not an AI skill.",
+    "usage": "smtext.text.postings.screen_postings on a postings table (title, description); ai_postings per firm-year; Aijob = ln(1 + ai_postings).",
+}
+
+
+def ai_jobs_rows() -> list:
+    return ([("paper002", "人工智能", "paper 002 s5.1"), ("paper002", "AI", "paper 002 s5.1 (Latin: matched as a word)")]
+            + [("aahr2022", t, "Acemoglu et al. 2022 narrow AI") for t in AAHR_NARROW_AI]
+            + [("genai", t, "smtext ai lexicon, core") for t in ("大模型", "生成式人工智能", "AIGC")])
 
 
 def build() -> list[str]:
@@ -270,6 +294,8 @@ def build() -> list[str]:
         "authors": ["中国证券监督管理委员会"], "year": 2021, "version": "0.2", "source": "section names prescribed by the CSRC format rules; the MD&A was 董事会报告 until 2015, 经营情况讨论与分析 2016-2020, 管理层讨论与分析 from 2021", "licence": "facts",
         "how_built": "one row per title variant; category = section key (mda for the MD&A); within a category the most specific title comes first.",
         "usage": "section detection (smtext.text.sections.find_mda tries the mda titles in file order); scope='mda' in indices."})
+    # ---------------------------------------------------------------- AI job postings (paper 002 Table 8, Aijob)
+    write("ai_jobs", ai_jobs_rows(), AI_JOBS_META)
     return [n for n in WRITTEN if n not in written_before]
 
 

@@ -64,6 +64,9 @@ class WorldConfig:
     # to the pilot with the deltas in smtext.demo.extras.NQPF_INDICATORS (paper 002)
     dvar_robot_effect: float = 0.01
     robot_scale: float = 1.0
+    # paper 002 Aijob: the pilot's effect on the log-odds that a posting is an AI position
+    # (smtext.demo.postings, data/postings.parquet)
+    ai_job_effect: float = 0.6
 
     # pilot programme (MIIT 智能制造试点示范), projects per batch
     batch_sizes: tuple = ((2015, 46), (2016, 64), (2017, 97), (2018, 99))

@@ -128,6 +128,35 @@ def city_policies(rng: np.random.Generator, cfg) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def ipr_cases(rng: np.random.Generator, cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Closed IP trial cases and GDP per city-year (paper 002's IPR input), with planted protection.
+
+    A city's protection ``p_ct = exp(0.5 z_c + 0.01 (year - first_year) + N(0, 0.05))``, z_c ~ N(0, 1);
+    GDP (亿元) ``exp(7.5 + N(0, 0.6) + 0.07 t)``; cases ~ Poisson(p_ct * GDP_ct / sum_c GDP_ct * 4000 * 1.1^t).
+
+    Returns
+    -------
+    table : DataFrame
+        ``city, year, ipr_cases, gdp`` (the input).
+    truth : DataFrame
+        ``city, year, protection`` (planted) and ``ipr_rca``: the index of the written counts,
+        (cases / year's cases) / (GDP / year's GDP), computed here.
+    """
+    cities = sorted(city_province())
+    z = rng.normal(0, 1, len(cities))
+    size = rng.normal(0, 0.6, len(cities))
+    rows = []
+    for year in cfg.years:
+        t = year - cfg.first_year
+        gdp = np.exp(7.5 + size + 0.07 * t + rng.normal(0, 0.02, len(cities)))
+        prot = np.exp(0.5 * z + 0.01 * t + rng.normal(0, 0.05, len(cities)))
+        cases = rng.poisson(prot * gdp / gdp.sum() * 4000 * 1.1 ** t)
+        rca = (cases / cases.sum()) / (gdp / gdp.sum())
+        rows += list(zip(cities, [year] * len(cities), cases.astype(int), gdp, prot, rca))
+    full = pd.DataFrame(rows, columns=["city", "year", "ipr_cases", "gdp", "protection", "ipr_rca"])
+    return full[["city", "year", "ipr_cases", "gdp"]], full[["city", "year", "protection", "ipr_rca"]]
+
+
 def io_table(rng: np.random.Generator) -> pd.DataFrame:
     """Direct requirement coefficients ``supplier -> user`` (columns sum to about 0.55)."""
     codes = sorted(INDUSTRIES)

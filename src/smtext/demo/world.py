@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import context, extras, financials, pilots, text, vocabulary
+from . import context, extras, financials, pilots, postings, supply_chain, text, vocabulary
 from .config import WorldConfig
 from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
@@ -37,8 +37,9 @@ BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广�
 TRUTH_VERSION = 1
 # bump when the generator's output changes for the same config (invalidates cached worlds);
 # 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary;
-# 10: trade intermediaries and the paper 003 eq. (2) DVAR in truth/dvar.parquet; gross_output on a frontier
-GENERATOR_VERSION = 10
+# 10: recruitment postings, top-5 customer/supplier tables, IPR case counts (paper 002)
+# 11: trade intermediaries and the paper 003 eq. (2) DVAR in truth/dvar.parquet; gross_output on a frontier
+GENERATOR_VERSION = 11
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -296,6 +297,9 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     extra.to_parquet(out / "data" / "firm_extras.parquet", index=False)
     extras.city_policies(_rng(cfg, "policies"), cfg).to_parquet(out / "data" / "city_policies.parquet", index=False)
     extras.io_table(_rng(cfg, "io")).to_parquet(out / "data" / "io_table.parquet", index=False)
+    ipr_table, ipr_truth = extras.ipr_cases(_rng(cfg, "ipr_cases"), cfg)   # paper 002 IPR (own stream)
+    ipr_table.to_parquet(out / "data" / "ipr_cases.parquet", index=False)
+    ipr_truth.to_csv(out / "truth" / "ipr_city_year.csv", index=False)
     robot = _robot_penetration(obs, extra, firms, robots, cfg)
     dvar = extras.dvar_target(_rng(cfg, "dvar"), obs, robot, cfg.dvar_robot_effect, cfg)
     trade = context.trade_records(_rng(cfg, "trade"), obs, dvar)
@@ -306,6 +310,19 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     subsidy.drop(columns="truth_is_rd").to_parquet(out / "data" / "subsidies.parquet", index=False)
     subsidy[["item", "truth_is_rd"]].drop_duplicates().sort_values("item").to_csv(
         out / "truth" / "subsidy_items.csv", index=False)
+    # recruitment postings with planted AI demand (paper 002 Aijob), on a stream of their own
+    posts = postings.make_postings(_rng(cfg, "postings"), firms, obs, cfg)
+    posts.drop(columns="truth_is_ai").to_parquet(out / "data" / "postings.parquet", index=False)
+    posts[["posting_id", "stkcd", "year", "truth_is_ai"]].to_csv(out / "truth" / "postings.csv", index=False)
+    post_truth = postings.postings_truth(posts)
+    post_truth.to_csv(out / "truth" / "postings_firm_year.csv", index=False)
+    # top-5 customers and suppliers by name, as CSMAR exports them (paper 002 Table 9 cols. 8-9)
+    top5 = supply_chain.top5_tables(_rng(cfg, "supply_chain"), firms, subs, obs)
+    for role in ("customer", "supplier"):
+        supply_chain.write_csmar(top5, role, out / "data" / f"top5_{role}s.csv")
+    top5.to_csv(out / "truth" / "top5_partners.csv", index=False)
+    chain_truth = supply_chain.exposure_truth(top5, dict(zip(firms["stkcd"], firms["gname"])), obs)
+    chain_truth.to_parquet(out / "truth" / "supply_chain_firm_year.parquet", index=False)
     obs_p = obs.assign(name_on_patent=obs["stkcd"].map(firms.set_index("stkcd")["name"])).reset_index(drop=True)
     records, patent_truth = make_patents(_rng(cfg, "patents"), firms, subs, obs_p, obs_p["spill_post"], cfg)
     records.to_parquet(out / "data" / "patents.parquet", index=False)
@@ -352,6 +369,29 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
         "mentions_by_term": {str(k): int(v) for k, v in boiler["mentions"].groupby("term")["n"].sum().items()}}
     truth["files"]["truth_tables"] += ["truth/analyst_boilerplate.csv", "truth/boilerplate_mentions.csv"]
     truth["effects"]["nqpf_index"] = extras.nqpf_truth(extra)
+    truth["effects"]["ai_jobs"] = {
+        "log_odds": cfg.ai_job_effect,
+        "rule": "postings per firm-year ~ Poisson(exp(1.6 + 0.4 latent_size)); each an AI position with probability "
+                "expit(-2.2 + 0.8 latent_ai + 0.08 t + log_odds * D_it); AI postings name an ai_jobs lexicon skill in "
+                "title and description, 15% of the others say 无需人工智能相关经验 (negated)",
+        "postings": int(post_truth["postings"].sum()), "ai_postings": int(post_truth["ai_postings"].sum()),
+        "tables": ["truth/postings.csv", "truth/postings_firm_year.csv"]}
+    truth["files"]["truth_tables"] += ["truth/postings.csv", "truth/postings_firm_year.csv"]
+    truth["supply_chain"] = {
+        "rule": "each firm has 3 listed customers, 3 listed suppliers and 4 unlisted partners of each kind; a listed "
+                "partner is in a firm-year's top five with probability 0.7, named by its full name (60%), another "
+                "legal form (20%) or a subsidiary (20%); 15% of firm-years disclose only 客户一...客户五",
+        "rows_by_name_form": {str(k): int(v) for k, v in top5["name_form"].value_counts().sort_index().items()},
+        "upstream_of_pilot_firms": int(chain_truth.loc[chain_truth["chain_up"] == 1, "stkcd"].nunique()),
+        "downstream_of_pilot_firms": int(chain_truth.loc[chain_truth["chain_down"] == 1, "stkcd"].nunique()),
+        "outcome_spillover": "none planted: NQPF of linked firms does not respond to their pilot partners",
+        "tables": ["truth/top5_partners.csv", "truth/supply_chain_firm_year.parquet"]}
+    truth["files"]["truth_tables"] += ["truth/top5_partners.csv", "truth/supply_chain_firm_year.parquet"]
+    truth["ipr"] = {"rule": "data/ipr_cases.parquet: cases ~ Poisson(protection * GDP share * 4000 * 1.1^t); "
+                            "truth/ipr_city_year.csv holds the planted protection and the index of the written "
+                            "counts, (cases / year's cases) / (GDP / year's GDP)",
+                    "table": "truth/ipr_city_year.csv"}
+    truth["files"]["truth_tables"].append("truth/ipr_city_year.csv")
     truth["effects"]["dvar_robot"] = {
         "coefficient": cfg.dvar_robot_effect,
         "rule": "DVAR_it = level_i + trend*t + coefficient*Robot_it + noise for exporters (Upward-Wang-Zheng "

@@ -15,7 +15,8 @@ Modules, by job:
   ``event`` -- event study; ``placebo`` -- placebo test;
   ``timing`` -- treatment timing from pilot lists;
 * ``matching`` / ``ebalance`` -- PSM-DID, balance tables, entropy balancing;
-  ``iv`` -- 2SLS with weak-identification statistics; ``selection`` -- Heckman;
+  ``iv`` -- 2SLS with weak-identification statistics (``stock_yogo`` -- their
+  critical values); ``selection`` -- Heckman; ``collinearity`` -- VIF;
   ``dml`` -- double machine learning; ``interactive_fe`` -- Bai (2009);
 * ``variants`` -- lags, Poisson/logit/NB, dropped years, competing policies;
   ``hetero`` -- split samples, permutation and interaction tests;
@@ -45,11 +46,14 @@ _API = {
     "city_spillover": "timing",
     "relative_time": "timing",
     "clean_controls": "timing",
+    "hypothetical_pilots": "timing",
     "psm": "matching",
     "psm_did": "matching",
     "balance_table": "matching",
     "entropy_balance": "ebalance",
     "iv_2sls": "iv",
+    "stock_yogo_critical_value": "stock_yogo",
+    "vif": "collinearity",
     "lag_treatment": "variants",
     "drop_years": "variants",
     "fepois_did": "variants",

@@ -17,6 +17,8 @@ from ._prepare import Prepared, as_tuple, fe_columns
 from ._pyfixest import DEMEANER, pf
 from ._results import RegResult, tidy_frame
 from .regression import FIXEST_SSC, fit_feols
+from .stock_yogo import LEVELS as SY_LEVELS
+from .stock_yogo import stock_yogo_critical_value, stock_yogo_label
 
 __all__ = ["IVResult", "iv_2sls", "weak_id_stats"]
 
@@ -133,7 +135,7 @@ def weak_id_stats(x: np.ndarray, z: np.ndarray, clusters: np.ndarray | None, n_p
 
 def iv_2sls(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str | Sequence[str], *,
             instruments: str | Sequence[str], controls: Sequence[str] = (), fe: Sequence[str] = (),
-            cluster=None, vcov: str = "cluster") -> IVResult:
+            cluster=None, vcov: str = "cluster", stock_yogo: tuple | None = ("size", 0.15)) -> IVResult:
     """Two-stage least squares with firm and year (and extra) fixed effects.
 
     Parameters
@@ -149,6 +151,13 @@ def iv_2sls(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str 
         Excluded instruments (e.g. a shift-share or a historical IV).
     controls, fe, cluster, vcov
         As in :func:`smtext.did.twfe` (cluster defaults to ``idname``).
+    stock_yogo : (table, level) or None
+        Stock-Yogo (2005) critical value printed on the row after ``KP rk Wald
+        F`` (ivreg2 prints the same beside the F): ``("size", 0.15)`` is the
+        15% maximal IV size of Table 5.2 (paper 004's braces), ``("bias",
+        0.10)`` the 10% maximal relative bias of Table 5.1; None prints none.
+        Every tabulated value for the model's numbers of endogenous regressors
+        and instruments is kept in ``weak_id["Stock-Yogo"]`` either way.
 
     Returns
     -------
@@ -168,6 +177,8 @@ def iv_2sls(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str 
           :func:`weak_id_stats`.
     """
     check_option("vcov", vcov, ("cluster", "hetero"))
+    if stock_yogo is not None:   # fail on a bad level before fitting anything
+        stock_yogo_critical_value(1, 1, table=stock_yogo[0], level=float(stock_yogo[1]))
     endog, instruments, controls = as_tuple(dname), as_tuple(instruments), as_tuple(controls)
     if len(instruments) < len(endog):
         raise SMError("SM540", f"{len(endog)} endogenous regressors but only {len(instruments)} instruments.",
@@ -208,6 +219,16 @@ def iv_2sls(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str 
     weak = weak_id_stats(x, z, d[cl[0]].to_numpy() if vcov == "cluster" else None, n_partial)
     extra = {"first-stage F": fs_F[0] if len(fs_F) == 1 else tuple(fs_F)}
     extra.update({k: v for k, v in weak.items() if k != "KP rk LM df"})
+    weak["Stock-Yogo"] = {f"{tab} {lv:.2f}": stock_yogo_critical_value(len(endog), len(instruments), table=tab, level=lv)
+                          for tab, levels in SY_LEVELS.items() for lv in levels}
+    if stock_yogo is not None:
+        tab, lv = stock_yogo[0], float(stock_yogo[1])
+        cv = weak["Stock-Yogo"][f"{tab} {lv:.2f}"]
+        if cv is None:
+            warn("SM581", f"Stock and Yogo (2005) tabulate no {tab} critical value for {len(endog)} endogenous "
+                          f"regressor(s) and {len(instruments)} instrument(s); the row is left empty.",
+                 "the bias table needs at least n + 2 instruments; use the size table.", stacklevel=2)
+        extra[stock_yogo_label(tab, lv)] = cv
     if prep.n_dropped:
         extra["dropped (missing values)"] = prep.n_dropped
     label = f"cluster: {cl[0]}" if vcov == "cluster" else "heteroskedasticity-robust (HC1)"

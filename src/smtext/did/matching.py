@@ -6,7 +6,7 @@
   in descending order of the score, first matches for all treated before
   second matches) so matched sets can be checked against MatchIt.
 * :func:`balance_table` -- a Stata ``pstest``-style balance table.
-* :func:`psm_did` -- TWFE DID on the matched sample (weights or common support),
+* :func:`psm_did` -- TWFE DID on the matched sample (weights, matched rows or common support),
   returning the regression with the matching attached (:class:`PSMDIDResult`).
 
 Entropy balancing (Hainmueller 2012) is in :mod:`smtext.did.ebalance`.
@@ -28,7 +28,7 @@ from ._prepare import as_tuple
 from ._results import RegResult, Result, promote
 from .regression import twfe
 
-__all__ = ["PSMResult", "PSMDIDResult", "psm", "balance_table", "psm_did"]
+__all__ = ["PSMDIDResult", "PSMResult", "balance_failures", "balance_table", "psm", "psm_did"]
 
 
 def _balance_estimates(balance: pd.DataFrame) -> pd.DataFrame:
@@ -56,9 +56,11 @@ class PSMResult(Result):
         Input rows (complete cases on treatment and covariates) with columns
         ``pscore``, ``matched`` (bool), ``weight`` (matching weight: 1 for
         matched treated, sum of 1/k over the treated a control serves, 0 for
-        unmatched) and ``subclass`` (id of the treated row's matched set; for
+        unmatched), ``subclass`` (id of the treated row's matched set; for
         matching with replacement a control may serve several sets, the
-        first is shown).
+        first is shown) and ``support`` (bool: on the common support, Stata
+        psmatch2's ``_support`` with ``common``: treated rows whose score is
+        outside the range of their group's control scores are off it).
     pairs : pandas.DataFrame
         One row per (treated index, control index, match round).
     balance : pandas.DataFrame
@@ -66,7 +68,9 @@ class PSMResult(Result):
     pscore : pandas.DataFrame
         Columns ``pscore, treated, matched`` (for the density figures).
     extra : dict
-        Table rows: matching scheme, caliper, numbers matched / unmatched.
+        Table rows: matching scheme, caliper, numbers matched / unmatched /
+        off support, and whether balance holds after matching (|%bias| at
+        most 10 on every covariate; :func:`balance_failures`).
     nobs : int
         Rows matched on (complete cases).
     """
@@ -207,6 +211,34 @@ def balance_table(data: pd.DataFrame, treat: str, covariates: Sequence[str], *,
                                        "t", "p", "pct_bias_reduction"])
 
 
+#: the usual balance rule: after matching every covariate's |%bias| is at most 10
+BALANCE_LIMIT = 10.0
+
+
+def balance_failures(balance: pd.DataFrame, limit: float = BALANCE_LIMIT) -> dict:
+    """Covariates whose |%bias| after matching exceeds ``limit``: ``{variable: %bias}``."""
+    m = balance.loc[balance["sample"] == "matched"]
+    bad = m.loc[m["pct_bias"].abs() > limit]
+    return {str(v): float(b) for v, b in zip(bad["variable"], bad["pct_bias"])}
+
+
+def _common_support(ps: np.ndarray, treated: np.ndarray, groups) -> np.ndarray:
+    """psmatch2's ``common`` rule: a treated row whose score lies outside the range of the
+    control scores of its matching group is off support; controls are always on it.
+    Rows without a score (a group with nothing to match) are off support."""
+    on = ~np.isnan(ps)
+    for _, pos in groups:
+        ok = pos[on[pos]]
+        c = ok[~treated[ok]]
+        if c.size == 0:
+            on[ok] = False
+            continue
+        lo, hi = ps[c].min(), ps[c].max()
+        t = ok[treated[ok]]
+        on[t] = (ps[t] >= lo) & (ps[t] <= hi)
+    return on
+
+
 ORDERS = ("largest", "smallest", "data", "random")
 
 
@@ -291,6 +323,7 @@ def psm(data: pd.DataFrame, treat: str, covariates: Sequence[str], *, by: str | 
         first = P.drop_duplicates("c")
         subclass[first["c"].to_numpy()] = first["t"].to_numpy()
     d["pscore"] = ps
+    d["support"] = _common_support(ps, tr, groups)
     d["matched"] = weight > 0
     d["weight"] = weight
     d["subclass"] = np.where(subclass >= 0, subclass, -1)
@@ -303,6 +336,12 @@ def psm(data: pd.DataFrame, treat: str, covariates: Sequence[str], *, by: str | 
                               "control_index": d.index[P["c"]] if len(P) else [],
                               "round": P["round"] if len(P) else []})
     bal = balance_table(d, treat, covariates, weights="weight")
+    failed = balance_failures(bal)
+    if failed:
+        warn("SM584", "PSM: balance fails after matching, |%bias| > "
+                      f"{BALANCE_LIMIT:g} on " + ", ".join(f"{v} ({b:+.1f})" for v, b in failed.items()) + ".",
+             "add covariates or interactions to the logit, use a caliper, or report the imbalance.", stacklevel=2)
+    n_off = int((~d["support"]).sum())
     extra = {
         "matching": f"1:{k} nearest neighbour{' with replacement' if replace else ''}"
                     + (f", caliper {caliper} ({caliper_scale})" if caliper is not None else "")
@@ -310,9 +349,15 @@ def psm(data: pd.DataFrame, treat: str, covariates: Sequence[str], *, by: str | 
         "treated matched": int((tr & (weight > 0)).sum()),
         "treated unmatched": n_t_unmatched,
         "controls used": int((~tr & (weight > 0)).sum()),
+        "off common support": n_off,
+        "balance after matching": ("fails: " + ", ".join(failed)) if failed
+        else f"|%bias| <= {BALANCE_LIMIT:g} on every covariate",
     }
     pscore = pd.DataFrame({"pscore": ps, "treated": tr.astype(int), "matched": weight > 0}, index=d.index)
     return PSMResult(data=d, pairs=pairs_out, balance=bal, pscore=pscore, nobs=len(d), extra=extra)
+
+
+PSM_SAMPLES = ("weights", "matched", "support")
 
 
 def psm_did(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str, *, treat: str,
@@ -332,10 +377,14 @@ def psm_did(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str,
         Propensity-score covariates.
     controls, fe, cluster
         Passed to :func:`smtext.did.twfe`.
-    sample : {"weights", "support"}
-        ``weights``: regression weighted by the matching weights (unmatched
-        rows get weight 0 and are dropped); ``support``: unweighted regression
-        on the matched rows (the papers' "keep if _weight != ." variant).
+    sample : {"weights", "matched", "support"}
+        ``weights``: regression weighted by the matching weights on the
+        matched rows (unmatched rows have weight 0); ``matched``: unweighted
+        regression on the matched rows (Stata ``if _weight != .``);
+        ``support``: unweighted regression on every row on the common support
+        (Stata psmatch2 ``common``, ``if _support == 1``: treated rows whose
+        score lies outside the controls' range are dropped, controls are kept
+        whether matched or not).
     psm_kwargs : dict
         Passed to :func:`psm` (``by``, ``k``, ``replace``, ``caliper`` ...).
 
@@ -345,9 +394,9 @@ def psm_did(data: pd.DataFrame, yname: str, tname: str, idname: str, dname: str,
         The DID regression (its ``extra`` names the matching); ``.matching``
         is the :class:`PSMResult` (balance table, propensity scores).
     """
-    check_option("sample", sample, ("weights", "support"))
+    check_option("sample", sample, PSM_SAMPLES)
     m = psm(data, treat, covariates, **(psm_kwargs or {}))
-    d = m.data.loc[m.data["matched"]]
+    d = m.data.loc[m.data["support"] if sample == "support" else m.data["matched"]]
     r = twfe(d, yname, tname, idname, dname, controls=controls, fe=fe, cluster=cluster,
              weights="weight" if sample == "weights" else None)
     extra = dict(r.extra)

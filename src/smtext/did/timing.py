@@ -7,6 +7,9 @@ treatment columns every DID estimator uses:
 * ``dname``  -- 0/1 treatment status, 1 from the cohort year on;
 * ``rel_time`` -- year minus cohort (missing for never-treated units).
 
+:func:`hypothetical_pilots` builds the placebo-style "hypothetical pilot"
+timing of paper 004's second instrument from an urgency index.
+
 Every function reports what it found wrong with the inputs (pilots that match
 no firm, firms treated before the sample starts, duplicate firm-years) in the
 returned :class:`TimingResult` and as coded warnings; nothing is dropped
@@ -22,7 +25,8 @@ import pandas as pd
 
 from smtext.errors import SMError, require_columns, warn
 
-__all__ = ["TimingResult", "firm_treatment", "city_spillover", "relative_time", "clean_controls"]
+__all__ = ["TimingResult", "city_spillover", "clean_controls", "firm_treatment", "hypothetical_pilots",
+           "relative_time"]
 
 
 @dataclass(frozen=True)
@@ -297,3 +301,66 @@ def clean_controls(data: pd.DataFrame, idname: str, gname: str, flag: str) -> tu
         warn("SM515", f"clean controls: dropped {int(bad.sum())} rows of {dropped[idname].nunique()} "
                       f"never-treated units whose {flag!r} is positive in some year.", stacklevel=2)
     return data.loc[~bad].copy(), dropped.reset_index(drop=True)
+
+
+def hypothetical_pilots(index: pd.DataFrame, first_year: pd.Series, *, region: str = "city", tname: str = "year",
+                        value: str = "urgency") -> pd.DataFrame:
+    """Hypothetical pilot regions: each year, the most urgent regions up to the real number of pilots.
+
+    Paper 004 (after Sun Weizeng et al. 2022 and Yuan Jin et al. 2024) ranks the regions every
+    year by an urgency index (robot penetration at US industry robot densities) from high to
+    low and, following the real policy's timing and number of pilot regions per year, marks
+    the top-ranked regions as hypothetical pilots. Here: in each real announcement year ``t``
+    (ascending), among the regions not yet chosen that have an index value in ``t``, the
+    ``n_t`` with the highest index are chosen, ``n_t`` being the number of regions whose real
+    first pilot year is ``t``. Ties are broken by the region key (ascending), so the result is
+    deterministic.
+
+    Parameters
+    ----------
+    index : pandas.DataFrame
+        One row per region and year: ``region``, ``tname`` and the index ``value``.
+    first_year : pandas.Series
+        The real first pilot year of each region (index: region); 0 or missing = never a pilot.
+    region, tname, value : str
+        Column names of ``index``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region of ``index``: ``region``, ``hypothetical_year`` (0 = never chosen)
+        and ``real_year``. ``attrs["per_year"]`` lists, per year, the real count and the
+        regions chosen.
+
+    Raises
+    ------
+    SMError
+        SM588: the index repeats a region-year, or has no value in a real announcement year.
+    """
+    require_columns(index, [region, tname, value], "urgency index")
+    idx = index.dropna(subset=[value])
+    dup = idx.duplicated([region, tname])
+    if dup.any():
+        raise SMError("SM588", f"the urgency index repeats {int(dup.sum())} ({region}, {tname}) rows, e.g. "
+                               f"{idx.loc[dup, [region, tname]].head(2).to_dict('records')}.",
+                      "give one index value per region and year.")
+    real = pd.to_numeric(first_year, errors="coerce").fillna(0).astype(int)
+    counts = real[real > 0].value_counts().sort_index()
+    chosen: dict = {}
+    per_year = []
+    for year, n in counts.items():
+        cand = idx.loc[(idx[tname] == year) & ~idx[region].isin(list(chosen))]
+        if cand.empty:
+            raise SMError("SM588", f"the urgency index has no value in {year}, a year with {n} real pilot region(s).",
+                          f"give the index for every region in {year}.")
+        top = cand.sort_values([value, region], ascending=[False, True], kind="stable").head(int(n))
+        if len(top) < n:
+            warn("SM589", f"{year}: {n} real pilot regions but only {len(top)} regions left to choose; all are chosen.")
+        chosen.update({r: int(year) for r in top[region]})
+        per_year.append({"year": int(year), "real": int(n), "chosen": list(top[region])})
+    regions = pd.Index(pd.unique(idx[region]))
+    out = pd.DataFrame({region: regions,
+                        "hypothetical_year": [chosen.get(r, 0) for r in regions],
+                        "real_year": [int(real.get(r, 0)) for r in regions]})
+    out.attrs["per_year"] = per_year
+    return out

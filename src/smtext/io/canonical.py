@@ -99,6 +99,11 @@ _ROWS = [
     ("total_equity", "yuan", "total owners' equity (所有者权益合计)", "extra"),
     ("founding_year", "year", "year the company was founded (成立年份)", "extra"),
     ("top1_share", "share", "shares held by the largest shareholder / total shares (第一大股东持股比例)", "extra"),
+    # top-5 customer / supplier tables (one row per firm, year and partner)
+    ("report_year", "year", "fiscal year of the report a row comes from (from 统计截止日期)", "links"),
+    ("partner_name", "text", "a top-5 customer's or supplier's name as disclosed (客户名称 / 供应商名称)", "links"),
+    ("partner_amount", "yuan", "sales to the customer / purchases from the supplier (销售额 / 采购额)", "links"),
+    ("partner_share", "share", "the amount's share of the firm's sales / purchases (占比)", "links"),
 ]
 
 #: canonical column name -> :class:`Canonical`

@@ -46,6 +46,11 @@ DEMO_DATA = {
     "industry_robots": {"file": "data/industry_robots.parquet"},
     "io_table": {"file": "data/io_table.parquet"},
     "subsidies": {"file": "data/subsidies.parquet"},
+    "postings": {"file": "data/postings.parquet"},                # stkcd, year, title, description (paper 002 Aijob)
+    # CSMAR top-5 customer / supplier tables as exported (paper 002 Table 9 cols. 8-9)
+    "top5_customers": {"file": "data/top5_customers.csv", "map": "csmar_top5_customers", "layout": "csmar"},
+    "top5_suppliers": {"file": "data/top5_suppliers.csv", "map": "csmar_top5_suppliers", "layout": "csmar"},
+    "ipr_cases": {"file": "data/ipr_cases.parquet"},              # city, year, ipr_cases, gdp (paper 002 IPR)
     "annual_reports": {"folder": "reports/annual"},
     "analyst_reports": {"folder": "reports/analyst"},
     "gov_reports": {"folder": "reports/gov"},
@@ -73,8 +78,10 @@ INPUT_SCHEMA = (
 )
 KEYS = {"financials": ("stkcd", "year"), "firm_extras": ("stkcd", "year"), "firms": ("stkcd",),
         "subsidiaries": None, "pilot_list": None, "patents": None, "city_year": ("city", "year"),
-        "city_instruments": ("city",), "city_policies": ("city", "year"), "trade": None, "trade_intermediaries": ("industry", "year"), "industry_robots": None,
-        "io_table": None, "subsidies": None}
+        "city_instruments": ("city",), "city_policies": ("city", "year"), "trade": None, "trade_intermediaries": ("industry", "year"),
+        "industry_robots": None,
+        "io_table": None, "subsidies": None, "postings": None,
+        "top5_customers": None, "top5_suppliers": None, "ipr_cases": ("city", "year")}
 
 
 def check_declaration(spec, path: tuple, data) -> dict:

@@ -223,6 +223,131 @@ def nml_measure(env: Env):
     return run
 
 
+def _check_postings_lexicon(spec, path: tuple, opts: dict) -> None:
+    """The AI-job lexicon is a shipped name or an existing, well-formed user file (as the text measure's)."""
+    _check_lexicons(spec, path, {"lexicons": {"lexicon": opts.get("lexicon", "ai_jobs")}})
+
+
+def postings_params(spec, opts: dict) -> dict:
+    """The postings options as run: a user lexicon's path made absolute, with its sha256 in the cache key."""
+    run = text_params(spec, {"lexicons": {"lexicon": opts.get("lexicon", "ai_jobs")}})
+    out = {**opts, "lexicon": run["lexicons"]["lexicon"]}
+    if "lexicon_sha256" in run:
+        out["lexicon_sha256"] = run["lexicon_sha256"]["lexicon"]
+    return out
+
+
+@MEASURES.register(
+    "postings", "AI job postings per firm-year (paper 002's Aijob): each recruitment posting screened with an AI-job "
+                "lexicon (title and description, negated mentions removed) -> postings, ai_postings.",
+    schema=(Option("lexicon", "str", "AI-job lexicon: a shipped name or the path of a user lexicon CSV", default="ai_jobs"),
+            Option("fields", "choices", "posting text screened", choices=("title", "description"),
+                   default=["title", "description"]),
+            Option("filters", "choices", "context filters removing hits", choices=("negation", "third_party"),
+                   default=["negation"])),
+    firm_year="postings.parquet", fill_zero=True, needs=("postings",), check=_check_postings_lexicon,
+    params=postings_params)
+def postings_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        from ..text.postings import postings_firm_year, screen_postings
+
+        p = ctx.params
+        screened = screen_postings(env.inputs.read("postings", "measures/postings", info=ctx.info),
+                                   p.get("lexicon", "ai_jobs"), fields=p.get("fields", ["title", "description"]),
+                                   filters=tuple(p.get("filters", ["negation"])))
+        fy = postings_firm_year(screened)
+        # counts only: a firm-year without postings is a zero (fill_zero), its share would not be
+        fy[[ID, TIME, "postings", "ai_postings"]].to_parquet(ctx.dir / "postings.parquet", index=False)
+        keep = [c for c in ("posting_id", ID, TIME, "title", "is_ai", "ai_terms") if c in screened]
+        screened.loc[screened["is_ai"], keep].to_csv(ctx.dir / "ai_postings.csv", index=False, encoding="utf-8-sig")
+        ctx.info.update(postings=len(screened), ai_postings=int(screened["is_ai"].sum()), firm_years=len(fy))
+    return run
+
+
+@MEASURES.register(
+    "supply_chain", "Upstream / downstream firms of the pilots (paper 002 Table 9 cols. 8-9): top-5 customer and "
+                    "supplier tables, partner names matched to listed firms -> chain_up, chain_down (linked to a "
+                    "pilot), IM_up, IM_down (from the pilot's selection year).",
+    deps=("panel",), firm_year="supply_chain.parquet", needs=("firms",))
+def supply_chain_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        from ..errors import SMError
+        from ..indicators.supply_chain import chain_edges, match_partners, pilot_exposure, tidy_top5
+
+        tables = [tidy_top5(env.inputs.read(f"top5_{role}s", "measures/supply_chain", info=ctx.info), role)
+                  for role in ("customer", "supplier") if env.inputs.declared(f"top5_{role}s")]
+        if not tables:
+            raise SMError("SM043", "measures/supply_chain needs a top-5 customer or supplier table; neither "
+                          "top5_customers nor top5_suppliers is declared.",
+                          "declare top5_customers: {file: ..., map: csmar_top5_customers} (and/or top5_suppliers).")
+        firms = env.inputs.read("firms", "measures/supply_chain", info=ctx.info)
+        subs = env.inputs.read("subsidiaries", "measures/supply_chain", info=ctx.info) \
+            if env.inputs.exists("subsidiaries") else None
+        match = match_partners(pd.concat(tables, ignore_index=True), firms, subs)
+        edges = chain_edges(match.links)
+        panel = pd.read_parquet(ctx.inputs["panel"] / "panel.parquet", columns=[ID, TIME, "gname"])
+        gname = panel.groupby(ID)["gname"].max()
+        out = pilot_exposure(edges, panel, gname)
+        out.to_parquet(ctx.dir / "supply_chain.parquet", index=False)
+        edges.to_csv(ctx.dir / "links.csv", index=False, encoding="utf-8-sig")
+        match.unmatched().to_csv(ctx.dir / "unmatched_partners.csv", index=False, encoding="utf-8-sig")
+        ctx.info.update(partner_rows=len(match.links), partner_status=match.counts(), links=len(edges),
+                        upstream_firms=int(out.loc[out["chain_up"] == 1, ID].nunique()),
+                        downstream_firms=int(out.loc[out["chain_down"] == 1, ID].nunique()))
+    return run
+
+
+@MEASURES.register(
+    "ipr", "City IP-protection intensity (paper 002 Table 9): closed IP trial cases and GDP (ipr_cases) -> "
+           "IPR = the city's share of the year's cases / its share of GDP (revealed comparative advantage).",
+    city_year="ipr.parquet", needs=("ipr_cases",))
+def ipr_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        from ..indicators.ipr import ipr_rca
+
+        out = ipr_rca(env.inputs.read("ipr_cases", "measures/ipr", info=ctx.info))
+        out.to_parquet(ctx.dir / "ipr.parquet", index=False)
+        ctx.info.update(rows=len(out), missing=int(out["IPR"].isna().sum()))
+    return run
+
+
+#: seeds of the ML-built AI indicator: the general AI words of the ai lexicon (core category)
+AI_SEEDS = ["人工智能", "机器学习", "深度学习"]
+
+
+@MEASURES.register(
+    "ai_ml", "ML-built firm AI indicator (paper 002 Table 6, the input of AI_mean): Word2Vec trained on the annual "
+             "reports, AI seed words expanded above a similarity cut-off; AI_ML = ln(1 + count of seed and similar "
+             "words) per firm-year, missing where no report was read.",
+    schema=(Option("seeds", "list", "seed words", default=AI_SEEDS),
+            Option("threshold", "float", "cosine-similarity cut-off of the expansion", default=DEFAULT_THRESHOLD,
+                   min=-1, max=1),
+            Option("topn", "int", "keep at most this many neighbours", min=1, max=MAX_DRAWS),
+            Option("min_freq", "int", "a similar word must occur this often in the reports", default=5, min=1,
+                   max=MAX_DRAWS)),
+    deps=("extract",), reports="annual_reports", firm_year="ai_ml.parquet", check=_check_seeds,
+    needs=("annual_reports", "firms"))
+def ai_ml_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        from ..text.extract import read_documents
+        from ..text.w2v import build_nml
+
+        p = ctx.params
+        extracted = env.inputs.extract_dir("annual_reports") or ctx.inputs["extract"]
+        docs = read_documents(extracted, doc_type="annual_report")
+        # no screening text: the AI vocabulary is the reports' own (paper 002 screens only N_ML)
+        res = build_nml(docs, None, list(p.get("seeds", AI_SEEDS)), work_dir=ctx.dir / "w2v",
+                        threshold=float(p.get("threshold", DEFAULT_THRESHOLD)), topn=p.get("topn"),
+                        min_freq=int(p.get("min_freq", 5)), name="AI_ML", jobs=env.jobs)
+        res.expansion.table.to_csv(ctx.dir / "expansion.csv", index=False, encoding="utf-8-sig")
+        res.index.table[[ID, TIME, "AI_ML_count", "AI_ML"]].to_parquet(ctx.dir / "ai_ml.parquet", index=False)
+        kept = res.expansion.table
+        ctx.info.update(annual_reports=len(docs), kept_words=kept.loc[kept["kept"].astype(bool), "word"].tolist(),
+                        expansion_diagnostics=res.expansion.diagnostics,
+                        firm_years=int(res.index.table["AI_ML"].notna().sum()))
+    return run
+
+
 def _composite_schema():
     return (Option("preset", "choice", "a shipped indicator set", choices=("nqpf_002",)),
             Option("indicators", "mapping", "column -> '+' (benefit) or '-' (cost)"),

@@ -160,11 +160,19 @@ def _logit(c: Column) -> list:
 
 @COLUMNS.register("iv", "IV-2SLS with fixed effects: first stage, then second stage (KP rk LM / Wald F, CD F).",
                   schema=(*BASE, FE, *SE, _o("instrument", "column", "the excluded instrument", required=True),
-                          _o("second_only", "bool", "print the second stage only", default=False)))
+                          _o("second_only", "bool", "print the second stage only", default=False),
+                          _o("stock_yogo", "options", "print a Stock-Yogo (2005) critical value after the KP rk Wald F",
+                             schema=(_o("table", "choice", "size (Table 5.2) or relative bias (Table 5.1)",
+                                        choices=("size", "bias"), default="size"),
+                                     _o("level", "float", "maximal size (0.10-0.25) or bias (0.05-0.30)",
+                                        default=0.15, min=0.05, max=0.30)))))
 def _iv(c: Column) -> list:
     from .. import did
 
-    iv = did.iv_2sls(c.data, c.y, TIME, ID, c.x, instruments=c.entry["instrument"], controls=c.controls, fe=c.fe, **c.kw)
+    sy = c.entry.get("stock_yogo")
+    sy = None if sy is None else (sy.get("table", "size"), float(sy.get("level", 0.15)))
+    iv = did.iv_2sls(c.data, c.y, TIME, ID, c.x, instruments=c.entry["instrument"], controls=c.controls, fe=c.fe,
+                     stock_yogo=sy, **c.kw)
     c.side.setdefault("iv", []).append({"estimate": float(iv.coef()[c.x]),
                                         **{k: (float(v) if isinstance(v, (int, float, np.floating)) else str(v))
                                            for k, v in (getattr(iv, "extra", {}) or {}).items()}})
@@ -241,14 +249,17 @@ def _mechanism(c: Column) -> list:
 
 
 @COLUMNS.register("psm_did", "PSM-DID: logit propensity by year, nearest-neighbour matching with replacement, then "
-                             "TWFE on the matched sample (weights or common support); its balance table is printed as "
-                             "a table of its own.",
+                             "TWFE (with any extra fe) on the matched sample (weights, matched rows or common support); "
+                             "its balance table is printed as a table of its own, and a covariate with |%bias| > 10 "
+                             "after matching is named in the table note.",
                   schema=(*BASE, FE, CLUSTER, COVARIATES, _o("k", "int", "neighbours", default=1, min=1, max=100),
                           _o("balance", "str", "name of the balance table"),
-                          _o("psm_sample", "choice", "use the matching weights or the common-support sample",
-                             choices=("weights", "support"), default="weights")))
+                          _o("psm_sample", "choice", "weights: matched rows weighted by the matching weights; matched: "
+                             "matched rows unweighted (_weight != .); support: all rows on the common support "
+                             "(_support == 1)", choices=("weights", "matched", "support"), default="weights")))
 def _psm_did(c: Column) -> list:
     from .. import did
+    from ..did.matching import balance_failures
 
     d = c.data.dropna(subset=[c.y, *c.entry["covariates"], *c.controls]).copy()
     d["_treat"] = treat_group(d, c.info)
@@ -256,17 +267,29 @@ def _psm_did(c: Column) -> list:
                       controls=c.controls, fe=c.fe, sample=c.entry.get("psm_sample", "weights"),
                       psm_kwargs={"k": int(c.entry.get("k", 1)), "replace": True, "by": TIME}, **c.kw)
     c.side["balance"] = (c.entry.get("balance"), reg.matching.balance)
+    failed = balance_failures(reg.matching.balance)
+    if failed:   # the usual rule (|%bias| <= 10 after matching) fails: say so under the table
+        c.info.setdefault("psm_balance_failed", {}).update(failed)
     return [reg]
 
 
-@COLUMNS.register("ife", "Interactive fixed effects (Bai 2009) on the balanced panel (firms observed every year).",
-                  schema=BASE)
+@COLUMNS.register("ife", "Interactive fixed effects (Bai 2009) with controls and additive fixed effects (firm, year "
+                         "and any fe) on the unbalanced panel (missing cells by EM); the number of factors by Bai-Ng "
+                         "or fixed.",
+                  schema=(*BASE, FE, CLUSTER,
+                          _o("r", "int", "number of factors (default: chosen by the criterion)", min=0, max=20),
+                          _o("r_max", "int", "largest number of factors the criterion tries", default=5, min=1, max=20),
+                          _o("criterion", "choice", "Bai-Ng (2002) criterion", choices=("IC_p1", "IC_p2", "IC_p3"),
+                             default="IC_p2")))
 def _ife(c: Column) -> list:
     from .. import did
 
-    bal, dropped = balanced_panel(c.data.dropna(subset=[c.y, c.x, *c.controls]), ID, TIME)
-    c.info["ife_firms_dropped"] = dropped
-    return [did.ife(bal, c.y, TIME, ID, c.x, controls=c.controls)]
+    d = c.data.dropna(subset=[c.y, c.x, *c.controls])
+    res = did.ife(d, c.y, TIME, ID, c.x, controls=c.controls, fe=c.fe, r=c.entry.get("r", "auto"),
+                  r_max=int(c.entry.get("r_max", 5)), criterion=c.entry.get("criterion", "IC_p2"),
+                  cluster=c.entry.get("cluster", ID))
+    c.info["ife"] = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in res.extra.items()}
+    return [res]
 
 
 @COLUMNS.register("ebal_did", "Entropy balancing (Hainmueller) of the control group, then weighted TWFE.",
@@ -349,6 +372,33 @@ def _describe(c: Column):
 
     c.info["rows"] = len(c.entry["variables"])
     return describe(c.data, list(c.entry["variables"]), labels=c.side["labels"], title=c.side["title"])
+
+
+@COLUMNS.register("vif", "Multicollinearity check: VIF and 1/VIF of the regressors (x and the controls), largest first, "
+                         "with their mean, as Stata's estat vif (the table's only column).",
+                  schema=(_o("y", "column", "outcome: the check uses the regression's rows (y not missing)"),
+                          X, CONTROLS, WHERE, VARIABLES, _o("limit", "float", "VIF above which a regressor is flagged",
+                                                            default=10.0, min=1.0)),
+                  whole_table=True)
+def _vif(c: Column):
+    from ..did.collinearity import vif
+    from ..report import format_number
+    from ..report.render import Table
+
+    labels = c.side["labels"]
+    d = c.data if c.y is None else c.data.dropna(subset=[c.y])
+    res = vif(d, [c.x, *c.controls], limit=float(c.entry.get("limit", 10.0)))
+    a = res.attrs
+    rows = [[labels.get(v, v), format_number(r["VIF"], 2), format_number(r["1/VIF"], 3)] for v, r in res.iterrows()]
+    flagged = [labels.get(v, v) for v in res.index[res["flag"]]]
+    notes = [f"观测值 {a['nobs']:,}" + (f"（剔除 {a['dropped']} 个含缺失值的观测）" if a["dropped"] else "")
+             + "；VIF = 1/(1-R²_j)，R²_j 为该变量对其余解释变量（含常数项）回归的拟合优度。",
+             (f"VIF 超过 {a['limit']:g} 的变量：{'、'.join(flagged)}，存在较强的多重共线性。" if flagged
+              else f"所有变量的 VIF 均低于 {a['limit']:g}，不存在严重的多重共线性。")]
+    c.info["vif"] = {str(v): float(r["VIF"]) for v, r in res.iterrows()}
+    c.info["mean_vif"] = a["mean_vif"]
+    return Table(header=[["变量", "VIF", "1/VIF"]], sections=[rows, [["Mean VIF", format_number(a["mean_vif"], 2), ""]]],
+                 title=c.side["title"], notes=notes)
 
 
 @COLUMNS.register("bacon", "Goodman-Bacon decomposition and dCDH negative weights of the TWFE coefficient on the "

@@ -64,6 +64,11 @@ def stage_table(spec: Spec, name: str, data_path: Path, dname: str):
             notes.append(f"未估计的分组（处理组观测过少或处理变量被固定效应吸收）：{'；'.join(ctx.info['groups_skipped'])}。")
         if ctx.info.get("psm_groups"):
             notes.append(f"PSM：{ctx.info['psm_groups']}。")
+        if ctx.info.get("psm_balance_failed"):
+            from ..did.matching import BALANCE_LIMIT
+
+            bad = "、".join(f"{labels.get(v, v)}（{b:+.1f}%）" for v, b in ctx.info["psm_balance_failed"].items())
+            notes.append(f"PSM 匹配后平衡性检验未通过：{bad} 的标准化偏差绝对值超过 {BALANCE_LIMIT:g}%。")
         ctrl = sorted({c for col in entry["columns"] for c in controls_of(spec, col.get("controls"))})
         table = regression_table(models, labels=labels, keep=entry.get("keep") or side.get("keep"),
                                  controls=ctrl or None, column_titles=column_titles,

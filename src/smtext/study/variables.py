@@ -162,11 +162,17 @@ def _indicator(d, arg):
     return (d[arg] > 0).astype(int)
 
 
-@VARIABLES.register("median_group", "高于中位数 / 低于中位数 split at the pooled median (missing stays missing).",
-                    arg=_col())
+@VARIABLES.register("median_group", "高于中位数 / 低于中位数 split at the median, pooled or within groups (`by: [year]`: "
+                                    "paper 002's annual median); missing stays missing.",
+                    arg=_opts(Option("column", "column", "the column", required=True),
+                              Option("by", "columns", "groups whose median is used (none: the pooled median)",
+                                     default=[])),
+                    shorthand="column")
 def _median_group(d, arg):
-    above = d[arg] > d[arg].median()
-    return pd.Series(np.where(d[arg].isna(), None, np.where(above, "高于中位数", "低于中位数")), index=d.index)
+    col, by = arg["column"], list(arg.get("by", []))
+    median = d.groupby(by)[col].transform("median") if by else d[col].median()
+    above = d[col] > median
+    return pd.Series(np.where(d[col].isna(), None, np.where(above, "高于中位数", "低于中位数")), index=d.index)
 
 
 @VARIABLES.register("share_in", "the column / its total within groups (market share).",
@@ -186,6 +192,51 @@ def _volatility(d, arg):
 
     return market_volatility(d, sales=arg["column"], idname=ID, tname=TIME, window=int(arg.get("window", 3)),
                              align=arg.get("align", "backward"))
+
+
+@VARIABLES.register("region_exposure", "shift-share exposure of a region: sum over sectors of the region's base-year "
+                                       "weight share times the sector's density that year (paper 004: city robot "
+                                       "penetration at industry robot densities).",
+                    arg=_opts(Option("density", "column", "the sector-year shift (e.g. Robot_ind)", required=True),
+                              Option("weight", "column", "the base-year weight (e.g. employees)", required=True),
+                              Option("region", "column", "the region (e.g. city)", required=True),
+                              Option("sector", "column", "the sector", default="industry"),
+                              Option("base_year", "int", "base year of the shares (default: the first year)",
+                                     min=1900, max=2100)))
+def _region_exposure(d, arg):
+    from ..indicators.shiftshare import bartik
+
+    region, sector, w = arg["region"], arg.get("sector", "industry"), arg["weight"]
+    base = int(arg.get("base_year") or d[TIME].min())
+    b = d.loc[d[TIME] == base].dropna(subset=[region, sector, w])
+    shares = b.groupby([region, sector], as_index=False)[w].sum()
+    shares["share"] = shares[w] / shares.groupby(region)[w].transform("sum")
+    shocks = (d.dropna(subset=[sector, arg["density"]]).groupby([sector, TIME], as_index=False)[arg["density"]].first()
+              .rename(columns={arg["density"]: "shock"}))
+    ex = bartik(shares, shocks, unit=region, sector=sector, tname=TIME)
+    key = pd.MultiIndex.from_frame(d[[region, TIME]])
+    return pd.Series(ex.set_index([region, TIME])["bartik"].reindex(key).to_numpy(), index=d.index)
+
+
+@VARIABLES.register("hypothetical_pilot", "paper 004's hypothetical-pilot instrument: each real announcement year, "
+                                          "the regions with the highest urgency index (not chosen before) up to the "
+                                          "real number of new pilot regions; 1 from the chosen year + delay.",
+                    arg=_opts(Option("index", "column", "the urgency index (region-year)", required=True),
+                              Option("region", "column", "the region", default="city"),
+                              Option("cohort", "column", "the real first treated year of the region (0 = never)",
+                                     default="gname"),
+                              Option("delay", "int", "years from announcement to treatment (as the treatment)",
+                                     default=1, min=0, max=10)))
+def _hypothetical_pilot(d, arg):
+    from ..did.timing import hypothetical_pilots
+
+    region, delay = arg.get("region", "city"), int(arg.get("delay", 1))
+    cohort = pd.to_numeric(d.groupby(region)[arg.get("cohort", "gname")].max(), errors="coerce").fillna(0)
+    real = (cohort - delay).where(cohort > 0, 0)
+    index = d.groupby([region, TIME], as_index=False)[arg["index"]].first()
+    hyp = hypothetical_pilots(index, real, region=region, tname=TIME, value=arg["index"])
+    year = d[region].map(hyp.set_index(region)["hypothetical_year"]).fillna(0)
+    return ((year > 0) & (d[TIME] >= year + delay)).astype(int)
 
 
 @VARIABLES.register("firm_never", "1 when the column is 0 in every observed year of the firm (clean controls); "
