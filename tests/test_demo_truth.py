@@ -20,10 +20,10 @@ import pytest
 import smtext.demo
 from smtext.demo import WorldConfig
 from smtext.demo.extras import NQPF_INDICATORS
-from smtext.demo.truth import entropy_weights, robot_exposure
+from smtext.demo.truth import dvar_eq2, entropy_weights, robot_exposure
 from smtext.indicators.composite import NQPF_002, entropy_weight
 from smtext.indicators.robots import firm_robot_exposure
-from smtext.indicators.shiftshare import dvar
+from smtext.indicators.shiftshare import dvar, dvar_steps
 
 # smtext modules the demo may import: itself, coded errors, the run manifest, the job engine
 # and progress display. Everything else in smtext measures or estimates something.
@@ -183,3 +183,59 @@ def test_dvar_from_the_customs_records_equals_the_planted_one(world):
     ok = planted["dvar"].notna().to_numpy()
     assert ok.sum() > 50
     np.testing.assert_allclose(got[ok], planted.loc[ok, "dvar"], atol=1e-9)
+
+
+def test_dvar_eq2_from_the_files_equals_the_planted_one(world):
+    """Paper 003 eq. (2): smtext.indicators.shiftshare.dvar_steps on the world's files against smtext.demo.truth."""
+    trade = pd.read_parquet(world / "data" / "trade.parquet")
+    wide = trade.assign(inter=trade["imports"] - trade["imports_capital_goods"]).pivot_table(
+        index=["stkcd", "year"], columns="trade_mode", values=["exports", "inter"])
+    wide.columns = [f"{v}_{m}" for v, m in wide.columns]
+    fin = pd.read_parquet(world / "data" / "financials.parquet").drop_duplicates(["stkcd", "year"])
+    firms = pd.read_parquet(world / "data" / "firms.parquet")[["stkcd", "industry"]]
+    shares = pd.read_parquet(world / "data" / "trade_intermediaries.parquet")
+    last = fin[["stkcd", "year", "fixed_assets_net"]].assign(year=fin["year"] + 1).rename(
+        columns={"fixed_assets_net": "nfa_last"})
+    d = (wide.reset_index().merge(fin, on=["stkcd", "year"], validate="one_to_one")
+         .merge(last, on=["stkcd", "year"], how="left").merge(firms, on="stkcd")
+         .merge(shares, on=["industry", "year"], validate="many_to_one"))
+    d["nfa"] = ((d["fixed_assets_net"] + d["nfa_last"]) / 2).fillna(d["fixed_assets_net"])
+    d["exports"] = d["exports_processing"] + d["exports_ordinary"]
+    got = dvar_steps(d, processing_imports="inter_processing", ordinary_imports="inter_ordinary", sales="revenue",
+                     intermediate_inputs="cash_paid_goods", nfa="nfa")
+    planted = d[["stkcd", "year"]].merge(pd.read_parquet(world / "truth" / "dvar.parquet"), on=["stkcd", "year"])
+    assert planted["dvar_eq2"].notna().sum() > 50 and d["nfa_last"].isna().any()
+    np.testing.assert_allclose(got["DVAR_raw"], planted["dvar_eq2"], rtol=1e-9)
+    # the adjustments move the ratio away from the UWZ one the robot effect is planted on
+    assert (planted["dvar_eq2"] - planted["dvar"]).abs().mean() > 0.01
+
+
+def test_dvar_eq2_of_the_demo_by_hand():
+    """The demo's definition on one firm-year computed by hand (a second year shows the NFA average)."""
+    trade = pd.DataFrame({"stkcd": ["1"] * 2, "year": [2012] * 2, "trade_mode": ["processing", "ordinary"],
+                          "exports": [400.0, 600.0], "imports": [210.0, 470.0], "imports_capital_goods": [10.0, 10.0]})
+    fin = pd.DataFrame({"stkcd": ["1", "1"], "year": [2011, 2012], "revenue": [4000.0, 5000.0],
+                        "cash_paid_goods": [2500.0, 3000.0], "fixed_assets_net": [1000.0, 1400.0]})
+    shares = pd.DataFrame({"industry": ["C39"], "year": [2012], "intermediary_share": [0.2]})
+    got = dvar_eq2(trade, fin, shares, pd.Series({"1": "C39"}))
+    # MPA 250, MoAM 575, ordinary 600 * 575 / 4600 = 75, 0.05 * 2675 = 133.75, NFA 1200 -> 50.04
+    assert got["dvar_eq2"].iloc[0] == pytest.approx(1 - (250 + 75 - 133.75 - 50.04) / 1000, rel=1e-12)
+
+
+def test_stochastic_frontier_recovers_the_planted_one(world, truth, panel):
+    """Paper 002 Cur: the half-normal frontier on gross_output, fixed assets and employees of the files."""
+    from smtext.indicators.frontier import stochastic_frontier
+
+    planted = truth["effects"]["capacity_frontier"]
+    te = panel[["stkcd", "year"]].merge(pd.read_parquet(world / "truth" / "frontier.parquet"), on=["stkcd", "year"],
+                                        validate="one_to_one")["technical_efficiency"]
+    d = pd.DataFrame({"ly": np.log(panel["gross_output"]), "lk": np.log(panel["fixed_assets_net"]),
+                      "ll": np.log(panel["employees"])})
+    res = stochastic_frontier(d, "ly", ["lk", "ll"])
+    assert res.converged and res.nobs == len(panel)
+    for name, key in (("lk", "ln_capital"), ("ll", "ln_labour"), ("sigma_v", "sigma_v")):
+        assert abs(res.params[name] - planted[key]) < 3 * res.se[name], name
+    # sigma_u: the pilots' smaller scale pulls the pooled estimate a little below the planted 0.3
+    assert planted["sigma_u"] * 0.8 < res.params["sigma_u"] < planted["sigma_u"] * 1.05
+    assert abs(res.efficiency["te_bc"].mean() - te.mean()) < 0.015
+    assert np.corrcoef(res.efficiency["te_bc"], te)[0, 1] > 0.8

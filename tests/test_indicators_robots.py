@@ -72,3 +72,35 @@ def test_chain_exposure_by_hand(panel, robots):
         # downstream (buyers): X sells .2 to X and .3 to Y -> output shares .4, .6
         assert out.loc[("X", t), "Back"] == pytest.approx(0.4 * gx + 0.6 * gy)
         assert out.loc[("Y", t), "Back"] == pytest.approx(0.2 * gx + 0.8 * gy)
+
+
+def test_yearly_weights_by_hand(panel, robots):
+    """Paper 003's weights: each year's production-worker share over that year's median share."""
+    got = firm_robot_exposure(panel, robots, scale=1000, weights="year")
+    # shares per row: a10 .6, a12 70/120, b11 .5, b12 150/310, c10 .8, c11 .75
+    # yearly medians: 2010 median(.6, .8) = .7; 2011 median(.5, .75) = .625; 2012 median(70/120, 150/310)
+    med12 = (70 / 120 + 150 / 310) / 2
+    weight = [0.6 / 0.7, 70 / 120 / med12, 0.5 / 0.625, 150 / 310 / med12, 0.8 / 0.7, 0.75 / 0.625]
+    base = {"X": 400.0, "Y": 200.0}      # industry base employment stays that of the base rows
+    stock = robots.set_index(["industry", "year"])["robot_stock"]
+    want = [w * 1000 * stock[(j, t)] / base[j] for w, j, t in zip(weight, panel["industry"], panel["year"])]
+    assert np.allclose(got.to_numpy(), want, rtol=1e-12)
+    assert got.index.equals(panel.index)
+    # base-year weights stay the default: a's base weight is .6 over the base median .6
+    base_pr = firm_robot_exposure(panel, robots, scale=1000)
+    assert base_pr.iloc[0] == pytest.approx(1000 * 40 / 400) and not np.isclose(base_pr.iloc[0], got.iloc[0])
+
+
+def test_yearly_weights_missing_shares(panel, robots):
+    p = panel.copy()
+    p.loc[p["year"] == 2012, "production_workers"] = 0     # median share of 2012 is zero
+    with pytest.raises(SMError) as err:
+        firm_robot_exposure(p, robots, weights="year")
+    assert err.value.code == "SM480"
+    p = panel.copy()
+    p.loc[1, "production_workers"] = np.nan                  # one firm-year without workers: missing, not zero
+    got = firm_robot_exposure(p, robots, weights="year")
+    assert np.isnan(got.iloc[1]) and got.drop(index=1).notna().all()
+    with pytest.raises(SMError) as err:
+        firm_robot_exposure(panel, robots, weights="annual")
+    assert err.value.code == "SM002"

@@ -23,9 +23,34 @@ def _md_columns(path) -> int:
     return len(re.findall(r"\(\d+\)", header))
 
 
+def _check_pilot_distance(panel):
+    """pilot_km by hand: spherical law of cosines to the nearest other city with 0 < gname <= year."""
+    import math
+    from pathlib import Path
+
+    coords = pd.read_csv(Path(__file__).resolve().parents[1] / "lexicons" / "city_coordinates.csv")
+    where = dict(zip(coords["short_name"], zip(coords["longitude"], coords["latitude"])))
+    cohort = panel.groupby("city")["gname"].first()
+
+    def km(a, b):
+        (l1, p1), (l2, p2) = [(math.radians(x), math.radians(y)) for x, y in (where[a], where[b])]
+        return 6371.0088 * math.acos(min(1.0, math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2)
+                                         * math.cos(l2 - l1)))
+    rows = panel.drop_duplicates(["city", "year"])
+    assert rows["pilot_km"].notna().sum() > 20
+    for city, year, got in zip(rows["city"], rows["year"], rows["pilot_km"]):
+        others = [c for c, g in cohort.items() if c != city and 0 < g <= year]
+        want = min((km(city, c) for c in others), default=np.nan)
+        assert (np.isnan(got) and np.isnan(want)) or got == pytest.approx(want, rel=1e-9, abs=1e-6), (city, year)
+    # the bands of the controls: treated rows are in none, and a control is in at most one
+    bands = panel[["near_0_100", "near_100_200", "near_200_300", "near_300_500"]]
+    assert (bands[panel["Policy"] == 1].sum(axis=1) == 0).all() and bands.sum(axis=1).max() == 1
+
+
 def test_paper004_spillover_tables_and_truth(world, tmp_path):
     res = run_study("paper004", world, tmp_path / "out004")
     out = res.out
+    _check_pilot_distance(pd.read_parquet(out / "panel.parquet"))
     # Table 3 of 004_5b34c94ec464f0df.txt has five columns; Table 4 seven; Table 7 four
     assert _md_columns(out / "tables" / "table3_baseline.md") == 5
     assert _md_columns(out / "tables" / "table4_endogeneity.md") == 7
@@ -176,6 +201,10 @@ def test_paper003_dvar_and_robots_recover_the_planted_slope(world, tmp_path):
     truth = pd.read_parquet(world / "truth" / "dvar.parquet")
     m = panel[["stkcd", "year", "DVAR", "Robot"]].merge(truth, on=["stkcd", "year"], how="left")
     assert np.allclose(m["DVAR"], m["dvar"], atol=1e-9) and np.allclose(m["Robot"], m["robot_penetration"], rtol=1e-12)
+    # eq. (2) in full (intermediaries, 0.05 term, 0.0417 x NFA) equals the demo's own computation, clipped
+    m = panel[["stkcd", "year", "DVAR_eq2"]].merge(truth, on=["stkcd", "year"], how="left")
+    assert m["DVAR_eq2"].notna().all() and np.allclose(m["DVAR_eq2"], m["dvar_eq2"].clip(0, 1), atol=1e-12)
+    assert _md_columns(out / "tables" / "table9_measures.md") == 3
     # the industry-level columns use one row per industry-year
     est2 = pd.read_csv(res.stage_dir("table.table2_robustness") / "estimates.csv")
     assert est2.loc[est2["column"] == 3, "nobs"].iloc[0] == panel.groupby(["industry", "year"]).ngroups

@@ -12,6 +12,11 @@
 * ``dvar_target``: the export domestic value-added ratio each exporter-year must show, linear in
   the firm's robot penetration (paper 003); :func:`smtext.demo.context.trade_records` writes
   customs records that reproduce it exactly under the Upward-Wang-Zheng formula.
+* ``gross_output``: industrial output on a Cobb-Douglas frontier in capital and labour with noise,
+  times a technical efficiency ``exp(-u)``, ``u`` half-normal with a scale that pilots shrink
+  (paper 002's Cur by stochastic frontier analysis; the efficiency is written to the truth).
+* ``trade_intermediaries``: per industry-year the share of imports that come through trade
+  intermediaries (the indirect imports of paper 003 eq. (2)).
 
 Every sub-indicator is ``level_i + trend * t + delta * D_it + noise`` with no clipping, so the
 entropy-weight NQPF index (pooled over this table) moves by exactly
@@ -176,6 +181,35 @@ def dvar_target(rng: np.random.Generator, obs: pd.DataFrame, robot: pd.Series, e
     target = obs["stkcd"].map(level).to_numpy() + DVAR_TREND * t + effect * robot.to_numpy(float) + noise
     ok = (obs["overseas_revenue"].to_numpy() > 0) & np.isfinite(target)
     return pd.Series(np.where(ok, target, np.nan), index=obs.index, name="dvar")
+
+
+# paper 002 Cur: ln(gross output) = const + capital * ln K + labour * ln L + v - u,
+# u = sigma_u * exp(-pilot_scale * D_it) * |z|, z ~ N(0, 1) (a half-normal whose scale pilots shrink)
+FRONTIER = {"const": 1.0, "ln_capital": 0.35, "ln_labour": 0.55, "sigma_v": 0.1, "sigma_u": 0.3, "pilot_scale": 0.2}
+
+
+def gross_output(rng: np.random.Generator, obs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Output on the frontier ``exp(const + b_K ln K + b_L ln L + v)`` times efficiency ``exp(-u)``.
+
+    ``K`` = ``fixed_assets_net``, ``L`` = ``employees``, ``D`` = ``treated_post`` of ``obs``;
+    returns (gross output, technical efficiency ``exp(-u)``).
+    """
+    f = FRONTIER
+    n = len(obs)
+    frontier = (f["const"] + f["ln_capital"] * np.log(obs["fixed_assets_net"].to_numpy(float))
+                + f["ln_labour"] * np.log(obs["employees"].to_numpy(float)) + rng.normal(0, f["sigma_v"], n))
+    u = f["sigma_u"] * np.exp(-f["pilot_scale"] * obs["treated_post"].to_numpy(float)) * np.abs(rng.normal(0, 1, n))
+    return np.exp(frontier - u), np.exp(-u)
+
+
+def trade_intermediaries(rng: np.random.Generator, cfg) -> pd.DataFrame:
+    """``industry, year, intermediary_share``: a level per industry in [0.05, 0.30] plus small yearly noise."""
+    rows = []
+    for code in sorted(INDUSTRIES):
+        level = float(rng.uniform(0.05, 0.30))
+        for year in cfg.years:
+            rows.append((code, year, float(np.clip(level + rng.normal(0, 0.01), 0.01, 0.5))))
+    return pd.DataFrame(rows, columns=["industry", "year", "intermediary_share"])
 
 
 def nqpf_truth(extras: pd.DataFrame) -> dict:

@@ -7,6 +7,8 @@ estimate together. Each function here states the definition it plants in a few l
 
 * :func:`robot_exposure`: firm robot penetration of Wang Yongqin & Dong Wen (2020), as paper
   003 uses it (the DVAR effect is planted on it).
+* :func:`dvar_eq2`: export DVAR of paper 003 eq. (2) (intermediaries, the 0.05 term and the
+  0.0417 x NFA term) from the world's customs records and statements.
 * :func:`entropy_weights`: weights of the entropy-weight method (熵值法), which paper 002's
   NQPF index uses (its planted effect is stated with them).
 """
@@ -81,3 +83,48 @@ def entropy_weights(X: np.ndarray, positive: np.ndarray, shift: float = 1e-4) ->
     P = Z / Z.sum(axis=0)
     e = -(P * np.log(P)).sum(axis=0) / np.log(len(X))
     return (1 - e) / (1 - e).sum()
+
+
+def dvar_eq2(trade: pd.DataFrame, fin: pd.DataFrame, shares: pd.DataFrame, industry: pd.Series) -> pd.DataFrame:
+    """Paper 003 eq. (2), as printed, per exporter-year of ``trade``.
+
+    ``DVAR = 1 - (MPA + Xo * MoAM / (D + Xo) - 0.05 * (MT - MPA - Xo * MoAM / (D + Xo)) - 0.0417 * NFA) / X``
+    with ``MPA`` / ``MoAM`` the processing / ordinary intermediate imports (imports less capital goods)
+    divided by ``1 - intermediary share`` of the firm's industry-year, ``D + Xo = revenue - Xp``,
+    ``MT = cash_paid_goods`` and ``NFA`` the mean of this and last year's ``fixed_assets_net`` (this
+    year's alone when last year is not in ``fin``). Not clipped.
+
+    Parameters
+    ----------
+    trade : pandas.DataFrame
+        ``stkcd, year, trade_mode, exports, imports, imports_capital_goods`` (the customs records).
+    fin : pandas.DataFrame
+        ``stkcd, year, revenue, cash_paid_goods, fixed_assets_net``, one row per firm-year.
+    shares : pandas.DataFrame
+        ``industry, year, intermediary_share``.
+    industry : pandas.Series
+        Industry per ``stkcd``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stkcd, year, dvar_eq2``.
+    """
+    res = []
+    prev = {(s, y): v for s, y, v in zip(fin["stkcd"], fin["year"], fin["fixed_assets_net"])}
+    f = fin.set_index(["stkcd", "year"])
+    share = {(j, y): v for j, y, v in zip(shares["industry"], shares["year"], shares["intermediary_share"])}
+    for (firm, year), g in trade.groupby(["stkcd", "year"], sort=True):
+        mode = g.set_index("trade_mode")
+        xp, xo = float(mode.loc["processing", "exports"]), float(mode.loc["ordinary", "exports"])
+        mp = float(mode.loc["processing", "imports"] - mode.loc["processing", "imports_capital_goods"])
+        mo = float(mode.loc["ordinary", "imports"] - mode.loc["ordinary", "imports_capital_goods"])
+        s = share[(industry[firm], year)]
+        mpa, moam = mp / (1 - s), mo / (1 - s)
+        row = f.loc[(firm, year)]
+        nfa_now = float(row["fixed_assets_net"])
+        nfa = (nfa_now + prev[(firm, year - 1)]) / 2 if (firm, year - 1) in prev else nfa_now
+        ordinary = xo * moam / (float(row["revenue"]) - xp)
+        foreign = mpa + ordinary - 0.05 * (float(row["cash_paid_goods"]) - mpa - ordinary) - 0.0417 * nfa
+        res.append((firm, year, 1 - foreign / (xp + xo)))
+    return pd.DataFrame(res, columns=["stkcd", "year", "dvar_eq2"])

@@ -31,7 +31,7 @@ from .firms import make_firms
 from .patents import KEYTECH_CODES, NONKEY_CODES, make_patents
 from ..manifest import build_manifest, file_sha256, write_manifest
 from .pdf import image_only_pdf, render_pdf_with_pages, truncate
-from .truth import robot_exposure
+from .truth import dvar_eq2, robot_exposure
 
 BROKERS = ["华泰证券", "中信证券", "国泰君安", "招商证券", "广发证券", "海通证券"]
 TRUTH_VERSION = 1
@@ -39,7 +39,8 @@ TRUTH_VERSION = 1
 # 8: OP/LP proxies and broker boilerplate; 9: prose from the topic vocabulary;
 # 10: admin expenses, operating cost and total profit in the statements;
 # 11: recruitment postings, top-5 customer/supplier tables, IPR case counts (paper 002)
-GENERATOR_VERSION = 11
+# 12: trade intermediaries and the paper 003 eq. (2) DVAR in truth/dvar.parquet; gross_output on a frontier
+GENERATOR_VERSION = 12
 
 
 def _rng(cfg: WorldConfig, *key) -> np.random.Generator:
@@ -292,6 +293,9 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     robots = context.industry_robots(_rng(cfg, "robots"), cfg)
     robots.to_parquet(out / "data" / "industry_robots.parquet", index=False)
     extra = extras.firm_extras(_rng(cfg, "extras"), firms, obs, cfg)
+    extra["gross_output"], efficiency = extras.gross_output(_rng(cfg, "frontier"), obs)
+    obs[["stkcd", "year"]].assign(technical_efficiency=efficiency).to_parquet(out / "truth" / "frontier.parquet",
+                                                                            index=False)
     extra.to_parquet(out / "data" / "firm_extras.parquet", index=False)
     extras.city_policies(_rng(cfg, "policies"), cfg).to_parquet(out / "data" / "city_policies.parquet", index=False)
     extras.io_table(_rng(cfg, "io")).to_parquet(out / "data" / "io_table.parquet", index=False)
@@ -300,7 +304,10 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
     ipr_truth.to_csv(out / "truth" / "ipr_city_year.csv", index=False)
     robot = _robot_penetration(obs, extra, firms, robots, cfg)
     dvar = extras.dvar_target(_rng(cfg, "dvar"), obs, robot, cfg.dvar_robot_effect, cfg)
-    context.trade_records(_rng(cfg, "trade"), obs, dvar).to_parquet(out / "data" / "trade.parquet", index=False)
+    trade = context.trade_records(_rng(cfg, "trade"), obs, dvar)
+    trade.to_parquet(out / "data" / "trade.parquet", index=False)
+    shares = extras.trade_intermediaries(_rng(cfg, "intermediaries"), cfg)
+    shares.to_parquet(out / "data" / "trade_intermediaries.parquet", index=False)
     subsidy = context.subsidies(_rng(cfg, "subsidies"), obs)
     subsidy.drop(columns="truth_is_rd").to_parquet(out / "data" / "subsidies.parquet", index=False)
     subsidy[["item", "truth_is_rd"]].drop_duplicates().sort_values("item").to_csv(
@@ -395,9 +402,21 @@ def generate_world(out: str | Path, cfg: WorldConfig | None = None, jobs: int = 
                 "firm_extras.production_workers + industry_robots, each firm's first year as base",
         "robot_scale": cfg.robot_scale,
         "mean_dvar": float(np.nanmean(dvar)), "mean_robot": float(np.nanmean(robot[dvar.notna()]))}
+    truth["effects"]["dvar_robot"]["dvar_eq2_rule"] = (
+        "truth/dvar.parquet dvar_eq2: paper 003 eq. (2) as printed (smtext.demo.truth.dvar_eq2) on data/trade.parquet, "
+        "data/trade_intermediaries.parquet and the statements (MT = cash_paid_goods, NFA = mean of this and last "
+        "year's fixed_assets_net); no effect is planted on it")
     truth["files"]["truth_tables"].append("truth/dvar.parquet")
-    obs[["stkcd", "year"]].assign(robot_penetration=robot, dvar=dvar).to_parquet(out / "truth" / "dvar.parquet",
-                                                                                index=False)
+    truth["effects"]["capacity_frontier"] = {
+        **extras.FRONTIER, "technical_efficiency": "truth/frontier.parquet (exp(-u) per firm-year)",
+        "rule": "gross_output (data/firm_extras.parquet) = exp(const + ln_capital * ln fixed_assets_net + ln_labour * "
+                "ln employees + v - u), v ~ N(0, sigma_v), u = sigma_u * exp(-pilot_scale * D_it) * |N(0, 1)| "
+                "(paper 002 Cur by stochastic frontier analysis)"}
+    truth["files"]["truth_tables"].append("truth/frontier.parquet")
+    eq2 = dvar_eq2(trade, obs, shares, firms.set_index("stkcd")["industry"])
+    obs[["stkcd", "year"]].assign(robot_penetration=robot, dvar=dvar).merge(
+        eq2, on=["stkcd", "year"], how="left", validate="one_to_one").to_parquet(out / "truth" / "dvar.parquet",
+                                                                               index=False)
     truth["text"]["vocabulary"] = (vocabulary.vocabulary_summary(planted_term_lists()
                                                                  + tuple(t for t, _, _ in cfg.plant))
                                    if cfg.vocabulary_prose else None)
@@ -498,7 +517,11 @@ def _truth_json(cfg, firms, fin, documents, planted, clean, dups, eco, patent_tr
             "esg_latent_steps": cfg.esg_effect,
             "log_invention_rate": cfg.patent_effect,
             "spillover_log_keytech_rate": {"value": cfg.spillover_keytech_effect,
-                                           "rule": "non-pilot firms in a city from the year after its first pilot announcement"},
+                                           "rule": "non-pilot firms in a city from the year after its first pilot announcement",
+                                           "critical_distance_km": 0,
+                                           "beyond_city": "none: firms in other cities, however near a pilot city, get no "
+                                                          "spillover (every distance band's true coefficient is 0)",
+                                           "by_agglomeration": "none: the same effect at every location quotient"},
             "smart_text_log_rate": cfg.smart_text_effect,
             "digital_text_log_rate": cfg.digital_text_effect,
             "zero_effect_outcomes": {"cash_ratio": "cash / total_assets has no policy effect"},

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import SMError, require_columns
+from ..errors import SMError, check_option, require_columns
 from .shiftshare import io_exposure, robot_penetration
 
 __all__ = ["firm_robot_exposure", "industry_robot_density", "chain_exposure"]
@@ -58,8 +58,13 @@ def firm_robot_exposure(panel: pd.DataFrame, industry_robots: pd.DataFrame, *,
                         workers: str = "production_workers", employees: str = "employees",
                         industry: str = "industry", robots: str = "robot_stock", idname: str = "stkcd",
                         tname: str = "year", base_year: int | None = None, scale: float = 1.0,
-                        density: pd.DataFrame | None = None) -> pd.Series:
+                        density: pd.DataFrame | None = None, weights: str = "base") -> pd.Series:
     """Firm robot penetration ``PR_it = (PWP_i,base / median PWP_base) * scale * Robots_jt / L_j,base``.
+
+    With ``weights="year"`` the firm weight is the share of the same year,
+    ``PWP_it / median_k PWP_kt`` (the median over all firms of the panel in year t), as paper
+    003 states its contribution ("每年各企业的行业员工占比与制造业所有企业生产部门员工占比中位数的比值作为
+    计算权重"); the industry density keeps its base-year employment.
 
     Parameters
     ----------
@@ -78,6 +83,8 @@ def firm_robot_exposure(panel: pd.DataFrame, industry_robots: pd.DataFrame, *,
     density : pandas.DataFrame, optional
         The result of :func:`industry_robot_density` for the same panel and options, when the
         caller has it already (it is computed otherwise).
+    weights : {"base", "year"}
+        Firm weight from the base year (Wang & Dong 2020) or from each year (paper 003).
 
     Returns
     -------
@@ -85,17 +92,36 @@ def firm_robot_exposure(panel: pd.DataFrame, industry_robots: pd.DataFrame, *,
         ``robot_penetration`` aligned to ``panel.index``; missing for firms without a base
         year or for industry-years without robot data.
     """
+    check_option("weights", weights, ("base", "year"))
     require_columns(panel, [idname, tname, industry, workers, employees], "panel")
     base = _base_rows(panel, idname, tname, workers, employees, base_year)
     firms = base[[idname, industry]].assign(production_worker_share=base[workers] / base[employees])
     dens = density if density is not None else industry_robot_density(
         panel, industry_robots, employees=employees, industry=industry, robots=robots, idname=idname, tname=tname,
         base_year=base_year, scale=scale, workers=workers)
+    if weights == "year":
+        return _yearly_exposure(panel, dens, workers, employees, industry, idname, tname)
     pr = robot_penetration(firms, dens, idname=idname, industry=industry, tname=tname, robots="robots",
                            base_employment="employment_base")
     pr["robot_penetration"] *= scale
     keyed = panel[[idname, tname]].merge(pr, on=[idname, tname], how="left", validate="many_to_one")
     return pd.Series(keyed["robot_penetration"].to_numpy(), index=panel.index, name="robot_penetration")
+
+
+def _yearly_exposure(panel: pd.DataFrame, dens: pd.DataFrame, workers: str, employees: str, industry: str,
+                     idname: str, tname: str) -> pd.Series:
+    """``PR_it = PWP_it / median_k PWP_kt * robot_density_jt`` (each year's share over that year's median)."""
+    ok = panel[[workers, employees]].notna().all(axis=1) & (panel[employees] > 0)
+    share = (panel[workers] / panel[employees]).where(ok)
+    med = share.groupby(panel[tname]).transform("median")
+    bad = sorted(panel.loc[share.notna() & ~(med > 0), tname].unique().tolist())
+    if bad or share.notna().sum() == 0:
+        raise SMError("SM480", f"the median production-worker share is missing or not positive in years {bad[:5]}.",
+                      f"check {workers} and {employees} in those years, or use weights='base'.")
+    keyed = panel[[industry, tname]].merge(dens[[industry, tname, "robot_density"]], on=[industry, tname],
+                                           how="left", validate="many_to_one")
+    pr = (share / med).to_numpy() * keyed["robot_density"].to_numpy()
+    return pd.Series(pr, index=panel.index, name="robot_penetration")
 
 
 def chain_exposure(io: pd.DataFrame, density: pd.DataFrame, *, supplier: str = "supplier", user: str = "user",

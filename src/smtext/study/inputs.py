@@ -42,6 +42,7 @@ DEMO_DATA = {
     "city_policies": {"file": "data/city_policies.parquet"},
     "firm_extras": {"file": "data/firm_extras.parquet"},
     "trade": {"file": "data/trade.parquet"},
+    "trade_intermediaries": {"file": "data/trade_intermediaries.parquet"},   # industry, year, intermediary_share
     "industry_robots": {"file": "data/industry_robots.parquet"},
     "io_table": {"file": "data/io_table.parquet"},
     "subsidies": {"file": "data/subsidies.parquet"},
@@ -77,7 +78,8 @@ INPUT_SCHEMA = (
 )
 KEYS = {"financials": ("stkcd", "year"), "firm_extras": ("stkcd", "year"), "firms": ("stkcd",),
         "subsidiaries": None, "pilot_list": None, "patents": None, "city_year": ("city", "year"),
-        "city_instruments": ("city",), "city_policies": ("city", "year"), "trade": None, "industry_robots": None,
+        "city_instruments": ("city",), "city_policies": ("city", "year"), "trade": None, "trade_intermediaries": ("industry", "year"),
+        "industry_robots": None,
         "io_table": None, "subsidies": None, "postings": None,
         "top5_customers": None, "top5_suppliers": None, "ipr_cases": ("city", "year")}
 

@@ -429,16 +429,65 @@ def _trade_wide(trade: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
+def _nfa_average(fin: pd.DataFrame) -> tuple[pd.Series, int]:
+    """Mean of this and last year's net fixed assets (固定资产净值平均余额); this year's alone without last year.
+
+    Returns the series aligned to ``fin`` and how many rows had no previous year.
+    """
+    prev = fin[[ID, TIME, "fixed_assets_net"]].assign(**{TIME: fin[TIME] + 1}).rename(
+        columns={"fixed_assets_net": "_prev"})
+    m = fin[[ID, TIME, "fixed_assets_net"]].merge(prev, on=[ID, TIME], how="left", validate="one_to_one")
+    alone = m["_prev"].isna() & m["fixed_assets_net"].notna()
+    avg = ((m["fixed_assets_net"] + m["_prev"]) / 2).where(~alone, m["fixed_assets_net"])
+    return pd.Series(avg.to_numpy(), index=fin.index), int(alone.sum())
+
+
+def _dvar_eq2(env: Env, ctx: StageContext, wide: pd.DataFrame, fin: pd.DataFrame) -> pd.DataFrame | None:
+    """Paper 003 eq. (2) per exporter-year, every step kept (None, with a warning, without its inputs)."""
+    from ..indicators.shiftshare import dvar_steps
+
+    missing = [c for c in ("cash_paid_goods", "fixed_assets_net") if c not in fin]
+    if missing:
+        warn("SM482", f"the statements have no {missing}: DVAR_eq2 (paper 003 eq. (2)) is not computed.",
+             "add cash_paid_goods (intermediate inputs M^T) and fixed_assets_net (for NFA) to the financials.")
+        return None
+    nfa, one_year = _nfa_average(fin)
+    ctx.info["dvar_eq2_nfa_one_year"] = one_year      # first or after-gap years: this year's balance alone
+    d = wide.merge(fin[[ID, TIME, "industry", "cash_paid_goods"]].assign(nfa_average=nfa), on=[ID, TIME], how="left",
+                   validate="one_to_one")
+    share = None
+    if env.inputs.exists("trade_intermediaries"):
+        inter = env.inputs.read("trade_intermediaries", "measures/trade", info=ctx.info)
+        d = d.merge(inter[["industry", TIME, "intermediary_share"]], on=["industry", TIME], how="left",
+                    validate="many_to_one")
+        share = "intermediary_share"
+        ctx.info["dvar_eq2_no_intermediary_share"] = int(d[share].isna().sum())
+    else:
+        warn("SM482", "no trade_intermediaries table is declared: DVAR_eq2 counts direct imports only "
+                      "(no indirect imports through trade intermediaries).",
+             "declare trade_intermediaries: {file: ...} with industry, year, intermediary_share.")
+    steps = dvar_steps(d, exports="exports_total", processing_exports="exports_processing",
+                       ordinary_exports="exports_ordinary", processing_imports="intermediate_processing",
+                       ordinary_imports="intermediate_ordinary", sales="revenue", intermediate_inputs="cash_paid_goods",
+                       nfa="nfa_average", intermediary_share=share)
+    out = pd.concat([d[[ID, TIME]], steps], axis=1)
+    out.to_csv(ctx.dir / "dvar_eq2_steps.csv", index=False)
+    ctx.info.update(dvar_eq2_missing=int(out["DVAR"].isna().sum()), dvar_eq2_clipped=int(out["clipped"].sum()))
+    return out[[ID, TIME, "DVAR"]].rename(columns={"DVAR": "DVAR_eq2"})
+
+
 @MEASURES.register(
     "trade", "Export DVAR (Upward-Wang-Zheng) per exporter-year from customs records and revenue (paper 003); "
-             "DVAR_prop under the proportionality assumption.",
+             "DVAR_prop under the proportionality assumption; DVAR_eq2, paper 003 eq. (2) with indirect imports "
+             "through trade intermediaries, the 0.05 term and 0.0417 x NFA (steps in dvar_eq2_steps.csv).",
     firm_year="trade.parquet", needs=("trade", "financials", "firms"))
 def trade_measure(env: Env):
     def run(ctx: StageContext) -> None:
         from ..indicators.shiftshare import dvar
 
-        fin = financials(env.inputs, "measures/trade", ctx.info)[0][[ID, TIME, "revenue"]]
-        wide = _trade_wide(env.inputs.read("trade", "measures/trade", info=ctx.info)).merge(fin, on=[ID, TIME], how="inner")
+        fin = financials(env.inputs, "measures/trade", ctx.info)[0]
+        wide = _trade_wide(env.inputs.read("trade", "measures/trade", info=ctx.info)).merge(
+            fin[[ID, TIME, "revenue"]], on=[ID, TIME], how="inner")
         wide["DVAR"] = dvar(wide, exports="exports_total", processing_exports="exports_processing",
                             ordinary_exports="exports_ordinary", processing_imports="intermediate_processing",
                             ordinary_imports="intermediate_ordinary", sales="revenue")
@@ -448,14 +497,18 @@ def trade_measure(env: Env):
         foreign = wide["intermediate_processing"] + wide["intermediate_ordinary"] * share
         wide["DVAR_prop"] = (1 - foreign / wide["exports_total"].where(wide["exports_total"] > 0)).clip(0, 1)
         out = wide[[ID, TIME, "DVAR", "DVAR_prop", "exports_total", "exports_processing"]]
+        eq2 = _dvar_eq2(env, ctx, wide, fin)
+        if eq2 is not None:
+            out = out.merge(eq2, on=[ID, TIME], how="left", validate="one_to_one")
         out.to_parquet(ctx.dir / "trade.parquet", index=False)
         ctx.info.update(exporter_years=len(out), dvar_missing=int(out["DVAR"].isna().sum()))
     return run
 
 
 @MEASURES.register(
-    "robots", "Firm robot penetration (Robot), the industry's density (Robot_ind) and upstream/downstream exposure "
-              "(For, Back) per firm-year (paper 003).",
+    "robots", "Firm robot penetration (Robot, base-year weights; Robot_year, each year's weights as paper 003 "
+              "states), the industry's density (Robot_ind) and upstream/downstream exposure (For, Back) per "
+              "firm-year (paper 003).",
     schema=(Option("scale", "float", "multiply robot stocks", default=1.0),),
     firm_year="robots.parquet", needs=("financials", "firms", "firm_extras", "industry_robots"))
 def robots_measure(env: Env):
@@ -473,14 +526,62 @@ def robots_measure(env: Env):
         robots = env.inputs.read("industry_robots", "measures/robots", info=ctx.info)
         dens = industry_robot_density(d, robots, scale=scale, workers="production_workers")
         d["Robot"] = firm_robot_exposure(d, robots, scale=scale, density=dens)
+        d["Robot_year"] = firm_robot_exposure(d, robots, scale=scale, density=dens, weights="year")
         d = d.merge(dens[["industry", TIME, "robot_density"]].rename(columns={"robot_density": "Robot_ind"}),
                     on=["industry", TIME], how="left", validate="many_to_one")
         if env.inputs.exists("io_table"):
             chain = chain_exposure(env.inputs.read("io_table", "measures/robots", info=ctx.info), dens)
             d = d.merge(chain, on=["industry", TIME], how="left", validate="many_to_one")
-        keep = [ID, TIME, "Robot", "Robot_ind"] + [c for c in ("For", "Back") if c in d]
+        keep = [ID, TIME, "Robot", "Robot_year", "Robot_ind"] + [c for c in ("For", "Back") if c in d]
         d[keep].to_parquet(ctx.dir / "robots.parquet", index=False)
         ctx.info.update(rows=len(d), robot_missing=int(d["Robot"].isna().sum()))
+    return run
+
+
+@MEASURES.register(
+    "frontier", "Capacity utilisation Cur_sfa per firm-year: technical efficiency E[exp(-u)|e] (Battese-Coelli) of a "
+                "Cobb-Douglas stochastic production frontier fitted by maximum likelihood on every firm-year of the "
+                "statements (paper 002 Cur); Cur_jlms = exp(-E[u|e]); estimates in frontier.json.",
+    schema=(Option("output", "str", "output column (statements or firm_extras), logged", default="gross_output"),
+            Option("inputs", "list", "input columns, logged", default=["fixed_assets_net", "employees"]),
+            Option("distribution", "choice", "inefficiency distribution", choices=("half_normal", "truncated_normal"),
+                   default="half_normal"),
+            Option("panel", "choice", "cross-section, time-invariant (bc88) or Battese-Coelli 1992 decay (bc92)",
+                   choices=("none", "bc88", "bc92"), default="none")),
+    firm_year="frontier.parquet", needs=("financials", "firms"))
+def frontier_measure(env: Env):
+    def run(ctx: StageContext) -> None:
+        import numpy as np
+
+        from ..errors import SMError
+        from ..indicators.frontier import stochastic_frontier
+
+        output = ctx.params.get("output", "gross_output")
+        inputs = list(ctx.params.get("inputs", ["fixed_assets_net", "employees"]))
+        d = financials(env.inputs, "measures/frontier", ctx.info)[0]
+        if env.inputs.exists("firm_extras"):      # output may be there (the demo's gross_output)
+            ex = env.inputs.read("firm_extras", "measures/frontier", info=ctx.info)
+            d = d.merge(ex[[ID, TIME] + [c for c in ex.columns if c not in d.columns and c not in (ID, TIME)]],
+                        on=[ID, TIME], how="left", validate="one_to_one")
+        missing = [c for c in [output, *inputs] if c not in d.columns]
+        if missing:
+            raise SMError("SM487", f"measures/frontier: no column {missing} in the statements or firm_extras.",
+                          "name existing columns in output / inputs.")
+        logs = pd.DataFrame({f"ln_{c}": np.log(d[c].where(d[c] > 0)) for c in [output, *inputs]})
+        ctx.info["frontier_nonpositive"] = {c: int((d[c] <= 0).sum()) for c in [output, *inputs]}
+        panel = ctx.params.get("panel", "none")
+        res = stochastic_frontier(pd.concat([d[[ID, TIME]], logs], axis=1), f"ln_{output}",
+                                  [f"ln_{c}" for c in inputs], distribution=ctx.params.get("distribution", "half_normal"),
+                                  panel=None if panel == "none" else panel)
+        out = d[[ID, TIME]].assign(Cur_sfa=res.efficiency["te_bc"].reindex(d.index),
+                                   Cur_jlms=res.efficiency["te_jlms"].reindex(d.index))
+        out.to_parquet(ctx.dir / "frontier.parquet", index=False)
+        summary = {"params": res.params.round(8).to_dict(), "se": res.se.round(8).to_dict(), "loglik": res.loglik,
+                   "nobs": res.nobs, "converged": res.converged, "dropped": res.n_dropped,
+                   "efficiency": "Cur_sfa = E[exp(-u)|e] (Battese-Coelli 1988); Cur_jlms = exp(-E[u|e]) (JLMS 1982)"}
+        (ctx.dir / "frontier.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        ctx.info.update(rows=len(out), frontier_rows=res.nobs, frontier_dropped=res.n_dropped,
+                        converged=res.converged)
     return run
 
 

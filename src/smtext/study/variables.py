@@ -294,6 +294,54 @@ def _firm_never(d, arg):
     return pd.Series(np.where(~seen, np.nan, np.where(hit, 0.0, 1.0)), index=d.index)
 
 
+@VARIABLES.register("pilot_distance", "km from the row's city to the nearest other city treated by the row's year "
+                                      "(great circle between the bundled prefecture coordinates; paper 004 s. 5); "
+                                      "missing before any other city is treated. Treated cities are those in the data.",
+                    arg=_opts(Option("cohort", "column", "the city's first treated year (0: never)", required=True),
+                              Option("city", "column", "the city column", default="city")),
+                    shorthand="cohort")
+def _pilot_distance(d, arg):
+    from ..errors import SMError
+    from ..indicators.spatial import nearest_treated_distance
+
+    city, cohort = arg.get("city", "city"), arg["cohort"]
+    table = d[[city, cohort]].dropna().drop_duplicates()
+    if table[city].duplicated().any():
+        bad = table.loc[table[city].duplicated(), city].head(3).tolist()
+        raise SMError("SM156", f"pilot_distance: {cohort} differs within cities, e.g. {bad}.",
+                      "give the city's first treated year (the city design's gname), the same on every row of a city.")
+    res = nearest_treated_distance(table, d[TIME].dropna().unique(), city=city, cohort=cohort)
+    keyed = d[[city, TIME]].merge(res.rename(columns={"city": city, "year": TIME})[[city, TIME, "distance_km"]],
+                                  on=[city, TIME], how="left", validate="many_to_one")
+    return pd.Series(keyed["distance_km"].to_numpy(), index=d.index)
+
+
+@VARIABLES.register("distance_band", "1 when lo <= column < hi (a distance band), 0 otherwise and where `unless` is "
+                                     "positive (the row's own city is treated); a missing distance is in no band.",
+                    arg=_opts(Option("column", "column", "the distance", required=True),
+                              Option("lo", "float", "lower edge (km)", required=True, min=0),
+                              Option("hi", "float", "upper edge (km)", required=True, min=0),
+                              Option("unless", "column", "rows where this is positive get 0")))
+def _distance_band(d, arg):
+    from ..indicators.spatial import distance_bands
+
+    exclude = d[arg["unless"]] > 0 if arg.get("unless") else None
+    return distance_bands(d[arg["column"]], [arg["lo"], arg["hi"]], exclude=exclude).iloc[:, 0]
+
+
+@VARIABLES.register("location_quotient", "industrial agglomeration: the sector's share of the region's total of "
+                                         "the column over its share of the whole sample, per year (paper 004 s. 5).",
+                    arg=_opts(Option("column", "column", "employment (or output)", required=True),
+                              Option("region", "column", "the region column", default="city"),
+                              Option("sector", "column", "the sector column", default="industry")),
+                    shorthand="column")
+def _location_quotient(d, arg):
+    from ..indicators.spatial import location_quotient
+
+    return location_quotient(d, value=arg["column"], region=arg.get("region", "city"),
+                             sector=arg.get("sector", "industry"), tname=TIME)
+
+
 @VARIABLES.register("lag", "calendar lag: a gap year gives a missing value, not the previous row.",
                     arg=_opts(Option("column", "column", "the column", required=True),
                               Option("k", "int", "years back", default=1, min=-100, max=100)))

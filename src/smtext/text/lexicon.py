@@ -45,7 +45,7 @@ from .normalize import fullwidth_to_halfwidth
 
 META_FIELDS = ("publication", "authors", "year", "version", "source", "licence", "how_built")
 # lexicons whose rows are not category/term keyword lists (IPC concordances of the patents module)
-_NOT_KEYWORD_LISTS = ("sei_ipc_2021", "cnipa_key_digital_tech_2023_ipc")
+_NOT_KEYWORD_LISTS = ("sei_ipc_2021", "cnipa_key_digital_tech_2023_ipc", "city_coordinates")
 # parsed files, keyed by path + modification stamp (a lexicon is read once per process;
 # treat the returned object as read-only)
 _LOADED: dict = {}
