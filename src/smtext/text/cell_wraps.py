@@ -9,7 +9,8 @@ not be counted. The page geometry can tell. A break is a cell wrap when
 * the line before it is not a full-width body line (those are left to the text
   rule) and ends in a CJK character, and the next line starts with one (or with
   closing punctuation) and is not a numbered heading;
-* the next line starts directly below (its top at most 1.2 line heights under
+* the next line is set in the same size (a heading is larger than the text
+  under it) and starts directly below (its top at most 1.2 line heights under
   the bottom of the line before) at the left edge of the cell the line before
   ends in (the line's start, or the text after its last gap wider than a
   character: PDFium reads cells on one baseline as one line), within a quarter
@@ -138,7 +139,8 @@ def cell_wrap_breaks(textpage, text: str) -> list[tuple[int, int]]:
             continue
         a, b = box(ea - 1), firsts[k + 1]
         h = a[3] - a[1]
-        if h <= 0 or not -0.2 * h < a[1] - b[3] < BELOW * h:
+        # one cell's lines are set in one size (a heading is larger than the text under it)
+        if h <= 0 or abs(b[3] - b[1] - h) > 0.1 * h or not -0.2 * h < a[1] - b[3] < BELOW * h:
             continue
         # the cell the line before ends in starts after the last gap wider than a character
         # (PDFium writes a space there; a space inside a cell, around a number, is narrower)
