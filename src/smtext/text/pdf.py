@@ -6,6 +6,9 @@ with pdfplumber. Problems raise :class:`~smtext.errors.SMError`
 with a reason code, or, in batch use (:func:`extract_record`), become a
 flagged record that downstream indices turn into missing values, never zeros.
 
+Wraps inside narrow table cells are found from PDFium's character positions
+(:mod:`smtext.text.cell_wraps`), so only the ``pdfium`` backend joins them.
+
 Known difference between the backends: PDFium suppresses a text object that
 repeats the previous few objects' text at (nearly) the same x position within
 about an eighth of the object's width vertically (it treats it as fake-bold
@@ -40,7 +43,7 @@ from ..errors import SMError, check_option
 from .cell_wraps import break_lines, cell_wrap_breaks
 from .normalize import join_pages, normalize_document
 
-EXTRACTOR_VERSION = "2"  # 2: running header blocks by page runs, wraps by body width
+EXTRACTOR_VERSION = "3"  # 2: running header blocks by page runs, wraps by body width; 3: wraps in table cells
 BACKENDS = ("pdfium", "pdfplumber")
 REASONS = {"SM101": "encrypted", "SM102": "corrupt", "SM103": "image_only", "SM104": "garbled",
            "SM105": "empty", "SM106": "not_found", "SM108": "timeout", "SM118": "unreadable"}
