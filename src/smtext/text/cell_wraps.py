@@ -132,10 +132,17 @@ def cell_wrap_breaks(textpage, text: str) -> list[tuple[int, int]]:
             cell_end[k] = box((sp if sp > 0 else e) - 1)[2]
         return cell_end[k]
 
+    headings: dict[int, bool] = {}
+
+    def heading(k: int) -> bool:
+        if k not in headings:
+            headings[k] = is_heading(text[spans[k][0]:spans[k][1]])
+        return headings[k]
+
     out = []
     for k in cands:
         (sa, ea), (sb, eb) = spans[k], spans[k + 1]
-        if is_heading(text[sb:eb]) or "□" in text[sa:ea]:   # □ 适用 √ 不适用 is a caption
+        if heading(k + 1) or "□" in text[sa:ea]:   # □ 适用 √ 不适用 is a caption
             continue
         a, b = box(ea - 1), firsts[k + 1]
         h = a[3] - a[1]
@@ -157,20 +164,19 @@ def cell_wrap_breaks(textpage, text: str) -> list[tuple[int, int]]:
             i = text.rfind(" ", sa, j - 1)
         if not -ALIGN * h <= b[0] - left <= INDENT * h:
             continue
-        column = [m for x in (round(left) - 1, round(left), round(left) + 1) for m in by_x.get(x, ())
-                  if m not in (k, k + 1) and width[m] < full and abs(m - k) <= WINDOW
-                  and abs(firsts[m][0] - left) <= ALIGN * h and abs(firsts[m][1] - a[1]) <= NEAR * h
-                  and not is_heading(text[spans[m][0]:spans[m][1]])]
+        near = [m for x in (round(left) - 1, round(left), round(left) + 1) for m in by_x.get(x, ())
+                if abs(firsts[m][0] - left) <= ALIGN * h and width[m] < full]
+        column = [m for m in near if abs(m - k) <= WINDOW and m != k and m != k + 1
+                  and abs(firsts[m][1] - a[1]) <= NEAR * h and not heading(m)]
         if not column:
             continue
         right = max(end_of_first_cell(m) for m in column)
-        if is_heading(text[sa:ea]) and (right - left > NARROW * h or _NOTE_HEADING.match(text, sa)):
+        if heading(k) and (right - left > NARROW * h or _NOTE_HEADING.match(text, sa)):
             continue   # a numbered heading above a table (22、 在建工程 | 项目列示); in a narrow cell, a label
         if a[2] + (b[2] - b[0]) <= right - ALIGN * h:
             continue
-        # the whole page's lines at that left edge say how its rows are spaced
-        rows = {firsts[m][1] for x in (round(left) - 1, round(left), round(left) + 1) for m in by_x.get(x, ())
-                if width[m] < full and abs(firsts[m][0] - left) <= ALIGN * h}
+        # the whole page's lines at that left edge (near) say how its rows are spaced
+        rows = {firsts[m][1] for m in near}
         lines = MAX_CELL_LINES if right - left <= NARROW * h else 2
         rows = {y for y in rows if abs(y - a[1]) > h / 2 and abs(y - b[1]) > h / 2} | {a[1], b[1]}
         # another cell of the row, to the right, centred between the two lines, or on the first
