@@ -119,10 +119,13 @@ def cell_wrap_breaks(textpage, text: str) -> list[tuple[int, int]]:
         pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
         return oy.value
 
-    firsts = [box(s) for s, _ in spans]
+    # first characters' boxes: of every line short enough to be a cell's (its column's
+    # lines are looked up by left edge), of the others when asked for
+    firsts = _Lazy(lambda k: box(spans[k][0]))
     by_x: dict[int, list[int]] = {}
-    for k, f in enumerate(firsts):
-        by_x.setdefault(round(f[0]), []).append(k)
+    for k in range(len(spans)):
+        if width[k] < full:
+            by_x.setdefault(round(firsts[k][0]), []).append(k)
     cell_end: dict[int, float] = {}
 
     def end_of_first_cell(k: int) -> float:
@@ -165,7 +168,7 @@ def cell_wrap_breaks(textpage, text: str) -> list[tuple[int, int]]:
         if not -ALIGN * h <= b[0] - left <= INDENT * h:
             continue
         near = [m for x in (round(left) - 1, round(left), round(left) + 1) for m in by_x.get(x, ())
-                if abs(firsts[m][0] - left) <= ALIGN * h and width[m] < full]
+                if abs(firsts[m][0] - left) <= ALIGN * h]
         column = [m for m in near if abs(m - k) <= WINDOW and m != k and m != k + 1
                   and abs(firsts[m][1] - a[1]) <= NEAR * h and not heading(m)]
         if not column:
@@ -189,6 +192,18 @@ def cell_wrap_breaks(textpage, text: str) -> list[tuple[int, int]]:
         if row_mate or _in_one_cell(sorted(rows, reverse=True), a[1], b[1], h, lines, both=lines == 2):
             out.append((ea, sb))
     return out
+
+
+class _Lazy(dict):
+    """``d[k]`` computed by ``make(k)`` the first time it is asked for."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
 
 
 def _in_one_cell(ys: list[float], ya: float, yb: float, h: float, max_lines: int, both: bool) -> bool:
