@@ -144,7 +144,7 @@ def cell_wrap_breaks(textpage, text: str) -> list[tuple[int, int]]:
 
     out = []
     for k in cands:
-        (sa, ea), (sb, eb) = spans[k], spans[k + 1]
+        (sa, ea), sb = spans[k], spans[k + 1][0]
         if heading(k + 1) or "□" in text[sa:ea]:   # □ 适用 √ 不适用 is a caption
             continue
         a, b = box(ea - 1), firsts[k + 1]
@@ -244,5 +244,6 @@ def break_lines(text: str, breaks: list[tuple[int, int]]) -> list[tuple[str, str
     out = []
     for start, end in breaks:
         before = text[:start]
-        out.append((before[max(before.rfind("\n"), before.rfind("\r")) + 1:], re.split(r"[\r\n]", text[end:], maxsplit=1)[0]))
+        line_before = before[max(before.rfind("\n"), before.rfind("\r")) + 1:]
+        out.append((line_before, re.split(r"[\r\n]", text[end:], maxsplit=1)[0]))
     return out
