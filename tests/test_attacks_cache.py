@@ -77,10 +77,10 @@ def _slow(monkeypatch):
 
     real = pdf._pdfium_pages
 
-    def slow(path, max_pages):
+    def slow(path, max_pages, cell_breaks=None):
         if Path(path).name == GOOD:
             time.sleep(2)
-        return real(path, max_pages)
+        return real(path, max_pages, cell_breaks)
 
     monkeypatch.setattr(pdf, "_pdfium_pages", slow)
 
@@ -121,10 +121,10 @@ def test_retry_failed_and_force_redo_cached_failures(folder, tmp_path, monkeypat
     out = tmp_path / "out"
     real = pdf._pdfium_pages
 
-    def broken(path, max_pages):     # e.g. a PDF library bug, fixed by an upgrade that keeps the version
+    def broken(path, max_pages, cell_breaks=None):   # e.g. a PDF library bug, fixed by an upgrade that keeps the version
         if Path(path).name == GOOD:
             raise pdf._fail("SM102", Path(path), "simulated")
-        return real(path, max_pages)
+        return real(path, max_pages, cell_breaks)
 
     monkeypatch.setattr(pdf, "_pdfium_pages", broken)
     extract_folder(folder, out, jobs=1)

@@ -186,7 +186,7 @@ def test_slow_document_times_out(good_pdf, monkeypatch):
 
     import smtext.text.pdf as ex
 
-    def slow(path, max_pages):
+    def slow(path, max_pages, cell_breaks=None):
         time.sleep(2)
         return ["x"], []
 

@@ -234,3 +234,93 @@ def test_a_keyword_split_over_the_lines_of_a_narrow_table_cell_is_joined():
     cell = ["道 路 柴", "油 机 研", "发 与 产", "业 化 拨", "款"]
     out = join_cjk_linebreaks("\n".join(["项目 2019年 2018年", *cell, "300,000.00 200,000.00"]), width=90)
     assert out.split("\n")[1] == "道 路 柴油 机 研发 与 产业 化 拨款"
+
+
+# narrow table cells (the look-alike of a subsidy table): geometry joins a cell's own lines only
+
+
+def _cell_table_pdf(path) -> None:
+    """One ``block`` page: a ruled table whose 4-character label cells wrap over 2-3 lines (a
+    keyword split between them), the amounts centred or on the first line; below it, a list of
+    eight one-line, evenly spaced labels that fill their column (数字 | 化工 must stay apart; a
+    list of six or fewer right under a table is taken for one cell, see smtext.text.cell_wraps)."""
+    from types import SimpleNamespace
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from smtext.demo.pdf import FONT, LEFT, RIGHT, _font, _Layout
+
+    _font()
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    lay = _Layout(c, f"{FIRM['name']} 2019年年度报告", FONT, SimpleNamespace(layout="block", page_footer="第 {n} 页"))
+    lay.new_page()
+    lay.line("（一）政府补助")
+    lay.line("□ 适用 √ 不适用")
+    size, pitch, pad = 9, 12.0, 5.0
+    x0, x1, x2 = LEFT, LEFT + 4 * size + 2 * pad, RIGHT
+    rows = [(["工业互联", "网平台建", "设项目"], "1,200,000.00", "centre"),
+            (["智能制", "造示范研", "发"], "800,000.00", "first"),
+            (["技术中心", "创新项目"], "300,000.00", "centre")]
+    top = lay.y
+    c.setFont(FONT, size)
+    c.line(x0, top, x2, top)
+    for cells, amount, where in rows:
+        height = len(cells) * pitch + 2 * pad
+        for i, text in enumerate(cells):
+            c.drawString(x0 + pad, top - pad - (i + 1) * pitch + 3, text)
+        y = top - height / 2 - 3 if where == "centre" else top - pad - pitch + 3
+        c.drawRightString(x2 - pad, y, amount)
+        top -= height
+        c.line(x0, top, x2, top)
+    for x in (x0, x1, x2):
+        c.line(x, lay.y, x, top)
+    top -= 30
+    for label in ("营业收入", "营业成本", "资产数字", "化工原料", "销售费用", "管理费用", "研究费用", "财务费用"):
+        c.drawString(x0 + pad, top, label)
+        top -= 16.0
+    c.showPage()
+    c.save()
+
+
+def test_cell_wrap_breaks_are_a_cells_own_lines(tmp_path):
+    """The geometry rule finds the breaks inside the label cells and none between rows or captions."""
+    import pypdfium2 as pdfium
+
+    from smtext.text.cell_wraps import cell_wrap_breaks
+
+    path = tmp_path / "cells.pdf"
+    _cell_table_pdf(path)
+    pdf = pdfium.PdfDocument(str(path))
+    textpage = pdf[0].get_textpage()
+    text = textpage.get_text_range()
+    found = set()
+    for start, end in cell_wrap_breaks(textpage, text):
+        found.add((text[:start].rsplit("\n", 1)[-1].strip(), text[end:].split("\r", 1)[0].strip()))
+    pdf.close()
+    assert found == {("工业互联", "网平台建"), ("网平台建", "设项目"), ("智能制", "造示范研"), ("造示范研", "发"),
+                     ("技术中心", "创新项目 300,000.00")}
+
+
+def test_a_keyword_split_over_the_lines_of_a_narrow_cell_is_counted(tmp_path):
+    from smtext.text.pdf import extract_pdf
+
+    path = tmp_path / "cells.pdf"
+    _cell_table_pdf(path)
+    doc = extract_pdf(path)
+    raw = "".join(doc.raw_pages)
+    assert "工业互联\r\n网平台" in raw and "示范研\r\n发" in raw      # PDFium breaks the cells' lines
+    lines = [ln.strip() for ln in doc.text.split("\n")]
+    assert any(ln.startswith("工业互联网平台建设项目") for ln in lines) and "智能制造示范研发" in lines
+    assert {t: doc.text.count(t) for t in ("工业互联网", "智能制造", "研发", "创新")} == {
+        "工业互联网": 1, "智能制造": 1, "研发": 1, "创新": 1}
+    assert "□ 适用 √ 不适用" in lines and any(ln.startswith("（一）政府补助") for ln in lines)
+
+
+def test_cell_wraps_need_the_pdfium_geometry(tmp_path):
+    """pdfplumber's text has no character boxes here: the cells' lines stay apart (documented)."""
+    from smtext.text.pdf import extract_pdf
+
+    path = tmp_path / "cells.pdf"
+    _cell_table_pdf(path)
+    assert "工业互联网平台建设项目" not in extract_pdf(path, backend="pdfplumber").text.split("\n")

@@ -576,15 +576,58 @@ class NormalizedPages:
     wraps_joined: int = 0
 
 
+def join_line_pairs(page: str, pairs: Sequence[tuple[str, str]], simplified: bool = False) -> tuple[str, int]:
+    """Join each pair of adjacent lines ``(before, after)`` of a normalised page; also say how many.
+
+    The pairs are raw lines (e.g. the lines of a table cell, :mod:`smtext.text.cell_wraps`),
+    found again after normalisation: a line ending with ``before``'s last characters
+    followed by one starting with ``after``'s first (each normalised like the page),
+    searched in page order (a pair the wrap rule has joined already is passed over).
+    A pair not found (a line dropped as a running header or table row) is left alone.
+    """
+    if not pairs:
+        return page, 0
+    lines = page.split("\n")
+
+    def norm(line: str) -> str:
+        line = "".join(fullwidth_to_halfwidth(line).split())
+        return to_simplified(line) if simplified else line
+
+    flat = ["".join(ln.split()) for ln in lines]
+    i, joined = 0, 0
+    for before, after in pairs:
+        a, b = norm(before)[-PAIR_CHARS:], norm(after)[:PAIR_CHARS]
+        if not (a and b):
+            continue
+        for k in range(i, len(lines)):
+            if a + b in flat[k]:       # already joined (by the wrap rule): the pair is here
+                i = k
+                break
+            if k + 1 < len(lines) and flat[k].endswith(a) and flat[k + 1].startswith(b):
+                lines[k] = lines[k].rstrip(" \t") + lines.pop(k + 1).lstrip(" \t")
+                flat[k] += flat.pop(k + 1)
+                i, joined = k, joined + 1
+                break
+    return "\n".join(lines), joined
+
+
+PAIR_CHARS = 8   # characters of each line of a pair that find it again
+
+
 def normalize_document(pages: Sequence[str], strip_running: bool = True,
                        steps: Sequence[TextStep] = DEFAULT_TEXT_STEPS, drop_tables: bool = False,
-                       simplified: bool = False) -> NormalizedPages:
+                       simplified: bool = False,
+                       line_pairs: Sequence[Sequence[tuple[str, str]]] | None = None) -> NormalizedPages:
     """:func:`normalize_pages` with the number of header/footer lines removed and of wraps joined.
 
     Parameters
     ----------
     pages, strip_running, steps, drop_tables, simplified
         As in :func:`normalize_pages`.
+    line_pairs : sequence of sequences of (str, str), optional
+        Per page, raw lines to join last (:func:`join_line_pairs`): the wraps inside
+        table cells that :func:`smtext.text.pdf.extract_pdf` finds from PDFium's
+        character positions. Joined after the other steps, which see physical lines.
 
     Returns
     -------
@@ -612,6 +655,10 @@ def normalize_document(pages: Sequence[str], strip_running: bool = True,
         done = [_join_page(p, width=width, body=fs, ink=ws) for p, fs, ws in zip(pages, flags, inks)]
         pages = [p for p, _ in done]
         joined = sum(n for _, n in done)
+    if line_pairs:
+        done = [join_line_pairs(p, pairs, simplified) for p, pairs in zip(pages, line_pairs)]
+        pages = [p for p, _ in done]
+        joined += sum(n for _, n in done)
     return NormalizedPages(pages, removed, joined)
 
 

@@ -6,6 +6,9 @@ with pdfplumber. Problems raise :class:`~smtext.errors.SMError`
 with a reason code, or, in batch use (:func:`extract_record`), become a
 flagged record that downstream indices turn into missing values, never zeros.
 
+Wraps inside narrow table cells are found from PDFium's character positions
+(:mod:`smtext.text.cell_wraps`), so only the ``pdfium`` backend joins them.
+
 Known difference between the backends: PDFium suppresses a text object that
 repeats the previous few objects' text at (nearly) the same x position within
 about an eighth of the object's width vertically (it treats it as fake-bold
@@ -43,9 +46,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SMError, check_option
+from .cell_wraps import break_lines, cell_wrap_breaks
 from .normalize import join_pages, normalize_document
 
-EXTRACTOR_VERSION = "2"  # 2: running header blocks by page runs, wraps by body width
+EXTRACTOR_VERSION = "3"  # 2: running header blocks by page runs, wraps by body width; 3: wraps in table cells
 BACKENDS = ("pdfium", "pdfplumber")
 REASONS = {"SM101": "encrypted", "SM102": "corrupt", "SM103": "image_only", "SM104": "garbled",
            "SM105": "empty", "SM106": "not_found", "SM108": "timeout", "SM118": "unreadable"}
@@ -147,7 +151,10 @@ def _check_readable(path: Path) -> None:
         raise _fail("SM118", path, exc.strerror or type(exc).__name__) from None
 
 
-def _pdfium_pages(path: Path, max_pages: int | None) -> tuple[list[str], list[int]]:
+def _pdfium_pages(path: Path, max_pages: int | None,
+                  cell_breaks: list | None = None) -> tuple[list[str], list[int]]:
+    """Text and image-only page numbers; with ``cell_breaks`` (a list), also each page's
+    line breaks inside narrow table cells as pairs of lines (:mod:`smtext.text.cell_wraps`)."""
     import pypdfium2 as pdfium
 
     try:
@@ -167,6 +174,8 @@ def _pdfium_pages(path: Path, max_pages: int | None) -> tuple[list[str], list[in
             if not text.strip() and any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects()):
                 image_pages.append(i + 1)
             pages.append(text)
+            if cell_breaks is not None:
+                cell_breaks.append(break_lines(text, cell_wrap_breaks(textpage, text)))
             textpage.close()
             page.close()
         return pages, image_pages
@@ -315,10 +324,13 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
     check_option("backend", backend, BACKENDS)
     path = Path(path)
     _check_readable(path)
-    reader = _pdfium_pages if backend == "pdfium" else _pdfplumber_pages
+    cells: list = []   # line breaks inside table cells, by page (pdfium only: it has the character boxes)
     try:
         with _deadline(timeout):
-            raw, image_pages = reader(path, max_pages)
+            if backend == "pdfium":
+                raw, image_pages = _pdfium_pages(path, max_pages, cells)
+            else:
+                raw, image_pages = _pdfplumber_pages(path, max_pages)
     except _Timeout:
         raise _fail("SM108", path, f"over {timeout} s") from None
     if not raw:
@@ -331,7 +343,8 @@ def extract_pdf(path: str | Path, backend: str = "pdfium", max_pages: int | None
     bad, total = unmapped_chars(joined)
     if bad > 0.3 * total:
         raise _fail("SM104", path, f"{bad} of {total} characters unmapped")
-    norm = normalize_document(raw, strip_running=strip_running, drop_tables=drop_tables, simplified=simplified)
+    norm = normalize_document(raw, strip_running=strip_running, drop_tables=drop_tables, simplified=simplified,
+                              line_pairs=cells)
     return ExtractedDocument(str(path), norm.pages, raw, tuple(image_pages), backend,
                              norm.running_lines_removed, norm.wraps_joined)
 
