@@ -23,7 +23,6 @@ from .names import unlisted_name
 
 N_LISTED, N_UNLISTED, P_APPEAR, P_ANONYMOUS = 3, 4, 0.7, 0.15
 ANON = {"customer": [f"客户{c}" for c in "一二三四五"], "supplier": [f"供应商{c}" for c in "一二三四五"]}
-MAPS = {"customer": "csmar_top5_customers", "supplier": "csmar_top5_suppliers"}
 
 
 def top5_tables(rng: np.random.Generator, firms: pd.DataFrame, subs: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
@@ -70,22 +69,32 @@ def top5_tables(rng: np.random.Generator, firms: pd.DataFrame, subs: pd.DataFram
                                        "partner_share", "true_stkcd", "name_form"])
 
 
+# The export's three header rows (field codes, Chinese names, units) as CSMAR's top-5 tables
+# write them, spelled out here rather than read from smtext.io's maps so that the reader is
+# checked against an independent statement of the layout.
+CSMAR_HEADER = {
+    "customer": [("EndDate", "统计截止日期", "没有单位"), ("Rank", "排名", "没有单位"),
+                 ("CustomerName", "客户名称", "没有单位"), ("SalesAmount", "销售额", "元"),
+                 ("SalesRatio", "销售额占比", "%")],
+    "supplier": [("EndDate", "统计截止日期", "没有单位"), ("Rank", "排名", "没有单位"),
+                 ("SupplierName", "供应商名称", "没有单位"), ("PurchaseAmount", "采购额", "元"),
+                 ("PurchaseRatio", "采购额占比", "%")],
+}
+
+
 def write_csmar(rows: pd.DataFrame, role: str, path: Path) -> None:
     """One role's rows as a CSMAR export (codes, names and units header rows, UTF-8 with BOM)."""
-    from ..io import load_colmap
-
-    cm = load_colmap(MAPS[role])
-    col = {c.name: c for c in cm.columns}
     order = ["report_year", "rank", "partner_name", "partner_amount", "partner_share"]
+    header = CSMAR_HEADER[role]
     r = rows[rows["role"] == role]
     values = {"report_year": [f"{y}-12-31" for y in r["year"]], "rank": r["rank"].tolist(),
               "partner_name": r["partner_name"].tolist(), "partner_amount": r["partner_amount"].round(2).tolist(),
               "partner_share": (100 * r["partner_share"]).round(4).tolist()}
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow([cm.keys["stkcd"]] + [col[c].field for c in order])
-        w.writerow(["证券代码"] + [col[c].label for c in order])
-        w.writerow(["没有单位"] + [col[c].unit or "没有单位" for c in order])
+        w.writerow(["Stkcd"] + [h[0] for h in header])
+        w.writerow(["证券代码"] + [h[1] for h in header])
+        w.writerow(["没有单位"] + [h[2] for h in header])
         w.writerows(zip(r["stkcd"], *(values[c] for c in order)))
 
 
