@@ -81,7 +81,10 @@ def _placebo(p: Plot):
 
 @FIGURES.register("pscore", "Propensity-score densities of treated and controls before and after matching.",
                   schema=(*COMMON, Y, CONTROLS, CLUSTER, _o("covariates", "columns", "matching covariates", required=True),
-                          _o("k", "int", "neighbours", default=1, min=1, max=100)))
+                          _o("k", "int", "neighbours", default=1, min=1, max=100),
+                          _o("match_by", "choice", "year: a propensity logit and matching within each year; pooled: "
+                                                   "one logit and matching over all years", choices=("year", "pooled"),
+                             default="year")))
 def _pscore(p: Plot):
     from .. import did
     from ..report import pscore_density_plot
@@ -91,7 +94,8 @@ def _pscore(p: Plot):
     d = p.data.dropna(subset=[y, *p.entry["covariates"], *c]).copy()
     d["_treat"] = treat_group(d, p.info)
     reg = did.psm_did(d, y, TIME, ID, p.dname, treat="_treat", covariates=list(p.entry["covariates"]), controls=c,
-                      psm_kwargs={"k": int(p.entry.get("k", 1)), "replace": True, "by": TIME},
+                      psm_kwargs={"k": int(p.entry.get("k", 1)), "replace": True,
+                                  "by": TIME if p.entry.get("match_by", "year") == "year" else None},
                       cluster=p.entry.get("cluster", ID))
     return pscore_density_plot(reg.matching, title=p.entry.get("title"))
 
