@@ -212,3 +212,17 @@ def test_matches_pyinteractivefixedeffects_balanced():
     b, _, _ = bai.InteractiveFixedEffects(2).fit(dm["y"][:, None], np.column_stack([dm["d"], dm["x"]]), ids, ts,
                                                  atol=1e-12)
     np.testing.assert_allclose(res.coef().to_numpy(), b.ravel(), atol=1e-4)
+
+
+def test_a_control_absorbed_by_the_unit_effects_is_omitted_and_said():
+    df = _factor_panel(5, N=40, T=8)
+    df["const_in_unit"] = (df["id"] % 3).astype(float)     # constant within a unit: unit FE absorb it
+    without = ife(df, "y", "t", "id", "d", controls=["x"], r=2)
+    with pytest.warns(Warning, match="SM502"):
+        res = ife(df, "y", "t", "id", "d", controls=["x", "const_in_unit"], r=2)
+    assert res.extra["omitted (no variation after FE)"] == "const_in_unit"
+    assert list(res.coef().index) == list(without.coef().index)
+    np.testing.assert_allclose(res.coef().to_numpy(), without.coef().to_numpy(), rtol=1e-12)
+    df["d_const"] = (df["id"] % 2).astype(float)
+    with pytest.raises(SMError, match="SM567"):
+        ife(df, "y", "t", "id", "d_const", controls=["x"], r=2)

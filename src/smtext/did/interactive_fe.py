@@ -204,8 +204,9 @@ def ife(
     Raises
     ------
     SMError
-        SM567 for a regressor without variation after the fixed effects or an
-        impossible ``r``; SM551 for duplicate unit-periods; SM585 for a period
+        SM567 for a treatment without variation after the fixed effects or an
+        impossible ``r`` (a control without variation is omitted with warning
+        SM502 and named in ``extra``); SM551 for duplicate unit-periods; SM585 for a period
         with no more observed cells than factors, or too few units observed
         in every period to choose ``r``. Units observed in ``r`` periods or
         fewer are dropped with warning SM585 (counted in ``extra``).
@@ -218,10 +219,19 @@ def ife(
     check_unique(df, idname, tname)
     df = df.sort_values([idname, tname], kind="stable").reset_index(drop=True)
     p = _Panel(df, yname, xs, tname, idname, specs)
+    flat = np.sqrt((p.Xr**2).sum(axis=0)) < 1e-8 * np.sqrt((p.X**2).sum(axis=0)).clip(1e-300)
+    if flat[0]:
+        raise SMError("SM567", f"{dname!r} has no variation left after removing the fixed effects.",
+                      "check the treatment against the fixed effects.")
+    omitted = [x for x, f in zip(xs, flat) if f]
+    if omitted:
+        # as the TWFE routes do: a control absorbed by the fixed effects is omitted, said, and recorded
+        warn("SM502", f"ife(): control(s) {omitted} have no variation left after removing the fixed effects "
+                      "and are omitted.", stacklevel=2)
+        xs = [x for x in xs if x not in omitted]
+        p = _Panel(df, yname, xs, tname, idname, specs)
     n = len(df)
     missing = p.N * p.T - n
-    if np.any(np.sqrt((p.Xr**2).sum(axis=0)) < 1e-8 * np.sqrt((p.X**2).sum(axis=0)).clip(1e-300)):
-        raise SMError("SM567", "a regressor has no variation left after removing the fixed effects.", "drop it.")
     if missing:
         warn("SM587", f"ife(): unbalanced panel, {missing} of {p.N * p.T} unit-period cells are missing; the factor "
                       "part is fitted by EM (missing cells imputed by the current factor fit, never used as data).",
@@ -295,6 +305,8 @@ def ife(
         extra[criterion] = "; ".join(f"r={k}: {v:.4f}" for k, v in ic.items())
     if missing:
         extra["missing cells imputed (EM)"] = missing
+    if omitted:
+        extra["omitted (no variation after FE)"] = ", ".join(omitted)
     if n_thin:
         extra[f"units dropped (<= {r} periods)"] = n_thin
     return RegResult.from_estimates(
