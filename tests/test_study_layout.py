@@ -31,7 +31,7 @@ def test_absorbed_constant_matches_lsdv_with_sum_coded_firm_dummies(vc):
     import statsmodels.formula.api as smf
 
     from smtext import did
-    from smtext.report.constant import absorbed_constant
+    from smtext.did.constant import absorbed_constant
 
     d = _panel()
     kw = {"cluster": "stkcd"} if vc == "cluster" else {"vcov": vc}
@@ -51,7 +51,7 @@ def test_absorbed_constant_of_2sls_matches_linearmodels():
     from linearmodels.iv import IV2SLS
 
     from smtext import did
-    from smtext.report.constant import absorbed_constant
+    from smtext.did.constant import absorbed_constant
 
     rng = np.random.default_rng(11)
     d = _panel(seed=1)
@@ -75,7 +75,7 @@ def test_absorbed_constant_of_2sls_matches_linearmodels():
 
 def test_with_constant_renames_an_own_intercept_and_adds_the_absorbed_one():
     from smtext import did
-    from smtext.report.constant import CONSTANT, with_constant
+    from smtext.did.constant import CONSTANT, with_constant
 
     d = _panel()
     bare = did.twfe(d, "y", "year", "stkcd", "DID", unit_fe=False, time_fe=False, cluster="stkcd")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..report.constant import CONSTANT, with_constant
+from ..did.constant import CONSTANT, with_constant
 from ..report.tables import DEFAULT_STARS
 from ..stages import StageContext
 from .common import ID, apply_where, inside, save_table

@@ -14,7 +14,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from .models import INTERCEPT_NAMES
+# intercept names of statsmodels, pyfixest and R (report.models reads the same names when it tabulates)
+INTERCEPT_NAMES = ("Intercept", "const", "_cons", "(Intercept)")
 
 CONSTANT = "_cons"
 
@@ -98,7 +99,7 @@ def with_constant(result):
     got = absorbed_constant(result)
     if got is None:
         return result
-    from ..did._results import tidy_frame
+    from ._results import tidy_frame
 
     est, se = got
     row = tidy_frame(pd.Series([est], index=[CONSTANT]), pd.Series([se], index=[CONSTANT]), df=result.df_t)
