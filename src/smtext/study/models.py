@@ -247,10 +247,17 @@ def _split(c: Column) -> list:
     test = c.entry.get("diff_test")
     if test and len(order) == 2:   # bdiff-style empirical p-value of the between-group gap
         dd = d[d[by].isin(order)]
-        perm = did.permutation_diff_test(dd, c.y, TIME, ID, x, by=by, controls=c.controls, fe=c.fe,
-                                         draws=int(test.get("draws", 500)), seed=int(test.get("seed", 0)),
-                                         cluster=c.kw.get("cluster"))
         gap = float(res[order[0]].coef()[x] - res[order[1]].coef()[x])
+        try:
+            perm = did.permutation_diff_test(dd, c.y, TIME, ID, x, by=by, controls=c.controls, fe=c.fe,
+                                             draws=int(test.get("draws", 500)), seed=int(test.get("seed", 0)),
+                                             cluster=c.kw.get("cluster"))
+        except NotIdentified as err:
+            # the test's own fits (its fixed effects, its rows) cannot identify the treatment: say so, no p-value
+            cols[0] = dataclasses.replace(cols[0], extra={**cols[0].extra, "组间差异（经验p值）": f"{gap:.3f} (p: n/a)"})
+            c.info.setdefault("diff_tests", []).append({"by": by, "groups": order, "gap": gap, "p_empirical": None,
+                                                        "not_computed": f"{err.code}: {err.message}"})
+            return cols
         cols[0] = dataclasses.replace(cols[0], extra={**cols[0].extra,
                                                       "组间差异（经验p值）": f"{gap:.3f} (p={perm.p_one_sided:.3f})"})
         c.info.setdefault("diff_tests", []).append({"by": by, "groups": order, "gap": gap,

@@ -116,6 +116,10 @@ def stage_table(spec: Spec, name: str, data_path: Path, dname: str):
             notes.append(f"未估计的分组（处理组观测过少或处理变量被固定效应吸收）：{'；'.join(ctx.info['groups_skipped'])}。")
         if ctx.info.get("psm_groups"):
             notes.append(f"PSM：{ctx.info['psm_groups']}。")
+        failed = [t for t in ctx.info.get("diff_tests", []) if t.get("p_empirical") is None]
+        if failed:
+            notes.append("组间差异的经验p值未能计算（置换检验的分组回归无法识别处理效应）："
+                         + "；".join(f"{t['by']}（{t['not_computed']}）" for t in failed) + "。")
         if ctx.info.get("psm_balance_failed"):
             from ..did.matching import BALANCE_LIMIT
 
