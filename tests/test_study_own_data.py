@@ -109,6 +109,9 @@ def test_paper004_runs_on_a_declaration_alone(world, exports, tmp_path):
     firms[["stkcd", "is_financial", "is_manufacturing", "region", "soe", "factor_intensity", "exporter"]].to_stata(
         out / "firm_attrs.dta", write_index=False, version=118)
     pd.read_parquet(w / "patents.parquet").to_csv(out / "patents.csv", index=False, encoding="utf-8-sig")
+    # production-worker shares for the robot exposure behind Table 4's hypothetical-pilot instrument
+    pd.read_parquet(w / "firm_extras.parquet").to_csv(out / "firm_extras.csv", index=False, encoding="utf-8")
+    pd.read_parquet(w / "industry_robots.parquet").to_csv(out / "industry_robots.csv", index=False, encoding="utf-8")
     pd.read_parquet(w / "city_year.parquet").to_csv(out / "city_year.csv", index=False, encoding="gb18030")
     pd.read_parquet(w / "city_instruments.parquet").to_stata(out / "city_instruments.dta", write_index=False,
                                                              version=118)
@@ -120,7 +123,8 @@ def test_paper004_runs_on_a_declaration_alone(world, exports, tmp_path):
         "firms: {files: [TRD_Co.xlsx, firm_attrs.dta], map: [csmar_trd_co, null]}\n"
         "pilot_list: {file: 试点名单.xlsx}\n"
         "subsidiaries: {file: 子公司.xlsx, map: {证券代码: stkcd, 子公司名称: subsidiary_name}}\n"
-        "patents: {file: patents.csv}\ncity_year: {file: city_year.csv}\ncity_instruments: {file: city_instruments.dta}\n",
+        "patents: {file: patents.csv}\ncity_year: {file: city_year.csv}\ncity_instruments: {file: city_instruments.dta}\n"
+        "firm_extras: {file: firm_extras.csv}\nindustry_robots: {file: industry_robots.csv}\n",
         encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SMWarning)
@@ -131,7 +135,8 @@ def test_paper004_runs_on_a_declaration_alone(world, exports, tmp_path):
     # demo statements' columns that no file above carries (paper 004 uses none of them)
     assert set(a.columns) - set(b.columns) == {"AIP", "BC", "CDG", "NBD", "SCP", "ipr_protection", "esg_rating",
                                                "employees_bachelor", "top5_customer_share", "top5_supplier_share",
-                                               "admin_expense", "total_profit"}
+                                               "admin_expense", "total_profit",
+                                               "For", "Back"}   # robot exposure up/downstream: io_table not declared
     pd.testing.assert_frame_equal(b[a.columns.intersection(b.columns)], a[a.columns.intersection(b.columns)],
                                   check_dtype=False, rtol=1e-12)
     # 千元 -> yuan scaling moves market value by an ulp; the well-conditioned tables agree to 1e-8
